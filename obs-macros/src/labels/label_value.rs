@@ -1,0 +1,94 @@
+//! `#[derive(LabelValue)]`: a fieldless enum whose variants are a label's fixed set of values.
+
+use super::label_attr;
+use crate::ctxt::Ctxt;
+use crate::names::snake_case;
+use proc_macro2::TokenStream;
+use quote::quote;
+use std::collections::HashMap;
+use syn::{Data, DeriveInput, Fields};
+
+pub fn derive_label_value(input: TokenStream) -> TokenStream {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(i) => i,
+        Err(e) => return e.to_compile_error(),
+    };
+    let mut cx = Ctxt::new();
+    let ident = &input.ident;
+    let variants = match &input.data {
+        Data::Enum(e) => {
+            if e.variants.is_empty() {
+                cx.error_spanned_by(ident, "a label value enum needs at least one variant");
+            }
+            e.variants.iter().collect::<Vec<_>>()
+        }
+        Data::Struct(s) => {
+            cx.error_spanned_by(
+                s.struct_token,
+                "`LabelValue` is derived on a fieldless enum; for a struct of labels derive `obs::Labels`",
+            );
+            Vec::new()
+        }
+        Data::Union(u) => {
+            cx.error_spanned_by(u.union_token, "`LabelValue` is derived on a fieldless enum, not a union");
+            Vec::new()
+        }
+    };
+    let mut seen: HashMap<String, ()> = HashMap::new();
+    let mut values = Vec::new();
+    let mut arms_index = Vec::new();
+    let mut arms_str = Vec::new();
+    for (i, v) in variants.iter().enumerate() {
+        if !matches!(v.fields, Fields::Unit) {
+            cx.error_spanned_by(
+                &v.fields,
+                format!(
+                    "label values form a fixed set, so variant `{}` cannot carry data; remove its fields, or use a `String` label",
+                    v.ident
+                ),
+            );
+        }
+        let rename = label_attr(&mut cx, &v.attrs, "rename");
+        let value = rename.as_ref().map_or_else(|| snake_case(&v.ident.to_string()), |l| l.value());
+        if value.is_empty() {
+            cx.error_spanned_by(&rename, "an empty label value means \"no label\" to Prometheus; choose a non-empty name");
+        } else if seen.insert(value.clone(), ()).is_some() {
+            match &rename {
+                Some(l) => cx.error_spanned_by(l, format!("two variants have the label value `{value}`")),
+                None => cx.error_spanned_by(&v.ident, format!("two variants have the label value `{value}`")),
+            }
+        }
+        let var = &v.ident;
+        let i = i as u32;
+        // `{ .. }` matches any variant shape, so a data-carrying variant reports only the error above.
+        arms_index.push(quote!(Self::#var { .. } => #i,));
+        arms_str.push(quote!(Self::#var { .. } => #value,));
+        values.push(value);
+    }
+    let errors = cx.into_compile_errors();
+    let (impl_g, ty_g, where_c) = input.generics.split_for_impl();
+    let (index_body, str_body) = if variants.is_empty() {
+        (quote!(match *self {}), quote!(match *self {}))
+    } else {
+        (quote!(match self { #(#arms_index)* }), quote!(match self { #(#arms_str)* }))
+    };
+    quote! {
+        #errors
+        #[automatically_derived]
+        impl #impl_g ::obs::__private::LabelValue for #ident #ty_g #where_c {
+            const VALUES: ::core::option::Option<&'static [&'static str]> =
+                ::core::option::Option::Some(&[#(#values),*]);
+            #[inline(always)]
+            fn index(&self) -> u32 {
+                #index_body
+            }
+            #[inline]
+            fn with_str<__ObsR>(&self, f: impl ::core::ops::FnOnce(&str) -> __ObsR) -> __ObsR {
+                f(#str_body)
+            }
+            fn to_stored(&self) -> ::obs::__private::Cow<'static, str> {
+                ::obs::__private::Cow::Borrowed(#str_body)
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! The typed model of `#[metric(...)]` as written: each option keeps its syn node for spans.
+
+use crate::ctxt::Ctxt;
+use crate::names::did_you_mean;
+use proc_macro2::{Span, TokenStream};
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parser;
+use syn::{Attribute, Expr, Ident, LitInt, LitStr, Type};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+}
+
+pub const KINDS: &[&str] = &["counter", "gauge", "histogram", "info"];
+pub const OPTIONS: &[&str] = &["labels", "name", "namespace", "unit", "buckets", "cap", "value"];
+
+impl Kind {
+    fn from_ident(s: &str) -> Option<Kind> {
+        Some(match s {
+            "counter" => Kind::Counter,
+            "gauge" => Kind::Gauge,
+            "histogram" => Kind::Histogram,
+            "info" => Kind::Info,
+            _ => return None,
+        })
+    }
+}
+
+/// The attribute's arguments, each with the tokens the user wrote.
+#[derive(Default)]
+pub struct Args {
+    pub kind: Option<(Kind, Ident)>,
+    pub labels: Option<Type>,
+    pub name: Option<LitStr>,
+    pub namespace: Option<LitStr>,
+    pub unit: Option<LitStr>,
+    pub buckets: Option<(Ident, Expr)>,
+    pub cap: Option<LitInt>,
+    pub value: Option<Ident>,
+}
+
+/// Parses the arguments, recording recoverable mistakes in `cx` and carrying on past them.
+pub fn parse_args(cx: &mut Ctxt, tokens: TokenStream) -> Args {
+    let mut args = Args::default();
+    let parser = syn::meta::parser(|meta| parse_one(cx, &mut args, meta));
+    if let Err(e) = parser.parse2(tokens) {
+        cx.syn_error(e);
+    }
+    args
+}
+
+fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
+    let Some(key) = meta.path.get_ident().cloned() else {
+        cx.error_spanned_by(&meta.path, "expected a metric kind or an option name, not a path");
+        return skip_value(&meta);
+    };
+    let k = key.to_string();
+    let bare = meta.input.is_empty() || meta.input.peek(syn::Token![,]);
+    if bare {
+        if let Some(kind) = Kind::from_ident(&k) {
+            match &args.kind {
+                Some((_, first)) => cx.error_spanned_by(
+                    &key,
+                    format!("a metric has one kind, and `{first}` is already given; remove `{k}`"),
+                ),
+                None => args.kind = Some((kind, key)),
+            }
+            return Ok(());
+        }
+        if !OPTIONS.contains(&k.as_str()) {
+            let msg = if args.kind.is_none() {
+                format!(
+                    "unknown metric kind `{k}`{}; expected one of: {}",
+                    did_you_mean(&k, KINDS),
+                    KINDS.join(", ")
+                )
+            } else {
+                unknown_option(&k)
+            };
+            cx.error_spanned_by(&key, msg);
+            return Ok(());
+        }
+    }
+    macro_rules! once {
+        ($field:ident, $value:expr) => {{
+            let v = $value;
+            if args.$field.is_some() {
+                cx.error_spanned_by(&key, format!("duplicate option `{k}`; give it once"));
+            } else {
+                args.$field = Some(v);
+            }
+        }};
+    }
+    match k.as_str() {
+        "labels" => once!(labels, meta.value()?.parse::<Type>()?),
+        "name" => once!(name, meta.value()?.parse::<LitStr>()?),
+        "namespace" => once!(namespace, meta.value()?.parse::<LitStr>()?),
+        "unit" => once!(unit, meta.value()?.parse::<LitStr>()?),
+        "buckets" => once!(buckets, (key.clone(), meta.value()?.parse::<Expr>()?)),
+        "cap" => once!(cap, meta.value()?.parse::<LitInt>()?),
+        "value" => once!(value, meta.value()?.parse::<Ident>()?),
+        _ => {
+            cx.error_spanned_by(&key, unknown_option(&k));
+            return skip_value(&meta);
+        }
+    }
+    Ok(())
+}
+
+fn unknown_option(k: &str) -> String {
+    let kinds_too = if KINDS.contains(&k) { " (the kind comes first, once)" } else { "" };
+    format!(
+        "unknown option `{k}`{}{kinds_too}; expected one of: {}",
+        did_you_mean(k, OPTIONS),
+        OPTIONS.join(", ")
+    )
+}
+
+/// Consumes `= value` or `(...)` after an unknown key so parsing can go on.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _content;
+        syn::parenthesized!(_content in meta.input);
+    }
+    Ok(())
+}
+
+/// The first paragraph of the doc comment, joined into one line: Prometheus HELP is a single line.
+pub fn help_from_docs(attrs: &[Attribute]) -> Option<String> {
+    let mut lines = Vec::new();
+    for attr in attrs {
+        if !attr.path().is_ident("doc") {
+            continue;
+        }
+        if let syn::Meta::NameValue(nv) = &attr.meta {
+            if let Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s), ..
+            }) = &nv.value
+            {
+                for line in s.value().lines() {
+                    lines.push(line.trim().to_owned());
+                }
+            }
+        }
+    }
+    let para: Vec<String> = lines
+        .into_iter()
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .collect();
+    if para.is_empty() {
+        None
+    } else {
+        Some(para.join(" "))
+    }
+}
+
+/// The span of the whole attribute, for errors about what is missing from it.
+pub fn call_site() -> Span {
+    Span::call_site()
+}

@@ -1,0 +1,99 @@
+//! Code generation for `#[metric]`, from a validated model only.
+//!
+//! The struct stays a unit struct; a `const _` block beside it holds the descriptor, the storage `static`, the
+//! `inventory` submission and a `Deref` to the storage, so `HttpRequests.with(..)` and `Jobs.inc()` resolve to the
+//! runtime family's methods. Generated code names only `::obs::__private::…` and `::core::…`.
+
+use super::ast::Kind;
+use super::valid::{Model, ValueTy};
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+pub fn expand(m: &Model) -> TokenStream {
+    let ident = &m.ident;
+    let family = format_ident!(
+        "{}",
+        match (m.kind, &m.value) {
+            (Kind::Counter, ValueTy::Int) => "Counter",
+            (Kind::Counter, ValueTy::Float) => "FloatCounter",
+            (Kind::Gauge, ValueTy::Int) => "Gauge",
+            (Kind::Gauge, ValueTy::Float) => "FloatGauge",
+            (Kind::Histogram, _) => "Histogram",
+            (Kind::Info, _) => "Info",
+        }
+    );
+    let kind = format_ident!(
+        "{}",
+        match m.kind {
+            Kind::Counter => "Counter",
+            Kind::Gauge => "Gauge",
+            Kind::Histogram => "Histogram",
+            Kind::Info => "Info",
+        }
+    );
+    let value = match m.value {
+        ValueTy::Int => quote!(Int),
+        ValueTy::Float => quote!(Float),
+    };
+    // Spanned on the user's type, so a missing `#[derive(Labels)]` is reported there.
+    let labels = match &m.labels {
+        Some(ty) => quote_spanned!(ty.span()=> #ty),
+        None => quote!(()),
+    };
+    let label_descs = match &m.labels {
+        Some(ty) => quote_spanned!(ty.span()=> <#ty as ::obs::__private::LabelSet>::LABELS),
+        None => quote!(&[]),
+    };
+    let name = &m.name;
+    let help = &m.help;
+    let namespace = match &m.namespace {
+        Some(ns) => quote!(::obs::__private::Namespace::Explicit(#ns)),
+        None => quote!(::obs::__private::Namespace::Crate),
+    };
+    let unit = match &m.unit {
+        Some(u) => quote!(::core::option::Option::Some(#u)),
+        None => quote!(::core::option::Option::None),
+    };
+    let buckets = m.buckets.iter().map(|b| Literal::f64_suffixed(*b));
+    let cap = m.cap;
+    let at = ident.span();
+    let location = quote_spanned! {at=>
+        ::obs::__private::Location {
+            file: ::core::file!(),
+            line: ::core::line!(),
+            column: ::core::column!(),
+            module_path: ::core::module_path!(),
+        }
+    };
+    quote! {
+        #[allow(non_upper_case_globals)]
+        const _: () = {
+            const __OBS_DESC: ::obs::__private::MetricDesc = ::obs::__private::MetricDesc {
+                name: #name,
+                namespace: #namespace,
+                kind: ::obs::__private::MetricKind::#kind,
+                value: ::obs::__private::ValueType::#value,
+                help: #help,
+                unit: #unit,
+                labels: #label_descs,
+                buckets: &[#(#buckets),*],
+                cap: #cap,
+                location: #location,
+                krate: ::obs::__private::crate_info!(),
+            };
+            static __OBS_FAMILY: ::obs::__private::#family<#labels> = ::obs::__private::#family::new(&__OBS_DESC);
+            ::obs::__private::inventory::submit! {
+                ::obs::__private::MetricEntry::new(&__OBS_FAMILY)
+            }
+            #[automatically_derived]
+            impl ::core::ops::Deref for #ident {
+                type Target = ::obs::__private::#family<#labels>;
+                #[inline(always)]
+                fn deref(&self) -> &Self::Target {
+                    &__OBS_FAMILY
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,312 @@
+//! Cross-option rules of `#[metric]`. Each failed rule is recorded and replaced by a safe default, so the
+//! expansion can still emit the item and the user's other code does not cascade into unrelated errors.
+
+use super::ast::{Args, Kind};
+use crate::ctxt::Ctxt;
+use crate::names::{check_metric_name, non_base_unit, snake_case, BASE_UNITS};
+use syn::{Expr, Ident, Lit, Type};
+
+/// Prometheus' default buckets (client_golang `DefBuckets`), in seconds.
+pub const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+/// Default buckets for `unit = "bytes"`: `exponential(64, 4, 10)`, 64 B to 16 MiB.
+pub const DEFAULT_BYTE_BUCKETS: &[f64] =
+    &[64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0, 16777216.0];
+pub const DEFAULT_CAP: u32 = 2000;
+
+pub enum ValueTy {
+    Int,
+    Float,
+}
+
+/// A validated declaration, ready to expand.
+pub struct Model {
+    pub ident: Ident,
+    pub kind: Kind,
+    pub value: ValueTy,
+    pub labels: Option<Type>,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub unit: Option<String>,
+    pub buckets: Vec<f64>,
+    pub cap: u32,
+    pub help: String,
+}
+
+pub fn validate(cx: &mut Ctxt, args: Args, kind: Kind, ident: &Ident, help: Option<String>) -> Model {
+    let help = help.unwrap_or_else(|| {
+        cx.error_spanned_by(
+            ident,
+            format!(
+                "metric `{ident}` has no doc comment; add `/// What it measures.` above it: the doc comment is the metric's HELP text"
+            ),
+        );
+        String::new()
+    });
+
+    let value = match (&args.value, kind) {
+        (None, _) => ValueTy::Int,
+        (Some(v), Kind::Counter | Kind::Gauge) => {
+            let int = if kind == Kind::Counter { "u64" } else { "i64" };
+            match v.to_string().as_str() {
+                "f64" => ValueTy::Float,
+                s if s == int => ValueTy::Int,
+                s => {
+                    cx.error_spanned_by(v, format!("a {} holds `{int}` or `f64`, not `{s}`", kind_name(kind)));
+                    ValueTy::Int
+                }
+            }
+        }
+        (Some(v), _) => {
+            cx.error_spanned_by(v, "`value` applies to counters and gauges only; remove it");
+            ValueTy::Int
+        }
+    };
+
+    let unit = args.unit.as_ref().and_then(|u| {
+        let s = u.value();
+        if let Some(base) = non_base_unit(&s) {
+            cx.error_spanned_by(
+                u,
+                format!("`{s}` is not a base unit: Prometheus metrics use base units; write `unit = \"{base}\"` and record values in {base}"),
+            );
+            return None;
+        }
+        if s.is_empty() || !s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+            cx.error_spanned_by(
+                u,
+                format!("unit `{s}` must be lowercase letters, digits and `_`, such as {}", BASE_UNITS[..3].join(", ")),
+            );
+            return None;
+        }
+        Some(s)
+    });
+
+    let mut name = match &args.name {
+        Some(lit) => {
+            let s = lit.value();
+            match check_metric_name(&s, "metric name") {
+                Ok(()) => s,
+                Err(msg) => {
+                    cx.error_spanned_by(lit, msg);
+                    "invalid_name".to_owned()
+                }
+            }
+        }
+        None => {
+            let s = snake_case(&ident.to_string());
+            match check_metric_name(&s, "metric name") {
+                Ok(()) => s,
+                Err(msg) => {
+                    cx.error_spanned_by(ident, format!("{msg}; or set `name = \"...\"`"));
+                    "invalid_name".to_owned()
+                }
+            }
+        }
+    };
+    let name_span = args.name.as_ref().map_or(ident.span(), |l| l.span());
+    match kind {
+        Kind::Counter => {
+            if let Some(stripped) = name.strip_suffix("_total") {
+                name = stripped.to_owned();
+            }
+        }
+        Kind::Info => {
+            if let Some(stripped) = name.strip_suffix("_info") {
+                name = stripped.to_owned();
+            }
+        }
+        Kind::Gauge | Kind::Histogram => {
+            let reserved: &[&str] = if kind == Kind::Histogram {
+                &["_total", "_bucket", "_sum", "_count"]
+            } else {
+                &["_total"]
+            };
+            if let Some(sfx) = reserved.iter().find(|s| name.ends_with(*s)) {
+                cx.error_at(
+                    name_span,
+                    format!(
+                        "a {} name must not end in `{sfx}`: that suffix belongs to {}; rename it",
+                        kind_name(kind),
+                        if *sfx == "_total" { "counters" } else { "the histogram's own samples" }
+                    ),
+                );
+            }
+        }
+    }
+    if let Some(u) = &unit {
+        if !name.ends_with(&format!("_{u}")) {
+            name = format!("{name}_{u}");
+        }
+    }
+
+    let namespace = args.namespace.as_ref().map(|lit| {
+        let s = lit.value();
+        if !s.is_empty() {
+            if let Err(msg) = check_metric_name(&s, "namespace") {
+                cx.error_spanned_by(lit, msg);
+            }
+        }
+        s
+    });
+
+    let buckets = match (&args.buckets, kind) {
+        (Some((key, _)), k) if k != Kind::Histogram => {
+            cx.error_spanned_by(
+                key,
+                format!("`buckets` applies to histograms only; remove it, or declare `#[metric(histogram, ...)]`"),
+            );
+            Vec::new()
+        }
+        (Some((_, expr)), _) => parse_buckets(cx, expr).unwrap_or_else(|| DEFAULT_BUCKETS.to_vec()),
+        (None, Kind::Histogram) if unit.as_deref() == Some("bytes") => DEFAULT_BYTE_BUCKETS.to_vec(),
+        (None, Kind::Histogram) => DEFAULT_BUCKETS.to_vec(),
+        (None, _) => Vec::new(),
+    };
+
+    let cap = match &args.cap {
+        None => DEFAULT_CAP,
+        Some(lit) => match lit.base10_parse::<u32>() {
+            Ok(0) => {
+                cx.error_spanned_by(lit, "`cap` must be at least 1: it is the most series this metric keeps");
+                DEFAULT_CAP
+            }
+            Ok(n) => n,
+            Err(_) => {
+                cx.error_spanned_by(lit, "`cap` must be an integer from 1 to 4294967295");
+                DEFAULT_CAP
+            }
+        },
+    };
+
+    Model {
+        ident: ident.clone(),
+        kind,
+        value,
+        labels: args.labels,
+        name,
+        namespace,
+        unit,
+        buckets,
+        cap,
+        help,
+    }
+}
+
+pub fn kind_name(k: Kind) -> &'static str {
+    match k {
+        Kind::Counter => "counter",
+        Kind::Gauge => "gauge",
+        Kind::Histogram => "histogram",
+        Kind::Info => "info metric",
+    }
+}
+
+/// `[..]`, `exponential(start, factor, count)` or `linear(start, width, count)`, evaluated at compile time.
+fn parse_buckets(cx: &mut Ctxt, expr: &Expr) -> Option<Vec<f64>> {
+    let values: Vec<f64> = match expr {
+        Expr::Array(arr) => {
+            if arr.elems.is_empty() {
+                cx.error_spanned_by(arr, "`buckets` is empty; give at least one upper bound, such as `[0.1, 0.5, 1.0]`");
+                return None;
+            }
+            let mut out = Vec::new();
+            let mut ok = true;
+            for e in &arr.elems {
+                match number(e) {
+                    Some(v) if v.is_finite() => out.push((v, e)),
+                    Some(_) => {
+                        cx.error_spanned_by(e, "bucket bounds must be finite; the `+Inf` bucket is always added, so leave it out");
+                        ok = false;
+                    }
+                    None => {
+                        cx.error_spanned_by(e, "bucket bounds must be number literals, such as `0.25`");
+                        ok = false;
+                    }
+                }
+            }
+            for w in out.windows(2) {
+                if w[1].0 <= w[0].0 {
+                    cx.error_spanned_by(
+                        w[1].1,
+                        format!("bucket bounds must be strictly increasing, but {} follows {}", w[1].0, w[0].0),
+                    );
+                    ok = false;
+                }
+            }
+            if !ok {
+                return None;
+            }
+            out.into_iter().map(|(v, _)| v).collect()
+        }
+        Expr::Call(call) => {
+            let func = match &*call.func {
+                Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+                _ => None,
+            };
+            let Some(func) = func.filter(|f| f == "exponential" || f == "linear") else {
+                cx.error_spanned_by(
+                    &call.func,
+                    "expected `exponential(start, factor, count)` or `linear(start, width, count)`",
+                );
+                return None;
+            };
+            let args: Vec<&Expr> = call.args.iter().collect();
+            let nums: Vec<Option<f64>> = args.iter().map(|a| number(a)).collect();
+            let (Some(&Some(start)), Some(&Some(step)), Some(&Some(count)), 3) =
+                (nums.first(), nums.get(1), nums.get(2), nums.len())
+            else {
+                cx.error_spanned_by(call, format!("`{func}` takes three number literals: `{func}(start, {}, count)`", if func == "linear" { "width" } else { "factor" }));
+                return None;
+            };
+            if count < 1.0 || count.fract() != 0.0 || count > 1000.0 {
+                cx.error_spanned_by(args[2], "`count` must be a whole number from 1 to 1000");
+                return None;
+            }
+            let n = count as usize;
+            if func == "exponential" {
+                if start <= 0.0 {
+                    cx.error_spanned_by(args[0], "`start` of exponential buckets must be greater than 0");
+                    return None;
+                }
+                if step <= 1.0 {
+                    cx.error_spanned_by(args[1], "`factor` of exponential buckets must be greater than 1");
+                    return None;
+                }
+                (0..n).map(|i| start * step.powi(i as i32)).collect()
+            } else {
+                if step <= 0.0 {
+                    cx.error_spanned_by(args[1], "`width` of linear buckets must be greater than 0");
+                    return None;
+                }
+                (0..n).map(|i| start + step * i as f64).collect()
+            }
+        }
+        other => {
+            cx.error_spanned_by(
+                other,
+                "expected `[bounds...]`, `exponential(start, factor, count)` or `linear(start, width, count)`",
+            );
+            return None;
+        }
+    };
+    if values.iter().any(|v: &f64| !v.is_finite()) {
+        cx.error_spanned_by(expr, "these buckets overflow to infinity; use a smaller start, factor or count");
+        return None;
+    }
+    Some(values)
+}
+
+/// A number literal, possibly negated.
+fn number(e: &Expr) -> Option<f64> {
+    match e {
+        Expr::Lit(l) => match &l.lit {
+            Lit::Float(f) => f.base10_parse::<f64>().ok(),
+            Lit::Int(i) => i.base10_parse::<f64>().ok(),
+            _ => None,
+        },
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => number(&u.expr).map(|v| -v),
+        Expr::Group(g) => number(&g.expr),
+        Expr::Paren(p) => number(&p.expr),
+        _ => None,
+    }
+}

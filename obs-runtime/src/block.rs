@@ -1,0 +1,95 @@
+//! Cache-line-aligned storage for the series of one metric.
+//!
+//! A block holds `rows` copies of `words` 64-bit cells. Sharded blocks (counters, histograms) have one row per
+//! write slot plus a shared row, each row padded to whole cache lines so no two threads write one line. Unsharded
+//! blocks (gauges, whose `set` cannot be split) have one row written with atomic read-modify-write.
+
+use crate::slots;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+#[repr(align(64))]
+struct Line([AtomicU64; 8]);
+
+/// The cells of one or more series; leaked on creation because the metric that owns it is a `static`.
+pub struct Block {
+    lines: Box<[Line]>,
+    /// Cells per row, rounded up to a whole number of lines.
+    stride: usize,
+    /// Index of the row shared by threads without a slot; 0 for unsharded blocks.
+    shared_row: usize,
+}
+
+impl Block {
+    /// A block for `words` cells per row, with one row per slot (`sharded`) or a single row.
+    pub(crate) fn leak(words: usize, sharded: bool) -> &'static Block {
+        let stride = words.div_ceil(8).max(1) * 8;
+        let shared_row = if sharded { slots::count() as usize } else { 0 };
+        let lines = (0..(shared_row + 1) * stride / 8)
+            .map(|_| Line(Default::default()))
+            .collect();
+        Box::leak(Box::new(Block {
+            lines,
+            stride,
+            shared_row,
+        }))
+    }
+
+    #[inline(always)]
+    fn cell(&self, row: usize, word: usize) -> &AtomicU64 {
+        let i = row * self.stride + word;
+        &self.lines[i / 8].0[i % 8]
+    }
+
+    /// Adds to a sharded cell: a plain load + store in the caller's own slot.
+    #[inline(always)]
+    pub(crate) fn add_u64(&self, word: usize, v: u64) {
+        let s = slots::current();
+        if s < slots::SHARED {
+            let c = self.cell(s as usize, word);
+            c.store(c.load(Relaxed).wrapping_add(v), Relaxed);
+        } else {
+            self.cell(self.shared_row, word).fetch_add(v, Relaxed);
+        }
+    }
+
+    /// Adds a float to a sharded cell holding `f64` bits.
+    #[inline(always)]
+    pub(crate) fn add_f64(&self, word: usize, v: f64) {
+        let s = slots::current();
+        if s < slots::SHARED {
+            let c = self.cell(s as usize, word);
+            c.store((f64::from_bits(c.load(Relaxed)) + v).to_bits(), Relaxed);
+        } else {
+            atomic_add_f64(self.cell(self.shared_row, word), v);
+        }
+    }
+
+    /// The sum over all rows of an integer cell.
+    pub(crate) fn sum_u64(&self, word: usize) -> u64 {
+        (0..=self.shared_row).fold(0u64, |acc, r| acc.wrapping_add(self.cell(r, word).load(Relaxed)))
+    }
+
+    /// The sum over all rows of a float cell.
+    pub(crate) fn sum_f64(&self, word: usize) -> f64 {
+        (0..=self.shared_row).map(|r| f64::from_bits(self.cell(r, word).load(Relaxed))).sum()
+    }
+
+    /// The single cell of an unsharded block, for atomic read-modify-write.
+    #[inline(always)]
+    pub(crate) fn atomic(&self, word: usize) -> &AtomicU64 {
+        self.cell(0, word)
+    }
+}
+
+/// Atomic float addition by compare-and-swap on the bits.
+#[inline]
+pub(crate) fn atomic_add_f64(cell: &AtomicU64, v: f64) {
+    let mut cur = cell.load(Relaxed);
+    loop {
+        let new = (f64::from_bits(cur) + v).to_bits();
+        match cell.compare_exchange_weak(cur, new, Relaxed, Relaxed) {
+            Ok(_) => return,
+            Err(seen) => cur = seen,
+        }
+    }
+}

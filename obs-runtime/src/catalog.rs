@@ -1,0 +1,323 @@
+//! The catalog: every declaration linked into the binary, gathered once by `inventory`, sorted and checked.
+//!
+//! `inventory` only sees crates that are linked, and the linker drops a dependency that no code references
+//! (rust-lang/rust#64731). A crate that declares metrics but is otherwise unused must be named once, for example
+//! `use that_crate as _;`, or its metrics vanish from the catalog.
+
+use crate::desc::{Location, MetricDesc, MetricKind, Namespace, NamespaceDecl};
+use crate::encoding::{escape_help, Format};
+use crate::registry::{Collect, MetricEntry};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::OnceLock;
+
+/// All declarations linked into this binary; see [`catalog`].
+pub struct Catalog {
+    metrics: Vec<CatalogMetric>,
+    by_desc: HashMap<usize, usize>,
+    errors: Vec<CatalogError>,
+}
+
+/// One declared metric family, with its resolved name.
+pub struct CatalogMetric {
+    collector: &'static dyn Collect,
+    name: String,
+    namespace: Option<&'static str>,
+    header_prometheus: String,
+    header_openmetrics: String,
+    shadowed: bool,
+}
+
+/// A problem found when the catalog was gathered: two declarations of one name, or two namespaces for one crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogError {
+    /// Two metrics expose the same sample name.
+    DuplicateName {
+        /// The colliding sample name.
+        name: String,
+        /// The declaration that is exposed.
+        first: (Location, &'static str),
+        /// The declaration that is hidden until the conflict is fixed.
+        second: (Location, &'static str),
+    },
+    /// A crate called `obs::namespace!` twice.
+    DuplicateNamespace {
+        /// The crate.
+        crate_ident: &'static str,
+        /// Both declarations.
+        locations: (Location, Location),
+    },
+}
+
+impl fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CatalogError::DuplicateName { name, first, second } => write!(
+                f,
+                "two metrics expose the name `{name}`: one declared at {} in crate `{}`, the other at {} in crate `{}`; \
+                 rename one with `name = \"...\"` or give it a `namespace`",
+                first.0, first.1, second.0, second.1
+            ),
+            CatalogError::DuplicateNamespace { crate_ident, locations } => write!(
+                f,
+                "crate `{crate_ident}` declares `obs::namespace!` twice, at {} and at {}; keep one",
+                locations.0, locations.1
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CatalogError {}
+
+/// The errors of a catalog, reported together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogErrors(pub Vec<CatalogError>);
+
+impl fmt::Display for CatalogErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CatalogErrors {}
+
+/// The catalog of this binary, gathered on first use.
+///
+/// ```
+/// for m in obs_runtime::catalog().metrics() {
+///     println!("{} ({}) declared at {}", m.name(), m.kind(), m.location());
+/// }
+/// ```
+pub fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| Catalog::gather(inventory::iter::<MetricEntry>.into_iter().map(|e| e.collector)))
+}
+
+impl Catalog {
+    fn gather(collectors: impl Iterator<Item = &'static dyn Collect>) -> Catalog {
+        let mut errors = Vec::new();
+        let mut namespaces: BTreeMap<&'static str, &'static NamespaceDecl> = BTreeMap::new();
+        let mut decls: Vec<&'static NamespaceDecl> = inventory::iter::<NamespaceDecl>.into_iter().collect();
+        decls.sort_by_key(|d| d.location);
+        for d in decls {
+            if let Some(prev) = namespaces.insert(d.crate_ident, d) {
+                errors.push(CatalogError::DuplicateNamespace {
+                    crate_ident: d.crate_ident,
+                    locations: (prev.location, d.location),
+                });
+            }
+        }
+        let mut metrics: Vec<CatalogMetric> = collectors
+            .map(|c| {
+                let d = c.desc();
+                let namespace = match d.namespace {
+                    Namespace::Explicit("") => None,
+                    Namespace::Explicit(ns) => Some(ns),
+                    Namespace::Crate => namespaces.get(d.krate.ident).map(|n| n.namespace),
+                };
+                let name = match namespace {
+                    Some(ns) => format!("{ns}_{}", d.name),
+                    None => d.name.to_owned(),
+                };
+                CatalogMetric {
+                    header_prometheus: header(d, &name, Format::Prometheus),
+                    header_openmetrics: header(d, &name, Format::OpenMetrics),
+                    collector: c,
+                    name,
+                    namespace,
+                    shadowed: false,
+                }
+            })
+            .collect();
+        metrics.sort_by(|a, b| (&a.name, a.desc().location).cmp(&(&b.name, b.desc().location)));
+
+        // A histogram `x` owns `x_bucket`, `x_sum` and `x_count`; a counter owns `x_total`: collisions are checked
+        // on every sample name, not only on family names.
+        let mut owners: HashMap<String, usize> = HashMap::new();
+        for i in 0..metrics.len() {
+            for sample in metrics[i].sample_names() {
+                match owners.get(&sample) {
+                    Some(&j) if j != i => {
+                        if !metrics[i].shadowed {
+                            let (a, b) = (metrics[j].desc(), metrics[i].desc());
+                            errors.push(CatalogError::DuplicateName {
+                                name: sample.clone(),
+                                first: (a.location, a.krate.name),
+                                second: (b.location, b.krate.name),
+                            });
+                        }
+                        metrics[i].shadowed = true;
+                    }
+                    Some(_) => {}
+                    None => {
+                        owners.insert(sample, i);
+                    }
+                }
+            }
+        }
+        let by_desc = metrics
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.desc() as *const MetricDesc as usize, i))
+            .collect();
+        Catalog {
+            metrics,
+            by_desc,
+            errors,
+        }
+    }
+
+    /// Every declared metric, sorted by name.
+    pub fn metrics(&self) -> &[CatalogMetric] {
+        &self.metrics
+    }
+
+    /// The metric named `name` (the family name, without `_total`).
+    ///
+    /// ```
+    /// assert!(obs_runtime::catalog().metric("no_such_metric").is_none());
+    /// ```
+    pub fn metric(&self, name: &str) -> Option<&CatalogMetric> {
+        self.metrics.iter().find(|m| m.name == name)
+    }
+
+    /// The metrics that are exposed: all of them but the later of two that share a name.
+    pub fn exposed(&self) -> impl Iterator<Item = &CatalogMetric> {
+        self.metrics.iter().filter(|m| !m.shadowed)
+    }
+
+    /// The entry of the metric declared by `desc`.
+    pub fn entry_of(&self, desc: &MetricDesc) -> Option<&CatalogMetric> {
+        self.by_desc
+            .get(&(desc as *const MetricDesc as usize))
+            .map(|&i| &self.metrics[i])
+    }
+
+    /// Checks the catalog: call it at start-up so duplicate names stop the service with both locations named.
+    ///
+    /// ```
+    /// obs_runtime::catalog().validate().expect("metric names are unique");
+    /// ```
+    pub fn validate(&self) -> Result<(), CatalogErrors> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(CatalogErrors(self.errors.clone()))
+        }
+    }
+}
+
+impl CatalogMetric {
+    /// The collector behind this entry.
+    pub fn collector(&self) -> &'static dyn Collect {
+        self.collector
+    }
+    /// The declaration.
+    pub fn desc(&self) -> &'static MetricDesc {
+        self.collector.desc()
+    }
+    /// The family name: namespace, name and unit, without `_total` / `_info`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The namespace prefix in force, if any.
+    pub fn namespace(&self) -> Option<&'static str> {
+        self.namespace
+    }
+    /// The name of the main sample: `_total` for counters, `_info` for info metrics, the family name otherwise.
+    pub fn sample_name(&self) -> String {
+        match self.kind() {
+            MetricKind::Counter => format!("{}_total", self.name),
+            MetricKind::Info => format!("{}_info", self.name),
+            MetricKind::Gauge | MetricKind::Histogram => self.name.clone(),
+        }
+    }
+    /// Every sample name this family owns in either format.
+    pub fn sample_names(&self) -> Vec<String> {
+        let n = &self.name;
+        let mut v = vec![n.clone()];
+        match self.kind() {
+            MetricKind::Counter => v.push(format!("{n}_total")),
+            MetricKind::Info => v.push(format!("{n}_info")),
+            MetricKind::Histogram => {
+                v.extend(["_bucket", "_sum", "_count"].map(|s| format!("{n}{s}")));
+            }
+            MetricKind::Gauge => {}
+        }
+        v
+    }
+    /// The kind.
+    pub fn kind(&self) -> MetricKind {
+        self.desc().kind
+    }
+    /// HELP text.
+    pub fn help(&self) -> &'static str {
+        self.desc().help
+    }
+    /// The base unit, if any.
+    pub fn unit(&self) -> Option<&'static str> {
+        self.desc().unit
+    }
+    /// The labels, with their value sets when fixed.
+    pub fn labels(&self) -> &'static [crate::LabelDesc] {
+        self.desc().labels
+    }
+    /// Histogram bucket bounds (empty for other kinds).
+    pub fn buckets(&self) -> &'static [f64] {
+        self.desc().buckets
+    }
+    /// The series cap.
+    pub fn cap(&self) -> u32 {
+        self.desc().cap
+    }
+    /// Where it is declared.
+    pub fn location(&self) -> Location {
+        self.desc().location
+    }
+    /// The declaring crate's package name.
+    pub fn crate_name(&self) -> &'static str {
+        self.desc().krate.name
+    }
+    /// The declaring crate's version.
+    pub fn crate_version(&self) -> &'static str {
+        self.desc().krate.version
+    }
+    /// Series currently held.
+    pub fn series_count(&self) -> usize {
+        self.collector.series_count()
+    }
+    /// Whether another declaration of the same name hides this one.
+    pub fn is_shadowed(&self) -> bool {
+        self.shadowed
+    }
+    pub(crate) fn header(&self, format: Format) -> &str {
+        match format {
+            Format::Prometheus => &self.header_prometheus,
+            Format::OpenMetrics => &self.header_openmetrics,
+        }
+    }
+}
+
+/// Renders the `# HELP` / `# TYPE` (/ `# UNIT`) lines of a family.
+fn header(d: &MetricDesc, name: &str, format: Format) -> String {
+    let om = format == Format::OpenMetrics;
+    // Prometheus 0.0.4 names the family after its sample; OpenMetrics after the family.
+    let (family, ty) = match (d.kind, om) {
+        (MetricKind::Counter, false) => (format!("{name}_total"), "counter"),
+        (MetricKind::Info, false) => (format!("{name}_info"), "gauge"),
+        (k, _) => (name.to_owned(), k.as_str()),
+    };
+    let mut h = format!("# HELP {family} ");
+    escape_help(&mut h, d.help, om);
+    h.push_str(&format!("\n# TYPE {family} {ty}\n"));
+    if let (true, Some(unit)) = (om, d.unit) {
+        h.push_str(&format!("# UNIT {family} {unit}\n"));
+    }
+    h
+}

@@ -1,0 +1,123 @@
+//! Exposition: the Prometheus text format 0.0.4 and OpenMetrics 1.0 text, one writer with a format switch.
+//!
+//! Families come out sorted by name; series in dense-index order (enum declaration order) or sorted by their
+//! rendered labels, so two scrapes of the same state are byte-identical.
+
+mod escape;
+mod numbers;
+
+pub use escape::{escape_help, escape_label_value};
+pub use numbers::format_f64;
+
+use crate::catalog::{catalog, Catalog};
+
+/// A text exposition format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Prometheus text format 0.0.4.
+    Prometheus,
+    /// OpenMetrics 1.0 text.
+    OpenMetrics,
+}
+
+impl Format {
+    /// The `Content-Type` of a response in this format.
+    ///
+    /// ```
+    /// assert_eq!(obs_runtime::Format::Prometheus.content_type(), "text/plain; version=0.0.4; charset=utf-8");
+    /// ```
+    pub const fn content_type(self) -> &'static str {
+        match self {
+            Format::Prometheus => "text/plain; version=0.0.4; charset=utf-8",
+            Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        }
+    }
+}
+
+/// Encodes every metric linked into the binary.
+///
+/// ```
+/// let text = obs_runtime::encode(obs_runtime::Format::OpenMetrics);
+/// assert!(text.ends_with("# EOF\n"));
+/// ```
+pub fn encode(format: Format) -> String {
+    let mut out = String::with_capacity(16 * 1024);
+    encode_into(catalog(), format, &mut out);
+    out
+}
+
+/// Encodes the metrics of `catalog` into `out`.
+///
+/// ```
+/// let mut out = String::new();
+/// obs_runtime::encode_into(obs_runtime::catalog(), obs_runtime::Format::Prometheus, &mut out);
+/// ```
+pub fn encode_into(catalog: &Catalog, format: Format, out: &mut String) {
+    for m in catalog.exposed() {
+        out.push_str(m.header(format));
+        let mut enc = FamilyEncoder {
+            out,
+            name: m.name(),
+        };
+        m.collector().encode(&mut enc);
+    }
+    #[cfg(feature = "prometheus")]
+    crate::interop::encode_registries(catalog, format, out);
+    if format == Format::OpenMetrics {
+        out.push_str("# EOF\n");
+    }
+}
+
+/// Writes the samples of one family; handed to [`Collect::encode`](crate::Collect::encode).
+pub struct FamilyEncoder<'a> {
+    out: &'a mut String,
+    name: &'a str,
+}
+
+impl FamilyEncoder<'_> {
+    fn head(&mut self, suffix: &str, labels: &str, le: Option<&str>) {
+        let out = &mut *self.out;
+        out.push_str(self.name);
+        out.push_str(suffix);
+        match (labels.is_empty(), le) {
+            (true, None) => {}
+            (false, None) => {
+                out.push('{');
+                out.push_str(labels);
+                out.push('}');
+            }
+            (empty, Some(le)) => {
+                out.push('{');
+                out.push_str(labels);
+                if !empty {
+                    out.push(',');
+                }
+                out.push_str("le=\"");
+                out.push_str(le);
+                out.push_str("\"}");
+            }
+        }
+        out.push(' ');
+    }
+
+    /// Writes `<name><suffix>{<labels>[,le="<le>"]} <v>`.
+    pub fn sample_u64(&mut self, suffix: &str, labels: &str, le: Option<&str>, v: u64) {
+        self.head(suffix, labels, le);
+        self.out.push_str(itoa::Buffer::new().format(v));
+        self.out.push('\n');
+    }
+
+    /// Writes an integer sample that may be negative.
+    pub fn sample_i64(&mut self, suffix: &str, labels: &str, le: Option<&str>, v: i64) {
+        self.head(suffix, labels, le);
+        self.out.push_str(itoa::Buffer::new().format(v));
+        self.out.push('\n');
+    }
+
+    /// Writes a float sample (`NaN`, `+Inf` and `-Inf` spelled as both formats require).
+    pub fn sample_f64(&mut self, suffix: &str, labels: &str, le: Option<&str>, v: f64) {
+        self.head(suffix, labels, le);
+        numbers::push_f64(self.out, v);
+        self.out.push('\n');
+    }
+}

@@ -1,0 +1,193 @@
+//! Counters: monotonic totals, written into the caller's own slot.
+
+use crate::desc::MetricDesc;
+use crate::encoding::FamilyEncoder;
+use crate::labels::LabelSet;
+use crate::registry::Collect;
+use crate::self_metrics::{self, DropReason};
+use crate::series::{SeriesRef, SeriesStore};
+use crate::switch::is_enabled;
+use std::marker::PhantomData;
+
+/// An integer counter family with labels `L`; declare one with `#[obs::metric(counter, ...)]`.
+///
+/// ```
+/// use obs_runtime::{Counter, MetricDesc, MetricKind};
+/// static JOBS: Counter = Counter::new(&MetricDesc::new("jobs", MetricKind::Counter, "Jobs run."));
+/// JOBS.inc();
+/// JOBS.inc_by(2);
+/// assert_eq!(JOBS.get(), 3);
+/// ```
+pub struct Counter<L = ()> {
+    store: SeriesStore,
+    _labels: PhantomData<fn(&L)>,
+}
+
+/// One series of a [`Counter`]: `Copy`, resolved once and reusable.
+#[derive(Clone, Copy)]
+pub struct CounterHandle {
+    s: SeriesRef,
+}
+
+impl<L: LabelSet> Counter<L> {
+    /// A counter family for `desc`; `const` so it can sit in a `static`.
+    pub const fn new(desc: &'static MetricDesc) -> Self {
+        Counter {
+            store: SeriesStore::new(desc, 1, true, L::FIXED, true),
+            _labels: PhantomData,
+        }
+    }
+
+    /// The series of `labels`; keep the handle to skip the lookup next time.
+    #[inline(always)]
+    pub fn with(&self, labels: L) -> CounterHandle {
+        CounterHandle {
+            s: self.store.resolve(&labels),
+        }
+    }
+
+    /// The declaration.
+    pub fn desc(&self) -> &'static MetricDesc {
+        self.store.desc()
+    }
+}
+
+impl Counter<()> {
+    /// Adds 1.
+    #[inline(always)]
+    pub fn inc(&self) {
+        self.with(()).inc()
+    }
+    /// Adds `v`.
+    #[inline(always)]
+    pub fn inc_by(&self, v: u64) {
+        self.with(()).inc_by(v)
+    }
+    /// The current total.
+    pub fn get(&self) -> u64 {
+        self.with(()).get()
+    }
+}
+
+impl CounterHandle {
+    /// Adds 1.
+    #[inline(always)]
+    pub fn inc(self) {
+        self.inc_by(1)
+    }
+    /// Adds `v`.
+    #[inline(always)]
+    pub fn inc_by(self, v: u64) {
+        if is_enabled() {
+            self.s.block.add_u64(self.s.word(0), v);
+        }
+    }
+    /// The current total, summed over the write slots.
+    pub fn get(self) -> u64 {
+        self.s.block.sum_u64(self.s.word(0))
+    }
+}
+
+impl<L: LabelSet> Collect for Counter<L> {
+    fn desc(&self) -> &'static MetricDesc {
+        self.store.desc()
+    }
+    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+        self.store.for_each(|labels, s| {
+            enc.sample_u64("_total", labels, None, s.block.sum_u64(s.word(0)));
+        });
+    }
+    fn series_count(&self) -> usize {
+        self.store.len()
+    }
+}
+
+/// A float counter family, for totals that are not whole numbers (seconds of CPU, bytes in fractions...).
+///
+/// Negative and NaN increments are dropped and counted in `obs_dropped_observations_total`.
+///
+/// ```
+/// use obs_runtime::{FloatCounter, MetricDesc, MetricKind};
+/// static BUSY: FloatCounter = FloatCounter::new(&MetricDesc::new("busy_seconds", MetricKind::Counter, "Busy time."));
+/// BUSY.inc_by(0.25);
+/// BUSY.inc_by(-1.0); // dropped: counters only go up
+/// assert_eq!(BUSY.get(), 0.25);
+/// ```
+pub struct FloatCounter<L = ()> {
+    store: SeriesStore,
+    _labels: PhantomData<fn(&L)>,
+}
+
+/// One series of a [`FloatCounter`].
+#[derive(Clone, Copy)]
+pub struct FloatCounterHandle {
+    s: SeriesRef,
+    desc: &'static MetricDesc,
+}
+
+impl<L: LabelSet> FloatCounter<L> {
+    /// A float counter family for `desc`.
+    pub const fn new(desc: &'static MetricDesc) -> Self {
+        FloatCounter {
+            store: SeriesStore::new(desc, 1, true, L::FIXED, true),
+            _labels: PhantomData,
+        }
+    }
+    /// The series of `labels`.
+    #[inline(always)]
+    pub fn with(&self, labels: L) -> FloatCounterHandle {
+        FloatCounterHandle {
+            s: self.store.resolve(&labels),
+            desc: self.store.desc(),
+        }
+    }
+    /// The declaration.
+    pub fn desc(&self) -> &'static MetricDesc {
+        self.store.desc()
+    }
+}
+
+impl FloatCounter<()> {
+    /// Adds `v`, which must be finite and non-negative.
+    #[inline(always)]
+    pub fn inc_by(&self, v: f64) {
+        self.with(()).inc_by(v)
+    }
+    /// The current total.
+    pub fn get(&self) -> f64 {
+        self.with(()).get()
+    }
+}
+
+impl FloatCounterHandle {
+    /// Adds `v`, which must be finite and non-negative.
+    #[inline(always)]
+    pub fn inc_by(self, v: f64) {
+        if !is_enabled() {
+            return;
+        }
+        if v >= 0.0 && v.is_finite() {
+            self.s.block.add_f64(self.s.word(0), v);
+        } else {
+            self_metrics::record_drop(self.desc, DropReason::for_increment(v));
+        }
+    }
+    /// The current total.
+    pub fn get(self) -> f64 {
+        self.s.block.sum_f64(self.s.word(0))
+    }
+}
+
+impl<L: LabelSet> Collect for FloatCounter<L> {
+    fn desc(&self) -> &'static MetricDesc {
+        self.store.desc()
+    }
+    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+        self.store.for_each(|labels, s| {
+            enc.sample_f64("_total", labels, None, s.block.sum_f64(s.word(0)));
+        });
+    }
+    fn series_count(&self) -> usize {
+        self.store.len()
+    }
+}

@@ -1,0 +1,197 @@
+//! Histograms: observations counted into buckets, per slot, made cumulative at scrape.
+
+use crate::desc::MetricDesc;
+use crate::encoding::{format_f64, FamilyEncoder};
+use crate::labels::LabelSet;
+use crate::registry::Collect;
+use crate::self_metrics::{self, DropReason};
+use crate::series::{SeriesRef, SeriesStore};
+use crate::switch::is_enabled;
+use std::marker::PhantomData;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+/// A histogram family with labels `L`; declare one with `#[obs::metric(histogram, ...)]`.
+///
+/// A series holds one count per bucket (plus `+Inf`) and the sum; the total count is the sum of the buckets, so an
+/// observation is two plain writes into the caller's slot.
+///
+/// ```
+/// use obs_runtime::{Histogram, MetricDesc, MetricKind};
+/// static LATENCY: Histogram = Histogram::new(
+///     &MetricDesc::new("latency_seconds", MetricKind::Histogram, "Latency.").buckets(&[0.1, 1.0]),
+/// );
+/// LATENCY.observe(0.05);
+/// LATENCY.observe(5.0);
+/// assert_eq!(LATENCY.snapshot().count(), 2);
+/// assert_eq!(LATENCY.snapshot().buckets(), vec![(0.1, 1), (1.0, 1), (f64::INFINITY, 2)]);
+/// ```
+pub struct Histogram<L = ()> {
+    store: SeriesStore,
+    le: OnceLock<Box<[String]>>,
+    _labels: PhantomData<fn(&L)>,
+}
+
+/// One series of a [`Histogram`].
+#[derive(Clone, Copy)]
+pub struct HistogramHandle {
+    s: SeriesRef,
+    desc: &'static MetricDesc,
+}
+
+/// Observes the time since its creation when dropped; see [`HistogramHandle::start_timer`].
+#[must_use = "the duration is observed when this timer drops"]
+pub struct HistogramTimer {
+    handle: HistogramHandle,
+    start: Instant,
+}
+
+impl Drop for HistogramTimer {
+    fn drop(&mut self) {
+        self.handle.observe(self.start.elapsed().as_secs_f64());
+    }
+}
+
+/// The state of one histogram series at one moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistogramSnapshot {
+    bounds: &'static [f64],
+    counts: Vec<u64>,
+    sum: f64,
+}
+
+impl HistogramSnapshot {
+    /// Total observations.
+    pub fn count(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+    /// Sum of the observations.
+    pub fn sum(&self) -> f64 {
+        self.sum
+    }
+    /// Cumulative counts by upper bound, ending with `+Inf`.
+    pub fn buckets(&self) -> Vec<(f64, u64)> {
+        let mut cum = 0;
+        self.bounds
+            .iter()
+            .copied()
+            .chain([f64::INFINITY])
+            .zip(&self.counts)
+            .map(|(b, c)| {
+                cum += c;
+                (b, cum)
+            })
+            .collect()
+    }
+}
+
+impl<L: LabelSet> Histogram<L> {
+    /// A histogram family for `desc`, whose `buckets` must be non-empty and strictly increasing.
+    pub const fn new(desc: &'static MetricDesc) -> Self {
+        Histogram {
+            store: SeriesStore::new(desc, desc.buckets.len() as u32 + 2, true, L::FIXED, true),
+            le: OnceLock::new(),
+            _labels: PhantomData,
+        }
+    }
+    /// The series of `labels`.
+    #[inline(always)]
+    pub fn with(&self, labels: L) -> HistogramHandle {
+        HistogramHandle {
+            s: self.store.resolve(&labels),
+            desc: self.store.desc(),
+        }
+    }
+    /// The declaration.
+    pub fn desc(&self) -> &'static MetricDesc {
+        self.store.desc()
+    }
+}
+
+impl Histogram<()> {
+    /// Records one observation.
+    #[inline(always)]
+    pub fn observe(&self, v: f64) {
+        self.with(()).observe(v)
+    }
+    /// Starts a timer that observes the elapsed seconds when dropped.
+    #[inline]
+    pub fn start_timer(&self) -> HistogramTimer {
+        self.with(()).start_timer()
+    }
+    /// The current counts and sum.
+    pub fn snapshot(&self) -> HistogramSnapshot {
+        self.with(()).snapshot()
+    }
+}
+
+impl HistogramHandle {
+    /// Records one observation; NaN is dropped and counted in `obs_dropped_observations_total`.
+    #[inline(always)]
+    pub fn observe(self, v: f64) {
+        if !is_enabled() {
+            return;
+        }
+        if v.is_nan() {
+            self_metrics::record_drop(self.desc, DropReason::NaN);
+            return;
+        }
+        let bounds = self.desc.buckets;
+        // Few buckets: a linear scan beats a binary search's mispredictions.
+        let i = if bounds.len() <= 16 {
+            bounds.iter().take_while(|b| **b < v).count()
+        } else {
+            bounds.partition_point(|b| *b < v)
+        };
+        self.s.block.add_u64(self.s.word(i), 1);
+        self.s.block.add_f64(self.s.word(bounds.len() + 1), v);
+    }
+    /// Starts a timer that observes the elapsed seconds when dropped.
+    #[inline]
+    pub fn start_timer(self) -> HistogramTimer {
+        HistogramTimer {
+            handle: self,
+            start: Instant::now(),
+        }
+    }
+    /// The current counts and sum.
+    pub fn snapshot(self) -> HistogramSnapshot {
+        snapshot(self.s, self.desc.buckets)
+    }
+}
+
+fn snapshot(s: SeriesRef, bounds: &'static [f64]) -> HistogramSnapshot {
+    HistogramSnapshot {
+        bounds,
+        counts: (0..=bounds.len()).map(|i| s.block.sum_u64(s.word(i))).collect(),
+        sum: s.block.sum_f64(s.word(bounds.len() + 1)),
+    }
+}
+
+impl<L: LabelSet> Collect for Histogram<L> {
+    fn desc(&self) -> &'static MetricDesc {
+        self.store.desc()
+    }
+    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+        let bounds = self.store.desc().buckets;
+        let le = self.le.get_or_init(|| {
+            bounds
+                .iter()
+                .map(|b| format_f64(*b))
+                .chain(["+Inf".to_owned()])
+                .collect()
+        });
+        self.store.for_each(|labels, s| {
+            let mut cum = 0u64;
+            for (i, le) in le.iter().enumerate() {
+                cum += s.block.sum_u64(s.word(i));
+                enc.sample_u64("_bucket", labels, Some(le), cum);
+            }
+            enc.sample_u64("_count", labels, None, cum);
+            enc.sample_f64("_sum", labels, None, s.block.sum_f64(s.word(bounds.len() + 1)));
+        });
+    }
+    fn series_count(&self) -> usize {
+        self.store.len()
+    }
+}

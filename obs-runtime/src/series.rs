@@ -1,0 +1,276 @@
+//! Where a label set's cells live.
+//!
+//! Dense families (every label fixed, and few enough sets to fit the cap) keep all their series in one block,
+//! addressed by the index the labels compute from their discriminants: no hashing, no lock. Dynamic families look
+//! the label values up in a sharded hash map; new series are carved from blocks of [`CHUNK`] series, and once the
+//! family holds `cap` series every new label set is sent to one overflow series and counted.
+
+use crate::block::Block;
+use crate::desc::MetricDesc;
+use crate::encoding::escape_label_value;
+use crate::labels::{fixed_values, LabelSet};
+use crate::self_metrics::{self, OverflowReason};
+use hashbrown::HashTable;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::{Mutex, OnceLock, RwLock};
+
+/// Series carved from one block of a dynamic family.
+const CHUNK: u32 = 16;
+/// Lock shards of a dynamic family's map.
+const SHARDS: usize = 16;
+/// The longest label value stored; a longer one goes to the overflow series.
+pub const MAX_LABEL_VALUE_LEN: usize = 1024;
+/// The value every label of the overflow series takes.
+pub const OVERFLOW_VALUE: &str = "__overflow__";
+
+/// The cells of one series: a position in a block.
+#[derive(Clone, Copy)]
+pub(crate) struct SeriesRef {
+    pub(crate) block: &'static Block,
+    pub(crate) base: u32,
+}
+
+impl SeriesRef {
+    #[inline(always)]
+    pub(crate) fn word(&self, k: usize) -> usize {
+        self.base as usize + k
+    }
+}
+
+/// The series of one metric family.
+pub(crate) struct SeriesStore {
+    desc: &'static MetricDesc,
+    /// Cells per series.
+    width: u32,
+    sharded: bool,
+    /// The dense size, or 0 if this family is dynamic.
+    dense: u32,
+    dense_block: OnceLock<&'static Block>,
+    dense_labels: OnceLock<Box<[String]>>,
+    dynamic: OnceLock<DynMap>,
+}
+
+struct DynMap {
+    hasher: hashbrown::DefaultHashBuilder,
+    shards: Box<[RwLock<HashTable<Entry>>]>,
+    state: Mutex<DynState>,
+}
+
+struct Entry {
+    hash: u64,
+    key: Box<[Cow<'static, str>]>,
+    series: SeriesRef,
+}
+
+#[derive(Default)]
+struct DynState {
+    len: u32,
+    chunk: Option<(&'static Block, u32)>,
+    /// Rendered labels to series, in exposition order.
+    ordered: BTreeMap<Box<str>, SeriesRef>,
+    overflow: Option<SeriesRef>,
+}
+
+impl SeriesStore {
+    /// `fixed` is the label set's dense cardinality; `dense_ok` is false for kinds that must not expose unset
+    /// label combinations (info).
+    pub(crate) const fn new(
+        desc: &'static MetricDesc,
+        width: u32,
+        sharded: bool,
+        fixed: Option<u32>,
+        dense_ok: bool,
+    ) -> Self {
+        let dense = match fixed {
+            Some(n) if dense_ok && n <= desc.cap => n,
+            _ => 0,
+        };
+        SeriesStore {
+            desc,
+            width,
+            sharded,
+            dense,
+            dense_block: OnceLock::new(),
+            dense_labels: OnceLock::new(),
+            dynamic: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn desc(&self) -> &'static MetricDesc {
+        self.desc
+    }
+
+    /// The series of `labels`, creating it on first use.
+    #[inline(always)]
+    pub(crate) fn resolve<L: LabelSet>(&self, labels: &L) -> SeriesRef {
+        if L::FIXED.is_some() && self.dense != 0 {
+            SeriesRef {
+                block: self.dense_block(),
+                base: labels.fixed_index() * self.width,
+            }
+        } else {
+            self.resolve_dynamic(labels)
+        }
+    }
+
+    #[inline(always)]
+    fn dense_block(&self) -> &'static Block {
+        match self.dense_block.get() {
+            Some(b) => b,
+            None => self.init_dense(),
+        }
+    }
+
+    #[cold]
+    fn init_dense(&self) -> &'static Block {
+        self.dense_block
+            .get_or_init(|| Block::leak((self.dense * self.width) as usize, self.sharded))
+    }
+
+    fn map(&self) -> &DynMap {
+        self.dynamic.get_or_init(|| DynMap {
+            hasher: Default::default(),
+            shards: (0..SHARDS).map(|_| RwLock::new(HashTable::new())).collect(),
+            state: Mutex::new(DynState::default()),
+        })
+    }
+
+    fn resolve_dynamic<L: LabelSet>(&self, labels: &L) -> SeriesRef {
+        let map = self.map();
+        let mut h = map.hasher.build_hasher();
+        labels.hash_values(&mut h);
+        let hash = h.finish();
+        let shard = &map.shards[(hash >> 40) as usize % SHARDS];
+        let found = shard
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .find(hash, |e| labels.matches(&e.key))
+            .map(|e| e.series);
+        match found {
+            Some(s) => s,
+            None => self.insert(map, shard, hash, labels),
+        }
+    }
+
+    #[cold]
+    fn insert<L: LabelSet>(
+        &self,
+        map: &DynMap,
+        shard: &RwLock<HashTable<Entry>>,
+        hash: u64,
+        labels: &L,
+    ) -> SeriesRef {
+        let mut st = map.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut table = shard.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = table.find(hash, |e| labels.matches(&e.key)) {
+            return e.series;
+        }
+        let key = labels.to_stored();
+        let refused = if key.iter().any(|v| v.len() > MAX_LABEL_VALUE_LEN) {
+            Some(OverflowReason::ValueTooLong)
+        } else if st.len >= self.desc.cap {
+            Some(OverflowReason::Cardinality)
+        } else {
+            None
+        };
+        if let Some(reason) = refused {
+            let series = self.overflow_series(&mut st);
+            drop(table);
+            drop(st);
+            self_metrics::record_overflow(self.desc, reason);
+            return series;
+        }
+        let series = self.alloc(&mut st);
+        st.len += 1;
+        st.ordered.insert(render_labels(self.desc, &key).into(), series);
+        table.insert_unique(hash, Entry { hash, key, series }, |e| e.hash);
+        series
+    }
+
+    fn alloc(&self, st: &mut DynState) -> SeriesRef {
+        let (block, used) = match st.chunk {
+            Some((b, used)) if used < CHUNK => (b, used),
+            _ => (Block::leak((CHUNK * self.width) as usize, self.sharded), 0),
+        };
+        st.chunk = Some((block, used + 1));
+        SeriesRef {
+            block,
+            base: used * self.width,
+        }
+    }
+
+    fn overflow_series(&self, st: &mut DynState) -> SeriesRef {
+        if let Some(s) = st.overflow {
+            return s;
+        }
+        let s = self.alloc(st);
+        let key: Vec<Cow<'static, str>> = self
+            .desc
+            .labels
+            .iter()
+            .map(|_| Cow::Borrowed(OVERFLOW_VALUE))
+            .collect();
+        st.ordered.insert(render_labels(self.desc, &key).into(), s);
+        st.overflow = Some(s);
+        s
+    }
+
+    /// Number of series held (dense families count every label combination).
+    pub(crate) fn len(&self) -> usize {
+        if self.dense != 0 {
+            return self.dense as usize;
+        }
+        self.dynamic.get().map_or(0, |m| {
+            m.state.lock().unwrap_or_else(|e| e.into_inner()).ordered.len()
+        })
+    }
+
+    /// Calls `f` with each series' rendered labels (`a="x",b="y"`) and cells, in exposition order.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&str, SeriesRef)) {
+        if self.dense != 0 {
+            let block = self.dense_block();
+            let rendered = self.dense_labels.get_or_init(|| {
+                (0..self.dense)
+                    .map(|i| {
+                        let vals: Vec<Cow<'static, str>> = fixed_values(self.desc.labels, i)
+                            .into_iter()
+                            .map(Cow::Borrowed)
+                            .collect();
+                        render_labels(self.desc, &vals)
+                    })
+                    .collect()
+            });
+            for (i, labels) in rendered.iter().enumerate() {
+                f(
+                    labels,
+                    SeriesRef {
+                        block,
+                        base: i as u32 * self.width,
+                    },
+                );
+            }
+        } else if let Some(map) = self.dynamic.get() {
+            let st = map.state.lock().unwrap_or_else(|e| e.into_inner());
+            for (labels, s) in &st.ordered {
+                f(labels, *s);
+            }
+        }
+    }
+}
+
+/// Renders `name="value",...` with values escaped for the text formats.
+fn render_labels(desc: &MetricDesc, values: &[Cow<'static, str>]) -> String {
+    let mut out = String::new();
+    for (i, (l, v)) in desc.labels.iter().zip(values).enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(l.name);
+        out.push_str("=\"");
+        escape_label_value(&mut out, v);
+        out.push('"');
+    }
+    out
+}

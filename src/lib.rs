@@ -1,0 +1,92 @@
+//! # obs: declare what a service measures, once, in the type system
+//!
+//! A metric is a unit struct with `#[obs::metric]`. Its doc comment is the HELP text, its labels are a struct
+//! deriving [`Labels`], and fixed label values are enums deriving [`LabelValue`]. Every declaration linked into
+//! the binary lands in one [`catalog`], from which the exposition (and the dashboards) are generated.
+//!
+//! ```
+//! #[derive(obs::LabelValue, Clone, Copy)]
+//! enum Method { Get, Post }
+//!
+//! #[derive(obs::Labels)]
+//! struct Route { method: Method, route: &'static str }
+//!
+//! /// HTTP requests served.
+//! #[obs::metric(counter, labels = Route)]
+//! struct HttpRequests;
+//!
+//! /// Time to serve one request.
+//! #[obs::metric(histogram, labels = Route, unit = "seconds", buckets = [0.005, 0.01, 0.05, 0.1, 0.5, 1.0])]
+//! struct HttpRequestDuration;
+//!
+//! /// Jobs waiting in the queue.
+//! #[obs::metric(gauge)]
+//! struct QueueDepth;
+//!
+//! HttpRequests.with(Route { method: Method::Get, route: "/cart" }).inc();
+//! {
+//!     let _timer = HttpRequestDuration.with(Route { method: Method::Post, route: "/checkout" }).start_timer();
+//! } // observed here
+//! QueueDepth.set(3);
+//!
+//! let text = obs::encode(obs::Format::Prometheus);
+//! assert!(text.contains("# HELP http_requests_total HTTP requests served.\n"));
+//! assert!(text.contains("http_requests_total{method=\"get\",route=\"/cart\"} 1\n"));
+//! assert!(text.contains("http_request_duration_seconds_count{method=\"post\",route=\"/checkout\"} 1\n"));
+//! assert!(text.contains("queue_depth 3\n"));
+//! ```
+//!
+//! ## `#[metric(kind, options...)]`
+//!
+//! | option | meaning |
+//! |---|---|
+//! | `counter`, `gauge`, `histogram`, `info` | the kind, first and once |
+//! | `labels = Type` | a struct deriving [`Labels`]; without it the metric has no labels and needs no `with` |
+//! | `name = "..."` | overrides the name, which is otherwise the struct's name in snake case |
+//! | `namespace = "..."` | a prefix for this metric (`""` for none), overriding the crate's [`namespace!`] |
+//! | `unit = "seconds"` | a base unit; the name gets the `_seconds` suffix once, and OpenMetrics a `# UNIT` line |
+//! | `buckets = [..]` | histogram bounds; or `exponential(start, factor, count)`, `linear(start, width, count)` |
+//! | `cap = N` | the most series kept (default 2000); further label sets go to one overflow series |
+//! | `value = f64` | float counters and gauges (default `u64` for counters, `i64` for gauges) |
+//!
+//! Counters are exposed with `_total`, info metrics with `_info`. Histograms without `buckets` get Prometheus'
+//! default buckets (`0.005` to `10` seconds), or `exponential(64, 4, 10)` when `unit = "bytes"`.
+//!
+//! ## Label values
+//! Enums deriving [`LabelValue`] are fixed sets, exposed in snake case (`#[label(rename = "...")]` to change one).
+//! `bool` is fixed too. `&'static str`, `String`, `Cow<'static, str>` and integers are dynamic. When every label
+//! of a metric is fixed, its series are a dense array indexed by the enum discriminants: no hashing, no lock.
+//! Dynamic label sets are looked up in a sharded map; resolve them once with `with(..)` and keep the `Copy` handle
+//! to skip the lookup.
+//!
+//! ## Linking
+//! `inventory` gathers declarations at link time, and the linker drops a crate that no code references. A crate
+//! that only declares metrics must be named once from the binary, e.g. `use my_metrics_crate as _;`.
+
+#![warn(missing_docs)]
+
+extern crate self as obs;
+
+pub use obs_macros::{metric, namespace, LabelValue, Labels};
+pub use obs_runtime::{
+    catalog, encode, encode_into, is_enabled, set_enabled, Catalog, CatalogError, CatalogErrors, CatalogMetric,
+    Counter, CounterHandle, FloatCounter, FloatCounterHandle, FloatGauge, FloatGaugeHandle, Format, Gauge,
+    GaugeHandle, Histogram, HistogramHandle, HistogramSnapshot, HistogramTimer, InFlight, Info, LabelDesc, LabelSet,
+    LabelValue, Location, MetricDesc, MetricKind, ValueType, DEFAULT_CAP, MAX_LABEL_VALUE_LEN, OVERFLOW_VALUE,
+};
+
+/// Merges metrics registered in a `prometheus::Registry` into obs' exposition (feature `prometheus`).
+#[cfg(feature = "prometheus")]
+pub use obs_runtime::register_prometheus_registry;
+
+/// Not public API: used by code that obs' macros generate.
+#[doc(hidden)]
+pub mod __private {
+    pub use obs_runtime::{
+        cardinality, crate_info, fixed_product, hash_str, inventory, Counter, CrateInfo, FloatCounter, FloatGauge,
+        Gauge, Histogram, Info, LabelDesc, LabelSet, LabelValue, Location, MetricDesc, MetricEntry, MetricKind,
+        Namespace, NamespaceDecl, ValueType,
+    };
+    pub use std::borrow::Cow;
+    pub use std::boxed::Box;
+}
