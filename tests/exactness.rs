@@ -1,0 +1,149 @@
+//! Writes from many threads are never lost: per-thread slots are exclusive, and threads beyond the slot count
+//! share an atomic row. The slot count is at most 64, so 96 threads oversubscribe it on any machine.
+
+use obs::{LabelValue, Labels};
+
+#[derive(LabelValue, Clone, Copy)]
+enum Shard {
+    A,
+    B,
+}
+
+#[derive(Labels)]
+struct ShardLabels {
+    shard: Shard,
+}
+
+#[derive(Labels)]
+struct Key {
+    key: String,
+}
+
+/// Exactness test counter.
+#[obs::metric(counter)]
+struct Plain;
+
+/// Exactness test counter with fixed labels.
+#[obs::metric(counter, labels = ShardLabels)]
+struct Sharded;
+
+/// Exactness test counter for oversubscribed slots.
+#[obs::metric(counter)]
+struct Oversubscribed;
+
+/// Exactness test counter with a dynamic label.
+#[obs::metric(counter, labels = Key)]
+struct Dynamic;
+
+/// Exactness test histogram.
+#[obs::metric(histogram, buckets = [1.0, 2.0])]
+struct Observed;
+
+/// Exactness test float counter.
+#[obs::metric(counter, value = f64)]
+struct FloatTotal;
+
+/// Exactness test gauge.
+#[obs::metric(gauge)]
+struct Level;
+
+fn on_threads(n: usize, f: impl Fn(usize) + Sync) {
+    std::thread::scope(|s| {
+        for t in 0..n {
+            let f = &f;
+            s.spawn(move || f(t));
+        }
+    });
+}
+
+#[test]
+fn eight_threads_times_a_million_increments_give_the_exact_sum() {
+    on_threads(8, |_| {
+        for _ in 0..1_000_000 {
+            Plain.inc();
+        }
+    });
+    assert_eq!(Plain.get(), 8_000_000);
+}
+
+#[test]
+fn fixed_labels_are_exact_per_series() {
+    on_threads(8, |t| {
+        let shard = if t % 2 == 0 { Shard::A } else { Shard::B };
+        for _ in 0..250_000 {
+            Sharded.with(ShardLabels { shard }).inc();
+        }
+    });
+    assert_eq!(Sharded.with(ShardLabels { shard: Shard::A }).get(), 1_000_000);
+    assert_eq!(Sharded.with(ShardLabels { shard: Shard::B }).get(), 1_000_000);
+}
+
+#[test]
+fn more_threads_than_slots_stay_exact_and_exited_threads_keep_their_counts() {
+    // Three waves, so slots are handed back and reused, and some threads get none and share the atomic row.
+    for _wave in 0..3 {
+        on_threads(96, |_| {
+            for _ in 0..20_000 {
+                Oversubscribed.inc_by(2);
+            }
+        });
+    }
+    assert_eq!(Oversubscribed.get(), 3 * 96 * 20_000 * 2);
+}
+
+#[test]
+fn dynamic_labels_are_exact_under_concurrent_creation() {
+    on_threads(8, |t| {
+        for i in 0..100_000u32 {
+            // Every thread races to create the same 50 series.
+            Dynamic.with(Key { key: format!("k{}", (i + t as u32) % 50) }).inc();
+        }
+    });
+    let total: u64 = (0..50).map(|k| Dynamic.with(Key { key: format!("k{k}") }).get()).sum();
+    assert_eq!(total, 800_000);
+    assert_eq!(obs::catalog().metric("dynamic").unwrap().series_count(), 50);
+}
+
+#[test]
+fn histogram_counts_and_sums_are_exact() {
+    on_threads(4, |_| {
+        for i in 0..100_000 {
+            Observed.observe([0.5, 1.5, 3.0][i % 3]);
+        }
+    });
+    let snap = Observed.snapshot();
+    assert_eq!(snap.count(), 400_000);
+    let per_thread = [33_334u64, 33_333, 33_333];
+    assert_eq!(
+        snap.buckets(),
+        vec![
+            (1.0, 4 * per_thread[0]),
+            (2.0, 4 * (per_thread[0] + per_thread[1])),
+            (f64::INFINITY, 400_000)
+        ]
+    );
+    let expected = 4.0 * (0.5 * 33_334.0 + 1.5 * 33_333.0 + 3.0 * 33_333.0);
+    assert!((snap.sum() - expected).abs() < 1e-6, "{} != {expected}", snap.sum());
+}
+
+#[test]
+fn float_counters_are_exact_for_representable_steps() {
+    on_threads(8, |_| {
+        for _ in 0..100_000 {
+            FloatTotal.inc_by(0.5);
+        }
+    });
+    assert_eq!(FloatTotal.get(), 400_000.0);
+}
+
+#[test]
+fn gauges_balance_under_contention() {
+    on_threads(8, |_| {
+        for _ in 0..100_000 {
+            let _guard = Level.track();
+            Level.add(3);
+            Level.sub(3);
+        }
+    });
+    assert_eq!(Level.get(), 0);
+}
