@@ -1,1 +1,447 @@
-fn main() {}
+//! obs side by side with its peers, in one criterion run, followed by a table of ratios (obs ÷ peer).
+//!
+//! Run from the repository root: `cargo bench -p obs-benches --bench metrics`.
+//! Shorter while iterating: `cargo bench -p obs-benches --bench metrics -- --warm-up-time 1 --measurement-time 2`.
+//!
+//! Every metric declared with obs in this binary is tiny (a few series) except the one filled for the encoding
+//! case, so `obs::encode` there measures essentially the 10 000 series (plus obs' own few self-metrics).
+
+use criterion::{BenchmarkGroup, Criterion, measurement::WallTime};
+use obs_benches::{ENCODE_SERIES, group};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Barrier, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
+
+const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+
+// ---------------------------------------------------------------------------------------------------------------
+// obs declarations
+// ---------------------------------------------------------------------------------------------------------------
+
+#[derive(obs::LabelValue, Clone, Copy)]
+enum Method {
+    Get,
+    #[allow(dead_code)]
+    Post,
+}
+
+#[derive(obs::LabelValue, Clone, Copy)]
+enum Status {
+    Ok,
+    #[allow(dead_code)]
+    Error,
+}
+
+#[derive(obs::Labels)]
+struct Fixed {
+    method: Method,
+    status: Status,
+}
+
+#[derive(obs::Labels)]
+struct Dyn {
+    route: &'static str,
+}
+
+/// Bench: counter without labels.
+#[obs::metric(counter)]
+struct BenchPlain;
+
+/// Bench: counter with two fixed labels.
+#[obs::metric(counter, labels = Fixed)]
+struct BenchFixed;
+
+/// Bench: counter with one dynamic label.
+#[obs::metric(counter, labels = Dyn, cap = 20000)]
+struct BenchDynamic;
+
+/// Bench: histogram.
+#[obs::metric(histogram, unit = "seconds", buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0])]
+struct BenchHist;
+
+/// Bench: counter with one dynamic label, filled with 10 000 series for the encoding case.
+#[obs::metric(counter, labels = Dyn, cap = 20000)]
+struct BenchRoutes;
+
+// ---------------------------------------------------------------------------------------------------------------
+// peers' declarations
+// ---------------------------------------------------------------------------------------------------------------
+
+mod pc {
+    //! prometheus-client label types.
+    use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
+
+    #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+    pub enum Method {
+        Get,
+        #[allow(dead_code)]
+        Post,
+    }
+
+    #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+    pub enum Status {
+        Ok,
+        #[allow(dead_code)]
+        Error,
+    }
+
+    #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+    pub struct Fixed {
+        pub method: Method,
+        pub status: Status,
+    }
+
+    #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+    pub struct Route {
+        pub route: &'static str,
+    }
+}
+
+mod ms {
+    //! measured label types.
+    use measured::lasso::ThreadedRodeo;
+    use measured::{FixedCardinalityLabel, LabelGroup};
+
+    #[derive(FixedCardinalityLabel, Clone, Copy)]
+    pub enum Method {
+        Get,
+        #[allow(dead_code)]
+        Post,
+    }
+
+    #[derive(FixedCardinalityLabel, Clone, Copy)]
+    pub enum Status {
+        Ok,
+        #[allow(dead_code)]
+        Error,
+    }
+
+    #[derive(LabelGroup)]
+    #[label(set = FixedSet)]
+    pub struct Fixed {
+        pub method: Method,
+        pub status: Status,
+    }
+
+    #[derive(LabelGroup)]
+    #[label(set = RouteSet)]
+    pub struct Route<'a> {
+        #[label(dynamic_with = ThreadedRodeo, default)]
+        pub route: &'a str,
+    }
+}
+
+/// The process-wide `metrics` recorder (a `PrometheusRecorder`) and its handle for rendering.
+fn metrics_handle() -> &'static metrics_exporter_prometheus::PrometheusHandle {
+    static HANDLE: OnceLock<metrics_exporter_prometheus::PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new()
+            .set_buckets(&BUCKETS)
+            .expect("valid buckets")
+            .build_recorder();
+        let handle = recorder.handle();
+        metrics::set_global_recorder(recorder).expect("no other recorder installed");
+        handle
+    })
+}
+
+fn prom_fixed_vec() -> prometheus::IntCounterVec {
+    prometheus::IntCounterVec::new(prometheus::Opts::new("bench_fixed", "help"), &["method", "status"]).unwrap()
+}
+
+fn prom_route_vec(name: &str) -> prometheus::IntCounterVec {
+    prometheus::IntCounterVec::new(prometheus::Opts::new(name, "help"), &["route"]).unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// cases 1-4: single-thread hot paths
+// ---------------------------------------------------------------------------------------------------------------
+
+fn raw(g: &mut BenchmarkGroup<'_, WallTime>) {
+    static RAW: AtomicU64 = AtomicU64::new(0);
+    g.bench_function("raw_atomic", |b| {
+        b.iter(|| RAW.fetch_add(black_box(1), Relaxed));
+    });
+}
+
+fn counter_no_labels(c: &mut Criterion) {
+    let mut g = c.benchmark_group(group::PLAIN);
+    raw(&mut g);
+    g.bench_function("obs", |b| b.iter(|| BenchPlain.inc()));
+    let p = prometheus::IntCounter::new("bench_plain", "help").unwrap();
+    g.bench_function("prometheus_cached", |b| b.iter(|| p.inc()));
+    let pc = prometheus_client::metrics::counter::Counter::<u64>::default();
+    g.bench_function("prometheus_client", |b| b.iter(|| pc.inc()));
+    metrics_handle();
+    g.bench_function("metrics", |b| b.iter(|| metrics::counter!("bench_plain").increment(1)));
+    let m = measured::Counter::new();
+    g.bench_function("measured", |b| b.iter(|| m.inc()));
+    g.finish();
+}
+
+fn counter_fixed_labels(c: &mut Criterion) {
+    let mut g = c.benchmark_group(group::FIXED);
+    raw(&mut g);
+    g.bench_function("obs", |b| {
+        b.iter(|| {
+            BenchFixed
+                .with(Fixed {
+                    method: black_box(Method::Get),
+                    status: black_box(Status::Ok),
+                })
+                .inc()
+        })
+    });
+    let vec = prom_fixed_vec();
+    g.bench_function("prometheus_vec", |b| {
+        b.iter(|| vec.with_label_values(&[black_box("get"), black_box("ok")]).inc())
+    });
+    let cached = vec.with_label_values(&["get", "ok"]);
+    g.bench_function("prometheus_cached", |b| b.iter(|| cached.inc()));
+    let fam = prometheus_client::metrics::family::Family::<pc::Fixed, prometheus_client::metrics::counter::Counter>::default();
+    g.bench_function("prometheus_client", |b| {
+        b.iter(|| {
+            fam.get_or_create(&pc::Fixed {
+                method: black_box(pc::Method::Get),
+                status: black_box(pc::Status::Ok),
+            })
+            .inc()
+        })
+    });
+    metrics_handle();
+    g.bench_function("metrics", |b| {
+        b.iter(|| metrics::counter!("bench_fixed", "method" => "get", "status" => "ok").increment(1))
+    });
+    let mvec = measured::CounterVec::<ms::FixedSet>::new();
+    g.bench_function("measured", |b| {
+        b.iter(|| {
+            mvec.inc(ms::Fixed {
+                method: black_box(ms::Method::Get),
+                status: black_box(ms::Status::Ok),
+            })
+        })
+    });
+    g.finish();
+}
+
+fn counter_dynamic_label(c: &mut Criterion) {
+    let mut g = c.benchmark_group(group::DYNAMIC);
+    raw(&mut g);
+    g.bench_function("obs", |b| b.iter(|| BenchDynamic.with(Dyn { route: black_box("/cart") }).inc()));
+    let vec = prom_route_vec("bench_dynamic");
+    g.bench_function("prometheus_vec", |b| b.iter(|| vec.with_label_values(&[black_box("/cart")]).inc()));
+    let cached = vec.with_label_values(&["/cart"]);
+    g.bench_function("prometheus_cached", |b| b.iter(|| cached.inc()));
+    let fam = prometheus_client::metrics::family::Family::<pc::Route, prometheus_client::metrics::counter::Counter>::default();
+    g.bench_function("prometheus_client", |b| {
+        b.iter(|| fam.get_or_create(&pc::Route { route: black_box("/cart") }).inc())
+    });
+    metrics_handle();
+    g.bench_function("metrics", |b| {
+        b.iter(|| metrics::counter!("bench_dynamic", "route" => black_box("/cart")).increment(1))
+    });
+    let mvec = measured::CounterVec::<ms::RouteSet>::new();
+    g.bench_function("measured", |b| b.iter(|| mvec.inc(ms::Route { route: black_box("/cart") })));
+    g.finish();
+}
+
+fn histogram_observe(c: &mut Criterion) {
+    let mut g = c.benchmark_group(group::HISTOGRAM);
+    raw(&mut g);
+    g.bench_function("obs", |b| b.iter(|| BenchHist.observe(black_box(0.3))));
+    let p = prometheus::Histogram::with_opts(prometheus::HistogramOpts::new("bench_hist", "help").buckets(BUCKETS.to_vec()))
+        .unwrap();
+    g.bench_function("prometheus_cached", |b| b.iter(|| p.observe(black_box(0.3))));
+    let pc = prometheus_client::metrics::histogram::Histogram::new(BUCKETS);
+    g.bench_function("prometheus_client", |b| b.iter(|| pc.observe(black_box(0.3))));
+    // The recorder buffers raw samples until a render or upkeep; drain them outside the timed loop so memory stays
+    // bounded.
+    let handle = metrics_handle();
+    g.bench_function("metrics", |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                metrics::histogram!("bench_hist_seconds").record(black_box(0.3));
+            }
+            let t = start.elapsed();
+            handle.run_upkeep();
+            t
+        })
+    });
+    let m = measured::Histogram::<11>::with_metadata(measured::metric::histogram::Thresholds::with_buckets(BUCKETS));
+    g.bench_function("measured", |b| b.iter(|| m.get_metric().observe(black_box(0.3))));
+    g.finish();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// case 5: threads hammering one series
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Runs `op` `iters` times on each of `threads` fresh threads that start together; returns the slowest thread's
+/// time, so criterion's per-iteration figure is the per-op cost seen by one thread.
+fn per_thread(threads: usize, iters: u64, op: &(impl Fn() + Sync)) -> Duration {
+    let barrier = Barrier::new(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        op();
+                    }
+                    start.elapsed()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).max().unwrap()
+    })
+}
+
+fn one_series_threads(c: &mut Criterion) {
+    static SHARED: AtomicU64 = AtomicU64::new(0);
+    let prom = prom_fixed_vec().with_label_values(&["get", "ok"]);
+    let fam = prometheus_client::metrics::family::Family::<pc::Fixed, prometheus_client::metrics::counter::Counter>::default();
+
+    let obs_op = || {
+        BenchFixed
+            .with(Fixed {
+                method: black_box(Method::Get),
+                status: black_box(Status::Ok),
+            })
+            .inc()
+    };
+    let raw_op = || {
+        SHARED.fetch_add(black_box(1), Relaxed);
+    };
+    let prom_op = || prom.inc();
+    let pc_op = || {
+        fam.get_or_create(&pc::Fixed {
+            method: black_box(pc::Method::Get),
+            status: black_box(pc::Status::Ok),
+        })
+        .inc();
+    };
+
+    let mut g = c.benchmark_group(group::THREADS);
+    for threads in [1, 2] {
+        g.bench_function(format!("obs_{threads}t"), |b| b.iter_custom(|n| per_thread(threads, n, &obs_op)));
+        g.bench_function(format!("raw_atomic_{threads}t"), |b| b.iter_custom(|n| per_thread(threads, n, &raw_op)));
+        g.bench_function(format!("prometheus_cached_{threads}t"), |b| {
+            b.iter_custom(|n| per_thread(threads, n, &prom_op))
+        });
+        g.bench_function(format!("prometheus_client_{threads}t"), |b| {
+            b.iter_custom(|n| per_thread(threads, n, &pc_op))
+        });
+    }
+    g.finish();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// case 6: encoding 10 000 series
+// ---------------------------------------------------------------------------------------------------------------
+
+fn encode_10k(c: &mut Criterion) {
+    let routes: Vec<&'static str> = (0..ENCODE_SERIES)
+        .map(|i| &*Box::leak(format!("/r{i}").into_boxed_str()))
+        .collect();
+
+    for r in &routes {
+        BenchRoutes.with(Dyn { route: r }).inc();
+    }
+
+    let preg = prometheus::Registry::new();
+    let pvec = prom_route_vec("bench_routes");
+    preg.register(Box::new(pvec.clone())).unwrap();
+    for r in &routes {
+        pvec.with_label_values(&[*r]).inc();
+    }
+
+    let mut pcreg = prometheus_client::registry::Registry::default();
+    let fam = prometheus_client::metrics::family::Family::<pc::Route, prometheus_client::metrics::counter::Counter>::default();
+    pcreg.register("bench_routes", "help", fam.clone());
+    for r in &routes {
+        fam.get_or_create(&pc::Route { route: r }).inc();
+    }
+
+    let handle = metrics_handle();
+    for r in &routes {
+        metrics::counter!("bench_routes", "route" => *r).increment(1);
+    }
+    handle.run_upkeep();
+
+    let mvec = measured::CounterVec::<ms::RouteSet>::new();
+    for r in &routes {
+        mvec.inc(ms::Route { route: r });
+    }
+
+    // Sanity: every encoder sees the 10 000 series.
+    let obs_text = obs::encode(obs::Format::Prometheus);
+    assert!(obs_text.matches("bench_routes_total{").count() == ENCODE_SERIES);
+
+    let mut g = c.benchmark_group(group::ENCODE);
+    g.sample_size(20);
+    g.bench_function("obs", |b| b.iter(|| obs::encode(black_box(obs::Format::Prometheus))));
+    g.bench_function("prometheus_vec", |b| {
+        b.iter(|| {
+            let mut buf = Vec::new();
+            prometheus::Encoder::encode(&prometheus::TextEncoder::new(), &preg.gather(), &mut buf).unwrap();
+            buf
+        })
+    });
+    g.bench_function("prometheus_client", |b| {
+        b.iter(|| {
+            let mut buf = String::new();
+            prometheus_client::encoding::text::encode(&mut buf, &pcreg).unwrap();
+            buf
+        })
+    });
+    g.bench_function("metrics", |b| b.iter(|| handle.render()));
+    g.bench_function("measured", |b| {
+        b.iter(|| {
+            use measured::metric::MetricFamilyEncoding;
+            let mut enc = measured::text::BufferedTextEncoder::new();
+            mvec.collect_family_into(measured::metric::name::MetricName::from_str("bench_routes"), &mut enc)
+                .unwrap();
+            enc.finish()
+        })
+    });
+    g.finish();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+fn main() {
+    let since = SystemTime::now();
+    let mut c = Criterion::default().configure_from_args();
+    counter_no_labels(&mut c);
+    counter_fixed_labels(&mut c);
+    counter_dynamic_label(&mut c);
+    histogram_observe(&mut c);
+    one_series_threads(&mut c);
+    encode_10k(&mut c);
+    c.final_summary();
+
+    let Some(dir) = obs_benches::criterion_dir() else {
+        println!("\nNo criterion results found; no ratio table.");
+        return;
+    };
+    let (table, complete) = obs_benches::report(&dir, since);
+    println!("\n## obs ÷ peer (medians, same run)\n\n{table}");
+    if complete {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("RESULTS.md");
+        let doc = format!(
+            "# obs vs peers: benchmark results\n\n\
+             Produced by `cargo bench -p obs-benches --bench metrics` (criterion medians, one run, every crate \
+             measured in the same process).\n\nMachine: {}.\n\n{table}",
+            obs_benches::machine()
+        );
+        match std::fs::write(&path, doc) {
+            Ok(()) => println!("Wrote {}", path.display()),
+            Err(e) => println!("Could not write {}: {e}", path.display()),
+        }
+    } else {
+        println!("Partial run (filtered, or some results missing): RESULTS.md left as it was.");
+    }
+}

@@ -1,1 +1,325 @@
-//! Benchmarks live in `benches/metrics.rs`.
+//! Helpers for the `metrics` benchmark: where criterion wrote its estimates, and the ratio table built from them.
+//!
+//! The benchmarks themselves live in `benches/metrics.rs`; run them from the repository root with
+//! `cargo bench -p obs-benches --bench metrics`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// Series populated for the encoding case.
+pub const ENCODE_SERIES: usize = 10_000;
+
+/// Benchmark group names; the bench file and the report share them.
+pub mod group {
+    /// Case 1: counter inc, no labels.
+    pub const PLAIN: &str = "1_counter_inc_no_labels";
+    /// Case 2: counter inc, two fixed-cardinality labels.
+    pub const FIXED: &str = "2_counter_inc_fixed_labels";
+    /// Case 3: counter inc, one dynamic string label.
+    pub const DYNAMIC: &str = "3_counter_inc_dynamic_label";
+    /// Case 4: histogram observe.
+    pub const HISTOGRAM: &str = "4_histogram_observe";
+    /// Case 5: threads hammering one series (per-op time per thread).
+    pub const THREADS: &str = "5_one_series_threads";
+    /// Case 6: encoding 10 000 series to text.
+    pub const ENCODE: &str = "6_encode_10k_series";
+}
+
+/// Peer columns of the table: (column title, bench id suffix used in groups).
+pub const PEERS: &[(&str, &str)] = &[
+    ("raw AtomicU64", "raw_atomic"),
+    ("prometheus `with_label_values`", "prometheus_vec"),
+    ("prometheus cached handle", "prometheus_cached"),
+    ("prometheus-client", "prometheus_client"),
+    ("metrics", "metrics"),
+    ("measured", "measured"),
+];
+
+/// One row: a title, the group, the bench id of obs, and a suffix appended to every peer's id (e.g. `_2t`).
+struct Row {
+    title: &'static str,
+    group: &'static str,
+    obs: &'static str,
+    suffix: &'static str,
+    /// Divides every figure (per-series encoding cost).
+    divide: f64,
+}
+
+const ROWS: &[Row] = &[
+    Row { title: "1. counter inc, no labels", group: group::PLAIN, obs: "obs", suffix: "", divide: 1.0 },
+    Row {
+        title: "2. counter inc, 2 fixed labels (`with` each time)",
+        group: group::FIXED,
+        obs: "obs",
+        suffix: "",
+        divide: 1.0,
+    },
+    Row {
+        title: "3. counter inc, 1 dynamic string label",
+        group: group::DYNAMIC,
+        obs: "obs",
+        suffix: "",
+        divide: 1.0,
+    },
+    Row { title: "4. histogram observe (11 buckets)", group: group::HISTOGRAM, obs: "obs", suffix: "", divide: 1.0 },
+    Row {
+        title: "5a. one series, 1 thread (per op)",
+        group: group::THREADS,
+        obs: "obs_1t",
+        suffix: "_1t",
+        divide: 1.0,
+    },
+    Row {
+        title: "5b. one series, 2 threads (per op, per thread)",
+        group: group::THREADS,
+        obs: "obs_2t",
+        suffix: "_2t",
+        divide: 1.0,
+    },
+    Row {
+        title: "6. encode 10 000 series (whole scrape)",
+        group: group::ENCODE,
+        obs: "obs",
+        suffix: "",
+        divide: 1.0,
+    },
+    Row {
+        title: "6. encode, per series",
+        group: group::ENCODE,
+        obs: "obs",
+        suffix: "",
+        divide: ENCODE_SERIES as f64,
+    },
+];
+
+/// A median read from criterion's output, and whether it was written by this run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// Median time per iteration, in nanoseconds.
+    pub median_ns: f64,
+    /// False when the file predates the run (e.g. a filtered run that skipped this bench).
+    pub fresh: bool,
+}
+
+/// Where criterion keeps its results, found the way criterion 0.5 chooses it: `CRITERION_HOME`, else
+/// `$CARGO_TARGET_DIR/criterion`, else `<target>/criterion` with `<target>` derived from this executable
+/// (`<target>/[<triple>/]<profile>/deps/<exe>`). The first candidate holding any of our groups wins.
+pub fn criterion_dir() -> Option<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Some(h) = std::env::var_os("CRITERION_HOME") {
+        candidates.push(PathBuf::from(h));
+    }
+    if let Some(t) = std::env::var_os("CARGO_TARGET_DIR") {
+        let t = PathBuf::from(t);
+        let t = if t.is_relative() {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(t)
+        } else {
+            t
+        };
+        candidates.push(t.join("criterion"));
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        // deps -> profile -> target (or triple -> target): try each ancestor.
+        for dir in exe.ancestors().skip(1).take(4) {
+            candidates.push(dir.join("criterion"));
+        }
+    }
+    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/criterion"));
+    candidates.into_iter().find(|c| {
+        [group::PLAIN, group::FIXED, group::DYNAMIC, group::HISTOGRAM, group::THREADS, group::ENCODE]
+            .iter()
+            .any(|g| c.join(g).is_dir())
+    })
+}
+
+/// Reads the median of `<dir>/<group>/<bench>/new/estimates.json`.
+pub fn read_estimate(dir: &Path, group: &str, bench: &str, since: SystemTime) -> Option<Estimate> {
+    let path = dir.join(group).join(bench).join("new").join("estimates.json");
+    let text = std::fs::read_to_string(&path).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let median_ns = v.get("median")?.get("point_estimate")?.as_f64()?;
+    let fresh = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t >= since);
+    Some(Estimate { median_ns, fresh })
+}
+
+/// Formats nanoseconds with a sensible precision.
+fn ns(v: f64) -> String {
+    if v >= 1_000_000.0 {
+        format!("{:.2} ms", v / 1_000_000.0)
+    } else if v >= 10_000.0 {
+        format!("{:.1} µs", v / 1_000.0)
+    } else if v >= 100.0 {
+        format!("{v:.0} ns")
+    } else {
+        format!("{v:.2} ns")
+    }
+}
+
+/// The table and the checks, built from the results under `dir`; also returns whether every figure was fresh
+/// and present (a complete run).
+pub fn report(dir: &Path, since: SystemTime) -> (String, bool) {
+    let get = |g: &str, b: &str| read_estimate(dir, g, b, since);
+    let mut complete = true;
+    let mut out = String::new();
+    let mark = |e: Option<Estimate>, complete: &mut bool| match e {
+        Some(e) if e.fresh => String::new(),
+        Some(_) => {
+            *complete = false;
+            "†".to_owned()
+        }
+        None => {
+            *complete = false;
+            String::new()
+        }
+    };
+
+    out.push_str("| case | obs median |");
+    for (title, _) in PEERS {
+        let _ = write!(out, " obs ÷ {title} |");
+    }
+    out.push_str("\n|---|---:|");
+    for _ in PEERS {
+        out.push_str("---:|");
+    }
+    out.push('\n');
+    for row in ROWS {
+        let obs = get(row.group, row.obs);
+        let _ = write!(out, "| {} |", row.title);
+        match obs {
+            Some(e) => {
+                let m = mark(obs, &mut complete);
+                let _ = write!(out, " {}{m} |", ns(e.median_ns / row.divide));
+            }
+            None => {
+                complete = false;
+                out.push_str(" – |");
+            }
+        }
+        for (_, id) in PEERS {
+            let peer = get(row.group, &format!("{id}{}", row.suffix));
+            match (obs, peer) {
+                (Some(o), Some(p)) => {
+                    let m = mark(peer, &mut complete);
+                    let _ = write!(out, " {:.3}{m} ({}) |", o.median_ns / p.median_ns, ns(p.median_ns / row.divide));
+                }
+                _ => out.push_str(" – |"),
+            }
+        }
+        out.push('\n');
+    }
+    out.push_str(
+        "\nEach peer cell is `obs ÷ peer` (below 1: obs is faster; 0.10 means 10× faster), with the peer's own \
+         median in parentheses. – : the peer has no such case (or it was not run).",
+    );
+    if !complete {
+        out.push_str(" † : figure from an earlier run, not this one.");
+    }
+    out.push_str("\n\n");
+
+    // Target checks.
+    out.push_str("| target | figure | result |\n|---|---|---|\n");
+    let ratio = |g: &str, a: &str, b: &str| Some(get(g, a)?.median_ns / get(g, b)?.median_ns);
+    let check = |out: &mut String, what: &str, figure: Option<f64>, shown: &dyn Fn(f64) -> String, ok: &dyn Fn(f64) -> bool| {
+        let (fig, res) = match figure {
+            Some(f) => (shown(f), if ok(f) { "PASS" } else { "MISS" }),
+            None => ("not measured".to_owned(), "–"),
+        };
+        let _ = writeln!(out, "| {what} | {fig} | {res} |");
+    };
+    let times = |r: f64| format!("{r:.2}×");
+    let faster = |r: f64| format!("{:.1}× faster (ratio {r:.3})", 1.0 / r);
+    check(
+        &mut out,
+        "fixed-label counter inc ≤ 1.5× raw atomic",
+        ratio(group::FIXED, "obs", "raw_atomic"),
+        &times,
+        &|r| r <= 1.5,
+    );
+    for (peer, id) in [
+        ("prometheus `with_label_values`", "prometheus_vec"),
+        ("prometheus-client `Family`", "prometheus_client"),
+        ("metrics `counter!`", "metrics"),
+    ] {
+        check(
+            &mut out,
+            &format!("fixed-label counter inc ≥ 10× faster than {peer}"),
+            ratio(group::FIXED, "obs", id),
+            &faster,
+            &|r| r <= 0.1,
+        );
+    }
+    check(
+        &mut out,
+        "2 threads on one series: obs per-op ≤ 2× obs 1-thread",
+        ratio(group::THREADS, "obs_2t", "obs_1t"),
+        &times,
+        &|r| r <= 2.0,
+    );
+    check(
+        &mut out,
+        "histogram observe ≤ 3× raw atomic",
+        ratio(group::HISTOGRAM, "obs", "raw_atomic"),
+        &times,
+        &|r| r <= 3.0,
+    );
+    check(
+        &mut out,
+        "encoding ≤ 50 ns per series",
+        get(group::ENCODE, "obs").map(|e| e.median_ns / ENCODE_SERIES as f64),
+        &|v| format!("{v:.1} ns per series"),
+        &|v| v <= 50.0,
+    );
+    check(
+        &mut out,
+        "encoding ≥ 10× faster than prometheus `TextEncoder`",
+        ratio(group::ENCODE, "obs", "prometheus_vec"),
+        &faster,
+        &|r| r <= 0.1,
+    );
+    (out, complete)
+}
+
+/// A line describing the machine, for the results file.
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("{cpu}, {cores} logical cores available")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_from_fake_estimates() {
+        let dir = std::env::temp_dir().join(format!("obs-benches-test-{}", std::process::id()));
+        let write = |g: &str, b: &str, v: f64| {
+            let d = dir.join(g).join(b).join("new");
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join("estimates.json"), format!(r#"{{"median":{{"point_estimate":{v}}}}}"#)).unwrap();
+        };
+        let since = SystemTime::now() - std::time::Duration::from_secs(5);
+        write(group::FIXED, "obs", 2.0);
+        write(group::FIXED, "raw_atomic", 4.0);
+        write(group::FIXED, "prometheus_vec", 40.0);
+        write(group::ENCODE, "obs", 300_000.0);
+        let (t, complete) = report(&dir, since);
+        assert!(!complete);
+        assert!(t.contains("| 2. counter inc, 2 fixed labels (`with` each time) | 2.00 ns | 0.500 (4.00 ns) | 0.050 (40.00 ns) |"), "{t}");
+        assert!(t.contains("| fixed-label counter inc ≤ 1.5× raw atomic | 0.50× | PASS |"), "{t}");
+        assert!(t.contains("| encoding ≤ 50 ns per series | 30.0 ns per series | PASS |"), "{t}");
+        assert!(t.contains("| histogram observe ≤ 3× raw atomic | not measured | – |"), "{t}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

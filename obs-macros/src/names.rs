@@ -115,9 +115,9 @@ fn distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// ", did you mean `x`?" or nothing.
+/// " (did you mean `x`?)" or nothing.
 pub fn did_you_mean(word: &str, candidates: &[&str]) -> String {
-    suggest(word, candidates).map_or(String::new(), |s| format!("; did you mean `{s}`?"))
+    suggest(word, candidates).map_or(String::new(), |s| format!(" (did you mean `{s}`?)"))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 use crate::block::Block;
 use crate::desc::MetricDesc;
 use crate::encoding::escape_label_value;
-use crate::labels::{fixed_values, LabelSet};
+use crate::labels::{fixed_product, fixed_values, LabelSet};
 use crate::self_metrics::{self, OverflowReason};
 use hashbrown::HashTable;
 use std::borrow::Cow;
@@ -74,16 +74,11 @@ struct DynState {
 }
 
 impl SeriesStore {
-    /// `fixed` is the label set's dense cardinality; `dense_ok` is false for kinds that must not expose unset
-    /// label combinations (info).
-    pub(crate) const fn new(
-        desc: &'static MetricDesc,
-        width: u32,
-        sharded: bool,
-        fixed: Option<u32>,
-        dense_ok: bool,
-    ) -> Self {
-        let dense = match fixed {
+    /// `dense_ok` is false for kinds that must not expose unset label combinations (info).
+    pub(crate) const fn new(desc: &'static MetricDesc, width: u32, sharded: bool, dense_ok: bool) -> Self {
+        // The labels come from `L::LABELS`, so this agrees with `L::FIXED`, without bounding `new` on `L`: a
+        // missing `#[derive(Labels)]` is then reported once, on the user's type.
+        let dense = match fixed_product(desc.labels) {
             Some(n) if dense_ok && n <= desc.cap => n,
             _ => 0,
         };

@@ -15,6 +15,7 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
     };
     let mut cx = Ctxt::new();
     let ident = &input.ident;
+    let mut shape_ok = true;
     let variants = match &input.data {
         Data::Enum(e) => {
             if e.variants.is_empty() {
@@ -27,10 +28,12 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
                 s.struct_token,
                 "`LabelValue` is derived on a fieldless enum; for a struct of labels derive `obs::Labels`",
             );
+            shape_ok = false;
             Vec::new()
         }
         Data::Union(u) => {
             cx.error_spanned_by(u.union_token, "`LabelValue` is derived on a fieldless enum, not a union");
+            shape_ok = false;
             Vec::new()
         }
     };
@@ -67,10 +70,19 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
     }
     let errors = cx.into_compile_errors();
     let (impl_g, ty_g, where_c) = input.generics.split_for_impl();
-    let (index_body, str_body) = if variants.is_empty() {
-        (quote!(match *self {}), quote!(match *self {}))
+    let (index_body, with_str_body, stored_body) = if !shape_ok {
+        // Fallback for a struct or union: the impl exists so uses do not cascade; the build fails on the error above.
+        let fallback = quote!(::core::unreachable!("obs: `LabelValue` derive failed to compile"));
+        (fallback.clone(), fallback.clone(), fallback)
+    } else if variants.is_empty() {
+        (quote!(match *self {}), quote!(match *self {}), quote!(match *self {}))
     } else {
-        (quote!(match self { #(#arms_index)* }), quote!(match self { #(#arms_str)* }))
+        let str_body = quote!(match self { #(#arms_str)* });
+        (
+            quote!(match self { #(#arms_index)* }),
+            quote!(f(#str_body)),
+            quote!(::obs::__private::Cow::Borrowed(#str_body)),
+        )
     };
     quote! {
         #errors
@@ -84,10 +96,10 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
             }
             #[inline]
             fn with_str<__ObsR>(&self, f: impl ::core::ops::FnOnce(&str) -> __ObsR) -> __ObsR {
-                f(#str_body)
+                #with_str_body
             }
             fn to_stored(&self) -> ::obs::__private::Cow<'static, str> {
-                ::obs::__private::Cow::Borrowed(#str_body)
+                #stored_body
             }
         }
     }

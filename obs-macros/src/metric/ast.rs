@@ -143,7 +143,12 @@ pub fn help_from_docs(attrs: &[Attribute]) -> Option<String> {
                 lit: syn::Lit::Str(s), ..
             }) = &nv.value
             {
-                for line in s.value().lines() {
+                let v = s.value();
+                // A bare `///` is an empty string, which `lines()` would skip: it ends the paragraph.
+                if v.trim().is_empty() {
+                    lines.push(String::new());
+                }
+                for line in v.lines() {
                     lines.push(line.trim().to_owned());
                 }
             }

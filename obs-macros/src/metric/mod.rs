@@ -54,13 +54,12 @@ pub fn metric(attr: TokenStream, item: TokenStream) -> TokenStream {
         expandable = false;
     }
     let Some((kind, _)) = args.kind else {
+        // An unknown kind was already reported on its token; say nothing twice.
         if !cx.has_errors() {
             cx.error_at(
                 ast::call_site(),
                 "missing metric kind: write `#[metric(counter)]`, `#[metric(gauge)]`, `#[metric(histogram)]` or `#[metric(info)]`",
             );
-        } else {
-            cx.error_at(ast::call_site(), "missing metric kind: one of counter, gauge, histogram, info comes first");
         }
         return fallback::emit(cx.into_compile_errors(), item, None);
     };

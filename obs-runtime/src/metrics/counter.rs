@@ -29,18 +29,21 @@ pub struct CounterHandle {
     s: SeriesRef,
 }
 
-impl<L: LabelSet> Counter<L> {
+impl<L> Counter<L> {
     /// A counter family for `desc`; `const` so it can sit in a `static`.
     pub const fn new(desc: &'static MetricDesc) -> Self {
         Counter {
-            store: SeriesStore::new(desc, 1, true, L::FIXED, true),
+            store: SeriesStore::new(desc, 1, true, true),
             _labels: PhantomData,
         }
     }
 
     /// The series of `labels`; keep the handle to skip the lookup next time.
     #[inline(always)]
-    pub fn with(&self, labels: L) -> CounterHandle {
+    pub fn with(&self, labels: L) -> CounterHandle
+    where
+        L: LabelSet,
+    {
         CounterHandle {
             s: self.store.resolve(&labels),
         }
@@ -88,7 +91,7 @@ impl CounterHandle {
     }
 }
 
-impl<L: LabelSet> Collect for Counter<L> {
+impl<L> Collect for Counter<L> {
     fn desc(&self) -> &'static MetricDesc {
         self.store.desc()
     }
@@ -125,17 +128,20 @@ pub struct FloatCounterHandle {
     desc: &'static MetricDesc,
 }
 
-impl<L: LabelSet> FloatCounter<L> {
+impl<L> FloatCounter<L> {
     /// A float counter family for `desc`.
     pub const fn new(desc: &'static MetricDesc) -> Self {
         FloatCounter {
-            store: SeriesStore::new(desc, 1, true, L::FIXED, true),
+            store: SeriesStore::new(desc, 1, true, true),
             _labels: PhantomData,
         }
     }
     /// The series of `labels`.
     #[inline(always)]
-    pub fn with(&self, labels: L) -> FloatCounterHandle {
+    pub fn with(&self, labels: L) -> FloatCounterHandle
+    where
+        L: LabelSet,
+    {
         FloatCounterHandle {
             s: self.store.resolve(&labels),
             desc: self.store.desc(),
@@ -178,7 +184,7 @@ impl FloatCounterHandle {
     }
 }
 
-impl<L: LabelSet> Collect for FloatCounter<L> {
+impl<L> Collect for FloatCounter<L> {
     fn desc(&self) -> &'static MetricDesc {
         self.store.desc()
     }

@@ -46,17 +46,20 @@ impl Drop for InFlight {
     }
 }
 
-impl<L: LabelSet> Gauge<L> {
+impl<L> Gauge<L> {
     /// A gauge family for `desc`.
     pub const fn new(desc: &'static MetricDesc) -> Self {
         Gauge {
-            store: SeriesStore::new(desc, 1, false, L::FIXED, true),
+            store: SeriesStore::new(desc, 1, false, true),
             _labels: PhantomData,
         }
     }
     /// The series of `labels`.
     #[inline(always)]
-    pub fn with(&self, labels: L) -> GaugeHandle {
+    pub fn with(&self, labels: L) -> GaugeHandle
+    where
+        L: LabelSet,
+    {
         GaugeHandle {
             s: self.store.resolve(&labels),
         }
@@ -148,7 +151,7 @@ impl GaugeHandle {
     }
 }
 
-impl<L: LabelSet> Collect for Gauge<L> {
+impl<L> Collect for Gauge<L> {
     fn desc(&self) -> &'static MetricDesc {
         self.store.desc()
     }
@@ -182,17 +185,20 @@ pub struct FloatGaugeHandle {
     s: SeriesRef,
 }
 
-impl<L: LabelSet> FloatGauge<L> {
+impl<L> FloatGauge<L> {
     /// A float gauge family for `desc`.
     pub const fn new(desc: &'static MetricDesc) -> Self {
         FloatGauge {
-            store: SeriesStore::new(desc, 1, false, L::FIXED, true),
+            store: SeriesStore::new(desc, 1, false, true),
             _labels: PhantomData,
         }
     }
     /// The series of `labels`.
     #[inline(always)]
-    pub fn with(&self, labels: L) -> FloatGaugeHandle {
+    pub fn with(&self, labels: L) -> FloatGaugeHandle
+    where
+        L: LabelSet,
+    {
         FloatGaugeHandle {
             s: self.store.resolve(&labels),
         }
@@ -241,7 +247,7 @@ impl FloatGaugeHandle {
     }
 }
 
-impl<L: LabelSet> Collect for FloatGauge<L> {
+impl<L> Collect for FloatGauge<L> {
     fn desc(&self) -> &'static MetricDesc {
         self.store.desc()
     }

@@ -85,18 +85,21 @@ impl HistogramSnapshot {
     }
 }
 
-impl<L: LabelSet> Histogram<L> {
+impl<L> Histogram<L> {
     /// A histogram family for `desc`, whose `buckets` must be non-empty and strictly increasing.
     pub const fn new(desc: &'static MetricDesc) -> Self {
         Histogram {
-            store: SeriesStore::new(desc, desc.buckets.len() as u32 + 2, true, L::FIXED, true),
+            store: SeriesStore::new(desc, desc.buckets.len() as u32 + 2, true, true),
             le: OnceLock::new(),
             _labels: PhantomData,
         }
     }
     /// The series of `labels`.
     #[inline(always)]
-    pub fn with(&self, labels: L) -> HistogramHandle {
+    pub fn with(&self, labels: L) -> HistogramHandle
+    where
+        L: LabelSet,
+    {
         HistogramHandle {
             s: self.store.resolve(&labels),
             desc: self.store.desc(),
@@ -168,7 +171,7 @@ fn snapshot(s: SeriesRef, bounds: &'static [f64]) -> HistogramSnapshot {
     }
 }
 
-impl<L: LabelSet> Collect for Histogram<L> {
+impl<L> Collect for Histogram<L> {
     fn desc(&self) -> &'static MetricDesc {
         self.store.desc()
     }

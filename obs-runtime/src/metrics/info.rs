@@ -23,16 +23,19 @@ pub struct Info<L = ()> {
     _labels: PhantomData<fn(&L)>,
 }
 
-impl<L: LabelSet> Info<L> {
+impl<L> Info<L> {
     /// An info family for `desc`. Only label sets that were set are exposed, so it never uses the dense layout.
     pub const fn new(desc: &'static MetricDesc) -> Self {
         Info {
-            store: SeriesStore::new(desc, 1, false, L::FIXED, false),
+            store: SeriesStore::new(desc, 1, false, false),
             _labels: PhantomData,
         }
     }
     /// Exposes `labels` with value 1.
-    pub fn set(&self, labels: L) {
+    pub fn set(&self, labels: L)
+    where
+        L: LabelSet,
+    {
         let s = self.store.resolve(&labels);
         s.block.atomic(s.word(0)).store(1, Relaxed);
     }
@@ -42,7 +45,7 @@ impl<L: LabelSet> Info<L> {
     }
 }
 
-impl<L: LabelSet> Collect for Info<L> {
+impl<L> Collect for Info<L> {
     fn desc(&self) -> &'static MetricDesc {
         self.store.desc()
     }

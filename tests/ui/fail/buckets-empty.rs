@@ -1,0 +1,5 @@
+/// Latency.
+#[obs::metric(histogram, buckets = [])]
+struct Latency;
+
+fn main() {}

@@ -1,0 +1,5 @@
+/// Requests.
+#[obs::metric(counter, cap = 0)]
+struct Requests;
+
+fn main() {}

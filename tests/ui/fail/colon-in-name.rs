@@ -1,0 +1,5 @@
+/// Requests.
+#[obs::metric(counter, name = "job:requests:rate5m")]
+struct Requests;
+
+fn main() {}

@@ -1,0 +1,5 @@
+/// Latency.
+#[obs::metric(histogram, unit = "seconds", unit = "bytes")]
+struct Latency;
+
+fn main() {}

@@ -1,0 +1,5 @@
+/// Requests.
+#[obs::metric(counter, name = "http-requests")]
+struct Requests;
+
+fn main() {}

@@ -1,0 +1,3 @@
+obs::namespace!("9shop");
+
+fn main() {}

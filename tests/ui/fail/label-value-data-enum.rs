@@ -1,0 +1,7 @@
+#[derive(obs::LabelValue)]
+enum Method {
+    Get,
+    Other(String),
+}
+
+fn main() {}

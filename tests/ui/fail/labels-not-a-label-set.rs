@@ -1,0 +1,9 @@
+struct Route {
+    route: &'static str,
+}
+
+/// Requests.
+#[obs::metric(counter, labels = Route)]
+struct Requests;
+
+fn main() {}

@@ -1,0 +1,7 @@
+/// Requests.
+#[obs::metric(counter)]
+enum Requests {
+    Get,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+/// Requests.
+#[obs::metric(counter)]
+union Requests {
+    a: u32,
+}
+
+fn main() {}

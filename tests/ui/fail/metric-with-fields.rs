@@ -1,0 +1,7 @@
+/// Requests.
+#[obs::metric(counter)]
+struct Requests {
+    count: u64,
+}
+
+fn main() {}

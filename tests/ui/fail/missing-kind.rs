@@ -1,0 +1,5 @@
+/// Requests.
+#[obs::metric(name = "requests")]
+struct Requests;
+
+fn main() {}

@@ -1,0 +1,5 @@
+/// Latency.
+#[obs::metric(histogram, unit = "ms")]
+struct Latency;
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(obs::Labels)]
+struct L {
+    #[label(name = "__meta")]
+    meta: &'static str,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[derive(obs::Labels)]
+struct L {
+    le: &'static str,
+}
+
+fn main() {}

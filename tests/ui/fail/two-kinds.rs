@@ -1,0 +1,5 @@
+/// Requests.
+#[obs::metric(counter, gauge)]
+struct Requests;
+
+fn main() {}

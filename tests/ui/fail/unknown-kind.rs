@@ -1,0 +1,5 @@
+/// Requests.
+#[obs::metric(countr)]
+struct Requests;
+
+fn main() {}
