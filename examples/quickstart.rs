@@ -80,11 +80,27 @@ fn main() {
         version: env!("CARGO_PKG_VERSION"),
         commit: "0000000",
     });
-    for (i, route) in ["/catalogue", "/cart", "/checkout\"quoted\"\n", "/ünïcødé\\path"].iter().enumerate() {
-        let method = if i % 2 == 0 { Method::Get } else { Method::Post };
+    for (i, route) in [
+        "/catalogue",
+        "/cart",
+        "/checkout\"quoted\"\n",
+        "/ünïcødé\\path",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let method = if i % 2 == 0 {
+            Method::Get
+        } else {
+            Method::Post
+        };
         let _in_flight = InFlightRequests.track();
-        HttpRequests.with(Route { method, route }).inc_by(i as u64 + 1);
-        HttpRequestDuration.with(Route { method, route }).observe(0.003 * (i as f64 + 1.0) * 10.0);
+        HttpRequests
+            .with(Route { method, route })
+            .inc_by(i as u64 + 1);
+        HttpRequestDuration
+            .with(Route { method, route })
+            .observe(0.003 * (i as f64 + 1.0) * 10.0);
         let outcome = [Outcome::Ok, Outcome::ClientError, Outcome::ServerError][i % 3];
         HttpResponses.with(Result_ { method, outcome }).inc();
         ResponseSize.observe(300.0 * 4f64.powi(i as i32));

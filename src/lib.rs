@@ -69,23 +69,29 @@ extern crate self as obs;
 
 pub use obs_macros::{metric, namespace, LabelValue, Labels};
 pub use obs_runtime::{
-    catalog, encode, encode_into, is_enabled, set_enabled, Catalog, CatalogError, CatalogErrors, CatalogMetric,
-    Counter, CounterHandle, FloatCounter, FloatCounterHandle, FloatGauge, FloatGaugeHandle, Format, Gauge,
-    GaugeHandle, Histogram, HistogramHandle, HistogramSnapshot, HistogramTimer, InFlight, Info, LabelDesc, LabelSet,
-    LabelValue, Location, MetricDesc, MetricKind, ValueType, DEFAULT_CAP, MAX_LABEL_VALUE_LEN, OVERFLOW_VALUE,
+    catalog, encode, encode_into, is_enabled, set_enabled, Catalog, CatalogError, CatalogErrors,
+    CatalogMetric, Counter, CounterHandle, FloatCounter, FloatCounterHandle, FloatGauge,
+    FloatGaugeHandle, Format, Gauge, GaugeHandle, Histogram, HistogramHandle, HistogramSnapshot,
+    HistogramTimer, InFlight, Info, LabelDesc, LabelSet, LabelValue, Location, MetricDesc,
+    MetricKind, ValueType, DEFAULT_CAP, MAX_LABEL_VALUE_LEN, OVERFLOW_VALUE,
 };
 
 /// Merges metrics registered in a `prometheus::Registry` into obs' exposition (feature `prometheus`).
 #[cfg(feature = "prometheus")]
 pub use obs_runtime::register_prometheus_registry;
 
+/// The README's examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// Not public API: used by code that obs' macros generate.
 #[doc(hidden)]
 pub mod __private {
     pub use obs_runtime::{
-        cardinality, crate_info, fixed_product, hash_str, inventory, Counter, CrateInfo, FloatCounter, FloatGauge,
-        Gauge, Histogram, Info, LabelDesc, LabelSet, LabelValue, Location, MetricDesc, MetricEntry, MetricKind,
-        Namespace, NamespaceDecl, ValueType,
+        cardinality, crate_info, fixed_product, hash_str, inventory, Counter, CrateInfo,
+        FloatCounter, FloatGauge, Gauge, Histogram, Info, LabelDesc, LabelSet, LabelValue,
+        Location, MetricDesc, MetricEntry, MetricKind, Namespace, NamespaceDecl, ValueType,
     };
     pub use std::borrow::Cow;
     pub use std::boxed::Box;

@@ -12,8 +12,11 @@ struct Free {
 #[obs::metric(counter, labels = Free, cap = 100000)]
 struct Escaped;
 
+/// A parsed sample: name, labels, value.
+type Sample = (String, Vec<(String, String)>, String);
+
 /// Parses one sample line `name{k="v",...} value` of the text formats, unescaping label values.
-fn parse_line(line: &str) -> Option<(String, Vec<(String, String)>, String)> {
+fn parse_line(line: &str) -> Option<Sample> {
     let brace = line.find('{')?;
     let name = line[..brace].to_owned();
     let mut labels = Vec::new();

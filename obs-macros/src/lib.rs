@@ -7,8 +7,8 @@
 mod ctxt;
 mod labels;
 mod metric;
-mod namespace;
 mod names;
+mod namespace;
 
 use proc_macro::TokenStream;
 

@@ -66,12 +66,16 @@ impl Block {
 
     /// The sum over all rows of an integer cell.
     pub(crate) fn sum_u64(&self, word: usize) -> u64 {
-        (0..=self.shared_row).fold(0u64, |acc, r| acc.wrapping_add(self.cell(r, word).load(Relaxed)))
+        (0..=self.shared_row).fold(0u64, |acc, r| {
+            acc.wrapping_add(self.cell(r, word).load(Relaxed))
+        })
     }
 
     /// The sum over all rows of a float cell.
     pub(crate) fn sum_f64(&self, word: usize) -> f64 {
-        (0..=self.shared_row).map(|r| f64::from_bits(self.cell(r, word).load(Relaxed))).sum()
+        (0..=self.shared_row)
+            .map(|r| f64::from_bits(self.cell(r, word).load(Relaxed)))
+            .sum()
     }
 
     /// The single cell of an unsharded block, for atomic read-modify-write.

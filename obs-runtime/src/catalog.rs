@@ -96,14 +96,21 @@ impl std::error::Error for CatalogErrors {}
 /// ```
 pub fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| Catalog::gather(inventory::iter::<MetricEntry>.into_iter().map(|e| e.collector)))
+    CATALOG.get_or_init(|| {
+        Catalog::gather(
+            inventory::iter::<MetricEntry>
+                .into_iter()
+                .map(|e| e.collector),
+        )
+    })
 }
 
 impl Catalog {
     fn gather(collectors: impl Iterator<Item = &'static dyn Collect>) -> Catalog {
         let mut errors = Vec::new();
         let mut namespaces: BTreeMap<&'static str, &'static NamespaceDecl> = BTreeMap::new();
-        let mut decls: Vec<&'static NamespaceDecl> = inventory::iter::<NamespaceDecl>.into_iter().collect();
+        let mut decls: Vec<&'static NamespaceDecl> =
+            inventory::iter::<NamespaceDecl>.into_iter().collect();
         decls.sort_by_key(|d| d.location);
         for d in decls {
             if let Some(prev) = namespaces.insert(d.crate_ident, d) {

@@ -62,7 +62,11 @@ pub struct Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{} ({})", self.file, self.line, self.column, self.module_path)
+        write!(
+            f,
+            "{}:{}:{} ({})",
+            self.file, self.line, self.column, self.module_path
+        )
     }
 }
 

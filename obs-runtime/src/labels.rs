@@ -203,8 +203,14 @@ mod tests {
         const A: &[&str] = &["a0", "a1", "a2"];
         const B: &[&str] = &["b0", "b1"];
         let labels = [
-            LabelDesc { name: "a", values: Some(A) },
-            LabelDesc { name: "b", values: Some(B) },
+            LabelDesc {
+                name: "a",
+                values: Some(A),
+            },
+            LabelDesc {
+                name: "b",
+                values: Some(B),
+            },
         ];
         assert_eq!(fixed_product(&labels), Some(6));
         // index = a * |B| + b

@@ -32,7 +32,9 @@ pub use catalog::{catalog, Catalog, CatalogError, CatalogErrors, CatalogMetric};
 pub use desc::{
     CrateInfo, Location, MetricDesc, MetricKind, Namespace, NamespaceDecl, ValueType, DEFAULT_CAP,
 };
-pub use encoding::{encode, encode_into, escape_help, escape_label_value, format_f64, FamilyEncoder, Format};
+pub use encoding::{
+    encode, encode_into, escape_help, escape_label_value, format_f64, FamilyEncoder, Format,
+};
 #[cfg(feature = "prometheus")]
 pub use interop::register_prometheus_registry;
 pub use labels::{cardinality, fixed_product, hash_str, LabelDesc, LabelSet, LabelValue};

@@ -75,7 +75,12 @@ struct DynState {
 
 impl SeriesStore {
     /// `dense_ok` is false for kinds that must not expose unset label combinations (info).
-    pub(crate) const fn new(desc: &'static MetricDesc, width: u32, sharded: bool, dense_ok: bool) -> Self {
+    pub(crate) const fn new(
+        desc: &'static MetricDesc,
+        width: u32,
+        sharded: bool,
+        dense_ok: bool,
+    ) -> Self {
         // The labels come from `L::LABELS`, so this agrees with `L::FIXED`, without bounding `new` on `L`: a
         // missing `#[derive(Labels)]` is then reported once, on the user's type.
         let dense = match fixed_product(desc.labels) {
@@ -179,7 +184,8 @@ impl SeriesStore {
         }
         let series = self.alloc(&mut st);
         st.len += 1;
-        st.ordered.insert(render_labels(self.desc, &key).into(), series);
+        st.ordered
+            .insert(render_labels(self.desc, &key).into(), series);
         table.insert_unique(hash, Entry { hash, key, series }, |e| e.hash);
         series
     }
@@ -218,7 +224,11 @@ impl SeriesStore {
             return self.dense as usize;
         }
         self.dynamic.get().map_or(0, |m| {
-            m.state.lock().unwrap_or_else(|e| e.into_inner()).ordered.len()
+            m.state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .ordered
+                .len()
         })
     }
 

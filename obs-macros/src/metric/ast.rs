@@ -16,7 +16,15 @@ pub enum Kind {
 }
 
 pub const KINDS: &[&str] = &["counter", "gauge", "histogram", "info"];
-pub const OPTIONS: &[&str] = &["labels", "name", "namespace", "unit", "buckets", "cap", "value"];
+pub const OPTIONS: &[&str] = &[
+    "labels",
+    "name",
+    "namespace",
+    "unit",
+    "buckets",
+    "cap",
+    "value",
+];
 
 impl Kind {
     fn from_ident(s: &str) -> Option<Kind> {
@@ -55,7 +63,10 @@ pub fn parse_args(cx: &mut Ctxt, tokens: TokenStream) -> Args {
 
 fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
     let Some(key) = meta.path.get_ident().cloned() else {
-        cx.error_spanned_by(&meta.path, "expected a metric kind or an option name, not a path");
+        cx.error_spanned_by(
+            &meta.path,
+            "expected a metric kind or an option name, not a path",
+        );
         return skip_value(&meta);
     };
     let k = key.to_string();
@@ -112,7 +123,11 @@ fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::
 }
 
 fn unknown_option(k: &str) -> String {
-    let kinds_too = if KINDS.contains(&k) { " (the kind comes first, once)" } else { "" };
+    let kinds_too = if KINDS.contains(&k) {
+        " (the kind comes first, once)"
+    } else {
+        ""
+    };
     format!(
         "unknown option `{k}`{}{kinds_too}; expected one of: {}",
         did_you_mean(k, OPTIONS),
@@ -140,7 +155,8 @@ pub fn help_from_docs(attrs: &[Attribute]) -> Option<String> {
         }
         if let syn::Meta::NameValue(nv) = &attr.meta {
             if let Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s), ..
+                lit: syn::Lit::Str(s),
+                ..
             }) = &nv.value
             {
                 let v = s.value();

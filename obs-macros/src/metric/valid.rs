@@ -7,10 +7,13 @@ use crate::names::{check_metric_name, non_base_unit, snake_case, BASE_UNITS};
 use syn::{Expr, Ident, Lit, Type};
 
 /// Prometheus' default buckets (client_golang `DefBuckets`), in seconds.
-pub const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+pub const DEFAULT_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 /// Default buckets for `unit = "bytes"`: `exponential(64, 4, 10)`, 64 B to 16 MiB.
-pub const DEFAULT_BYTE_BUCKETS: &[f64] =
-    &[64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0, 16777216.0];
+pub const DEFAULT_BYTE_BUCKETS: &[f64] = &[
+    64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0, 16777216.0,
+];
 pub const DEFAULT_CAP: u32 = 2000;
 
 pub enum ValueTy {
@@ -32,7 +35,13 @@ pub struct Model {
     pub help: String,
 }
 
-pub fn validate(cx: &mut Ctxt, args: Args, kind: Kind, ident: &Ident, help: Option<String>) -> Model {
+pub fn validate(
+    cx: &mut Ctxt,
+    args: Args,
+    kind: Kind,
+    ident: &Ident,
+    help: Option<String>,
+) -> Model {
     let help = help.unwrap_or_else(|| {
         cx.error_spanned_by(
             ident,
@@ -51,7 +60,10 @@ pub fn validate(cx: &mut Ctxt, args: Args, kind: Kind, ident: &Ident, help: Opti
                 "f64" => ValueTy::Float,
                 s if s == int => ValueTy::Int,
                 s => {
-                    cx.error_spanned_by(v, format!("a {} holds `{int}` or `f64`, not `{s}`", kind_name(kind)));
+                    cx.error_spanned_by(
+                        v,
+                        format!("a {} holds `{int}` or `f64`, not `{s}`", kind_name(kind)),
+                    );
                     ValueTy::Int
                 }
             }
@@ -127,7 +139,11 @@ pub fn validate(cx: &mut Ctxt, args: Args, kind: Kind, ident: &Ident, help: Opti
                     format!(
                         "a {} name must not end in `{sfx}`: that suffix belongs to {}; rename it",
                         kind_name(kind),
-                        if *sfx == "_total" { "counters" } else { "the histogram's own samples" }
+                        if *sfx == "_total" {
+                            "counters"
+                        } else {
+                            "the histogram's own samples"
+                        }
                     ),
                 );
             }
@@ -153,12 +169,14 @@ pub fn validate(cx: &mut Ctxt, args: Args, kind: Kind, ident: &Ident, help: Opti
         (Some((key, _)), k) if k != Kind::Histogram => {
             cx.error_spanned_by(
                 key,
-                format!("`buckets` applies to histograms only; remove it, or declare `#[metric(histogram, ...)]`"),
+                "`buckets` applies to histograms only; remove it, or declare `#[metric(histogram, ...)]`",
             );
             Vec::new()
         }
         (Some((_, expr)), _) => parse_buckets(cx, expr).unwrap_or_else(|| DEFAULT_BUCKETS.to_vec()),
-        (None, Kind::Histogram) if unit.as_deref() == Some("bytes") => DEFAULT_BYTE_BUCKETS.to_vec(),
+        (None, Kind::Histogram) if unit.as_deref() == Some("bytes") => {
+            DEFAULT_BYTE_BUCKETS.to_vec()
+        }
         (None, Kind::Histogram) => DEFAULT_BUCKETS.to_vec(),
         (None, _) => Vec::new(),
     };
@@ -167,7 +185,10 @@ pub fn validate(cx: &mut Ctxt, args: Args, kind: Kind, ident: &Ident, help: Opti
         None => DEFAULT_CAP,
         Some(lit) => match lit.base10_parse::<u32>() {
             Ok(0) => {
-                cx.error_spanned_by(lit, "`cap` must be at least 1: it is the most series this metric keeps");
+                cx.error_spanned_by(
+                    lit,
+                    "`cap` must be at least 1: it is the most series this metric keeps",
+                );
                 DEFAULT_CAP
             }
             Ok(n) => n,
@@ -206,7 +227,10 @@ fn parse_buckets(cx: &mut Ctxt, expr: &Expr) -> Option<Vec<f64>> {
     let values: Vec<f64> = match expr {
         Expr::Array(arr) => {
             if arr.elems.is_empty() {
-                cx.error_spanned_by(arr, "`buckets` is empty; give at least one upper bound, such as `[0.1, 0.5, 1.0]`");
+                cx.error_spanned_by(
+                    arr,
+                    "`buckets` is empty; give at least one upper bound, such as `[0.1, 0.5, 1.0]`",
+                );
                 return None;
             }
             let mut out = Vec::new();
@@ -219,7 +243,10 @@ fn parse_buckets(cx: &mut Ctxt, expr: &Expr) -> Option<Vec<f64>> {
                         ok = false;
                     }
                     None => {
-                        cx.error_spanned_by(e, "bucket bounds must be number literals, such as `0.25`");
+                        cx.error_spanned_by(
+                            e,
+                            "bucket bounds must be number literals, such as `0.25`",
+                        );
                         ok = false;
                     }
                 }
@@ -228,7 +255,10 @@ fn parse_buckets(cx: &mut Ctxt, expr: &Expr) -> Option<Vec<f64>> {
                 if w[1].0 <= w[0].0 {
                     cx.error_spanned_by(
                         w[1].1,
-                        format!("bucket bounds must be strictly increasing, but {} follows {}", w[1].0, w[0].0),
+                        format!(
+                            "bucket bounds must be strictly increasing, but {} follows {}",
+                            w[1].0, w[0].0
+                        ),
                     );
                     ok = false;
                 }
@@ -255,7 +285,13 @@ fn parse_buckets(cx: &mut Ctxt, expr: &Expr) -> Option<Vec<f64>> {
             let (Some(&Some(start)), Some(&Some(step)), Some(&Some(count)), 3) =
                 (nums.first(), nums.get(1), nums.get(2), nums.len())
             else {
-                cx.error_spanned_by(call, format!("`{func}` takes three number literals: `{func}(start, {}, count)`", if func == "linear" { "width" } else { "factor" }));
+                cx.error_spanned_by(
+                    call,
+                    format!(
+                        "`{func}` takes three number literals: `{func}(start, {}, count)`",
+                        if func == "linear" { "width" } else { "factor" }
+                    ),
+                );
                 return None;
             };
             if count < 1.0 || count.fract() != 0.0 || count > 1000.0 {
@@ -265,17 +301,26 @@ fn parse_buckets(cx: &mut Ctxt, expr: &Expr) -> Option<Vec<f64>> {
             let n = count as usize;
             if func == "exponential" {
                 if start <= 0.0 {
-                    cx.error_spanned_by(args[0], "`start` of exponential buckets must be greater than 0");
+                    cx.error_spanned_by(
+                        args[0],
+                        "`start` of exponential buckets must be greater than 0",
+                    );
                     return None;
                 }
                 if step <= 1.0 {
-                    cx.error_spanned_by(args[1], "`factor` of exponential buckets must be greater than 1");
+                    cx.error_spanned_by(
+                        args[1],
+                        "`factor` of exponential buckets must be greater than 1",
+                    );
                     return None;
                 }
                 (0..n).map(|i| start * step.powi(i as i32)).collect()
             } else {
                 if step <= 0.0 {
-                    cx.error_spanned_by(args[1], "`width` of linear buckets must be greater than 0");
+                    cx.error_spanned_by(
+                        args[1],
+                        "`width` of linear buckets must be greater than 0",
+                    );
                     return None;
                 }
                 (0..n).map(|i| start + step * i as f64).collect()
@@ -290,7 +335,10 @@ fn parse_buckets(cx: &mut Ctxt, expr: &Expr) -> Option<Vec<f64>> {
         }
     };
     if values.iter().any(|v: &f64| !v.is_finite()) {
-        cx.error_spanned_by(expr, "these buckets overflow to infinity; use a smaller start, factor or count");
+        cx.error_spanned_by(
+            expr,
+            "these buckets overflow to infinity; use a smaller start, factor or count",
+        );
         return None;
     }
     Some(values)

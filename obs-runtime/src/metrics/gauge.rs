@@ -129,7 +129,10 @@ impl GaugeHandle {
     #[inline]
     pub fn add(self, v: i64) {
         if is_enabled() {
-            self.s.block.atomic(self.s.word(0)).fetch_add(v as u64, Relaxed);
+            self.s
+                .block
+                .atomic(self.s.word(0))
+                .fetch_add(v as u64, Relaxed);
         }
     }
     /// Subtracts `v`.
@@ -157,7 +160,12 @@ impl<L> Collect for Gauge<L> {
     }
     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
         self.store.for_each(|labels, s| {
-            enc.sample_i64("", labels, None, s.block.atomic(s.word(0)).load(Relaxed) as i64);
+            enc.sample_i64(
+                "",
+                labels,
+                None,
+                s.block.atomic(s.word(0)).load(Relaxed) as i64,
+            );
         });
     }
     fn series_count(&self) -> usize {
@@ -231,7 +239,10 @@ impl FloatGaugeHandle {
     #[inline]
     pub fn set(self, v: f64) {
         if is_enabled() {
-            self.s.block.atomic(self.s.word(0)).store(v.to_bits(), Relaxed);
+            self.s
+                .block
+                .atomic(self.s.word(0))
+                .store(v.to_bits(), Relaxed);
         }
     }
     /// Adds `v` (negative to subtract).
@@ -253,7 +264,12 @@ impl<L> Collect for FloatGauge<L> {
     }
     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
         self.store.for_each(|labels, s| {
-            enc.sample_f64("", labels, None, f64::from_bits(s.block.atomic(s.word(0)).load(Relaxed)));
+            enc.sample_f64(
+                "",
+                labels,
+                None,
+                f64::from_bits(s.block.atomic(s.word(0)).load(Relaxed)),
+            );
         });
     }
     fn series_count(&self) -> usize {

@@ -166,7 +166,9 @@ impl HistogramHandle {
 fn snapshot(s: SeriesRef, bounds: &'static [f64]) -> HistogramSnapshot {
     HistogramSnapshot {
         bounds,
-        counts: (0..=bounds.len()).map(|i| s.block.sum_u64(s.word(i))).collect(),
+        counts: (0..=bounds.len())
+            .map(|i| s.block.sum_u64(s.word(i)))
+            .collect(),
         sum: s.block.sum_f64(s.word(bounds.len() + 1)),
     }
 }
@@ -191,7 +193,12 @@ impl<L> Collect for Histogram<L> {
                 enc.sample_u64("_bucket", labels, Some(le), cum);
             }
             enc.sample_u64("_count", labels, None, cum);
-            enc.sample_f64("_sum", labels, None, s.block.sum_f64(s.word(bounds.len() + 1)));
+            enc.sample_f64(
+                "_sum",
+                labels,
+                None,
+                s.block.sum_f64(s.word(bounds.len() + 1)),
+            );
         });
     }
     fn series_count(&self) -> usize {
