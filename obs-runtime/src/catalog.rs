@@ -4,7 +4,7 @@
 //! (rust-lang/rust#64731). A crate that declares metrics but is otherwise unused must be named once, for example
 //! `use that_crate as _;`, or its metrics vanish from the catalog.
 
-use crate::desc::{Location, MetricDesc, MetricKind, Namespace, NamespaceDecl};
+use crate::desc::{FunctionDesc, HealthCheckDesc, HealthCheckEntry, Location, MetricDesc, MetricKind, Namespace, NamespaceDecl};
 use crate::encoding::{escape_help, Format};
 use crate::registry::{Collect, MetricEntry};
 use std::collections::{BTreeMap, HashMap};
@@ -14,6 +14,8 @@ use std::sync::OnceLock;
 /// All declarations linked into this binary; see [`catalog`].
 pub struct Catalog {
     metrics: Vec<CatalogMetric>,
+    functions: Vec<&'static FunctionDesc>,
+    health_checks: Vec<&'static HealthCheckEntry>,
     by_desc: HashMap<usize, usize>,
     errors: Vec<CatalogError>,
 }
@@ -173,8 +175,15 @@ impl Catalog {
             .enumerate()
             .map(|(i, m)| (m.desc() as *const MetricDesc as usize, i))
             .collect();
+        let mut functions: Vec<&'static FunctionDesc> = inventory::iter::<FunctionDesc>.into_iter().collect();
+        functions.sort_by_key(|f| (f.location.module_path, f.function, f.location));
+        let mut health_checks: Vec<&'static HealthCheckEntry> =
+            inventory::iter::<HealthCheckEntry>.into_iter().collect();
+        health_checks.sort_by_key(|h| (h.desc.name, h.desc.location));
         Catalog {
             metrics,
+            functions,
+            health_checks,
             by_desc,
             errors,
         }
@@ -183,6 +192,21 @@ impl Catalog {
     /// Every declared metric, sorted by name.
     pub fn metrics(&self) -> &[CatalogMetric] {
         &self.metrics
+    }
+
+    /// Every `#[traced]` function, sorted by module path and name.
+    pub fn functions(&self) -> &[&'static FunctionDesc] {
+        &self.functions
+    }
+
+    /// Every `#[health_check]`, sorted by name.
+    pub fn health_checks(&self) -> impl Iterator<Item = &'static HealthCheckDesc> + '_ {
+        self.health_checks.iter().map(|h| h.desc)
+    }
+
+    /// The health checks with their run functions, for the runner.
+    pub fn health_check_entries(&self) -> &[&'static HealthCheckEntry] {
+        &self.health_checks
     }
 
     /// The metric named `name` (the family name, without `_total`).

@@ -200,3 +200,97 @@ impl MetricDesc {
         self
     }
 }
+
+/// The OpenTelemetry span kind of a traced function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SpanKind {
+    /// Work inside the process (the default).
+    Internal,
+    /// Handling a request from a remote caller.
+    Server,
+    /// A call to a remote service.
+    Client,
+    /// Sending a message for later processing.
+    Producer,
+    /// Processing a message.
+    Consumer,
+}
+
+/// A latency objective: `percentile` of calls finish within `threshold_seconds` (a histogram bucket bound).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LatencyObjective {
+    /// The share of calls, e.g. `0.99`.
+    pub percentile: f64,
+    /// The bound in seconds; always one of the duration histogram's buckets.
+    pub threshold_seconds: f64,
+}
+
+/// A service-level objective declared on a traced function.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SloDesc {
+    /// The objective's name, used in rule and alert names.
+    pub name: &'static str,
+    /// The target share of successful calls, e.g. `0.999`.
+    pub success_rate: Option<f64>,
+    /// The latency target, if any.
+    pub latency: Option<LatencyObjective>,
+}
+
+/// Everything `#[traced]` states about one function.
+#[derive(Debug, Clone, Copy)]
+pub struct FunctionDesc {
+    /// The function's identifier, the `function` label of its RED metrics.
+    pub function: &'static str,
+    /// The span name (defaults to the function's identifier).
+    pub span_name: &'static str,
+    /// The span kind.
+    pub kind: SpanKind,
+    /// Keys of the span attributes recorded from arguments and `fields(...)`.
+    pub attributes: &'static [&'static str],
+    /// Whether the RED metrics are recorded.
+    pub red_metrics: bool,
+    /// Whether an in-flight gauge is kept.
+    pub in_flight: bool,
+    /// Bounds of the duration histogram, in seconds.
+    pub buckets: &'static [f64],
+    /// The declared objective, if any.
+    pub slo: Option<SloDesc>,
+    /// The declaration's position; `module_path` is the `module` label.
+    pub location: Location,
+    /// The declaring crate.
+    pub krate: CrateInfo,
+}
+
+inventory::collect!(FunctionDesc);
+
+/// Everything `#[health_check]` states about one check.
+#[derive(Debug, Clone, Copy)]
+pub struct HealthCheckDesc {
+    /// The check's name (the function's identifier unless renamed), the `check` label of its metrics.
+    pub name: &'static str,
+    /// Whether readiness fails when this check fails.
+    pub critical: bool,
+    /// How long one run may take before it counts as failed, in milliseconds.
+    pub timeout_ms: u64,
+    /// How often the check runs, in milliseconds.
+    pub interval_ms: u64,
+    /// Weight in the 0–100 health score.
+    pub weight: u32,
+    /// The declaration's position.
+    pub location: Location,
+    /// The declaring crate.
+    pub krate: CrateInfo,
+}
+
+/// The future a health check returns, boxed so sync and async checks share one type.
+pub type HealthFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>>;
+
+/// One `#[health_check]`: its declaration and a function that starts one run.
+pub struct HealthCheckEntry {
+    /// The declaration.
+    pub desc: &'static HealthCheckDesc,
+    /// Starts one run of the check.
+    pub run: fn() -> HealthFuture,
+}
+
+inventory::collect!(HealthCheckEntry);

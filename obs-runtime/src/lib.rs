@@ -30,7 +30,8 @@ mod switch;
 
 pub use catalog::{catalog, Catalog, CatalogError, CatalogErrors, CatalogMetric};
 pub use desc::{
-    CrateInfo, Location, MetricDesc, MetricKind, Namespace, NamespaceDecl, ValueType, DEFAULT_CAP,
+    CrateInfo, FunctionDesc, HealthCheckDesc, HealthCheckEntry, HealthFuture, LatencyObjective, Location, MetricDesc, MetricKind, Namespace,
+    NamespaceDecl, SloDesc, SpanKind, ValueType, DEFAULT_CAP,
 };
 pub use encoding::{
     encode, encode_into, escape_help, escape_label_value, format_f64, FamilyEncoder, Format,
