@@ -67,7 +67,7 @@
 
 extern crate self as obs;
 
-pub use obs_macros::{metric, namespace, LabelValue, Labels};
+pub use obs_macros::{health_check, metric, namespace, traced, LabelValue, Labels};
 pub use obs_runtime::{
     catalog, encode, encode_into, is_enabled, set_enabled, Catalog, CatalogError, CatalogErrors,
     CatalogMetric, Counter, CounterHandle, FloatCounter, FloatCounterHandle, FloatGauge,
@@ -79,6 +79,13 @@ pub use obs_runtime::{
 /// Merges metrics registered in a `prometheus::Registry` into obs' exposition (feature `prometheus`).
 #[cfg(feature = "prometheus")]
 pub use obs_runtime::register_prometheus_registry;
+
+// --- tracing (#[traced], spans, OTLP, propagation): public items ---
+/// Spans, RED metrics of traced functions, OTLP export and W3C propagation.
+pub mod trace {
+    pub use obs_runtime::trace::*;
+}
+// --- end tracing ---
 
 /// The README's examples, run as doctests.
 #[cfg(doctest)]
@@ -95,4 +102,6 @@ pub mod __private {
     };
     pub use std::borrow::Cow;
     pub use std::boxed::Box;
+    // --- tracing: items generated code needs live in obs_runtime::trace ---
+    pub use obs_runtime::trace;
 }

@@ -5,9 +5,11 @@
 //! (`expand`), and a fallback that still emits the item when there are errors, so no cascade follows.
 
 mod ctxt;
+mod health;
 mod labels;
 mod metric;
 mod names;
+mod traced;
 mod namespace;
 
 use proc_macro::TokenStream;
@@ -34,4 +36,16 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn namespace(input: TokenStream) -> TokenStream {
     namespace::namespace(input.into()).into()
+}
+
+/// Instruments a function (sync or async) with a span and RED metrics. See the `obs` crate.
+#[proc_macro_attribute]
+pub fn traced(attr: TokenStream, item: TokenStream) -> TokenStream {
+    traced::traced(attr.into(), item.into()).into()
+}
+
+/// Declares a health check run in the background by the runtime. See the `obs` crate.
+#[proc_macro_attribute]
+pub fn health_check(attr: TokenStream, item: TokenStream) -> TokenStream {
+    health::health_check(attr.into(), item.into()).into()
 }

@@ -27,6 +27,7 @@ mod self_metrics;
 mod series;
 mod slots;
 mod switch;
+pub mod trace;
 
 pub use catalog::{catalog, Catalog, CatalogError, CatalogErrors, CatalogMetric};
 pub use desc::{
