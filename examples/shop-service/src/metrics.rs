@@ -1,0 +1,69 @@
+//! The shop's business metrics.
+
+use obs::{LabelValue, Labels};
+
+obs::namespace!("shop");
+
+/// A payment provider outcome.
+#[derive(LabelValue, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaymentOutcome {
+    /// Charged.
+    Approved,
+    /// Refused by the provider.
+    Declined,
+    /// The provider failed or timed out.
+    Error,
+}
+
+/// Product categories of the catalogue.
+#[derive(LabelValue, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    /// Books.
+    Books,
+    /// Games.
+    Games,
+    /// Music.
+    Music,
+}
+
+/// Labels of payment metrics.
+#[derive(Labels)]
+pub struct Payment {
+    /// The outcome.
+    pub outcome: PaymentOutcome,
+}
+
+/// Labels of catalogue metrics.
+#[derive(Labels)]
+pub struct Catalogue {
+    /// The category browsed.
+    pub category: Category,
+}
+
+/// Orders placed and paid.
+#[obs::metric(counter)]
+pub struct OrdersPlaced;
+
+/// Payment attempts, by outcome.
+#[obs::metric(counter, labels = Payment)]
+pub struct PaymentAttempts;
+
+/// Value of paid orders.
+#[obs::metric(counter, value = f64, unit = "euros")]
+pub struct Revenue;
+
+/// Catalogue pages served, by category.
+#[obs::metric(counter, labels = Catalogue)]
+pub struct CatalogueViews;
+
+/// Items in open carts.
+#[obs::metric(gauge)]
+pub struct CartItems;
+
+/// Time the simulated database takes per query.
+#[obs::metric(histogram, unit = "seconds", buckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0])]
+pub struct DbQueryDuration;
+
+/// Value of one order.
+#[obs::metric(histogram, unit = "euros", buckets = [5.0, 10.0, 25.0, 50.0, 100.0, 250.0])]
+pub struct OrderValue;

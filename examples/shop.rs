@@ -1,0 +1,5 @@
+//! The demo service: `cargo run --example shop`.
+
+fn main() {
+    shop_service::main();
+}

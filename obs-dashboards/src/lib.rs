@@ -1,0 +1,1 @@
+//! Generated artifacts from the obs catalog.
