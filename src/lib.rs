@@ -69,6 +69,13 @@ extern crate self as obs;
 
 pub use obs_macros::{health_check, metric, namespace, traced, LabelValue, Labels};
 pub use obs_runtime::{
+    AlertDesc, AlertOp, AlertSignal, Severity,
+};
+pub use obs_runtime::{
+    builder, health_report, init, readiness, Builder, CheckStatus, ConfigError, Guard, HealthReport, InitError,
+    Settings,
+};
+pub use obs_runtime::{
     catalog, encode, encode_into, is_enabled, set_enabled, Catalog, CatalogError, CatalogErrors,
     CatalogMetric, Counter, CounterHandle, FloatCounter, FloatCounterHandle, FloatGauge,
     FloatGaugeHandle, Format, Gauge, GaugeHandle, Histogram, HistogramHandle, HistogramSnapshot,
@@ -79,6 +86,13 @@ pub use obs_runtime::{
 /// Merges metrics registered in a `prometheus::Registry` into obs' exposition (feature `prometheus`).
 #[cfg(feature = "prometheus")]
 pub use obs_runtime::register_prometheus_registry;
+
+/// HTTP: the endpoints as an axum router to mount in your app, and a middleware recording HTTP RED metrics.
+pub mod http {
+    pub use obs_runtime::server::endpoints::{health, metrics, ready};
+    pub use obs_runtime::server::red::{track_requests, Method, StatusClass};
+    pub use obs_runtime::server::{router, MAX_BODY_BYTES, MAX_CONCURRENT_REQUESTS};
+}
 
 // --- tracing (#[traced], spans, OTLP, propagation): public items ---
 /// Spans, RED metrics of traced functions, OTLP export and W3C propagation.
@@ -95,13 +109,7 @@ pub struct ReadmeDoctests;
 /// Not public API: used by code that obs' macros generate.
 #[doc(hidden)]
 pub mod __private {
-    pub use obs_runtime::{
-        cardinality, crate_info, fixed_product, hash_str, inventory, Counter, CrateInfo,
-        FloatCounter, FloatGauge, Gauge, Histogram, Info, LabelDesc, LabelSet, LabelValue,
-        Location, MetricDesc, MetricEntry, MetricKind, Namespace, NamespaceDecl, ValueType,
-    };
-    pub use std::borrow::Cow;
-    pub use std::boxed::Box;
+    pub use obs_runtime::__private::*;
     // --- tracing: items generated code needs live in obs_runtime::trace ---
     pub use obs_runtime::trace;
 }

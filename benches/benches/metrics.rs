@@ -6,14 +6,17 @@
 //! Every metric declared with obs in this binary is tiny (a few series) except the one filled for the encoding
 //! case, so `obs::encode` there measures essentially the 10 000 series (plus obs' own few self-metrics).
 
-use criterion::{BenchmarkGroup, Criterion, measurement::WallTime};
-use obs_benches::{ENCODE_SERIES, group};
+use criterion::{measurement::WallTime, BenchmarkGroup, Criterion};
+use obs_benches::{group, ENCODE_SERIES};
+use std::fmt::Write as _;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Barrier, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
-const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 // ---------------------------------------------------------------------------------------------------------------
 // obs declarations
@@ -147,7 +150,11 @@ fn metrics_handle() -> &'static metrics_exporter_prometheus::PrometheusHandle {
 }
 
 fn prom_fixed_vec() -> prometheus::IntCounterVec {
-    prometheus::IntCounterVec::new(prometheus::Opts::new("bench_fixed", "help"), &["method", "status"]).unwrap()
+    prometheus::IntCounterVec::new(
+        prometheus::Opts::new("bench_fixed", "help"),
+        &["method", "status"],
+    )
+    .unwrap()
 }
 
 fn prom_route_vec(name: &str) -> prometheus::IntCounterVec {
@@ -158,10 +165,18 @@ fn prom_route_vec(name: &str) -> prometheus::IntCounterVec {
 // cases 1-4: single-thread hot paths
 // ---------------------------------------------------------------------------------------------------------------
 
+/// An `AtomicU64` alone on its cache line.
+#[repr(align(64))]
+struct Padded(AtomicU64);
+
+/// The limit: one relaxed `fetch_add` on a static. The increment is a constant and the result is dropped: routing
+/// either through `black_box` adds a stack store that the locked instruction must wait for, which costs a few ns.
 fn raw(g: &mut BenchmarkGroup<'_, WallTime>) {
-    static RAW: AtomicU64 = AtomicU64::new(0);
+    static RAW: Padded = Padded(AtomicU64::new(0));
     g.bench_function("raw_atomic", |b| {
-        b.iter(|| RAW.fetch_add(black_box(1), Relaxed));
+        b.iter(|| {
+            RAW.0.fetch_add(1, Relaxed);
+        })
     });
 }
 
@@ -174,7 +189,9 @@ fn counter_no_labels(c: &mut Criterion) {
     let pc = prometheus_client::metrics::counter::Counter::<u64>::default();
     g.bench_function("prometheus_client", |b| b.iter(|| pc.inc()));
     metrics_handle();
-    g.bench_function("metrics", |b| b.iter(|| metrics::counter!("bench_plain").increment(1)));
+    g.bench_function("metrics", |b| {
+        b.iter(|| metrics::counter!("bench_plain").increment(1))
+    });
     let m = measured::Counter::new();
     g.bench_function("measured", |b| b.iter(|| m.inc()));
     g.finish();
@@ -195,11 +212,17 @@ fn counter_fixed_labels(c: &mut Criterion) {
     });
     let vec = prom_fixed_vec();
     g.bench_function("prometheus_vec", |b| {
-        b.iter(|| vec.with_label_values(&[black_box("get"), black_box("ok")]).inc())
+        b.iter(|| {
+            vec.with_label_values(&[black_box("get"), black_box("ok")])
+                .inc()
+        })
     });
     let cached = vec.with_label_values(&["get", "ok"]);
     g.bench_function("prometheus_cached", |b| b.iter(|| cached.inc()));
-    let fam = prometheus_client::metrics::family::Family::<pc::Fixed, prometheus_client::metrics::counter::Counter>::default();
+    let fam = prometheus_client::metrics::family::Family::<
+        pc::Fixed,
+        prometheus_client::metrics::counter::Counter,
+    >::default();
     g.bench_function("prometheus_client", |b| {
         b.iter(|| {
             fam.get_or_create(&pc::Fixed {
@@ -211,7 +234,9 @@ fn counter_fixed_labels(c: &mut Criterion) {
     });
     metrics_handle();
     g.bench_function("metrics", |b| {
-        b.iter(|| metrics::counter!("bench_fixed", "method" => "get", "status" => "ok").increment(1))
+        b.iter(|| {
+            metrics::counter!("bench_fixed", "method" => "get", "status" => "ok").increment(1)
+        })
     });
     let mvec = measured::CounterVec::<ms::FixedSet>::new();
     g.bench_function("measured", |b| {
@@ -228,21 +253,45 @@ fn counter_fixed_labels(c: &mut Criterion) {
 fn counter_dynamic_label(c: &mut Criterion) {
     let mut g = c.benchmark_group(group::DYNAMIC);
     raw(&mut g);
-    g.bench_function("obs", |b| b.iter(|| BenchDynamic.with(Dyn { route: black_box("/cart") }).inc()));
+    g.bench_function("obs", |b| {
+        b.iter(|| {
+            BenchDynamic
+                .with(Dyn {
+                    route: black_box("/cart"),
+                })
+                .inc()
+        })
+    });
     let vec = prom_route_vec("bench_dynamic");
-    g.bench_function("prometheus_vec", |b| b.iter(|| vec.with_label_values(&[black_box("/cart")]).inc()));
+    g.bench_function("prometheus_vec", |b| {
+        b.iter(|| vec.with_label_values(&[black_box("/cart")]).inc())
+    });
     let cached = vec.with_label_values(&["/cart"]);
     g.bench_function("prometheus_cached", |b| b.iter(|| cached.inc()));
-    let fam = prometheus_client::metrics::family::Family::<pc::Route, prometheus_client::metrics::counter::Counter>::default();
+    let fam = prometheus_client::metrics::family::Family::<
+        pc::Route,
+        prometheus_client::metrics::counter::Counter,
+    >::default();
     g.bench_function("prometheus_client", |b| {
-        b.iter(|| fam.get_or_create(&pc::Route { route: black_box("/cart") }).inc())
+        b.iter(|| {
+            fam.get_or_create(&pc::Route {
+                route: black_box("/cart"),
+            })
+            .inc()
+        })
     });
     metrics_handle();
     g.bench_function("metrics", |b| {
         b.iter(|| metrics::counter!("bench_dynamic", "route" => black_box("/cart")).increment(1))
     });
     let mvec = measured::CounterVec::<ms::RouteSet>::new();
-    g.bench_function("measured", |b| b.iter(|| mvec.inc(ms::Route { route: black_box("/cart") })));
+    g.bench_function("measured", |b| {
+        b.iter(|| {
+            mvec.inc(ms::Route {
+                route: black_box("/cart"),
+            })
+        })
+    });
     g.finish();
 }
 
@@ -250,11 +299,17 @@ fn histogram_observe(c: &mut Criterion) {
     let mut g = c.benchmark_group(group::HISTOGRAM);
     raw(&mut g);
     g.bench_function("obs", |b| b.iter(|| BenchHist.observe(black_box(0.3))));
-    let p = prometheus::Histogram::with_opts(prometheus::HistogramOpts::new("bench_hist", "help").buckets(BUCKETS.to_vec()))
-        .unwrap();
-    g.bench_function("prometheus_cached", |b| b.iter(|| p.observe(black_box(0.3))));
+    let p = prometheus::Histogram::with_opts(
+        prometheus::HistogramOpts::new("bench_hist", "help").buckets(BUCKETS.to_vec()),
+    )
+    .unwrap();
+    g.bench_function("prometheus_cached", |b| {
+        b.iter(|| p.observe(black_box(0.3)))
+    });
     let pc = prometheus_client::metrics::histogram::Histogram::new(BUCKETS);
-    g.bench_function("prometheus_client", |b| b.iter(|| pc.observe(black_box(0.3))));
+    g.bench_function("prometheus_client", |b| {
+        b.iter(|| pc.observe(black_box(0.3)))
+    });
     // The recorder buffers raw samples until a render or upkeep; drain them outside the timed loop so memory stays
     // bounded.
     let handle = metrics_handle();
@@ -269,8 +324,12 @@ fn histogram_observe(c: &mut Criterion) {
             t
         })
     });
-    let m = measured::Histogram::<11>::with_metadata(measured::metric::histogram::Thresholds::with_buckets(BUCKETS));
-    g.bench_function("measured", |b| b.iter(|| m.get_metric().observe(black_box(0.3))));
+    let m = measured::Histogram::<11>::with_metadata(
+        measured::metric::histogram::Thresholds::with_buckets(BUCKETS),
+    );
+    g.bench_function("measured", |b| {
+        b.iter(|| m.get_metric().observe(black_box(0.3)))
+    });
     g.finish();
 }
 
@@ -278,11 +337,17 @@ fn histogram_observe(c: &mut Criterion) {
 // case 5: threads hammering one series
 // ---------------------------------------------------------------------------------------------------------------
 
+/// Time during which every thread of a multi-thread sample was running, and the slowest thread's time, summed over
+/// the samples (ns). Their ratio shows whether the threads really ran at the same time: on a machine where another
+/// process holds a core they take turns, and the "contended" figure measures no contention.
+static OVERLAP_NS: AtomicU64 = AtomicU64::new(0);
+static SPAN_NS: AtomicU64 = AtomicU64::new(0);
+
 /// Runs `op` `iters` times on each of `threads` fresh threads that start together; returns the slowest thread's
 /// time, so criterion's per-iteration figure is the per-op cost seen by one thread.
 fn per_thread(threads: usize, iters: u64, op: &(impl Fn() + Sync)) -> Duration {
     let barrier = Barrier::new(threads);
-    std::thread::scope(|s| {
+    let spans: Vec<(Instant, Instant)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
@@ -291,18 +356,30 @@ fn per_thread(threads: usize, iters: u64, op: &(impl Fn() + Sync)) -> Duration {
                     for _ in 0..iters {
                         op();
                     }
-                    start.elapsed()
+                    (start, Instant::now())
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).max().unwrap()
-    })
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let longest = spans.iter().map(|(a, b)| *b - *a).max().unwrap();
+    if threads > 1 {
+        let first_end = spans.iter().map(|s| s.1).min().unwrap();
+        let last_start = spans.iter().map(|s| s.0).max().unwrap();
+        let overlap = first_end.saturating_duration_since(last_start);
+        OVERLAP_NS.fetch_add(overlap.as_nanos() as u64, Relaxed);
+        SPAN_NS.fetch_add(longest.as_nanos() as u64, Relaxed);
+    }
+    longest
 }
 
 fn one_series_threads(c: &mut Criterion) {
-    static SHARED: AtomicU64 = AtomicU64::new(0);
+    static SHARED: Padded = Padded(AtomicU64::new(0));
     let prom = prom_fixed_vec().with_label_values(&["get", "ok"]);
-    let fam = prometheus_client::metrics::family::Family::<pc::Fixed, prometheus_client::metrics::counter::Counter>::default();
+    let fam = prometheus_client::metrics::family::Family::<
+        pc::Fixed,
+        prometheus_client::metrics::counter::Counter,
+    >::default();
 
     let obs_op = || {
         BenchFixed
@@ -313,7 +390,7 @@ fn one_series_threads(c: &mut Criterion) {
             .inc()
     };
     let raw_op = || {
-        SHARED.fetch_add(black_box(1), Relaxed);
+        SHARED.0.fetch_add(1, Relaxed);
     };
     let prom_op = || prom.inc();
     let pc_op = || {
@@ -326,8 +403,12 @@ fn one_series_threads(c: &mut Criterion) {
 
     let mut g = c.benchmark_group(group::THREADS);
     for threads in [1, 2] {
-        g.bench_function(format!("obs_{threads}t"), |b| b.iter_custom(|n| per_thread(threads, n, &obs_op)));
-        g.bench_function(format!("raw_atomic_{threads}t"), |b| b.iter_custom(|n| per_thread(threads, n, &raw_op)));
+        g.bench_function(format!("obs_{threads}t"), |b| {
+            b.iter_custom(|n| per_thread(threads, n, &obs_op))
+        });
+        g.bench_function(format!("raw_atomic_{threads}t"), |b| {
+            b.iter_custom(|n| per_thread(threads, n, &raw_op))
+        });
         g.bench_function(format!("prometheus_cached_{threads}t"), |b| {
             b.iter_custom(|n| per_thread(threads, n, &prom_op))
         });
@@ -359,7 +440,10 @@ fn encode_10k(c: &mut Criterion) {
     }
 
     let mut pcreg = prometheus_client::registry::Registry::default();
-    let fam = prometheus_client::metrics::family::Family::<pc::Route, prometheus_client::metrics::counter::Counter>::default();
+    let fam = prometheus_client::metrics::family::Family::<
+        pc::Route,
+        prometheus_client::metrics::counter::Counter,
+    >::default();
     pcreg.register("bench_routes", "help", fam.clone());
     for r in &routes {
         fam.get_or_create(&pc::Route { route: r }).inc();
@@ -378,15 +462,27 @@ fn encode_10k(c: &mut Criterion) {
 
     // Sanity: every encoder sees the 10 000 series.
     let obs_text = obs::encode(obs::Format::Prometheus);
-    assert!(obs_text.matches("bench_routes_total{").count() == ENCODE_SERIES);
+    assert_eq!(
+        obs_text.matches("bench_routes_total{").count(),
+        ENCODE_SERIES
+    );
+    println!(
+        "obs exposition for the encoding case: {} lines, {} bytes ({} series of bench_routes_total)",
+        obs_text.lines().count(),
+        obs_text.len(),
+        ENCODE_SERIES
+    );
 
     let mut g = c.benchmark_group(group::ENCODE);
     g.sample_size(20);
-    g.bench_function("obs", |b| b.iter(|| obs::encode(black_box(obs::Format::Prometheus))));
+    g.bench_function("obs", |b| {
+        b.iter(|| obs::encode(black_box(obs::Format::Prometheus)))
+    });
     g.bench_function("prometheus_vec", |b| {
         b.iter(|| {
             let mut buf = Vec::new();
-            prometheus::Encoder::encode(&prometheus::TextEncoder::new(), &preg.gather(), &mut buf).unwrap();
+            prometheus::Encoder::encode(&prometheus::TextEncoder::new(), &preg.gather(), &mut buf)
+                .unwrap();
             buf
         })
     });
@@ -402,8 +498,11 @@ fn encode_10k(c: &mut Criterion) {
         b.iter(|| {
             use measured::metric::MetricFamilyEncoding;
             let mut enc = measured::text::BufferedTextEncoder::new();
-            mvec.collect_family_into(measured::metric::name::MetricName::from_str("bench_routes"), &mut enc)
-                .unwrap();
+            mvec.collect_family_into(
+                measured::metric::name::MetricName::from_str("bench_routes"),
+                &mut enc,
+            )
+            .unwrap();
             enc.finish()
         })
     });
@@ -412,8 +511,17 @@ fn encode_10k(c: &mut Criterion) {
 
 // ---------------------------------------------------------------------------------------------------------------
 
+/// The 1-minute load average, to tell a quiet machine from a busy one.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
 fn main() {
     let since = SystemTime::now();
+    let load_before = load_average();
     let mut c = Criterion::default().configure_from_args();
     counter_no_labels(&mut c);
     counter_fixed_labels(&mut c);
@@ -427,7 +535,26 @@ fn main() {
         println!("\nNo criterion results found; no ratio table.");
         return;
     };
-    let (table, complete) = obs_benches::report(&dir, since);
+    let (mut table, complete) = obs_benches::report(&dir, since);
+    let span = SPAN_NS.load(Relaxed);
+    if span > 0 {
+        let pct = 100.0 * OVERLAP_NS.load(Relaxed) as f64 / span as f64;
+        let _ = write!(
+            table,
+            "\nCase 5, 2 threads: the two threads ran at the same time for {pct:.0}% of the slowest one's time{}.\n",
+            if pct < 90.0 {
+                " — below 90%: another process held a core, so the 2-thread figures understate contention; \
+                 rerun on an idle machine"
+            } else {
+                ""
+            }
+        );
+    }
+    let _ = write!(
+        table,
+        "\nLoad average (1 min) before the run: {load_before}; after: {}.\n",
+        load_average()
+    );
     println!("\n## obs ÷ peer (medians, same run)\n\n{table}");
     if complete {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("RESULTS.md");

@@ -29,8 +29,8 @@ pub mod group {
 /// Peer columns of the table: (column title, bench id suffix used in groups).
 pub const PEERS: &[(&str, &str)] = &[
     ("raw AtomicU64", "raw_atomic"),
-    ("prometheus `with_label_values`", "prometheus_vec"),
-    ("prometheus cached handle", "prometheus_cached"),
+    ("prometheus (vec)", "prometheus_vec"),
+    ("prometheus (handle)", "prometheus_cached"),
     ("prometheus-client", "prometheus_client"),
     ("metrics", "metrics"),
     ("measured", "measured"),
@@ -47,7 +47,13 @@ struct Row {
 }
 
 const ROWS: &[Row] = &[
-    Row { title: "1. counter inc, no labels", group: group::PLAIN, obs: "obs", suffix: "", divide: 1.0 },
+    Row {
+        title: "1. counter inc, no labels",
+        group: group::PLAIN,
+        obs: "obs",
+        suffix: "",
+        divide: 1.0,
+    },
     Row {
         title: "2. counter inc, 2 fixed labels (`with` each time)",
         group: group::FIXED,
@@ -62,7 +68,13 @@ const ROWS: &[Row] = &[
         suffix: "",
         divide: 1.0,
     },
-    Row { title: "4. histogram observe (11 buckets)", group: group::HISTOGRAM, obs: "obs", suffix: "", divide: 1.0 },
+    Row {
+        title: "4. histogram observe (11 buckets)",
+        group: group::HISTOGRAM,
+        obs: "obs",
+        suffix: "",
+        divide: 1.0,
+    },
     Row {
         title: "5a. one series, 1 thread (per op)",
         group: group::THREADS,
@@ -127,15 +139,26 @@ pub fn criterion_dir() -> Option<PathBuf> {
     }
     candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/criterion"));
     candidates.into_iter().find(|c| {
-        [group::PLAIN, group::FIXED, group::DYNAMIC, group::HISTOGRAM, group::THREADS, group::ENCODE]
-            .iter()
-            .any(|g| c.join(g).is_dir())
+        [
+            group::PLAIN,
+            group::FIXED,
+            group::DYNAMIC,
+            group::HISTOGRAM,
+            group::THREADS,
+            group::ENCODE,
+        ]
+        .iter()
+        .any(|g| c.join(g).is_dir())
     })
 }
 
 /// Reads the median of `<dir>/<group>/<bench>/new/estimates.json`.
 pub fn read_estimate(dir: &Path, group: &str, bench: &str, since: SystemTime) -> Option<Estimate> {
-    let path = dir.join(group).join(bench).join("new").join("estimates.json");
+    let path = dir
+        .join(group)
+        .join(bench)
+        .join("new")
+        .join("estimates.json");
     let text = std::fs::read_to_string(&path).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     let median_ns = v.get("median")?.get("point_estimate")?.as_f64()?;
@@ -203,7 +226,12 @@ pub fn report(dir: &Path, since: SystemTime) -> (String, bool) {
             match (obs, peer) {
                 (Some(o), Some(p)) => {
                     let m = mark(peer, &mut complete);
-                    let _ = write!(out, " {:.3}{m} ({}) |", o.median_ns / p.median_ns, ns(p.median_ns / row.divide));
+                    let _ = write!(
+                        out,
+                        " {:.3}{m} ({}) |",
+                        o.median_ns / p.median_ns,
+                        ns(p.median_ns / row.divide)
+                    );
                 }
                 _ => out.push_str(" – |"),
             }
@@ -212,7 +240,18 @@ pub fn report(dir: &Path, since: SystemTime) -> (String, bool) {
     }
     out.push_str(
         "\nEach peer cell is `obs ÷ peer` (below 1: obs is faster; 0.10 means 10× faster), with the peer's own \
-         median in parentheses. – : the peer has no such case (or it was not run).",
+         median in parentheses; – : no such case for that peer (or not run).\n\n\
+         What each column calls: raw: `static AtomicU64` `fetch_add(1, Relaxed)`; prometheus 0.14 (vec): \
+         `IntCounterVec::with_label_values(..).inc()` each time, and for encoding `Registry::gather` + \
+         `TextEncoder::encode`; prometheus (handle): an `IntCounter` / `Histogram` obtained once; prometheus-client \
+         0.25: `Family::get_or_create(&labels).inc()` (a plain `Counter` / `Histogram` without labels), \
+         `text::encode` (OpenMetrics text); metrics 0.24 + metrics-exporter-prometheus 0.18: `counter!(..)` / \
+         `histogram!(..)` through the global `PrometheusRecorder`, `PrometheusHandle::render()`; measured 0.0.25: \
+         `CounterVec::inc(labels)` (dense for fixed labels, lasso `ThreadedRodeo` for the dynamic one), \
+         `collect_family_into` a `BufferedTextEncoder`. obs: `Metric.with(labels).inc()` each time, \
+         `obs::encode(Format::Prometheus)` of the whole binary (the 10 000 series plus about 20 lines of other \
+         tiny bench metrics and obs' self-metrics). Case 5 spawns fresh threads per sample, starts them at a \
+         barrier and reports the slowest thread's time ÷ its own op count.",
     );
     if !complete {
         out.push_str(" † : figure from an earlier run, not this one.");
@@ -222,7 +261,11 @@ pub fn report(dir: &Path, since: SystemTime) -> (String, bool) {
     // Target checks.
     out.push_str("| target | figure | result |\n|---|---|---|\n");
     let ratio = |g: &str, a: &str, b: &str| Some(get(g, a)?.median_ns / get(g, b)?.median_ns);
-    let check = |out: &mut String, what: &str, figure: Option<f64>, shown: &dyn Fn(f64) -> String, ok: &dyn Fn(f64) -> bool| {
+    let check = |out: &mut String,
+                 what: &str,
+                 figure: Option<f64>,
+                 shown: &dyn Fn(f64) -> String,
+                 ok: &dyn Fn(f64) -> bool| {
         let (fig, res) = match figure {
             Some(f) => (shown(f), if ok(f) { "PASS" } else { "MISS" }),
             None => ("not measured".to_owned(), "–"),
@@ -307,7 +350,11 @@ mod tests {
         let write = |g: &str, b: &str, v: f64| {
             let d = dir.join(g).join(b).join("new");
             std::fs::create_dir_all(&d).unwrap();
-            std::fs::write(d.join("estimates.json"), format!(r#"{{"median":{{"point_estimate":{v}}}}}"#)).unwrap();
+            std::fs::write(
+                d.join("estimates.json"),
+                format!(r#"{{"median":{{"point_estimate":{v}}}}}"#),
+            )
+            .unwrap();
         };
         let since = SystemTime::now() - std::time::Duration::from_secs(5);
         write(group::FIXED, "obs", 2.0);
@@ -317,9 +364,18 @@ mod tests {
         let (t, complete) = report(&dir, since);
         assert!(!complete);
         assert!(t.contains("| 2. counter inc, 2 fixed labels (`with` each time) | 2.00 ns | 0.500 (4.00 ns) | 0.050 (40.00 ns) |"), "{t}");
-        assert!(t.contains("| fixed-label counter inc ≤ 1.5× raw atomic | 0.50× | PASS |"), "{t}");
-        assert!(t.contains("| encoding ≤ 50 ns per series | 30.0 ns per series | PASS |"), "{t}");
-        assert!(t.contains("| histogram observe ≤ 3× raw atomic | not measured | – |"), "{t}");
+        assert!(
+            t.contains("| fixed-label counter inc ≤ 1.5× raw atomic | 0.50× | PASS |"),
+            "{t}"
+        );
+        assert!(
+            t.contains("| encoding ≤ 50 ns per series | 30.0 ns per series | PASS |"),
+            "{t}"
+        );
+        assert!(
+            t.contains("| histogram observe ≤ 3× raw atomic | not measured | – |"),
+            "{t}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -115,6 +115,8 @@ pub struct MetricDesc {
     pub location: Location,
     /// The declaring crate.
     pub krate: CrateInfo,
+    /// Threshold alerts declared with `alert(...)`, turned into Prometheus rules by `obs-dashboards`.
+    pub alerts: &'static [AlertDesc],
 }
 
 /// A crate-wide namespace, declared with `obs::namespace!("...")`.
@@ -167,7 +169,23 @@ impl MetricDesc {
                 version: "",
                 ident: "",
             },
+            alerts: &[],
         }
+    }
+    /// Sets the threshold alerts.
+    ///
+    /// ```
+    /// use obs_runtime::{AlertDesc, AlertOp, AlertSignal, MetricDesc, MetricKind, Severity};
+    /// const ALERTS: &[AlertDesc] = &[AlertDesc::new("QueueBacklog", AlertSignal::Value, AlertOp::Gt, 100.0)
+    ///     .for_seconds(300)
+    ///     .severity(Severity::Warning)
+    ///     .summary("The queue is backing up.")];
+    /// const D: MetricDesc = MetricDesc::new("queue_depth", MetricKind::Gauge, "Jobs waiting.").alerts(ALERTS);
+    /// assert_eq!(D.alerts[0].name, "QueueBacklog");
+    /// ```
+    pub const fn alerts(mut self, alerts: &'static [AlertDesc]) -> Self {
+        self.alerts = alerts;
+        self
     }
     /// Sets the labels (usually `<L as LabelSet>::LABELS`).
     pub const fn labels(mut self, labels: &'static [LabelDesc]) -> Self {
@@ -294,3 +312,162 @@ pub struct HealthCheckEntry {
 }
 
 inventory::collect!(HealthCheckEntry);
+
+/// How urgent an alert is; it picks the Alertmanager route (page, ticket or info).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Someone is paged now.
+    Critical,
+    /// A ticket: look at it within working hours.
+    Warning,
+    /// For the record; nobody is notified urgently.
+    Info,
+}
+
+impl Severity {
+    /// The `severity` label value.
+    ///
+    /// ```
+    /// assert_eq!(obs_runtime::Severity::Critical.as_str(), "critical");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The comparison of a threshold alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AlertOp {
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+}
+
+impl AlertOp {
+    /// The PromQL operator.
+    ///
+    /// ```
+    /// assert_eq!(obs_runtime::AlertOp::Ge.as_str(), ">=");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AlertOp::Gt => ">",
+            AlertOp::Ge => ">=",
+            AlertOp::Lt => "<",
+            AlertOp::Le => "<=",
+            AlertOp::Eq => "==",
+            AlertOp::Ne => "!=",
+        }
+    }
+}
+
+/// What a threshold alert compares: chosen to make sense for the metric's kind.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AlertSignal {
+    /// A gauge's value, per series.
+    Value,
+    /// A counter's per-second `rate()` over a window, per series.
+    Rate {
+        /// The range of `rate()`, in seconds.
+        window_seconds: u64,
+    },
+    /// A counter's `increase()` over a window, per series.
+    Increase {
+        /// The range of `increase()`, in seconds.
+        window_seconds: u64,
+    },
+    /// A histogram quantile (`histogram_quantile`) over a window, per label set.
+    Quantile {
+        /// The quantile, in (0, 1), e.g. `0.99`.
+        quantile: f64,
+        /// The range of the bucket `rate()`, in seconds.
+        window_seconds: u64,
+    },
+}
+
+/// A threshold alert declared on a metric with `#[metric(..., alert(...))]`.
+///
+/// ```text
+/// #[obs::metric(gauge, alert(name = "QueueBacklog", expr = "> 100", for = "5m", severity = "warning",
+///                            summary = "The queue is backing up"))]
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AlertDesc {
+    /// The alert's name (`alertname`), in UpperCamelCase.
+    pub name: &'static str,
+    /// What is compared.
+    pub signal: AlertSignal,
+    /// The comparison.
+    pub op: AlertOp,
+    /// The threshold, in the metric's unit (per second for rates).
+    pub threshold: f64,
+    /// How long the condition must hold before the alert fires, in seconds (`for`).
+    pub for_seconds: u64,
+    /// How urgent it is.
+    pub severity: Severity,
+    /// One line for the notification.
+    pub summary: &'static str,
+    /// More detail; empty when not given.
+    pub description: &'static str,
+}
+
+impl AlertDesc {
+    /// An alert that fires at once with severity `warning`; refine it with the other `const` methods.
+    ///
+    /// ```
+    /// use obs_runtime::{AlertDesc, AlertOp, AlertSignal, Severity};
+    /// const A: AlertDesc = AlertDesc::new("Errors", AlertSignal::Rate { window_seconds: 300 }, AlertOp::Gt, 1.0);
+    /// assert_eq!((A.severity, A.for_seconds), (Severity::Warning, 0));
+    /// ```
+    pub const fn new(name: &'static str, signal: AlertSignal, op: AlertOp, threshold: f64) -> Self {
+        AlertDesc {
+            name,
+            signal,
+            op,
+            threshold,
+            for_seconds: 0,
+            severity: Severity::Warning,
+            summary: "",
+            description: "",
+        }
+    }
+    /// Sets `for`.
+    pub const fn for_seconds(mut self, s: u64) -> Self {
+        self.for_seconds = s;
+        self
+    }
+    /// Sets the severity.
+    pub const fn severity(mut self, s: Severity) -> Self {
+        self.severity = s;
+        self
+    }
+    /// Sets the summary.
+    pub const fn summary(mut self, s: &'static str) -> Self {
+        self.summary = s;
+        self
+    }
+    /// Sets the description.
+    pub const fn description(mut self, s: &'static str) -> Self {
+        self.description = s;
+        self
+    }
+}

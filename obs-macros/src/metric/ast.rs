@@ -24,6 +24,21 @@ pub const OPTIONS: &[&str] = &[
     "buckets",
     "cap",
     "value",
+    "alert",
+];
+
+/// Keys inside `alert(...)`.
+pub const ALERT_OPTIONS: &[&str] = &[
+    "name",
+    "expr",
+    "for",
+    "severity",
+    "summary",
+    "description",
+    "rate",
+    "increase",
+    "quantile",
+    "window",
 ];
 
 impl Kind {
@@ -49,6 +64,23 @@ pub struct Args {
     pub buckets: Option<(Ident, Expr)>,
     pub cap: Option<LitInt>,
     pub value: Option<Ident>,
+    pub alerts: Vec<AlertArgs>,
+}
+
+/// One `alert(...)` as written; every value keeps its literal for spans.
+pub struct AlertArgs {
+    /// The `alert` key itself, for errors about what is missing.
+    pub key: Ident,
+    pub name: Option<LitStr>,
+    pub expr: Option<LitStr>,
+    pub for_: Option<LitStr>,
+    pub severity: Option<LitStr>,
+    pub summary: Option<LitStr>,
+    pub description: Option<LitStr>,
+    pub rate: Option<(Ident, LitStr)>,
+    pub increase: Option<(Ident, LitStr)>,
+    pub quantile: Option<(Ident, Expr)>,
+    pub window: Option<(Ident, LitStr)>,
 }
 
 /// Parses the arguments, recording recoverable mistakes in `cx` and carrying on past them.
@@ -114,12 +146,82 @@ fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::
         "buckets" => once!(buckets, (key.clone(), meta.value()?.parse::<Expr>()?)),
         "cap" => once!(cap, meta.value()?.parse::<LitInt>()?),
         "value" => once!(value, meta.value()?.parse::<Ident>()?),
+        "alert" => {
+            let alert = parse_alert(cx, key.clone(), &meta)?;
+            args.alerts.push(alert);
+        }
         _ => {
             cx.error_spanned_by(&key, unknown_option(&k));
             return skip_value(&meta);
         }
     }
     Ok(())
+}
+
+/// `alert(name = "...", expr = "> 100", for = "5m", severity = "warning", summary = "...", ...)`.
+fn parse_alert(cx: &mut Ctxt, key: Ident, meta: &ParseNestedMeta<'_>) -> syn::Result<AlertArgs> {
+    let mut a = AlertArgs {
+        key,
+        name: None,
+        expr: None,
+        for_: None,
+        severity: None,
+        summary: None,
+        description: None,
+        rate: None,
+        increase: None,
+        quantile: None,
+        window: None,
+    };
+    if !meta.input.peek(syn::token::Paren) {
+        cx.error_spanned_by(
+            &a.key,
+            "`alert` takes its settings in parentheses: `alert(name = \"QueueBacklog\", expr = \"> 100\", for = \"5m\", severity = \"warning\", summary = \"...\")`",
+        );
+        return Ok(a);
+    }
+    meta.parse_nested_meta(|inner| {
+        let Some(ik) = inner.path.get_ident().cloned() else {
+            cx.error_spanned_by(&inner.path, "expected an `alert` setting name, not a path");
+            return skip_value(&inner);
+        };
+        let k = ik.to_string();
+        macro_rules! once {
+            ($field:ident, $value:expr) => {{
+                let v = $value;
+                if a.$field.is_some() {
+                    cx.error_spanned_by(&ik, format!("duplicate `{k}` in `alert(...)`; give it once"));
+                } else {
+                    a.$field = Some(v);
+                }
+            }};
+        }
+        match k.as_str() {
+            "name" => once!(name, inner.value()?.parse::<LitStr>()?),
+            "expr" => once!(expr, inner.value()?.parse::<LitStr>()?),
+            "for" => once!(for_, inner.value()?.parse::<LitStr>()?),
+            "severity" => once!(severity, inner.value()?.parse::<LitStr>()?),
+            "summary" => once!(summary, inner.value()?.parse::<LitStr>()?),
+            "description" => once!(description, inner.value()?.parse::<LitStr>()?),
+            "rate" => once!(rate, (ik.clone(), inner.value()?.parse::<LitStr>()?)),
+            "increase" => once!(increase, (ik.clone(), inner.value()?.parse::<LitStr>()?)),
+            "quantile" => once!(quantile, (ik.clone(), inner.value()?.parse::<Expr>()?)),
+            "window" => once!(window, (ik.clone(), inner.value()?.parse::<LitStr>()?)),
+            _ => {
+                cx.error_spanned_by(
+                    &ik,
+                    format!(
+                        "unknown `alert` setting `{k}`{}; expected one of: {}",
+                        did_you_mean(&k, ALERT_OPTIONS),
+                        ALERT_OPTIONS.join(", ")
+                    ),
+                );
+                return skip_value(&inner);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(a)
 }
 
 fn unknown_option(k: &str) -> String {

@@ -5,7 +5,7 @@
 //! runtime family's methods. Generated code names only `::obs::__private::…` and `::core::…`.
 
 use super::ast::Kind;
-use super::valid::{Model, ValueTy};
+use super::valid::{Model, Signal, ValueTy};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -57,6 +57,38 @@ pub fn expand(m: &Model) -> TokenStream {
     };
     let buckets = m.buckets.iter().map(|b| Literal::f64_suffixed(*b));
     let cap = m.cap;
+    let alerts = m.alerts.iter().map(|a| {
+        let name = &a.name;
+        let signal = match a.signal {
+            Signal::Value => quote!(::obs::__private::AlertSignal::Value),
+            Signal::Rate(w) => quote!(::obs::__private::AlertSignal::Rate { window_seconds: #w }),
+            Signal::Increase(w) => {
+                quote!(::obs::__private::AlertSignal::Increase { window_seconds: #w })
+            }
+            Signal::Quantile(q, w) => {
+                let q = Literal::f64_suffixed(q);
+                quote!(::obs::__private::AlertSignal::Quantile { quantile: #q, window_seconds: #w })
+            }
+        };
+        let op = format_ident!("{}", a.op);
+        let threshold = Literal::f64_suffixed(a.threshold);
+        let for_seconds = a.for_seconds;
+        let severity = format_ident!("{}", a.severity);
+        let summary = &a.summary;
+        let description = &a.description;
+        quote! {
+            ::obs::__private::AlertDesc {
+                name: #name,
+                signal: #signal,
+                op: ::obs::__private::AlertOp::#op,
+                threshold: #threshold,
+                for_seconds: #for_seconds,
+                severity: ::obs::__private::Severity::#severity,
+                summary: #summary,
+                description: #description,
+            }
+        }
+    });
     let at = ident.span();
     let location = quote_spanned! {at=>
         ::obs::__private::Location {
@@ -81,6 +113,7 @@ pub fn expand(m: &Model) -> TokenStream {
                 cap: #cap,
                 location: #location,
                 krate: ::obs::__private::crate_info!(),
+                alerts: &[#(#alerts),*],
             };
             static __OBS_FAMILY: ::obs::__private::#family<#labels> = ::obs::__private::#family::new(&__OBS_DESC);
             ::obs::__private::inventory::submit! {

@@ -1,7 +1,7 @@
 //! Cross-option rules of `#[metric]`. Each failed rule is recorded and replaced by a safe default, so the
 //! expansion can still emit the item and the user's other code does not cascade into unrelated errors.
 
-use super::ast::{Args, Kind};
+use super::ast::{AlertArgs, Args, Kind};
 use crate::ctxt::Ctxt;
 use crate::names::{check_metric_name, non_base_unit, snake_case, BASE_UNITS};
 use syn::{Expr, Ident, Lit, Type};
@@ -33,6 +33,29 @@ pub struct Model {
     pub buckets: Vec<f64>,
     pub cap: u32,
     pub help: String,
+    pub alerts: Vec<AlertModel>,
+}
+
+/// What a validated `alert(...)` compares.
+pub enum Signal {
+    Value,
+    Rate(u64),
+    Increase(u64),
+    Quantile(f64, u64),
+}
+
+/// A validated `alert(...)`.
+pub struct AlertModel {
+    pub name: String,
+    pub signal: Signal,
+    /// `Gt`, `Ge`, ... as in `obs::AlertOp`.
+    pub op: &'static str,
+    pub threshold: f64,
+    pub for_seconds: u64,
+    /// `Critical`, `Warning` or `Info`, as in `obs::Severity`.
+    pub severity: &'static str,
+    pub summary: String,
+    pub description: String,
 }
 
 pub fn validate(
@@ -199,6 +222,21 @@ pub fn validate(
         },
     };
 
+    let mut alerts: Vec<AlertModel> = Vec::new();
+    for a in &args.alerts {
+        if let Some(m) = validate_alert(cx, a, kind) {
+            if alerts.iter().any(|b| b.name == m.name) {
+                let lit = a.name.as_ref().expect("a validated alert has a name");
+                cx.error_spanned_by(
+                    lit,
+                    format!("two alerts of this metric are named `{}`; give each its own name", m.name),
+                );
+            } else {
+                alerts.push(m);
+            }
+        }
+    }
+
     Model {
         ident: ident.clone(),
         kind,
@@ -210,7 +248,248 @@ pub fn validate(
         buckets,
         cap,
         help,
+        alerts,
     }
+}
+
+const SEVERITIES: &[&str] = &["critical", "warning", "info"];
+
+/// Checks one `alert(...)`: every setting is checked, so all mistakes are reported together.
+fn validate_alert(cx: &mut Ctxt, a: &AlertArgs, kind: Kind) -> Option<AlertModel> {
+    let mut ok = true;
+    if kind == Kind::Info {
+        cx.error_spanned_by(
+            &a.key,
+            "an info metric is always 1, so there is nothing to alert on; remove `alert(...)`, or alert on a gauge or counter",
+        );
+        return None;
+    }
+    let name = match &a.name {
+        None => {
+            cx.error_spanned_by(
+                &a.key,
+                "this alert has no name; add `name = \"UpperCamelCase\"`, such as `name = \"QueueBacklog\"`: it becomes the `alertname`",
+            );
+            ok = false;
+            String::new()
+        }
+        Some(lit) => {
+            let v = lit.value();
+            let valid = v.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                cx.error_spanned_by(
+                    lit,
+                    format!("alert name `{v}` must be letters, digits and `_`, starting with a letter; write it in UpperCamelCase, such as `QueueBacklog`"),
+                );
+                ok = false;
+            }
+            v
+        }
+    };
+    let (op, threshold) = match &a.expr {
+        None => {
+            cx.error_spanned_by(
+                &a.key,
+                "this alert has no condition; add `expr = \"> 100\"` (a comparison `>`, `>=`, `<`, `<=`, `==` or `!=` and a number)",
+            );
+            ok = false;
+            ("Gt", 0.0)
+        }
+        Some(lit) => match parse_condition(&lit.value()) {
+            Some(c) => c,
+            None => {
+                cx.error_spanned_by(
+                    lit,
+                    format!(
+                        "`{}` is not a condition; write a comparison and a finite number, such as `expr = \"> 100\"` or `expr = \"<= 0.5\"`",
+                        lit.value()
+                    ),
+                );
+                ok = false;
+                ("Gt", 0.0)
+            }
+        },
+    };
+    let mut duration = |lit: &syn::LitStr, what: &str| -> u64 {
+        match parse_duration(&lit.value()) {
+            Some(s) => s,
+            None => {
+                cx.error_spanned_by(
+                    lit,
+                    format!(
+                        "`{}` is not a duration; write {what} as a Prometheus duration such as `\"30s\"`, `\"5m\"`, `\"1h\"` or `\"1h30m\"` (units s, m, h, d, w)",
+                        lit.value()
+                    ),
+                );
+                ok = false;
+                0
+            }
+        }
+    };
+    let for_seconds = a.for_.as_ref().map_or(300, |l| duration(l, "`for`"));
+    let rate = a.rate.as_ref().map(|(_, l)| duration(l, "the `rate` window"));
+    let increase = a.increase.as_ref().map(|(_, l)| duration(l, "the `increase` window"));
+    let window = a.window.as_ref().map(|(_, l)| duration(l, "the `window`"));
+    for w in [rate, increase, window].into_iter().flatten() {
+        if w == 0 {
+            ok = false;
+        }
+    }
+    let severity = match &a.severity {
+        None => "Warning",
+        Some(lit) => match lit.value().as_str() {
+            "critical" => "Critical",
+            "warning" => "Warning",
+            "info" => "Info",
+            other => {
+                cx.error_spanned_by(
+                    lit,
+                    format!(
+                        "unknown severity `{other}`{}; expected one of: {} (critical pages, warning opens a ticket, info only records)",
+                        crate::names::did_you_mean(other, SEVERITIES),
+                        SEVERITIES.join(", ")
+                    ),
+                );
+                ok = false;
+                "Warning"
+            }
+        },
+    };
+    let summary = match &a.summary {
+        Some(lit) if !lit.value().trim().is_empty() => lit.value(),
+        Some(lit) => {
+            cx.error_spanned_by(lit, "the summary is empty; say in one line what is wrong, such as `summary = \"The queue is backing up\"`");
+            ok = false;
+            String::new()
+        }
+        None => {
+            cx.error_spanned_by(
+                &a.key,
+                "this alert has no summary; add `summary = \"...\"`, the one line its notification shows",
+            );
+            ok = false;
+            String::new()
+        }
+    };
+    let description = a.description.as_ref().map_or(String::new(), |l| l.value());
+
+    // The signal must fit the kind.
+    let not_for = |cx: &mut Ctxt, key: &Ident, what: &str, fix: &str| {
+        cx.error_spanned_by(key, format!("`{key}` does not apply to a {what}; {fix}"));
+    };
+    let signal = match kind {
+        Kind::Counter => {
+            if let Some((k, _)) = &a.quantile {
+                not_for(cx, k, "counter", "alert on `rate = \"5m\"` or `increase = \"1h\"` instead");
+                ok = false;
+            }
+            if let Some((k, _)) = &a.window {
+                not_for(cx, k, "counter", "the window is the value of `rate` or `increase`");
+                ok = false;
+            }
+            match (rate, increase, &a.increase) {
+                (Some(_), Some(_), Some((k, _))) => {
+                    cx.error_spanned_by(k, "give `rate` or `increase`, not both");
+                    ok = false;
+                    Signal::Value
+                }
+                (Some(w), None, _) => Signal::Rate(w),
+                (None, Some(w), _) => Signal::Increase(w),
+                _ => {
+                    let at = a.expr.as_ref().map_or_else(|| a.key.span(), |e| e.span());
+                    cx.error_at(
+                        at,
+                        "a counter only goes up, so a threshold on its total stays crossed forever; alert on how fast it grows: add `rate = \"5m\"` (per second, over 5 minutes) or `increase = \"1h\"`",
+                    );
+                    ok = false;
+                    Signal::Value
+                }
+            }
+        }
+        Kind::Gauge => {
+            for (k, _) in [&a.rate, &a.increase, &a.window].into_iter().flatten() {
+                not_for(cx, k, "gauge", "a gauge alert compares its current value; remove it");
+                ok = false;
+            }
+            if let Some((k, _)) = &a.quantile {
+                not_for(cx, k, "gauge", "a gauge alert compares its current value; remove it");
+                ok = false;
+            }
+            Signal::Value
+        }
+        Kind::Histogram => {
+            for (k, _) in [&a.rate, &a.increase].into_iter().flatten() {
+                not_for(cx, k, "histogram", "a histogram alert compares a quantile: use `quantile = 0.99` and `window = \"5m\"`");
+                ok = false;
+            }
+            match &a.quantile {
+                None => {
+                    cx.error_spanned_by(
+                        &a.key,
+                        "a histogram alert compares a quantile of its observations; add `quantile = 0.99` (and optionally `window = \"5m\"`)",
+                    );
+                    ok = false;
+                    Signal::Value
+                }
+                Some((_, e)) => match number(e) {
+                    Some(q) if q > 0.0 && q < 1.0 => Signal::Quantile(q, window.unwrap_or(300)),
+                    _ => {
+                        cx.error_spanned_by(e, "`quantile` must be a number between 0 and 1 (exclusive), such as `0.99`");
+                        ok = false;
+                        Signal::Value
+                    }
+                },
+            }
+        }
+        Kind::Info => unreachable!("rejected above"),
+    };
+    ok.then_some(AlertModel {
+        name,
+        signal,
+        op,
+        threshold,
+        for_seconds,
+        severity,
+        summary,
+        description,
+    })
+}
+
+/// `"> 100"`, `">=0.5"`, `"!= 0"`: a comparison and a finite number.
+fn parse_condition(s: &str) -> Option<(&'static str, f64)> {
+    let s = s.trim();
+    let (op, rest) = [(">=", "Ge"), ("<=", "Le"), ("==", "Eq"), ("!=", "Ne"), (">", "Gt"), ("<", "Lt")]
+        .iter()
+        .find_map(|(sym, op)| s.strip_prefix(sym).map(|r| (*op, r)))?;
+    let v: f64 = rest.trim().parse().ok()?;
+    v.is_finite().then_some((op, v))
+}
+
+/// A Prometheus duration such as `30s`, `5m` or `1h30m`, in whole seconds; `None` if it does not parse or is 0.
+pub fn parse_duration(s: &str) -> Option<u64> {
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    let mut any = false;
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let n: u64 = digits.parse().ok()?;
+        digits.clear();
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            'w' => 7 * 86400,
+            _ => return None,
+        };
+        total = total.checked_add(n.checked_mul(unit)?)?;
+        any = true;
+    }
+    (digits.is_empty() && any && total > 0).then_some(total)
 }
 
 pub fn kind_name(k: Kind) -> &'static str {

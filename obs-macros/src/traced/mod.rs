@@ -1,7 +1,96 @@
-//! `#[traced]`: a span plus RED metrics for a function (owned by the tracing work; see issue 3).
+//! `#[traced(...)]`: a span and RED metrics for a function, or for every method of an `impl` block.
+//! Parse (`ast`) → validate (`valid`) → expand (`expand`), with a fallback that emits the item unchanged on error.
 
+mod ast;
+mod expand;
+mod fallback;
+mod valid;
+
+use crate::ctxt::Ctxt;
+use ast::{Body, FnItem, Target};
 use proc_macro2::TokenStream;
+use quote::{quote, ToTokens};
+use syn::{ImplItem, ItemImpl};
 
-pub fn traced(_attr: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn traced(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut cx = Ctxt::new();
+    let args = ast::parse_args(&mut cx, attr);
+    let Some(target) = ast::parse_target(&item) else {
+        // Not an item at all: rustc reports the syntax error in the user's code.
+        return fallback::emit(cx.into_compile_errors(), item);
+    };
+    match target {
+        Target::Other(tokens, noun) => {
+            cx.error_spanned_by(
+                tokens,
+                format!("`#[traced]` goes on a function or an `impl` block, not on {noun}"),
+            );
+            fallback::emit(cx.into_compile_errors(), item)
+        }
+        Target::Fn(f) => {
+            if args.off.is_some() {
+                // `#[traced(off)]`: leave this function out (used on methods of a traced `impl` block).
+                return fallback::emit(cx.into_compile_errors(), f.to_token_stream());
+            }
+            let model = valid::validate(&mut cx, &args, &f);
+            if cx.has_errors() {
+                return fallback::emit(cx.into_compile_errors(), item);
+            }
+            expand::expand_fn(&model, &f)
+        }
+        Target::Impl(imp) => {
+            valid::validate_impl_args(&mut cx, &args);
+            let expanded = traced_impl(&mut cx, &args, imp);
+            if cx.has_errors() {
+                return fallback::emit(cx.into_compile_errors(), item);
+            }
+            expanded
+        }
+    }
+}
+
+/// Instruments every method of an `impl` block that has no `#[traced(..)]` of its own (which then applies
+/// instead, and `#[traced(off)]` leaves the method out). `const fn`s are left as they are.
+fn traced_impl(cx: &mut Ctxt, args: &ast::Args, mut imp: ItemImpl) -> TokenStream {
+    for it in &mut imp.items {
+        let ImplItem::Fn(m) = it else { continue };
+        let has_own = m.attrs.iter().any(|a| {
+            a.path()
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "traced")
+        });
+        if has_own || m.sig.constness.is_some() {
+            continue;
+        }
+        let f = FnItem {
+            attrs: m.attrs.clone(),
+            vis: m.vis.clone(),
+            sig: m.sig.clone(),
+            body: Some(Body::Parsed(m.block.clone())),
+            semi: None,
+        };
+        let model = valid::validate(cx, args, &f);
+        let tokens = expand::expand_fn(&model, &f);
+        match syn::parse2::<syn::ImplItemFn>(tokens) {
+            Ok(new) => *m = new,
+            Err(e) => cx.syn_error(e),
+        }
+    }
+    quote!(#imp)
+}
+
+impl ToTokens for FnItem {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        for a in &self.attrs {
+            a.to_tokens(tokens);
+        }
+        self.vis.to_tokens(tokens);
+        self.sig.to_tokens(tokens);
+        match &self.body {
+            Some(Body::Parsed(b)) => b.to_tokens(tokens),
+            Some(Body::Raw(g)) => g.to_tokens(tokens),
+            None => self.semi.unwrap_or_default().to_tokens(tokens),
+        }
+    }
 }

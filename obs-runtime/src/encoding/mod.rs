@@ -58,6 +58,7 @@ pub fn encode_into(catalog: &Catalog, format: Format, out: &mut String) {
         let mut enc = FamilyEncoder {
             out,
             name: m.name(),
+            format,
         };
         m.collector().encode(&mut enc);
     }
@@ -72,6 +73,7 @@ pub fn encode_into(catalog: &Catalog, format: Format, out: &mut String) {
 pub struct FamilyEncoder<'a> {
     out: &'a mut String,
     name: &'a str,
+    format: Format,
 }
 
 impl FamilyEncoder<'_> {
@@ -111,6 +113,38 @@ impl FamilyEncoder<'_> {
     pub fn sample_i64(&mut self, suffix: &str, labels: &str, le: Option<&str>, v: i64) {
         self.head(suffix, labels, le);
         self.out.push_str(itoa::Buffer::new().format(v));
+        self.out.push('\n');
+    }
+
+    /// The format being written.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Writes an integer sample with an exemplar: OpenMetrics only, as
+    /// `… 3 # {trace_id="…",span_id="…"} 0.042 1700000000.123`. The Prometheus text format has no exemplars
+    /// (and `promtool` rejects them), so there the exemplar is left out.
+    pub fn sample_u64_exemplar(
+        &mut self,
+        suffix: &str,
+        labels: &str,
+        le: Option<&str>,
+        v: u64,
+        exemplar: Option<&crate::trace::Exemplar>,
+    ) {
+        self.head(suffix, labels, le);
+        self.out.push_str(itoa::Buffer::new().format(v));
+        if let (Format::OpenMetrics, Some(e)) = (self.format, exemplar) {
+            use std::fmt::Write;
+            let _ = write!(
+                self.out,
+                " # {{trace_id=\"{:032x}\",span_id=\"{:016x}\"}} ",
+                e.trace_id, e.span_id
+            );
+            numbers::push_f64(self.out, e.value);
+            self.out.push(' ');
+            let _ = write!(self.out, "{:.3}", e.timestamp);
+        }
         self.out.push('\n');
     }
 

@@ -148,6 +148,8 @@ impl HistogramHandle {
         };
         self.s.block.add_u64(self.s.word(i), 1);
         self.s.block.add_f64(self.s.word(bounds.len() + 1), v);
+        // Inside a sampled span, the observation leaves its trace as the bucket's exemplar (OpenMetrics).
+        crate::trace::observe_exemplar(self.s.block as *const _ as usize, self.s.base, i, v);
     }
     /// Starts a timer that observes the elapsed seconds when dropped.
     #[inline]
@@ -186,11 +188,18 @@ impl<L> Collect for Histogram<L> {
                 .chain(["+Inf".to_owned()])
                 .collect()
         });
+        let om = enc.format() == crate::Format::OpenMetrics;
         self.store.for_each(|labels, s| {
+            let exemplars = if om {
+                crate::trace::exemplars_of_series(s.block as *const _ as usize, s.base)
+            } else {
+                Vec::new()
+            };
             let mut cum = 0u64;
             for (i, le) in le.iter().enumerate() {
                 cum += s.block.sum_u64(s.word(i));
-                enc.sample_u64("_bucket", labels, Some(le), cum);
+                let ex = exemplars.iter().find(|(b, _)| *b as usize == i).map(|(_, e)| e);
+                enc.sample_u64_exemplar("_bucket", labels, Some(le), cum, ex);
             }
             enc.sample_u64("_count", labels, None, cum);
             enc.sample_f64(

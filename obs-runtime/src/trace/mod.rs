@@ -1,1 +1,52 @@
 //! Spans, RED metrics of traced functions, the OTLP export pipeline and W3C propagation.
+//!
+//! `#[traced]` expands to a [`Call`] around the function's body. The hot path, in the spirit of fastrace:
+//! - the RED metrics go to the function's own static storage, per-thread slots written with plain stores;
+//! - the clock is one `rdtsc` where the TSC is invariant ([`clock`]);
+//! - ids come from a thread-local generator; sampling is one compare against an atomic threshold;
+//! - a sampled span is pushed into the thread's own ring, drained by the collector thread, which converts and
+//!   exports batches off the hot path. The rings are bounded; a full one drops the span and counts it.
+//!
+//! Without an installed [`TracePipeline`], `#[traced]` records the RED metrics only.
+//!
+//! ```
+//! use obs_runtime::trace::{MemorySink, TracePipeline};
+//! let sink = MemorySink::default();
+//! let guard = TracePipeline::builder().service_name("demo").sink(sink.clone()).install().unwrap();
+//! // ... #[traced] calls ...
+//! guard.flush();
+//! drop(guard);
+//! ```
+
+mod attr;
+mod call;
+pub mod clock;
+mod context;
+mod exemplar;
+mod id;
+mod metrics;
+mod otlp;
+mod pipeline;
+mod record;
+mod red;
+mod ring;
+mod sampler;
+mod sink;
+
+pub use crate::desc::{CrateInfo, FunctionDesc, LatencyObjective, Location, SloDesc, SpanKind};
+pub use attr::{AttrValue, ToAttrValue};
+#[doc(hidden)]
+pub use attr::{AttrDebug, AttrProbe, AttrTyped};
+pub use call::{Call, Instrumented};
+#[doc(hidden)]
+pub use call::{call_once, err_debug, err_display, OutcomeProbe, PlainOutcome, ResultOutcome};
+pub use context::{current, ContextGuard, SpanContext, WithContext};
+pub use exemplar::Exemplar;
+pub(crate) use exemplar::observe as observe_exemplar;
+pub(crate) use exemplar::of_series as exemplars_of_series;
+pub use metrics::pipeline_stats;
+pub use pipeline::{Protocol, TraceError, TraceGuard, TracePipeline};
+pub use record::{SpanEvent, SpanRecord, SpanStatus};
+pub use red::{traced_function, Outcome, TracedEntry, TracedFn};
+pub use sampler::{is_active, sampling_ratio, set_sampling_ratio, Sampler};
+pub use sink::{MemorySink, Resource, SpanSink};

@@ -1,0 +1,344 @@
+//! The typed model of `#[traced(...)]` and of the item it is on, as written: every option keeps its syn node, so
+//! errors land on the user's token.
+
+use crate::ctxt::Ctxt;
+use crate::names::did_you_mean;
+use proc_macro2::{Span, TokenStream};
+use syn::meta::ParseNestedMeta;
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::{Attribute, Expr, Ident, ItemImpl, LitBool, LitStr, Signature, Visibility};
+
+pub const OPTIONS: &[&str] = &[
+    "name",
+    "skip",
+    "skip_all",
+    "fields",
+    "kind",
+    "err",
+    "metrics",
+    "in_flight",
+    "slo",
+    "buckets",
+    "off",
+];
+pub const KINDS: &[&str] = &["internal", "server", "client", "producer", "consumer"];
+pub const SLO_OPTIONS: &[&str] = &["name", "success_rate", "latency"];
+pub const LATENCY_OPTIONS: &[&str] = &["percentile", "threshold"];
+
+/// How an `Err` is rendered into the span: `err` / `err(Display)` or `err(Debug)`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ErrMode {
+    Display,
+    Debug,
+}
+
+/// One `fields(key = expr)` entry; dotted keys (`http.method`) and string keys are allowed.
+pub struct Field {
+    pub key: String,
+    pub key_span: Span,
+    pub value: Expr,
+}
+
+/// `slo(name = "...", success_rate = 0.999, latency(percentile = 0.99, threshold = 0.25))`.
+#[derive(Default)]
+pub struct SloArgs {
+    pub name: Option<LitStr>,
+    pub success_rate: Option<Expr>,
+    pub latency: Option<(Ident, Option<Expr>, Option<Expr>)>,
+}
+
+/// The attribute's arguments, each with the tokens the user wrote.
+#[derive(Default)]
+pub struct Args {
+    pub name: Option<LitStr>,
+    pub skip: Option<(Ident, Vec<Ident>)>,
+    pub skip_all: Option<Ident>,
+    pub fields: Option<(Ident, Vec<Field>)>,
+    pub kind: Option<Ident>,
+    pub err: Option<(Ident, ErrMode)>,
+    pub metrics: Option<LitBool>,
+    pub in_flight: Option<(Ident, bool)>,
+    pub slo: Option<(Ident, SloArgs)>,
+    pub buckets: Option<Expr>,
+    pub off: Option<Ident>,
+}
+
+/// Parses the arguments, recording recoverable mistakes in `cx` and carrying on past them.
+pub fn parse_args(cx: &mut Ctxt, tokens: TokenStream) -> Args {
+    let mut args = Args::default();
+    let parser = syn::meta::parser(|meta| parse_one(cx, &mut args, meta));
+    if let Err(e) = parser.parse2(tokens) {
+        cx.syn_error(e);
+    }
+    args
+}
+
+fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
+    let Some(key) = meta.path.get_ident().cloned() else {
+        cx.error_spanned_by(&meta.path, "expected an option name, not a path");
+        return skip_value(&meta);
+    };
+    let k = key.to_string();
+    macro_rules! once {
+        ($field:ident, $value:expr) => {{
+            let v = $value;
+            if args.$field.is_some() {
+                cx.error_spanned_by(&key, format!("duplicate option `{k}`; give it once"));
+            } else {
+                args.$field = Some(v);
+            }
+        }};
+    }
+    match k.as_str() {
+        "name" => once!(name, meta.value()?.parse::<LitStr>()?),
+        "skip" => {
+            let content;
+            syn::parenthesized!(content in meta.input);
+            let idents = content.parse_terminated(Ident::parse_any_ident, syn::Token![,])?;
+            once!(skip, (key.clone(), idents.into_iter().collect()))
+        }
+        "skip_all" => once!(skip_all, key.clone()),
+        "fields" => {
+            let content;
+            syn::parenthesized!(content in meta.input);
+            let fields = content.parse_terminated(parse_field, syn::Token![,])?;
+            once!(fields, (key.clone(), fields.into_iter().collect()))
+        }
+        "kind" => once!(kind, meta.value()?.parse::<Ident>()?),
+        "err" => {
+            let mode = if meta.input.peek(syn::token::Paren) {
+                let content;
+                syn::parenthesized!(content in meta.input);
+                let m: Ident = content.parse()?;
+                match m.to_string().as_str() {
+                    "Display" => ErrMode::Display,
+                    "Debug" => ErrMode::Debug,
+                    other => {
+                        cx.error_spanned_by(
+                            &m,
+                            format!("unknown error format `{other}`; write `err`, `err(Display)` or `err(Debug)`"),
+                        );
+                        ErrMode::Display
+                    }
+                }
+            } else {
+                ErrMode::Display
+            };
+            once!(err, (key.clone(), mode))
+        }
+        "metrics" => once!(metrics, meta.value()?.parse::<LitBool>()?),
+        "in_flight" => {
+            let on = if meta.input.peek(syn::Token![=]) {
+                meta.value()?.parse::<LitBool>()?.value
+            } else {
+                true
+            };
+            once!(in_flight, (key.clone(), on))
+        }
+        "slo" => {
+            let mut slo = SloArgs::default();
+            meta.parse_nested_meta(|m| parse_slo(cx, &mut slo, m))?;
+            once!(slo, (key.clone(), slo))
+        }
+        "buckets" => once!(buckets, meta.value()?.parse::<Expr>()?),
+        "off" => once!(off, key.clone()),
+        _ => {
+            cx.error_spanned_by(
+                &key,
+                format!(
+                    "unknown option `{k}`{}; expected one of: {}",
+                    did_you_mean(&k, OPTIONS),
+                    OPTIONS.join(", ")
+                ),
+            );
+            return skip_value(&meta);
+        }
+    }
+    Ok(())
+}
+
+fn parse_slo(cx: &mut Ctxt, slo: &mut SloArgs, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
+    let key = meta.path.get_ident().cloned();
+    let k = key.as_ref().map(|i| i.to_string()).unwrap_or_default();
+    let dup = |cx: &mut Ctxt| cx.error_spanned_by(&meta.path, format!("duplicate SLO option `{k}`; give it once"));
+    match k.as_str() {
+        "name" => {
+            let v = meta.value()?.parse::<LitStr>()?;
+            if slo.name.replace(v).is_some() {
+                dup(cx);
+            }
+        }
+        "success_rate" => {
+            let v = meta.value()?.parse::<Expr>()?;
+            if slo.success_rate.replace(v).is_some() {
+                dup(cx);
+            }
+        }
+        "latency" => {
+            let (mut percentile, mut threshold) = (None, None);
+            meta.parse_nested_meta(|m| {
+                let lk = m.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+                match lk.as_str() {
+                    "percentile" => percentile = Some(m.value()?.parse::<Expr>()?),
+                    "threshold" => threshold = Some(m.value()?.parse::<Expr>()?),
+                    _ => {
+                        cx.error_spanned_by(
+                            &m.path,
+                            format!(
+                                "unknown latency option `{lk}`{}; expected `latency(percentile = 0.99, threshold = 0.25)`",
+                                did_you_mean(&lk, LATENCY_OPTIONS)
+                            ),
+                        );
+                        return skip_value(&m);
+                    }
+                }
+                Ok(())
+            })?;
+            let key = key.clone().unwrap_or_else(|| Ident::new("latency", Span::call_site()));
+            if slo.latency.replace((key, percentile, threshold)).is_some() {
+                dup(cx);
+            }
+        }
+        _ => {
+            cx.error_spanned_by(
+                &meta.path,
+                format!(
+                    "unknown SLO option `{k}`{}; expected one of: {}",
+                    did_you_mean(&k, SLO_OPTIONS),
+                    SLO_OPTIONS.join(", ")
+                ),
+            );
+            return skip_value(&meta);
+        }
+    }
+    Ok(())
+}
+
+fn parse_field(input: ParseStream<'_>) -> syn::Result<Field> {
+    let (key, key_span) = if input.peek(LitStr) {
+        let l: LitStr = input.parse()?;
+        (l.value(), l.span())
+    } else {
+        let first = Ident::parse_any_ident(input)?;
+        let mut key = first.to_string();
+        let span = first.span();
+        while input.peek(syn::Token![.]) {
+            input.parse::<syn::Token![.]>()?;
+            key.push('.');
+            key.push_str(&Ident::parse_any_ident(input)?.to_string());
+        }
+        (key, span)
+    };
+    input.parse::<syn::Token![=]>()?;
+    let value: Expr = input.parse()?;
+    Ok(Field {
+        key,
+        key_span,
+        value,
+    })
+}
+
+/// Consumes `= value` or `(...)` after an unknown key so parsing can go on.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _content;
+        syn::parenthesized!(_content in meta.input);
+    }
+    Ok(())
+}
+
+trait ParseAnyIdent {
+    fn parse_any_ident(input: ParseStream<'_>) -> syn::Result<Ident>;
+}
+
+impl ParseAnyIdent for Ident {
+    fn parse_any_ident(input: ParseStream<'_>) -> syn::Result<Ident> {
+        use syn::ext::IdentExt;
+        Ident::parse_any(input)
+    }
+}
+
+/// The body of a function: parsed when it parses, kept as raw tokens otherwise, so a syntax error in it is
+/// reported by rustc in the user's code rather than by this macro.
+pub enum Body {
+    Parsed(syn::Block),
+    Raw(proc_macro2::Group),
+}
+
+/// A function as written, with or without a body (trait declarations have none).
+pub struct FnItem {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub sig: Signature,
+    pub body: Option<Body>,
+    /// The `;` of a body-less declaration.
+    pub semi: Option<syn::Token![;]>,
+}
+
+impl Parse for FnItem {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        let sig: Signature = input.parse()?;
+        if input.peek(syn::Token![;]) {
+            let semi = input.parse()?;
+            return Ok(FnItem {
+                attrs,
+                vis,
+                sig,
+                body: None,
+                semi: Some(semi),
+            });
+        }
+        let group: proc_macro2::Group = input.parse()?;
+        if group.delimiter() != proc_macro2::Delimiter::Brace {
+            return Err(syn::Error::new(group.span(), "expected the function's body `{ ... }`"));
+        }
+        let body = match syn::parse2::<syn::Block>(quote::quote!(#group)) {
+            Ok(b) => Body::Parsed(b),
+            Err(_) => Body::Raw(group),
+        };
+        Ok(FnItem {
+            attrs,
+            vis,
+            sig,
+            body: Some(body),
+            semi: None,
+        })
+    }
+}
+
+/// What `#[traced]` is on.
+pub enum Target {
+    Fn(FnItem),
+    Impl(ItemImpl),
+    /// Anything else: the keyword to point at, and a noun for the message.
+    Other(TokenStream, &'static str),
+}
+
+/// Classifies the item; `None` when it does not even parse as an item (then rustc reports it).
+pub fn parse_target(item: &TokenStream) -> Option<Target> {
+    // An impl block first: a function item would not parse as one.
+    if let Ok(imp) = syn::parse2::<ItemImpl>(item.clone()) {
+        return Some(Target::Impl(imp));
+    }
+    if let Ok(f) = syn::parse2::<FnItem>(item.clone()) {
+        return Some(Target::Fn(f));
+    }
+    let parsed: syn::Item = syn::parse2(item.clone()).ok()?;
+    use quote::ToTokens;
+    let (tokens, noun) = match &parsed {
+        syn::Item::Struct(s) => (s.struct_token.to_token_stream(), "a struct"),
+        syn::Item::Enum(e) => (e.enum_token.to_token_stream(), "an enum"),
+        syn::Item::Union(u) => (u.union_token.to_token_stream(), "a union"),
+        syn::Item::Trait(t) => (t.trait_token.to_token_stream(), "a trait declaration"),
+        syn::Item::Mod(m) => (m.mod_token.to_token_stream(), "a module"),
+        syn::Item::Const(c) => (c.const_token.to_token_stream(), "a constant"),
+        syn::Item::Static(s) => (s.static_token.to_token_stream(), "a static"),
+        syn::Item::Type(t) => (t.type_token.to_token_stream(), "a type alias"),
+        other => (other.to_token_stream(), "this item"),
+    };
+    Some(Target::Other(tokens, noun))
+}

@@ -1,0 +1,219 @@
+//! Settings of `obs::init`: explicit builder values first, then the standard environment variables, then defaults.
+
+use crate::desc::CrateInfo;
+use std::fmt;
+use std::net::{SocketAddr, ToSocketAddrs};
+
+/// A setting that could not be used; the message names the variable or option and the accepted values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The variable or builder option at fault.
+    pub variable: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn err(variable: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable: variable.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// The resolved settings of the runtime.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// `service.name`.
+    pub service_name: String,
+    /// `service.version`.
+    pub service_version: String,
+    /// The VCS commit of the build, for `build_info`.
+    pub commit: String,
+    /// Resource attributes from `OTEL_RESOURCE_ATTRIBUTES`, in order.
+    pub resource_attributes: Vec<(String, String)>,
+    /// Where the HTTP endpoints listen; `None` when the server is off.
+    pub listen: Option<SocketAddr>,
+    /// The bearer token every endpoint requires, if any.
+    pub bearer_token: Option<String>,
+    /// `OTEL_SDK_DISABLED=true`: start with every hot path switched off.
+    pub sdk_disabled: bool,
+    /// Whether `#[health_check]`s run in the background.
+    pub health_checks: bool,
+}
+
+/// Reads an environment variable through a lookup function, so tests can supply their own environment.
+pub(crate) type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Parses `OTEL_RESOURCE_ATTRIBUTES`: `key=value` pairs separated by commas, values percent-decoded.
+pub fn parse_resource_attributes(raw: &str) -> Result<Vec<(String, String)>, ConfigError> {
+    const VAR: &str = "OTEL_RESOURCE_ATTRIBUTES";
+    let mut out = Vec::new();
+    for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| err(VAR, format!("`{pair}` is not `key=value`")))?;
+        let k = k.trim();
+        if k.is_empty() {
+            return Err(err(VAR, format!("`{pair}` has an empty key")));
+        }
+        out.push((k.to_owned(), percent_decode(v.trim()).ok_or_else(|| err(VAR, format!("bad percent-encoding in `{pair}`")))?));
+    }
+    Ok(out)
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn parse_bool(var: &str, v: &str) -> Result<bool, ConfigError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" | "" => Ok(false),
+        other => Err(err(var, format!("`{other}` is not `true` or `false`"))),
+    }
+}
+
+/// Explicit settings, each overriding its environment variable.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Overrides {
+    pub(crate) service_name: Option<String>,
+    pub(crate) service_version: Option<String>,
+    pub(crate) commit: Option<String>,
+    pub(crate) listen: Option<String>,
+    pub(crate) bearer_token: Option<String>,
+    pub(crate) serve: Option<bool>,
+    pub(crate) health_checks: Option<bool>,
+}
+
+pub(crate) fn resolve(krate: CrateInfo, o: &Overrides, env: Env<'_>) -> Result<Settings, ConfigError> {
+    let resource_attributes = match env("OTEL_RESOURCE_ATTRIBUTES") {
+        Some(raw) => parse_resource_attributes(&raw)?,
+        None => Vec::new(),
+    };
+    let from_resource = |key: &str| resource_attributes.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    let service_name = o
+        .service_name
+        .clone()
+        .or_else(|| env("OTEL_SERVICE_NAME").filter(|s| !s.is_empty()))
+        .or_else(|| from_resource("service.name"))
+        .unwrap_or_else(|| if krate.name.is_empty() { "unknown_service".to_owned() } else { krate.name.to_owned() });
+    let service_version = o
+        .service_version
+        .clone()
+        .or_else(|| from_resource("service.version"))
+        .unwrap_or_else(|| krate.version.to_owned());
+    let commit = o
+        .commit
+        .clone()
+        .or_else(|| env("OBS_BUILD_COMMIT"))
+        .unwrap_or_else(|| "unknown".to_owned());
+    let sdk_disabled = match env("OTEL_SDK_DISABLED") {
+        Some(v) => parse_bool("OTEL_SDK_DISABLED", &v)?,
+        None => false,
+    };
+    let listen = if o.serve == Some(false) {
+        None
+    } else {
+        let (addr, var) = match &o.listen {
+            Some(a) => (a.clone(), "listen"),
+            None => {
+                let host = env("OTEL_EXPORTER_PROMETHEUS_HOST").unwrap_or_else(|| "localhost".to_owned());
+                let port = env("OTEL_EXPORTER_PROMETHEUS_PORT").unwrap_or_else(|| "9464".to_owned());
+                port.trim().parse::<u16>().map_err(|_| {
+                    err("OTEL_EXPORTER_PROMETHEUS_PORT", format!("`{port}` is not a port number (0-65535)"))
+                })?;
+                let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host };
+                (format!("{host}:{}", port.trim()), "OTEL_EXPORTER_PROMETHEUS_HOST")
+            }
+        };
+        let resolved = addr
+            .to_socket_addrs()
+            .map_err(|e| err(var, format!("cannot resolve `{addr}`: {e}")))?
+            .next()
+            .ok_or_else(|| err(var, format!("`{addr}` resolves to no address")))?;
+        Some(resolved)
+    };
+    let bearer_token = o.bearer_token.clone().or_else(|| env("OBS_BEARER_TOKEN")).filter(|t| !t.is_empty());
+    Ok(Settings {
+        service_name,
+        service_version,
+        commit,
+        resource_attributes,
+        listen,
+        bearer_token,
+        sdk_disabled,
+        health_checks: o.health_checks.unwrap_or(true),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn krate() -> CrateInfo {
+        CrateInfo { name: "shop", version: "1.2.3", ident: "shop" }
+    }
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
+    }
+
+    #[test]
+    fn defaults_come_from_the_crate_and_port_9464() {
+        let s = resolve(krate(), &Overrides::default(), &env_of(&[])).unwrap();
+        assert_eq!((s.service_name.as_str(), s.service_version.as_str()), ("shop", "1.2.3"));
+        assert_eq!(s.listen.unwrap().port(), 9464);
+        assert!(!s.sdk_disabled);
+    }
+
+    #[test]
+    fn environment_variables_apply_and_explicit_settings_win() {
+        let env = env_of(&[
+            ("OTEL_SERVICE_NAME", "checkout"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "service.version=9.9,deployment.environment=prod%20eu"),
+            ("OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1"),
+            ("OTEL_EXPORTER_PROMETHEUS_PORT", "0"),
+            ("OTEL_SDK_DISABLED", "TRUE"),
+        ]);
+        let s = resolve(krate(), &Overrides::default(), &env).unwrap();
+        assert_eq!(s.service_name, "checkout");
+        assert_eq!(s.service_version, "9.9");
+        assert_eq!(s.resource_attributes[1], ("deployment.environment".to_owned(), "prod eu".to_owned()));
+        assert_eq!(s.listen.unwrap().to_string(), "127.0.0.1:0");
+        assert!(s.sdk_disabled);
+        let o = Overrides { service_name: Some("explicit".into()), ..Default::default() };
+        assert_eq!(resolve(krate(), &o, &env).unwrap().service_name, "explicit");
+    }
+
+    #[test]
+    fn invalid_values_name_their_variable() {
+        let e = resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_EXPORTER_PROMETHEUS_PORT", "http")])).unwrap_err();
+        assert_eq!(e.variable, "OTEL_EXPORTER_PROMETHEUS_PORT");
+        assert!(e.to_string().contains("`http` is not a port number"));
+        let e = resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_SDK_DISABLED", "yes")])).unwrap_err();
+        assert_eq!(e.variable, "OTEL_SDK_DISABLED");
+        let e = resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_RESOURCE_ATTRIBUTES", "novalue")])).unwrap_err();
+        assert_eq!(e.variable, "OTEL_RESOURCE_ATTRIBUTES");
+    }
+}

@@ -1,0 +1,247 @@
+//! `obs::init!()`: one call in `main` starts the endpoints and the health checks, and returns a guard that stops
+//! them (and flushes) when dropped.
+
+use crate::catalog::{catalog, CatalogErrors};
+use crate::config::{self, ConfigError, Overrides, Settings};
+use crate::desc::CrateInfo;
+use obs_macros::{metric, Labels};
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Labels)]
+struct BuildLabels {
+    service: String,
+    version: String,
+    commit: String,
+}
+
+/// The running build: service, version and commit, with value 1.
+#[metric(info, labels = BuildLabels, name = "build_info", namespace = "")]
+struct BuildInfo;
+
+/// Why `init` failed.
+#[derive(Debug)]
+pub enum InitError {
+    /// A setting or environment variable is invalid.
+    Config(ConfigError),
+    /// Two declarations expose the same name (both locations are named).
+    Catalog(CatalogErrors),
+    /// The listen address could not be bound.
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The background runtime could not start.
+    Runtime(std::io::Error),
+}
+
+impl fmt::Display for InitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InitError::Config(e) => write!(f, "invalid obs setting: {e}"),
+            InitError::Catalog(e) => write!(f, "invalid metric catalog: {e}"),
+            InitError::Bind { addr, source } => write!(
+                f,
+                "cannot listen on {addr}: {source}; set OTEL_EXPORTER_PROMETHEUS_HOST / OTEL_EXPORTER_PROMETHEUS_PORT or `.listen(..)`"
+            ),
+            InitError::Runtime(e) => write!(f, "cannot start obs' background runtime: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for InitError {}
+
+impl From<ConfigError> for InitError {
+    fn from(e: ConfigError) -> Self {
+        InitError::Config(e)
+    }
+}
+
+/// Settings for [`Builder::init`]; start from `obs::builder!()`, which fills in the calling crate's name and version.
+///
+/// ```
+/// let obs = obs_runtime::Builder::new(obs_runtime::crate_info!())
+///     .service_name("checkout")
+///     .listen("127.0.0.1:0")
+///     .init()
+///     .expect("obs starts");
+/// let addr = obs.local_addr().unwrap();
+/// let body = std::net::TcpStream::connect(addr).is_ok();
+/// assert!(body);
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Builder {
+    krate: CrateInfo,
+    o: Overrides,
+}
+
+impl Builder {
+    /// Settings for the crate `krate` (its name and version are the service defaults).
+    pub fn new(krate: CrateInfo) -> Self {
+        Builder { krate, o: Overrides::default() }
+    }
+    /// `service.name` (otherwise `OTEL_SERVICE_NAME`, then the crate name).
+    pub fn service_name(mut self, name: impl Into<String>) -> Self {
+        self.o.service_name = Some(name.into());
+        self
+    }
+    /// `service.version` (otherwise the crate version).
+    pub fn service_version(mut self, version: impl Into<String>) -> Self {
+        self.o.service_version = Some(version.into());
+        self
+    }
+    /// The commit shown in `build_info` (otherwise `OBS_BUILD_COMMIT`).
+    pub fn commit(mut self, commit: impl Into<String>) -> Self {
+        self.o.commit = Some(commit.into());
+        self
+    }
+    /// Where to serve the endpoints (otherwise `OTEL_EXPORTER_PROMETHEUS_HOST:PORT`, default `localhost:9464`).
+    pub fn listen(mut self, addr: impl Into<String>) -> Self {
+        self.o.listen = Some(addr.into());
+        self
+    }
+    /// Requires `Authorization: Bearer <token>` on every endpoint (otherwise `OBS_BEARER_TOKEN`).
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.o.bearer_token = Some(token.into());
+        self
+    }
+    /// Serves no endpoints: mount [`crate::server::router`] in your own axum app instead.
+    pub fn without_server(mut self) -> Self {
+        self.o.serve = Some(false);
+        self
+    }
+    /// Does not run the `#[health_check]`s in the background.
+    pub fn without_health_checks(mut self) -> Self {
+        self.o.health_checks = Some(false);
+        self
+    }
+    /// The settings these options and the environment resolve to.
+    pub fn settings(&self) -> Result<Settings, ConfigError> {
+        config::resolve(self.krate, &self.o, &|k| std::env::var(k).ok())
+    }
+
+    /// Validates the catalog, starts the endpoints and the health checks on a small background runtime, and
+    /// returns the guard that stops them. Works from a plain `main` and from inside a tokio runtime.
+    pub fn init(self) -> Result<Guard, InitError> {
+        let settings = self.settings()?;
+        catalog().validate().map_err(InitError::Catalog)?;
+        if settings.sdk_disabled {
+            crate::set_enabled(false);
+        }
+        BuildInfo.set(BuildLabels {
+            service: settings.service_name.clone(),
+            version: settings.service_version.clone(),
+            commit: settings.commit.clone(),
+        });
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(16)
+            .thread_name("obs")
+            .enable_all()
+            .build()
+            .map_err(InitError::Runtime)?;
+        let mut local_addr = None;
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        if let Some(addr) = settings.listen {
+            let std_listener =
+                std::net::TcpListener::bind(addr).map_err(|source| InitError::Bind { addr, source })?;
+            std_listener
+                .set_nonblocking(true)
+                .map_err(|source| InitError::Bind { addr, source })?;
+            local_addr = std_listener.local_addr().ok();
+            let app = crate::server::router(settings.bearer_token.as_deref());
+            let _enter = runtime.enter();
+            let listener =
+                tokio::net::TcpListener::from_std(std_listener).map_err(|source| InitError::Bind { addr, source })?;
+            runtime.spawn(async move {
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = stop_rx.await;
+                    })
+                    .await;
+            });
+        }
+        if settings.health_checks {
+            crate::health::runner::spawn_all(runtime.handle(), catalog().health_check_entries());
+        }
+        Ok(Guard {
+            settings,
+            local_addr,
+            stop: Some(stop_tx),
+            runtime: Some(runtime),
+        })
+    }
+}
+
+/// Keeps obs running; dropping it stops the endpoints and the health checks.
+#[must_use = "obs stops when the guard is dropped"]
+pub struct Guard {
+    settings: Settings,
+    local_addr: Option<SocketAddr>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Guard {
+    /// The address the endpoints listen on (useful with port 0).
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.local_addr
+    }
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+    /// A handle to obs' background runtime, to run a health check now or spawn work beside it.
+    pub fn handle(&self) -> Option<tokio::runtime::Handle> {
+        self.runtime.as_ref().map(|r| r.handle().clone())
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(rt) = self.runtime.take() {
+            // Blocking is not allowed inside an async context, where dropping a runtime would panic.
+            if tokio::runtime::Handle::try_current().is_ok() {
+                rt.shutdown_background();
+            } else {
+                rt.shutdown_timeout(Duration::from_secs(2));
+            }
+        }
+    }
+}
+
+/// Settings for `init`, with the calling crate's name and version as service defaults.
+///
+/// ```
+/// let builder = obs_runtime::builder!().listen("127.0.0.1:0");
+/// assert_eq!(builder.settings().unwrap().service_name, "obs-runtime");
+/// ```
+#[macro_export]
+macro_rules! builder {
+    () => {
+        $crate::Builder::new($crate::crate_info!())
+    };
+}
+
+/// Starts obs with the default settings and the standard environment variables: `let _obs = obs::init!()?;`.
+///
+/// ```no_run
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let _obs = obs_runtime::init!()?;
+///     // ... serve ...
+///     Ok(())
+/// }
+/// ```
+#[macro_export]
+macro_rules! init {
+    () => {
+        $crate::builder!().init()
+    };
+}

@@ -1,0 +1,69 @@
+//! The handlers of `/metrics`, `/health` and `/ready`.
+
+use crate::encoding::{encode_into, Format};
+use crate::health;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use obs_macros::metric;
+use std::io::Write;
+
+/// Time to render one scrape of `/metrics`.
+#[metric(histogram, unit = "seconds", name = "obs_scrape_duration", namespace = "",
+         buckets = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5])]
+pub(crate) struct ScrapeDuration;
+
+fn accepts(headers: &HeaderMap, name: header::HeaderName, needle: &str) -> bool {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|part| part.trim().starts_with(needle) && !part.contains("q=0,") && !part.trim_end().ends_with("q=0")))
+}
+
+/// `GET /metrics`: OpenMetrics when the `Accept` header asks for it, Prometheus text otherwise; gzip on request.
+pub async fn metrics(headers: HeaderMap) -> Response {
+    let timer = ScrapeDuration.start_timer();
+    let format = if accepts(&headers, header::ACCEPT, "application/openmetrics-text") {
+        Format::OpenMetrics
+    } else {
+        Format::Prometheus
+    };
+    let mut body = String::with_capacity(64 * 1024);
+    encode_into(crate::catalog(), format, &mut body);
+    drop(timer);
+    let mut response = if accepts(&headers, header::ACCEPT_ENCODING, "gzip") {
+        let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 4), flate2::Compression::fast());
+        match gz.write_all(body.as_bytes()).and_then(|()| gz.finish()) {
+            Ok(bytes) => {
+                let mut r = bytes.into_response();
+                r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                r
+            }
+            Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+        }
+    } else {
+        body.into_response()
+    };
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    response
+}
+
+fn json(status: StatusCode, body: &impl serde::Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+/// `GET /health`: liveness. The process answers, so it is 200; the body reports every check and the score.
+pub async fn health() -> Response {
+    json(StatusCode::OK, &health::report())
+}
+
+/// `GET /ready`: readiness. 200 when every critical check passed its last run, 503 otherwise.
+pub async fn ready() -> Response {
+    let (ready, report) = health::readiness();
+    json(if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, &report)
+}

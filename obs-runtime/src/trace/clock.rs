@@ -1,0 +1,135 @@
+//! A cheap clock for spans and call durations.
+//!
+//! On x86-64 with an invariant TSC (`constant_tsc` and `nonstop_tsc`), a reading is one `rdtsc` (about 8 ns
+//! against 18 ns for `Instant::now()`); elsewhere it falls back to `Instant`. Readings are converted to seconds and
+//! to Unix time with a factor calibrated once against `Instant` and refined by the collector thread, off the hot
+//! path.
+
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
+use std::sync::OnceLock;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+const UNKNOWN: u8 = 0;
+const TSC: u8 = 1;
+const INSTANT: u8 = 2;
+
+static MODE: AtomicU8 = AtomicU8::new(UNKNOWN);
+/// Nanoseconds per tick, as `f64` bits.
+static NS_PER_TICK: AtomicU64 = AtomicU64::new(0);
+
+struct Anchor {
+    tick: u64,
+    instant: Instant,
+    unix_ns: u64,
+}
+
+static ANCHOR: OnceLock<Anchor> = OnceLock::new();
+
+/// The current reading, in ticks.
+#[inline(always)]
+pub fn now() -> u64 {
+    match MODE.load(Relaxed) {
+        #[cfg(target_arch = "x86_64")]
+        TSC => unsafe { core::arch::x86_64::_rdtsc() },
+        INSTANT => instant_ticks(),
+        _ => init(),
+    }
+}
+
+#[inline]
+fn instant_ticks() -> u64 {
+    let a = anchor_instant();
+    a.elapsed().as_nanos() as u64
+}
+
+fn anchor_instant() -> Instant {
+    static BASE: OnceLock<Instant> = OnceLock::new();
+    *BASE.get_or_init(Instant::now)
+}
+
+#[cold]
+fn init() -> u64 {
+    let a = ANCHOR.get_or_init(|| {
+        let tsc = tsc_usable();
+        let unix_ns = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        if tsc {
+            #[cfg(target_arch = "x86_64")]
+            {
+                let (t0, i0) = (unsafe { core::arch::x86_64::_rdtsc() }, Instant::now());
+                // A short calibration; the collector refines it over longer spans of time.
+                while i0.elapsed().as_micros() < 2000 {
+                    std::hint::spin_loop();
+                }
+                let (t1, i1) = (unsafe { core::arch::x86_64::_rdtsc() }, Instant::now());
+                let ns = (i1 - i0).as_nanos() as f64 / (t1.wrapping_sub(t0)).max(1) as f64;
+                NS_PER_TICK.store(ns.to_bits(), Relaxed);
+                MODE.store(TSC, Relaxed);
+                return Anchor {
+                    tick: t0,
+                    instant: i0,
+                    unix_ns,
+                };
+            }
+        }
+        NS_PER_TICK.store(1f64.to_bits(), Relaxed);
+        let instant = anchor_instant();
+        MODE.store(INSTANT, Relaxed);
+        Anchor {
+            tick: 0,
+            instant,
+            unix_ns,
+        }
+    });
+    let _ = a;
+    now()
+}
+
+fn tsc_usable() -> bool {
+    if !cfg!(target_arch = "x86_64") || std::env::var_os("OBS_NO_TSC").is_some() {
+        return false;
+    }
+    let Ok(info) = std::fs::read_to_string("/proc/cpuinfo") else {
+        return false;
+    };
+    let flags = info.lines().find(|l| l.starts_with("flags")).unwrap_or("");
+    flags.split_whitespace().any(|f| f == "constant_tsc") && flags.split_whitespace().any(|f| f == "nonstop_tsc")
+}
+
+/// Nanoseconds per tick.
+#[inline(always)]
+pub fn ns_per_tick() -> f64 {
+    f64::from_bits(NS_PER_TICK.load(Relaxed))
+}
+
+/// Seconds between two readings.
+#[inline(always)]
+pub fn seconds(start: u64, end: u64) -> f64 {
+    end.saturating_sub(start) as f64 * ns_per_tick() * 1e-9
+}
+
+/// Unix time in nanoseconds of a reading.
+pub fn unix_nanos(tick: u64) -> u64 {
+    let Some(a) = ANCHOR.get() else {
+        return SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+    };
+    let delta = tick as i128 - a.tick as i128;
+    (a.unix_ns as i128 + (delta as f64 * ns_per_tick()) as i128).max(0) as u64
+}
+
+/// Refines the tick length against `Instant` over all the time since calibration; called by the collector.
+pub fn refine() {
+    if MODE.load(Relaxed) != TSC {
+        return;
+    }
+    let Some(a) = ANCHOR.get() else { return };
+    let (t, i) = (now(), Instant::now());
+    let elapsed = (i - a.instant).as_nanos() as f64;
+    if elapsed > 50e6 {
+        let ns = elapsed / t.wrapping_sub(a.tick).max(1) as f64;
+        NS_PER_TICK.store(ns.to_bits(), Relaxed);
+    }
+}

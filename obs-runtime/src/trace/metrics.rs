@@ -1,0 +1,99 @@
+//! The span pipeline's own metrics: `obs_spans_exported_total`, `obs_spans_dropped_total{reason}` and
+//! `obs_span_export_errors_total`.
+
+use super::ring;
+use crate::desc::{MetricDesc, MetricKind};
+use crate::encoding::FamilyEncoder;
+use crate::labels::LabelDesc;
+use crate::registry::Collect;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+pub(crate) static EXPORTED: AtomicU64 = AtomicU64::new(0);
+pub(crate) static EXPORT_ERRORS: AtomicU64 = AtomicU64::new(0);
+/// Spans of batches the exporter refused.
+pub(crate) static DROPPED_EXPORT: AtomicU64 = AtomicU64::new(0);
+
+static EXPORTED_DESC: MetricDesc = MetricDesc::new(
+    "obs_spans_exported",
+    MetricKind::Counter,
+    "Spans handed to the exporter successfully.",
+)
+.no_namespace();
+
+const REASONS: &[&str] = &["queue_full", "export_failed"];
+static DROPPED_DESC: MetricDesc = MetricDesc::new(
+    "obs_spans_dropped",
+    MetricKind::Counter,
+    "Spans lost, by reason: a thread's span queue was full, or the exporter failed.",
+)
+.labels(&[LabelDesc {
+    name: "reason",
+    values: Some(REASONS),
+}])
+.no_namespace();
+
+static ERRORS_DESC: MetricDesc = MetricDesc::new(
+    "obs_span_export_errors",
+    MetricKind::Counter,
+    "Batches of spans the exporter failed to send.",
+)
+.no_namespace();
+
+struct Exported;
+struct Dropped;
+struct Errors;
+
+impl Collect for Exported {
+    fn desc(&self) -> &'static MetricDesc {
+        &EXPORTED_DESC
+    }
+    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+        enc.sample_u64("_total", "", None, EXPORTED.load(Relaxed));
+    }
+    fn series_count(&self) -> usize {
+        1
+    }
+}
+
+impl Collect for Dropped {
+    fn desc(&self) -> &'static MetricDesc {
+        &DROPPED_DESC
+    }
+    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+        enc.sample_u64("_total", "reason=\"queue_full\"", None, ring::dropped());
+        enc.sample_u64("_total", "reason=\"export_failed\"", None, DROPPED_EXPORT.load(Relaxed));
+    }
+    fn series_count(&self) -> usize {
+        2
+    }
+}
+
+impl Collect for Errors {
+    fn desc(&self) -> &'static MetricDesc {
+        &ERRORS_DESC
+    }
+    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+        enc.sample_u64("_total", "", None, EXPORT_ERRORS.load(Relaxed));
+    }
+    fn series_count(&self) -> usize {
+        1
+    }
+}
+
+static EXPORTED_C: Exported = Exported;
+static DROPPED_C: Dropped = Dropped;
+static ERRORS_C: Errors = Errors;
+crate::register!(EXPORTED_C);
+crate::register!(DROPPED_C);
+crate::register!(ERRORS_C);
+
+/// Totals of the pipeline's counters, for tests: (exported, dropped because a queue was full, dropped because
+/// export failed, export errors).
+pub fn pipeline_stats() -> (u64, u64, u64, u64) {
+    (
+        EXPORTED.load(Relaxed),
+        ring::dropped(),
+        DROPPED_EXPORT.load(Relaxed),
+        EXPORT_ERRORS.load(Relaxed),
+    )
+}

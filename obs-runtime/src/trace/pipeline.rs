@@ -1,0 +1,489 @@
+//! The span pipeline: configuration (from `OTEL_*` variables or a builder), the collector thread, and the guard
+//! that flushes and shuts it down.
+//!
+//! The collector thread drains every thread's span ring at each interval (or on [`TraceGuard::flush`]), converts
+//! the spans and hands them to the sinks in batches: OTLP over http/protobuf or gRPC (feature `otlp`), and any
+//! [`SpanSink`]. Export runs on that thread with its own small runtime when gRPC needs one, so the pipeline works
+//! the same from a plain `main` and from inside a tokio runtime.
+
+use super::record::SpanRecord;
+use super::sampler::{self, Sampler};
+use super::sink::{Resource, SpanSink};
+use super::{clock, metrics, ring};
+use std::fmt;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// The OTLP transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// OTLP/HTTP with protobuf bodies (port 4318, path `/v1/traces`).
+    HttpProtobuf,
+    /// OTLP/gRPC (port 4317).
+    Grpc,
+}
+
+/// A configuration error; names the environment variable at fault, when one is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceError {
+    /// The variable, e.g. `OTEL_TRACES_SAMPLER_ARG`.
+    pub variable: Option<&'static str>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for TraceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.variable {
+            Some(v) => write!(f, "{v}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for TraceError {}
+
+fn env_error(variable: &'static str, message: impl Into<String>) -> TraceError {
+    TraceError {
+        variable: Some(variable),
+        message: message.into(),
+    }
+}
+
+/// How spans are sampled, exported and described; build it with [`TracePipeline::builder`] or
+/// [`TracePipeline::from_env`], then [`install`](TracePipeline::install) it.
+pub struct TracePipeline {
+    resource: Resource,
+    endpoint: Option<String>,
+    protocol: Protocol,
+    sampler: Sampler,
+    disabled: bool,
+    interval: Duration,
+    max_batch: usize,
+    timeout: Duration,
+    sinks: Vec<Box<dyn SpanSink>>,
+}
+
+impl fmt::Debug for TracePipeline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TracePipeline")
+            .field("resource", &self.resource)
+            .field("endpoint", &self.endpoint)
+            .field("protocol", &self.protocol)
+            .field("sampler", &self.sampler)
+            .field("disabled", &self.disabled)
+            .field("sinks", &self.sinks.len())
+            .finish()
+    }
+}
+
+fn default_service_name() -> String {
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    format!("unknown_service:{exe}")
+}
+
+impl TracePipeline {
+    /// Defaults: `unknown_service:<exe>`, parent-based always-on sampling, no OTLP endpoint (spans are
+    /// recorded, for exemplars and sinks, but sent nowhere until an endpoint or a sink is set).
+    pub fn builder() -> TracePipeline {
+        TracePipeline {
+            resource: Resource {
+                service_name: default_service_name(),
+                attributes: Vec::new(),
+            },
+            endpoint: None,
+            protocol: Protocol::HttpProtobuf,
+            sampler: Sampler::default(),
+            disabled: false,
+            interval: Duration::from_millis(1000),
+            max_batch: 512,
+            timeout: Duration::from_secs(10),
+            sinks: Vec::new(),
+        }
+    }
+
+    /// The configuration the OpenTelemetry variables describe: `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`,
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), `OTEL_EXPORTER_OTLP_PROTOCOL`,
+    /// `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` and `OTEL_SDK_DISABLED`. An invalid value is an error
+    /// naming its variable. Without an endpoint, nothing is exported over OTLP.
+    pub fn from_env() -> Result<TracePipeline, TraceError> {
+        Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// [`from_env`](Self::from_env) with another source of variables (tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<TracePipeline, TraceError> {
+        let mut p = TracePipeline::builder();
+        if let Some(v) = get("OTEL_SDK_DISABLED") {
+            match v.trim().to_ascii_lowercase().as_str() {
+                "true" => p.disabled = true,
+                "false" => {}
+                _ => return Err(env_error("OTEL_SDK_DISABLED", format!("`{v}` is not `true` or `false`"))),
+            }
+        }
+        if let Some(attrs) = get("OTEL_RESOURCE_ATTRIBUTES") {
+            for pair in attrs.split(',').filter(|s| !s.trim().is_empty()) {
+                let Some((k, v)) = pair.split_once('=') else {
+                    return Err(env_error(
+                        "OTEL_RESOURCE_ATTRIBUTES",
+                        format!("`{pair}` is not `key=value`; write `key1=value1,key2=value2`"),
+                    ));
+                };
+                let (k, v) = (k.trim(), percent_decode(v.trim()));
+                if k.is_empty() {
+                    return Err(env_error("OTEL_RESOURCE_ATTRIBUTES", format!("`{pair}` has an empty key")));
+                }
+                if k == "service.name" {
+                    p.resource.service_name = v;
+                } else {
+                    p.resource.attributes.push((k.to_owned(), v));
+                }
+            }
+        }
+        if let Some(name) = get("OTEL_SERVICE_NAME") {
+            p.resource.service_name = name;
+        }
+        let protocol_var = if get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL").is_some() {
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
+        } else {
+            "OTEL_EXPORTER_OTLP_PROTOCOL"
+        };
+        if let Some(proto) = get(protocol_var) {
+            p.protocol = match proto.trim() {
+                "http/protobuf" => Protocol::HttpProtobuf,
+                "grpc" => Protocol::Grpc,
+                other => {
+                    return Err(env_error(
+                        protocol_var,
+                        format!("`{other}` is not supported; use `http/protobuf` or `grpc`"),
+                    ))
+                }
+            };
+        }
+        let (endpoint_var, endpoint) = match get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+            Some(e) => ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", Some(e.trim().to_owned())),
+            None => (
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                get("OTEL_EXPORTER_OTLP_ENDPOINT").map(|base| {
+                    let base = base.trim().trim_end_matches('/').to_owned();
+                    match p.protocol {
+                        // The signal path is appended to the base endpoint for HTTP, as the specification says.
+                        Protocol::HttpProtobuf => format!("{base}/v1/traces"),
+                        Protocol::Grpc => base,
+                    }
+                }),
+            ),
+        };
+        if let Some(e) = &endpoint {
+            if !(e.starts_with("http://") || e.starts_with("https://")) || e.len() <= "http://".len() {
+                return Err(env_error(endpoint_var, format!("`{e}` is not an http:// or https:// URL")));
+            }
+        }
+        p.endpoint = endpoint;
+        let arg = get("OTEL_TRACES_SAMPLER_ARG");
+        let ratio = || -> Result<f64, TraceError> {
+            match &arg {
+                None => Ok(1.0),
+                Some(a) => match a.trim().parse::<f64>() {
+                    Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+                    _ => Err(env_error(
+                        "OTEL_TRACES_SAMPLER_ARG",
+                        format!("`{a}` is not a ratio between 0 and 1"),
+                    )),
+                },
+            }
+        };
+        if let Some(s) = get("OTEL_TRACES_SAMPLER") {
+            p.sampler = match s.trim() {
+                "always_on" => Sampler::AlwaysOn,
+                "always_off" => Sampler::AlwaysOff,
+                "traceidratio" => Sampler::TraceIdRatio(ratio()?),
+                "parentbased_always_on" => Sampler::ParentBased(1.0),
+                "parentbased_always_off" => Sampler::ParentBased(0.0),
+                "parentbased_traceidratio" => Sampler::ParentBased(ratio()?),
+                other => {
+                    return Err(env_error(
+                        "OTEL_TRACES_SAMPLER",
+                        format!(
+                            "`{other}` is not supported; use always_on, always_off, traceidratio, \
+                             parentbased_always_on, parentbased_always_off or parentbased_traceidratio"
+                        ),
+                    ))
+                }
+            };
+        } else if arg.is_some() {
+            ratio()?;
+        }
+        Ok(p)
+    }
+
+    /// Sets `service.name`.
+    pub fn service_name(mut self, name: impl Into<String>) -> Self {
+        self.resource.service_name = name.into();
+        self
+    }
+    /// Adds a resource attribute.
+    pub fn resource_attribute(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.resource.attributes.push((key.into(), value.into()));
+        self
+    }
+    /// Exports over OTLP to this URL (the full URL, e.g. `http://127.0.0.1:4318/v1/traces` for HTTP).
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
+    /// The OTLP transport.
+    pub fn protocol(mut self, protocol: Protocol) -> Self {
+        self.protocol = protocol;
+        self
+    }
+    /// The sampler.
+    pub fn sampler(mut self, sampler: Sampler) -> Self {
+        self.sampler = sampler;
+        self
+    }
+    /// Also sends every batch to `sink`.
+    pub fn sink(mut self, sink: impl SpanSink) -> Self {
+        self.sinks.push(Box::new(sink));
+        self
+    }
+    /// How often the collector drains the threads' queues (default 1 s).
+    pub fn export_interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self
+    }
+    /// The most spans per exported batch (default 512).
+    pub fn max_batch(mut self, n: usize) -> Self {
+        self.max_batch = n.max(1);
+        self
+    }
+    /// The OTLP export timeout (default 10 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+    /// Turns the pipeline off, as `OTEL_SDK_DISABLED=true` does.
+    pub fn disabled(mut self, disabled: bool) -> Self {
+        self.disabled = disabled;
+        self
+    }
+    /// The resource spans are exported with.
+    pub fn resource(&self) -> &Resource {
+        &self.resource
+    }
+    /// The OTLP endpoint, if any.
+    pub fn otlp_endpoint(&self) -> Option<&str> {
+        self.endpoint.as_deref()
+    }
+
+    /// Starts the collector thread and turns span recording on; the guard flushes and shuts down on drop.
+    /// One pipeline at a time: installing a second while the first is alive is an error.
+    pub fn install(self) -> Result<TraceGuard, TraceError> {
+        if self.disabled {
+            return Ok(TraceGuard { inner: None });
+        }
+        let _ = clock::now();
+        let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
+        if *installed {
+            return Err(TraceError {
+                variable: None,
+                message: "a trace pipeline is already installed; drop its guard first".into(),
+            });
+        }
+        let shared = Arc::new(Shared::default());
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let TracePipeline {
+            resource,
+            endpoint,
+            protocol,
+            sampler,
+            interval,
+            max_batch,
+            timeout,
+            mut sinks,
+            ..
+        } = self;
+        let thread_shared = shared.clone();
+        let handle = std::thread::Builder::new()
+            .name("obs-span-collector".into())
+            .spawn(move || {
+                // Exporters are built here, so any runtime they need belongs to this thread.
+                if let Some(url) = endpoint {
+                    match super::otlp::sink(&url, protocol, timeout, &resource) {
+                        Ok(s) => sinks.push(s),
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    }
+                }
+                let _ = ready_tx.send(Ok(()));
+                collect_loop(&thread_shared, sinks, resource, interval, max_batch);
+            })
+            .map_err(|e| TraceError {
+                variable: None,
+                message: format!("cannot start the span collector thread: {e}"),
+            })?;
+        match ready_rx.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                let _ = handle.join();
+                return Err(e);
+            }
+            Err(_) => {
+                let _ = handle.join();
+                return Err(TraceError {
+                    variable: None,
+                    message: "the span collector thread failed to start".into(),
+                });
+            }
+        }
+        sampler::configure(sampler);
+        sampler::ACTIVE.store(true, SeqCst);
+        *installed = true;
+        Ok(TraceGuard {
+            inner: Some(GuardInner {
+                shared,
+                handle: Some(handle),
+            }),
+        })
+    }
+}
+
+static INSTALLED: Mutex<bool> = Mutex::new(false);
+
+#[derive(Default)]
+struct State {
+    flush_requested: u64,
+    flush_done: u64,
+    shutdown: bool,
+}
+
+#[derive(Default)]
+struct Shared {
+    state: Mutex<State>,
+    wake: Condvar,
+    done: Condvar,
+}
+
+fn collect_loop(shared: &Shared, mut sinks: Vec<Box<dyn SpanSink>>, resource: Resource, interval: Duration, max_batch: usize) {
+    let mut buf: Vec<SpanRecord> = Vec::new();
+    loop {
+        let (target, shutdown) = {
+            let mut st = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            if st.flush_requested == st.flush_done && !st.shutdown {
+                st = shared
+                    .wake
+                    .wait_timeout(st, interval)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+            (st.flush_requested, st.shutdown)
+        };
+        clock::refine();
+        ring::drain_all(&mut buf);
+        for batch in buf.chunks(max_batch) {
+            for s in sinks.iter_mut() {
+                match s.export(batch, &resource) {
+                    Ok(()) => {
+                        metrics::EXPORTED.fetch_add(batch.len() as u64, Relaxed);
+                    }
+                    Err(_) => {
+                        metrics::EXPORT_ERRORS.fetch_add(1, Relaxed);
+                        metrics::DROPPED_EXPORT.fetch_add(batch.len() as u64, Relaxed);
+                    }
+                }
+            }
+        }
+        buf.clear();
+        {
+            let mut st = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            st.flush_done = target;
+            shared.done.notify_all();
+        }
+        if shutdown {
+            for s in sinks.iter_mut() {
+                s.shutdown();
+            }
+            return;
+        }
+    }
+}
+
+/// Keeps the pipeline running; flushes every finished span and shuts the exporters down when dropped.
+#[must_use = "the pipeline shuts down when the guard drops"]
+pub struct TraceGuard {
+    inner: Option<GuardInner>,
+}
+
+struct GuardInner {
+    shared: Arc<Shared>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for TraceGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TraceGuard")
+            .field("active", &self.inner.is_some())
+            .finish()
+    }
+}
+
+impl TraceGuard {
+    /// Exports every span finished so far, on any thread, and waits until the sinks have them.
+    pub fn flush(&self) {
+        let Some(inner) = &self.inner else { return };
+        let mut st = inner.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.flush_requested += 1;
+        let target = st.flush_requested;
+        inner.shared.wake.notify_all();
+        while st.flush_done < target {
+            st = inner.shared.done.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Whether this guard runs a pipeline (false when disabled).
+    pub fn is_active(&self) -> bool {
+        self.inner.is_some()
+    }
+}
+
+impl Drop for TraceGuard {
+    fn drop(&mut self) {
+        let Some(mut inner) = self.inner.take() else {
+            return;
+        };
+        sampler::ACTIVE.store(false, SeqCst);
+        {
+            let mut st = inner.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            st.shutdown = true;
+            st.flush_requested += 1;
+            inner.shared.wake.notify_all();
+        }
+        if let Some(h) = inner.handle.take() {
+            let _ = h.join();
+        }
+        *INSTALLED.lock().unwrap_or_else(|e| e.into_inner()) = false;
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit() {
+            let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+            out.push(hex(b[i + 1]) * 16 + hex(b[i + 2]));
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -1,0 +1,346 @@
+//! RED metrics of traced functions: static storage per function, exposed as three families.
+//!
+//! Each `#[traced]` function owns a [`TracedFn`] in a `static`: its call counts by result, its duration histogram
+//! and its in-flight gauge live in one per-thread-slot block (the same storage as declared metrics), so a call
+//! writes its own thread's cache line with plain stores, with no hashing and no lookup. Three collectors, one per
+//! family, walk every traced function at scrape time:
+//! `function_calls_total{function,module,result}`, `function_calls_duration_seconds{function,module}` and
+//! `function_calls_in_flight{function,module}` (for functions declared with `in_flight`).
+
+use super::exemplar;
+use crate::block::Block;
+use crate::desc::{FunctionDesc, MetricDesc, MetricKind};
+use crate::encoding::{escape_label_value, format_f64, FamilyEncoder};
+use crate::labels::LabelDesc;
+use crate::registry::Collect;
+use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
+use std::sync::OnceLock;
+
+/// How a call ended: the `result` label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Returned normally (or returned `Ok`).
+    Ok = 0,
+    /// Returned `Err`.
+    Error = 1,
+    /// Panicked.
+    Panic = 2,
+}
+
+const RESULTS: [&str; 3] = ["ok", "error", "panic"];
+
+/// The RED storage of one traced function; `#[traced]` puts one in a `static`.
+pub struct TracedFn {
+    pub(crate) desc: &'static FunctionDesc,
+    block: OnceLock<&'static Block>,
+    in_flight: AtomicI64,
+    labels: OnceLock<String>,
+    le: OnceLock<Box<[String]>>,
+}
+
+/// Registers a [`TracedFn`] for the exposition; submitted by `#[traced]` through `inventory`.
+pub struct TracedEntry {
+    /// The function's storage.
+    pub function: &'static TracedFn,
+}
+
+impl TracedEntry {
+    /// Wraps a function for `inventory::submit!`.
+    pub const fn new(function: &'static TracedFn) -> Self {
+        TracedEntry { function }
+    }
+}
+
+inventory::collect!(TracedEntry);
+
+impl TracedFn {
+    /// The storage of the function described by `desc`.
+    pub const fn new(desc: &'static FunctionDesc) -> Self {
+        TracedFn {
+            desc,
+            block: OnceLock::new(),
+            in_flight: AtomicI64::new(0),
+            labels: OnceLock::new(),
+            le: OnceLock::new(),
+        }
+    }
+
+    /// The function's declaration.
+    pub fn desc(&self) -> &'static FunctionDesc {
+        self.desc
+    }
+
+    #[inline(always)]
+    fn block(&self) -> &'static Block {
+        match self.block.get() {
+            Some(b) => b,
+            None => self.init_block(),
+        }
+    }
+
+    #[cold]
+    fn init_block(&self) -> &'static Block {
+        // Words: 3 results, one count per bucket plus +Inf, the sum.
+        self.block
+            .get_or_init(|| Block::leak(3 + self.desc.buckets.len() + 2, true))
+    }
+
+    /// Records one finished call.
+    #[inline(always)]
+    pub(crate) fn record(&self, outcome: Outcome, seconds: f64) {
+        let b = self.block();
+        b.add_u64(outcome as usize, 1);
+        let bounds = self.desc.buckets;
+        let i = if bounds.len() <= 16 {
+            bounds.iter().take_while(|x| **x < seconds).count()
+        } else {
+            bounds.partition_point(|x| *x < seconds)
+        };
+        b.add_u64(3 + i, 1);
+        b.add_f64(3 + bounds.len() + 1, seconds);
+        exemplar::observe(self as *const TracedFn as usize, 0, i, seconds);
+    }
+
+    #[inline(always)]
+    pub(crate) fn in_flight_add(&self, d: i64) {
+        self.in_flight.fetch_add(d, Relaxed);
+    }
+
+    /// Calls so far that ended with `outcome`.
+    pub fn calls(&self, outcome: Outcome) -> u64 {
+        self.block.get().map_or(0, |b| b.sum_u64(outcome as usize))
+    }
+
+    /// Calls running now (kept only with `in_flight`).
+    pub fn in_flight(&self) -> i64 {
+        self.in_flight.load(Relaxed)
+    }
+
+    /// Cumulative duration counts by bucket bound (ending with `+Inf`), and the sum of durations.
+    pub fn durations(&self) -> (Vec<(f64, u64)>, f64) {
+        let bounds = self.desc.buckets;
+        let Some(b) = self.block.get() else {
+            let zero = bounds.iter().copied().chain([f64::INFINITY]).map(|x| (x, 0)).collect();
+            return (zero, 0.0);
+        };
+        let mut cum = 0;
+        let buckets = bounds
+            .iter()
+            .copied()
+            .chain([f64::INFINITY])
+            .enumerate()
+            .map(|(i, x)| {
+                cum += b.sum_u64(3 + i);
+                (x, cum)
+            })
+            .collect();
+        (buckets, b.sum_f64(3 + bounds.len() + 1))
+    }
+
+    fn labels(&self) -> &str {
+        self.labels.get_or_init(|| {
+            let mut s = String::from("function=\"");
+            escape_label_value(&mut s, self.desc.function);
+            s.push_str("\",module=\"");
+            escape_label_value(&mut s, self.desc.location.module_path);
+            s.push('"');
+            s
+        })
+    }
+}
+
+/// The storage of the function named `function` in module `module`, if it is traced and linked.
+///
+/// ```
+/// assert!(obs_runtime::trace::traced_function("no_such_module", "nothing").is_none());
+/// ```
+pub fn traced_function(module: &str, function: &str) -> Option<&'static TracedFn> {
+    functions()
+        .iter()
+        .copied()
+        .find(|f| f.desc.location.module_path == module && f.desc.function == function)
+}
+
+/// Every traced function with RED metrics, sorted by module and name; two with one label set are merged.
+fn functions() -> &'static [&'static TracedFn] {
+    static ALL: OnceLock<Vec<&'static TracedFn>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut v: Vec<&'static TracedFn> = inventory::iter::<TracedEntry>
+            .into_iter()
+            .map(|e| e.function)
+            .filter(|f| f.desc.red_metrics)
+            .collect();
+        v.sort_by_key(|f| (f.desc.location.module_path, f.desc.function, f.desc.location));
+        v
+    })
+}
+
+/// Groups functions sharing one label set (same name in one module, e.g. methods of two types).
+fn groups() -> impl Iterator<Item = &'static [&'static TracedFn]> {
+    functions().chunk_by(|a, b| {
+        a.desc.function == b.desc.function && a.desc.location.module_path == b.desc.location.module_path
+    })
+}
+
+const FN_LABELS: &[LabelDesc] = &[
+    LabelDesc {
+        name: "function",
+        values: None,
+    },
+    LabelDesc {
+        name: "module",
+        values: None,
+    },
+];
+
+const RESULT_VALUES: &[&str] = &RESULTS;
+
+const CALL_LABELS: &[LabelDesc] = &[
+    LabelDesc {
+        name: "function",
+        values: None,
+    },
+    LabelDesc {
+        name: "module",
+        values: None,
+    },
+    LabelDesc {
+        name: "result",
+        values: Some(RESULT_VALUES),
+    },
+];
+
+/// Prometheus' default buckets: the family's nominal bounds (each function may declare its own).
+const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+
+static CALLS_DESC: MetricDesc = MetricDesc::new(
+    "function_calls",
+    MetricKind::Counter,
+    "Calls of traced functions, by function, module and result (ok, error or panic).",
+)
+.labels(CALL_LABELS)
+.cap(u32::MAX)
+.no_namespace();
+
+static DURATION_DESC: MetricDesc = MetricDesc::new(
+    "function_calls_duration_seconds",
+    MetricKind::Histogram,
+    "Duration of calls of traced functions, by function and module.",
+)
+.labels(FN_LABELS)
+.buckets(DEFAULT_BUCKETS)
+.unit("seconds")
+.cap(u32::MAX)
+.no_namespace();
+
+static IN_FLIGHT_DESC: MetricDesc = MetricDesc::new(
+    "function_calls_in_flight",
+    MetricKind::Gauge,
+    "Calls of traced functions running now, for functions declared with `in_flight`.",
+)
+.labels(FN_LABELS)
+.cap(u32::MAX)
+.no_namespace();
+
+struct Calls;
+struct Durations;
+struct InFlightCalls;
+
+impl Collect for Calls {
+    fn desc(&self) -> &'static MetricDesc {
+        &CALLS_DESC
+    }
+    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+        let mut labels = String::new();
+        for g in groups() {
+            for (r, name) in RESULTS.iter().enumerate() {
+                labels.clear();
+                labels.push_str(g[0].labels());
+                labels.push_str(",result=\"");
+                labels.push_str(name);
+                labels.push('"');
+                let v = g
+                    .iter()
+                    .map(|f| f.block.get().map_or(0, |b| b.sum_u64(r)))
+                    .sum();
+                enc.sample_u64("_total", &labels, None, v);
+            }
+        }
+    }
+    fn series_count(&self) -> usize {
+        groups().count() * 3
+    }
+}
+
+impl Collect for Durations {
+    fn desc(&self) -> &'static MetricDesc {
+        &DURATION_DESC
+    }
+    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+        for g in groups() {
+            let first = g[0];
+            let bounds = first.desc.buckets;
+            // Functions with other bounds cannot be summed into this series; the first one is shown.
+            let members: Vec<&TracedFn> = g.iter().copied().filter(|f| f.desc.buckets == bounds).collect();
+            let le = first.le.get_or_init(|| {
+                bounds
+                    .iter()
+                    .map(|b| format_f64(*b))
+                    .chain(["+Inf".to_owned()])
+                    .collect()
+            });
+            let exemplars: Vec<(u32, exemplar::Exemplar)> = members
+                .iter()
+                .flat_map(|f| exemplar::of_series(*f as *const TracedFn as usize, 0))
+                .collect();
+            let labels = first.labels();
+            let mut cum = 0u64;
+            for (i, le) in le.iter().enumerate() {
+                cum += members
+                    .iter()
+                    .map(|f| f.block.get().map_or(0, |b| b.sum_u64(3 + i)))
+                    .sum::<u64>();
+                let ex = exemplars
+                    .iter()
+                    .filter(|(b, _)| *b as usize == i)
+                    .map(|(_, e)| e)
+                    .max_by(|a, b| a.timestamp.total_cmp(&b.timestamp));
+                enc.sample_u64_exemplar("_bucket", labels, Some(le), cum, ex);
+            }
+            enc.sample_u64("_count", labels, None, cum);
+            let sum = members
+                .iter()
+                .map(|f| f.block.get().map_or(0.0, |b| b.sum_f64(3 + bounds.len() + 1)))
+                .sum();
+            enc.sample_f64("_sum", labels, None, sum);
+        }
+    }
+    fn series_count(&self) -> usize {
+        groups().count()
+    }
+}
+
+impl Collect for InFlightCalls {
+    fn desc(&self) -> &'static MetricDesc {
+        &IN_FLIGHT_DESC
+    }
+    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+        for g in groups() {
+            if !g.iter().any(|f| f.desc.in_flight) {
+                continue;
+            }
+            let v = g.iter().map(|f| f.in_flight()).sum();
+            enc.sample_i64("", g[0].labels(), None, v);
+        }
+    }
+    fn series_count(&self) -> usize {
+        groups().filter(|g| g.iter().any(|f| f.desc.in_flight)).count()
+    }
+}
+
+static CALLS: Calls = Calls;
+static DURATIONS: Durations = Durations;
+static IN_FLIGHT: InFlightCalls = InFlightCalls;
+crate::register!(CALLS);
+crate::register!(DURATIONS);
+crate::register!(IN_FLIGHT);

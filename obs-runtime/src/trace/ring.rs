@@ -1,0 +1,125 @@
+//! Per-thread span rings: the hot path's hand-off to the collector.
+//!
+//! Each thread that finishes a sampled span owns one single-producer single-consumer ring. Pushing a span is a
+//! write into the slot and one release store of the head index: no locked instruction, no shared cache line
+//! written by two threads, no allocation. The collector (and a flush) drains every ring under one lock. A full ring
+//! drops the span and counts it; the caller never blocks.
+
+use super::record::SpanRecord;
+use std::cell::{Cell, UnsafeCell};
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::*};
+use std::sync::{Arc, Mutex};
+
+/// Spans a thread can hold before the collector drains them.
+pub const CAPACITY: usize = 2048;
+
+#[repr(align(64))]
+struct Padded<T>(T);
+
+pub(crate) struct Ring {
+    slots: Box<[UnsafeCell<MaybeUninit<SpanRecord>>]>,
+    /// Written by the owning thread only.
+    head: Padded<AtomicUsize>,
+    /// Written by the consumer (under `RINGS`) only.
+    tail: Padded<AtomicUsize>,
+    /// Spans refused because the ring was full; written by the owner only.
+    dropped: AtomicU64,
+}
+
+// SAFETY: the owning thread is the only producer (it reaches the ring through its thread-local only) and the
+// consumer side runs under the `RINGS` lock, so each slot is accessed by one side at a time, ordered by the
+// release/acquire pair on `head` and on `tail`.
+unsafe impl Sync for Ring {}
+unsafe impl Send for Ring {}
+
+impl Ring {
+    fn new() -> Ring {
+        Ring {
+            slots: (0..CAPACITY).map(|_| UnsafeCell::new(MaybeUninit::uninit())).collect(),
+            head: Padded(AtomicUsize::new(0)),
+            tail: Padded(AtomicUsize::new(0)),
+            dropped: AtomicU64::new(0),
+        }
+    }
+
+    /// Producer side; only the owning thread calls it.
+    #[inline]
+    fn push(&self, cached_tail: &Cell<usize>, rec: SpanRecord) {
+        let h = self.head.0.load(Relaxed);
+        if h - cached_tail.get() >= CAPACITY {
+            cached_tail.set(self.tail.0.load(Acquire));
+            if h - cached_tail.get() >= CAPACITY {
+                self.dropped.store(self.dropped.load(Relaxed) + 1, Relaxed);
+                return;
+            }
+        }
+        // SAFETY: slot `h` is free: the consumer released it (tail > h - CAPACITY) and only this thread writes.
+        unsafe { (*self.slots[h % CAPACITY].get()).write(rec) };
+        self.head.0.store(h + 1, Release);
+    }
+
+    /// Consumer side; called under the `RINGS` lock.
+    fn drain_into(&self, out: &mut Vec<SpanRecord>) {
+        let t = self.tail.0.load(Relaxed);
+        let h = self.head.0.load(Acquire);
+        for i in t..h {
+            // SAFETY: slots in [tail, head) were fully written before `head` was released.
+            out.push(unsafe { (*self.slots[i % CAPACITY].get()).assume_init_read() });
+        }
+        self.tail.0.store(h, Release);
+    }
+}
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        let mut rest = Vec::new();
+        self.drain_into(&mut rest);
+    }
+}
+
+static RINGS: Mutex<Vec<Arc<Ring>>> = Mutex::new(Vec::new());
+/// Drops of rings whose threads have exited.
+static RETIRED_DROPS: AtomicU64 = AtomicU64::new(0);
+
+struct Local {
+    ring: Arc<Ring>,
+    cached_tail: Cell<usize>,
+}
+
+thread_local! {
+    static LOCAL: Local = {
+        let ring = Arc::new(Ring::new());
+        RINGS.lock().unwrap_or_else(|e| e.into_inner()).push(ring.clone());
+        Local { ring, cached_tail: Cell::new(0) }
+    };
+}
+
+/// Hands a finished span to the collector; never blocks. Returns `false` when it was dropped.
+#[inline]
+pub(crate) fn push(rec: SpanRecord) -> bool {
+    LOCAL
+        .try_with(|l| l.ring.push(&l.cached_tail, rec))
+        .is_ok()
+}
+
+/// Moves every span finished so far, on any thread, into `out`; rings of exited threads are retired.
+pub(crate) fn drain_all(out: &mut Vec<SpanRecord>) {
+    let mut rings = RINGS.lock().unwrap_or_else(|e| e.into_inner());
+    rings.retain(|r| {
+        // Checked before draining: when only the registry holds it, its thread has exited, nothing more can be
+        // pushed, and this drain is the last.
+        let alive = Arc::strong_count(r) > 1;
+        r.drain_into(out);
+        if !alive {
+            RETIRED_DROPS.fetch_add(r.dropped.load(Relaxed), Relaxed);
+        }
+        alive
+    });
+}
+
+/// Spans dropped because a ring was full, over all threads, living and exited.
+pub(crate) fn dropped() -> u64 {
+    let rings = RINGS.lock().unwrap_or_else(|e| e.into_inner());
+    RETIRED_DROPS.load(Relaxed) + rings.iter().map(|r| r.dropped.load(Relaxed)).sum::<u64>()
+}

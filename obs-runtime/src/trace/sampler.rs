@@ -1,0 +1,86 @@
+//! Sampling: parent-based with a trace-id ratio, as `OTEL_TRACES_SAMPLER` describes. The decision is a compare
+//! of the trace id against a threshold held in one atomic, so [`set_sampling_ratio`] takes effect at once.
+
+use super::context::SpanContext;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering::Relaxed};
+
+/// A sampler, as named by `OTEL_TRACES_SAMPLER`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Sampler {
+    /// Record every trace.
+    AlwaysOn,
+    /// Record none.
+    AlwaysOff,
+    /// Record this share of traces, by trace id, ignoring the parent's decision.
+    TraceIdRatio(f64),
+    /// Follow the parent's decision; decide roots by trace-id ratio (1.0 is `parentbased_always_on`).
+    ParentBased(f64),
+}
+
+impl Default for Sampler {
+    fn default() -> Self {
+        Sampler::ParentBased(1.0)
+    }
+}
+
+/// Whether a pipeline is installed: without one, `#[traced]` records metrics only.
+pub(crate) static ACTIVE: AtomicBool = AtomicBool::new(false);
+static THRESHOLD: AtomicU64 = AtomicU64::new(u64::MAX);
+static PARENT_BASED: AtomicU8 = AtomicU8::new(1);
+
+fn threshold(ratio: f64) -> u64 {
+    if ratio >= 1.0 {
+        u64::MAX
+    } else if ratio <= 0.0 || ratio.is_nan() {
+        0
+    } else {
+        (ratio * u64::MAX as f64) as u64
+    }
+}
+
+pub(crate) fn configure(s: Sampler) {
+    let (ratio, parent) = match s {
+        Sampler::AlwaysOn => (1.0, false),
+        Sampler::AlwaysOff => (0.0, false),
+        Sampler::TraceIdRatio(r) => (r, false),
+        Sampler::ParentBased(r) => (r, true),
+    };
+    THRESHOLD.store(threshold(ratio), Relaxed);
+    PARENT_BASED.store(parent as u8, Relaxed);
+}
+
+/// Changes the share of new traces that are sampled, at run time (`0.0` to `1.0`); children keep following their
+/// parent under a parent-based sampler.
+///
+/// ```
+/// obs_runtime::trace::set_sampling_ratio(0.1);
+/// assert!((obs_runtime::trace::sampling_ratio() - 0.1).abs() < 1e-9);
+/// obs_runtime::trace::set_sampling_ratio(1.0);
+/// ```
+pub fn set_sampling_ratio(ratio: f64) {
+    THRESHOLD.store(threshold(ratio.clamp(0.0, 1.0)), Relaxed);
+}
+
+/// The current ratio of new traces sampled.
+pub fn sampling_ratio() -> f64 {
+    match THRESHOLD.load(Relaxed) {
+        u64::MAX => 1.0,
+        t => t as f64 / u64::MAX as f64,
+    }
+}
+
+/// Whether spans are recorded at all: a pipeline is installed.
+#[inline(always)]
+pub fn is_active() -> bool {
+    ACTIVE.load(Relaxed)
+}
+
+/// The sampling decision for a new span of `trace_id` under `parent`.
+#[inline(always)]
+pub(crate) fn decide(parent: &SpanContext, trace_id: u128) -> bool {
+    if parent.is_valid() && PARENT_BASED.load(Relaxed) != 0 {
+        return parent.sampled;
+    }
+    let t = THRESHOLD.load(Relaxed);
+    t == u64::MAX || (trace_id as u64) < t
+}

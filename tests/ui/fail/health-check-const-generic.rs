@@ -1,0 +1,11 @@
+#[obs::health_check]
+const fn constant() -> Result<(), String> {
+    Ok(())
+}
+
+#[obs::health_check]
+fn generic<T>() -> Result<(), String> {
+    Ok(())
+}
+
+fn main() {}

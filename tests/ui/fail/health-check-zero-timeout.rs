@@ -1,0 +1,6 @@
+#[obs::health_check(timeout = "0s", interval = "10 seconds")]
+fn db() -> Result<(), String> {
+    Ok(())
+}
+
+fn main() {}

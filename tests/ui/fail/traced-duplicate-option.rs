@@ -1,0 +1,6 @@
+#[obs::traced(kind = server, kind = client)]
+fn handle() {}
+
+fn main() {
+    handle();
+}

@@ -1,0 +1,6 @@
+#[obs::traced(metrics = false, in_flight)]
+fn handle() {}
+
+fn main() {
+    handle();
+}

@@ -1,0 +1,6 @@
+#[obs::traced(kind = sever)]
+fn handle() {}
+
+fn main() {
+    handle();
+}

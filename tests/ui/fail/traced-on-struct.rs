@@ -1,0 +1,6 @@
+#[obs::traced]
+struct Handler;
+
+fn main() {
+    let _ = Handler;
+}
