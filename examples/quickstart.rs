@@ -1,7 +1,11 @@
 //! Declares a few metrics of each kind, updates them, and prints the Prometheus exposition to stdout.
 //!
 //! `cargo run -q --example quickstart | promtool check metrics` prints nothing: the output is lint-clean.
-//! `cargo run -q --example quickstart -- --openmetrics` prints OpenMetrics 1.0 text instead.
+//! `cargo run -q --example quickstart -- --openmetrics` prints OpenMetrics 1.0 text instead, with exemplars.
+//!
+//! It also calls `#[traced]` functions: `checkout` calls `reserve_stock` across an `.await`, and `charge_card`
+//! fails. Their RED metrics are in the exposition; their spans are exported over OTLP before exit when
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` is set (`OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf` or `grpc`).
 
 use obs::{LabelValue, Labels};
 
@@ -71,7 +75,71 @@ struct HandlerCpu;
 #[obs::metric(info, labels = Build)]
 struct BuildInfo;
 
+/// Why a payment failed.
+#[derive(Debug)]
+struct PaymentDeclined {
+    cents: u64,
+}
+
+impl std::fmt::Display for PaymentDeclined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "payment of {} cents declined", self.cents)
+    }
+}
+
+/// Reserves items; a child span of `checkout`.
+#[obs::traced(fields(warehouse = "eu-1"))]
+async fn reserve_stock(items: u32) -> u32 {
+    tokio::task::yield_now().await;
+    items
+}
+
+/// Charges a card; fails above a limit, which marks its span as an error.
+#[obs::traced(kind = client, err)]
+async fn charge_card(cents: u64) -> Result<u64, PaymentDeclined> {
+    if cents > 10_000 {
+        return Err(PaymentDeclined { cents });
+    }
+    Ok(cents)
+}
+
+/// One checkout: the parent span of the two calls above.
+#[obs::traced(kind = server, in_flight, slo(success_rate = 0.99, latency(percentile = 0.99, threshold = 0.25)))]
+async fn checkout(cart: &'static str, items: u32, cents: u64) -> Result<u64, PaymentDeclined> {
+    let reserved = reserve_stock(items).await;
+    HttpRequestDuration
+        .with(Route {
+            method: Method::Post,
+            route: "/checkout",
+        })
+        .observe(0.02 * reserved as f64);
+    let charged = charge_card(cents).await?;
+    Ok(charged + u64::from(cart.is_empty()))
+}
+
+/// Runs the traced demo on a small tokio runtime.
+fn traced_demo() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    rt.block_on(async {
+        let _ = checkout("cart-1", 2, 1_999).await;
+        let _ = checkout("cart-2", 1, 25_000).await;
+    });
+}
+
 fn main() {
+    // Spans are recorded (for exemplars) and, with OTEL_EXPORTER_OTLP_ENDPOINT set, exported; the guard flushes
+    // them at the end of `main`.
+    let trace_guard = match obs::trace::TracePipeline::from_env().and_then(|p| p.install()) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("tracing: {e}");
+            std::process::exit(1);
+        }
+    };
+    traced_demo();
     if let Err(e) = obs::catalog().validate() {
         eprintln!("{e}");
         std::process::exit(1);
@@ -113,4 +181,5 @@ fn main() {
         obs::Format::Prometheus
     };
     print!("{}", obs::encode(format));
+    drop(trace_guard);
 }

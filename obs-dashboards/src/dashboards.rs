@@ -567,7 +567,7 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
 /// Objective, SLI, error budget remaining and burn rates of one objective.
 fn slo_panels(l: &mut Layout, o: &SloObjective, opts: &Options, period: u64) {
     let label = format!("{} {} ({}::{})", o.slo, o.sli, o.module, o.function);
-    let good_bad = |range: &str| o.error_ratio_expr(range);
+    let good_bad = |range: &str| o.error_ratio_expr(SEL, range);
     let budget = 1.0 - o.objective;
     l.add(
         stat(

@@ -1,8 +1,8 @@
 // A type error in a traced body is reported on the user's expression, not in generated code.
 #[obs::traced]
 fn price(quantity: u32) -> u64 {
-    let unit: u64 = 3;
-    unit * quantity
+    let n: u64 = quantity;
+    n * 3
 }
 
 #[obs::traced]

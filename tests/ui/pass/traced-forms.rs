@@ -23,7 +23,7 @@ fn early(input: Option<u32>) -> Result<u32, Error> {
     Ok(v * 2)
 }
 
-#[obs::traced(skip(t))]
+#[obs::traced(skip(t, n))]
 fn generic<T: Debug + Clone>(t: T, n: impl Into<u64>) -> impl Debug {
     let _ = n.into();
     t

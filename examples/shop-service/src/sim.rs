@@ -1,0 +1,66 @@
+//! The simulated database and payment provider, with realistic, randomised latencies.
+
+use crate::faults;
+use crate::metrics::{DbQueryDuration, PaymentAttempts, Payment, PaymentOutcome};
+use std::cell::Cell;
+use std::time::Duration;
+
+thread_local! {
+    static RNG: Cell<u64> = Cell::new(seed());
+}
+
+fn seed() -> u64 {
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64);
+    let tid = std::thread::current().id();
+    let h = format!("{tid:?}").bytes().fold(t, |a, b| a.rotate_left(5) ^ u64::from(b));
+    h | 1
+}
+
+/// A uniform number in [0, 1) from a thread-local xorshift generator.
+pub fn random() -> f64 {
+    RNG.with(|r| {
+        let mut x = r.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        r.set(x);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    })
+}
+
+/// An item of the catalogue.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Item {
+    /// Its id.
+    pub id: u32,
+    /// Its price in euros.
+    pub price: f64,
+}
+
+/// Runs one query against the simulated database.
+pub async fn query(what: &str) -> Result<Vec<Item>, String> {
+    let _timer = DbQueryDuration.start_timer();
+    let ms = 1.0 + random() * 8.0 + if random() < 0.05 { 40.0 } else { 0.0 };
+    tokio::time::sleep(Duration::from_secs_f64(ms / 1000.0)).await;
+    let n = what.len() as u32 % 5 + 3;
+    Ok((0..n).map(|i| Item { id: i + 1, price: 5.0 + f64::from(i) * 7.5 }).collect())
+}
+
+/// Charges the payment provider; fails at the fault switch's error rate.
+pub async fn charge(amount: f64) -> Result<(), String> {
+    tokio::time::sleep(Duration::from_secs_f64((5.0 + random() * 20.0) / 1000.0)).await;
+    let f = faults::current();
+    let outcome = if random() < f.error_rate {
+        PaymentOutcome::Error
+    } else if random() < 0.03 {
+        PaymentOutcome::Declined
+    } else {
+        PaymentOutcome::Approved
+    };
+    PaymentAttempts.with(Payment { outcome }).inc();
+    match outcome {
+        PaymentOutcome::Approved => Ok(()),
+        PaymentOutcome::Declined => Err(format!("payment of {amount:.2} EUR declined")),
+        PaymentOutcome::Error => Err("payment provider unavailable".into()),
+    }
+}
