@@ -401,7 +401,40 @@ fn one_series_threads(c: &mut Criterion) {
         .inc();
     };
 
+    // The same with one dynamic label: every op looks the series up.
+    let prom_vec = prom_route_vec("bench_threads_dynamic");
+    let fam_dyn = prometheus_client::metrics::family::Family::<
+        pc::Route,
+        prometheus_client::metrics::counter::Counter,
+    >::default();
+    let obs_dyn_op = || {
+        BenchDynamic
+            .with(Dyn {
+                route: black_box("/cart"),
+            })
+            .inc()
+    };
+    let prom_dyn_op = || prom_vec.with_label_values(&[black_box("/cart")]).inc();
+    let pc_dyn_op = || {
+        fam_dyn
+            .get_or_create(&pc::Route {
+                route: black_box("/cart"),
+            })
+            .inc();
+    };
+
     let mut g = c.benchmark_group(group::THREADS);
+    for threads in [1, 2] {
+        g.bench_function(format!("obs_dyn_{threads}t"), |b| {
+            b.iter_custom(|n| per_thread(threads, n, &obs_dyn_op))
+        });
+        g.bench_function(format!("prometheus_vec_dyn_{threads}t"), |b| {
+            b.iter_custom(|n| per_thread(threads, n, &prom_dyn_op))
+        });
+        g.bench_function(format!("prometheus_client_dyn_{threads}t"), |b| {
+            b.iter_custom(|n| per_thread(threads, n, &pc_dyn_op))
+        });
+    }
     for threads in [1, 2] {
         g.bench_function(format!("obs_{threads}t"), |b| {
             b.iter_custom(|n| per_thread(threads, n, &obs_op))

@@ -90,6 +90,20 @@ const ROWS: &[Row] = &[
         divide: 1.0,
     },
     Row {
+        title: "5c. one dynamic-label series, 1 thread (per op, lookup each time)",
+        group: group::THREADS,
+        obs: "obs_dyn_1t",
+        suffix: "_dyn_1t",
+        divide: 1.0,
+    },
+    Row {
+        title: "5d. one dynamic-label series, 2 threads (per op, per thread)",
+        group: group::THREADS,
+        obs: "obs_dyn_2t",
+        suffix: "_dyn_2t",
+        divide: 1.0,
+    },
+    Row {
         title: "6. encode 10 000 series (whole scrape)",
         group: group::ENCODE,
         obs: "obs",
@@ -249,9 +263,10 @@ pub fn report(dir: &Path, since: SystemTime) -> (String, bool) {
          `histogram!(..)` through the global `PrometheusRecorder`, `PrometheusHandle::render()`; measured 0.0.25: \
          `CounterVec::inc(labels)` (dense for fixed labels, lasso `ThreadedRodeo` for the dynamic one), \
          `collect_family_into` a `BufferedTextEncoder`. obs: `Metric.with(labels).inc()` each time, \
-         `obs::encode(Format::Prometheus)` of the whole binary (the 10 000 series plus about 20 lines of other \
-         tiny bench metrics and obs' self-metrics). Case 5 spawns fresh threads per sample, starts them at a \
-         barrier and reports the slowest thread's time ÷ its own op count.",
+         `obs::encode(Format::Prometheus)` of the whole binary (the 10 000 series, plus some 40 lines for the \
+         other tiny bench metrics and obs' self-metrics). Case 5 spawns fresh threads per sample, starts them at \
+         a barrier and reports the slowest thread's time ÷ its own op count; 5a/5b write the fixed-label series \
+         of case 2, 5c/5d the dynamic-label series of case 3.",
     );
     if !complete {
         out.push_str(" † : figure from an earlier run, not this one.");
