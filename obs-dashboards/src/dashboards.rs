@@ -14,7 +14,15 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 /// Label names that template variables or PromQL already own.
-const RESERVED_VARS: &[&str] = &["datasource", "job", "instance", "le", "quantile", "function", "module"];
+const RESERVED_VARS: &[&str] = &[
+    "datasource",
+    "job",
+    "instance",
+    "le",
+    "quantile",
+    "function",
+    "module",
+];
 
 /// The Grafana unit of a base unit; `rate` for per-second rates of counters.
 ///
@@ -80,7 +88,12 @@ impl Layout {
         let mut r = Panel::row(title);
         r.id = self.next_id;
         self.next_id += 1;
-        r.grid_pos = GridPos { x: 0, y: self.y, w: 24, h: 1 };
+        r.grid_pos = GridPos {
+            x: 0,
+            y: self.y,
+            w: 24,
+            h: 1,
+        };
         self.y += 1;
         self.panels.push(r);
     }
@@ -90,7 +103,12 @@ impl Layout {
         }
         p.id = self.next_id;
         self.next_id += 1;
-        p.grid_pos = GridPos { x: self.x, y: self.y, w, h };
+        p.grid_pos = GridPos {
+            x: self.x,
+            y: self.y,
+            w,
+            h,
+        };
         self.x += w;
         self.row_h = self.row_h.max(h);
         self.panels.push(p);
@@ -149,7 +167,11 @@ fn legend(labels: &[&str], fallback: &str) -> String {
     if labels.is_empty() {
         fallback.to_owned()
     } else {
-        labels.iter().map(|l| format!("{{{{{l}}}}}")).collect::<Vec<_>>().join(" ")
+        labels
+            .iter()
+            .map(|l| format!("{{{{{l}}}}}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -178,7 +200,9 @@ fn common_vars(opts: &Options, job: &str) -> Vec<Variable> {
 }
 
 /// The variables for fixed-cardinality labels: one per label name, over the union of its value sets.
-fn fixed_label_vars<'a>(metrics: impl Iterator<Item = &'a Metric>) -> BTreeMap<String, Vec<String>> {
+fn fixed_label_vars<'a>(
+    metrics: impl Iterator<Item = &'a Metric>,
+) -> BTreeMap<String, Vec<String>> {
     let mut vars: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for m in metrics {
         for l in &m.labels {
@@ -276,7 +300,10 @@ fn metric_panels(m: &Metric, vars: &BTreeMap<String, Vec<String>>) -> Vec<(Panel
                 format: "heatmap".to_owned(),
                 ..Target::range(
                     "A",
-                    &format!("sum by (le) (increase({}_bucket{{{sel}}}[$__rate_interval]))", m.name),
+                    &format!(
+                        "sum by (le) (increase({}_bucket{{{sel}}}[$__rate_interval]))",
+                        m.name
+                    ),
                     "{{le}}",
                 )
             }];
@@ -292,7 +319,14 @@ fn metric_panels(m: &Metric, vars: &BTreeMap<String, Vec<String>>) -> Vec<(Panel
             }));
             vec![(quantiles, 12), (heat, 12)]
         }
-        MetricKind::Info => vec![(table(&m.sample_name(), &m.help, &format!("{}{{{sel}}}", m.sample_name())), 24)],
+        MetricKind::Info => vec![(
+            table(
+                &m.sample_name(),
+                &m.help,
+                &format!("{}{{{sel}}}", m.sample_name()),
+            ),
+            24,
+        )],
     }
 }
 
@@ -315,7 +349,13 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
 
     l.row("Service");
     l.add(
-        stat("Targets up", "Scraped targets of the job that are up.", "short", "sum(up{job=~\"$job\", instance=~\"$instance\"})", up_thresholds()),
+        stat(
+            "Targets up",
+            "Scraped targets of the job that are up.",
+            "short",
+            "sum(up{job=~\"$job\", instance=~\"$instance\"})",
+            up_thresholds(),
+        ),
         6,
         5,
     );
@@ -330,7 +370,15 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
         6,
         5,
     );
-    l.add(table("Build", "Version and commit of the running build (build_info).", &format!("build_info{{{SEL}}}")), 12, 5);
+    l.add(
+        table(
+            "Build",
+            "Version and commit of the running build (build_info).",
+            &format!("build_info{{{SEL}}}"),
+        ),
+        12,
+        5,
+    );
 
     let traced: Vec<_> = model.functions.iter().filter(|f| f.red_metrics).collect();
     if !traced.is_empty() {
@@ -464,14 +512,27 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
                 )
             })
             .collect();
-        l.add(timeseries("Request latency p50 / p90 / p99", "Request duration quantiles (http_server_request_duration_seconds).", "s", lat), 12, 8);
+        l.add(
+            timeseries(
+                "Request latency p50 / p90 / p99",
+                "Request duration quantiles (http_server_request_duration_seconds).",
+                "s",
+                lat,
+            ),
+            12,
+            8,
+        );
         if model.metric("http_server_requests_in_flight").is_some() {
             l.add(
                 timeseries(
                     "Requests in flight",
                     "Requests being served.",
                     "short",
-                    vec![Target::range("A", &format!("sum by (instance) (http_server_requests_in_flight{{{SEL}}})"), "{{instance}}")],
+                    vec![Target::range(
+                        "A",
+                        &format!("sum by (instance) (http_server_requests_in_flight{{{SEL}}})"),
+                        "{{instance}}",
+                    )],
                 ),
                 12,
                 8,
@@ -482,39 +543,62 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
     if !model.health_checks.is_empty() {
         l.row("Health checks");
         let mut score = Panel::new("gauge", "Health score");
-        score.description = Some("Weighted share of passing checks, 0 to 100 (obs_health_score).".to_owned());
-        score.targets = vec![Target { instant: true, range: false, ..Target::range("A", &format!("min(obs_health_score{{{SEL}}})"), "") }];
+        score.description =
+            Some("Weighted share of passing checks, 0 to 100 (obs_health_score).".to_owned());
+        score.targets = vec![Target {
+            instant: true,
+            range: false,
+            ..Target::range("A", &format!("min(obs_health_score{{{SEL}}})"), "")
+        }];
         score.field_config = Some(FieldConfigSource {
             defaults: FieldConfig {
                 unit: Some("percent".to_owned()),
                 min: Some(0.0),
                 max: Some(100.0),
-                thresholds: Some(Thresholds::steps(&[(None, "red"), (Some(50.0), "orange"), (Some(90.0), "green")])),
+                thresholds: Some(Thresholds::steps(&[
+                    (None, "red"),
+                    (Some(50.0), "orange"),
+                    (Some(90.0), "green"),
+                ])),
                 ..FieldConfig::default()
             },
             overrides: Vec::new(),
         });
-        score.options = Some(json!({ "reduceOptions": { "calcs": ["lastNotNull"], "fields": "", "values": false }, "showThresholdMarkers": true }));
+        score.options = Some(
+            json!({ "reduceOptions": { "calcs": ["lastNotNull"], "fields": "", "values": false }, "showThresholdMarkers": true }),
+        );
         l.add(score, 6, 8);
         let mut states = Panel::new("state-timeline", "Check states");
         states.description = Some("1 when the check passed on its last run (obs_health_check_up); critical checks gate readiness.".to_owned());
-        states.targets = vec![Target::range("A", &format!("max by (check, critical) (obs_health_check_up{{{SEL}}})"), "{{check}} (critical={{critical}})")];
+        states.targets = vec![Target::range(
+            "A",
+            &format!("max by (check, critical) (obs_health_check_up{{{SEL}}})"),
+            "{{check}} (critical={{critical}})",
+        )];
         states.field_config = Some(FieldConfigSource {
             defaults: FieldConfig {
                 thresholds: Some(up_thresholds()),
-                mappings: vec![json!({ "type": "value", "options": { "0": { "text": "failing", "color": "red" }, "1": { "text": "ok", "color": "green" } } })],
+                mappings: vec![
+                    json!({ "type": "value", "options": { "0": { "text": "failing", "color": "red" }, "1": { "text": "ok", "color": "green" } } }),
+                ],
                 ..FieldConfig::default()
             },
             overrides: Vec::new(),
         });
-        states.options = Some(json!({ "showValue": "auto", "mergeValues": true, "rowHeight": 0.9, "legend": { "showLegend": false, "displayMode": "list", "placement": "bottom" } }));
+        states.options = Some(
+            json!({ "showValue": "auto", "mergeValues": true, "rowHeight": 0.9, "legend": { "showLegend": false, "displayMode": "list", "placement": "bottom" } }),
+        );
         l.add(states, 18, 8);
         l.add(
             timeseries(
                 "Check duration",
                 "How long each check's last run took (obs_health_check_duration_seconds).",
                 "s",
-                vec![Target::range("A", &format!("max by (check) (obs_health_check_duration_seconds{{{SEL}}})"), "{{check}}")],
+                vec![Target::range(
+                    "A",
+                    &format!("max by (check) (obs_health_check_duration_seconds{{{SEL}}})"),
+                    "{{check}}",
+                )],
             ),
             12,
             8,
@@ -532,7 +616,20 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
     }
 
     l.row("Process");
-    l.add(timeseries("CPU", "CPU time used per second, in cores (process_cpu_seconds_total).", "percentunit", vec![Target::range("A", &format!("rate(process_cpu_seconds_total{{{SEL}}}[$__rate_interval])"), "{{instance}}")]), 8, 8);
+    l.add(
+        timeseries(
+            "CPU",
+            "CPU time used per second, in cores (process_cpu_seconds_total).",
+            "percentunit",
+            vec![Target::range(
+                "A",
+                &format!("rate(process_cpu_seconds_total{{{SEL}}}[$__rate_interval])"),
+                "{{instance}}",
+            )],
+        ),
+        8,
+        8,
+    );
     l.add(
         timeseries(
             "Memory",
@@ -552,9 +649,21 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
             "Open and maximum file descriptors, and OS threads.",
             "short",
             vec![
-                Target::range("A", &format!("process_open_fds{{{SEL}}}"), "open fds {{instance}}"),
-                Target::range("B", &format!("process_max_fds{{{SEL}}}"), "max fds {{instance}}"),
-                Target::range("C", &format!("process_threads{{{SEL}}}"), "threads {{instance}}"),
+                Target::range(
+                    "A",
+                    &format!("process_open_fds{{{SEL}}}"),
+                    "open fds {{instance}}",
+                ),
+                Target::range(
+                    "B",
+                    &format!("process_max_fds{{{SEL}}}"),
+                    "max fds {{instance}}",
+                ),
+                Target::range(
+                    "C",
+                    &format!("process_threads{{{SEL}}}"),
+                    "threads {{instance}}",
+                ),
             ],
         ),
         8,
@@ -627,7 +736,11 @@ fn slo_panels(l: &mut Layout, o: &SloObjective, opts: &Options, period: u64) {
         targets,
     );
     if let Some(fc) = burn.field_config.as_mut() {
-        fc.defaults.thresholds = Some(Thresholds::steps(&[(None, "green"), (Some(1.0), "orange"), (Some(6.0), "red")]));
+        fc.defaults.thresholds = Some(Thresholds::steps(&[
+            (None, "green"),
+            (Some(1.0), "orange"),
+            (Some(6.0), "red"),
+        ]));
         fc.defaults.custom = Some(json!({ "thresholdsStyle": { "mode": "line" } }));
     }
     l.add(burn, 10, 6);
@@ -654,7 +767,11 @@ fn metrics_dashboard(model: &Model, opts: &Options, job: &str, uids: &Uids) -> D
     }
     let mut l = Layout::new();
     for (module, metrics) in modules {
-        l.row(if module.is_empty() { "(no module)" } else { module });
+        l.row(if module.is_empty() {
+            "(no module)"
+        } else {
+            module
+        });
         for m in metrics {
             for (p, w) in metric_panels(m, &vars) {
                 l.add(p, w, 8);
@@ -684,7 +801,13 @@ impl Uids {
 pub(crate) fn dashboards(model: &Model, opts: &Options, job: &str) -> Vec<(String, Dashboard)> {
     let uids = Uids::new(&model.service);
     vec![
-        (format!("{}-overview", model.service), overview(model, opts, job, &uids)),
-        (format!("{}-metrics", model.service), metrics_dashboard(model, opts, job, &uids)),
+        (
+            format!("{}-overview", model.service),
+            overview(model, opts, job, &uids),
+        ),
+        (
+            format!("{}-metrics", model.service),
+            metrics_dashboard(model, opts, job, &uids),
+        ),
     ]
 }

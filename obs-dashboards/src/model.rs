@@ -153,7 +153,9 @@ impl Model {
                     .iter()
                     .map(|l| Label {
                         name: l.name.to_owned(),
-                        values: l.values.map(|v| v.iter().map(|s| (*s).to_owned()).collect()),
+                        values: l
+                            .values
+                            .map(|v| v.iter().map(|s| (*s).to_owned()).collect()),
                     })
                     .collect(),
                 buckets: m.buckets().to_vec(),
@@ -260,7 +262,7 @@ impl From<&Catalog> for Model {
 
 /// obs' own crates, whose metrics do not make a service.
 fn is_obs_crate(name: &str) -> bool {
-    matches!(name, "obs" | "obs-runtime" | "obs-dashboards" | "")
+    matches!(name, "obs" | "obs-runtime" | "")
 }
 
 impl Metric {
@@ -398,7 +400,9 @@ impl Function {
             module: module.to_owned(),
             red_metrics: true,
             in_flight: false,
-            buckets: vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
+            buckets: vec![
+                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ],
             slo: None,
         }
     }

@@ -123,7 +123,11 @@ pub struct SloObjective {
 
 impl SloObjective {
     fn fsel(&self, sel: &str) -> String {
-        format!("{sel}, function={}, module={}", q(&self.function), q(&self.module))
+        format!(
+            "{sel}, function={}, module={}",
+            q(&self.function),
+            q(&self.module)
+        )
     }
 
     /// The share of bad calls over `range`, per function.
@@ -170,8 +174,16 @@ impl SloObjective {
     pub fn describe(&self) -> String {
         let pct = num(self.objective * 100.0);
         match self.threshold {
-            None => format!("{pct}% of calls to {}::{} succeed", self.module, self.function),
-            Some(t) => format!("{pct}% of calls to {}::{} finish within {}s", self.module, self.function, num(t)),
+            None => format!(
+                "{pct}% of calls to {}::{} succeed",
+                self.module, self.function
+            ),
+            Some(t) => format!(
+                "{pct}% of calls to {}::{} finish within {}s",
+                self.module,
+                self.function,
+                num(t)
+            ),
         }
     }
 }
@@ -252,9 +264,16 @@ pub fn record_calls(window: u64) -> String {
 #[derive(Debug, Clone)]
 pub(crate) enum Case {
     /// The four burn-rate alerts of one objective.
-    Slo { objective: SloObjective, alerts: Vec<AlertingRule> },
+    Slo {
+        objective: SloObjective,
+        alerts: Vec<AlertingRule>,
+    },
     /// A threshold alert of a declared metric.
-    Threshold { metric: Metric, alert: AlertDesc, rule: AlertingRule },
+    Threshold {
+        metric: Metric,
+        alert: AlertDesc,
+        rule: AlertingRule,
+    },
     /// A critical health check.
     Health { check: String, rule: AlertingRule },
     /// `up == 0`.
@@ -304,12 +323,19 @@ impl Ctx<'_> {
         annotations.insert("dashboard".to_owned(), dashboard.to_owned());
         annotations.insert(
             "runbook_url".to_owned(),
-            format!("{}/{name}", self.opts.runbook_url_base.trim_end_matches('/')),
+            format!(
+                "{}/{name}",
+                self.opts.runbook_url_base.trim_end_matches('/')
+            ),
         );
         AlertingRule {
             alert: name.to_owned(),
             expr,
-            for_: dur(if for_s == 0 { 0 } else { self.opts.scaled(for_s) }),
+            for_: dur(if for_s == 0 {
+                0
+            } else {
+                self.opts.scaled(for_s)
+            }),
             labels,
             annotations,
         }
@@ -328,11 +354,20 @@ pub fn signal_expr(m: &Metric, signal: AlertSignal, sel: &str, scale: u32) -> St
     let sc = |w: u64| dur((w / u64::from(scale.max(1))).max(1));
     match signal {
         AlertSignal::Value => format!("{}{{{sel}}}", m.sample_name()),
-        AlertSignal::Rate { window_seconds } => format!("rate({}{{{sel}}}[{}])", m.sample_name(), sc(window_seconds)),
-        AlertSignal::Increase { window_seconds } => {
-            format!("increase({}{{{sel}}}[{}])", m.sample_name(), sc(window_seconds))
+        AlertSignal::Rate { window_seconds } => {
+            format!("rate({}{{{sel}}}[{}])", m.sample_name(), sc(window_seconds))
         }
-        AlertSignal::Quantile { quantile, window_seconds } => {
+        AlertSignal::Increase { window_seconds } => {
+            format!(
+                "increase({}{{{sel}}}[{}])",
+                m.sample_name(),
+                sc(window_seconds)
+            )
+        }
+        AlertSignal::Quantile {
+            quantile,
+            window_seconds,
+        } => {
             let mut by = vec!["job", "instance"];
             by.extend(m.labels.iter().map(|l| l.name.as_str()));
             by.push("le");
@@ -350,15 +385,37 @@ pub fn signal_expr(m: &Metric, signal: AlertSignal, sel: &str, scale: u32) -> St
 fn describe_signal(m: &Metric, signal: AlertSignal) -> String {
     match signal {
         AlertSignal::Value => m.sample_name(),
-        AlertSignal::Rate { window_seconds } => format!("the per-second rate of {} over {}", m.sample_name(), dur(window_seconds)),
-        AlertSignal::Increase { window_seconds } => format!("the increase of {} over {}", m.sample_name(), dur(window_seconds)),
-        AlertSignal::Quantile { quantile, window_seconds } => {
-            format!("the p{} of {} over {}", num(quantile * 100.0), m.name, dur(window_seconds))
+        AlertSignal::Rate { window_seconds } => format!(
+            "the per-second rate of {} over {}",
+            m.sample_name(),
+            dur(window_seconds)
+        ),
+        AlertSignal::Increase { window_seconds } => format!(
+            "the increase of {} over {}",
+            m.sample_name(),
+            dur(window_seconds)
+        ),
+        AlertSignal::Quantile {
+            quantile,
+            window_seconds,
+        } => {
+            format!(
+                "the p{} of {} over {}",
+                num(quantile * 100.0),
+                m.name,
+                dur(window_seconds)
+            )
         }
     }
 }
 
-pub(crate) fn generate(model: &Model, opts: &Options, job: &str, overview_uid: &str, metrics_uid: &str) -> Generated {
+pub(crate) fn generate(
+    model: &Model,
+    opts: &Options,
+    job: &str,
+    overview_uid: &str,
+    metrics_uid: &str,
+) -> Generated {
     let base = opts.grafana_url.trim_end_matches('/');
     let cx = Ctx {
         opts,
@@ -413,7 +470,13 @@ pub(crate) fn generate(model: &Model, opts: &Options, job: &str, overview_uid: &
                     record_calls(s),
                     num(opts.slo_min_calls_per_hour)
                 );
-                let name = format!("{}{}BurnRate{}{}", camel(&o.slo), camel(o.sli), dur(long), dur(short));
+                let name = format!(
+                    "{}{}BurnRate{}{}",
+                    camel(&o.slo),
+                    camel(o.sli),
+                    dur(long),
+                    dur(short)
+                );
                 let lasts = 30.0 * 24.0 / factor;
                 let rule = cx.alert(
                     &name,
@@ -440,7 +503,10 @@ pub(crate) fn generate(model: &Model, opts: &Options, job: &str, overview_uid: &
                 these.push(rule.clone());
                 alerts.push(Rule::Alerting(rule));
             }
-            cases.push(Case::Slo { objective: o.clone(), alerts: these });
+            cases.push(Case::Slo {
+                objective: o.clone(),
+                alerts: these,
+            });
         }
         groups.push(RuleGroup {
             name: format!("{}-slo-alerts", model.service),
@@ -486,7 +552,11 @@ pub(crate) fn generate(model: &Model, opts: &Options, job: &str, overview_uid: &
                 &cx.metrics_url,
             );
             thresholds.push(Rule::Alerting(rule.clone()));
-            cases.push(Case::Threshold { metric: m.clone(), alert: *a, rule });
+            cases.push(Case::Threshold {
+                metric: m.clone(),
+                alert: *a,
+                rule,
+            });
         }
     }
     if !thresholds.is_empty() {
@@ -515,7 +585,10 @@ pub(crate) fn generate(model: &Model, opts: &Options, job: &str, overview_uid: &
             &cx.overview_url,
         );
         health.push(Rule::Alerting(rule.clone()));
-        cases.push(Case::Health { check: h.name.clone(), rule });
+        cases.push(Case::Health {
+            check: h.name.clone(),
+            rule,
+        });
     }
     if !health.is_empty() {
         groups.push(RuleGroup {
@@ -533,7 +606,11 @@ pub(crate) fn generate(model: &Model, opts: &Options, job: &str, overview_uid: &
         Severity::Critical,
         &[],
         format!("A target of {} is down", model.service),
-        format!("Prometheus could not scrape a target of job {} for {}.", job, dur(opts.scaled(120))),
+        format!(
+            "Prometheus could not scrape a target of job {} for {}.",
+            job,
+            dur(opts.scaled(120))
+        ),
         &cx.overview_url,
     );
     let absent = cx.alert(

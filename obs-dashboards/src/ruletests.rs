@@ -126,7 +126,12 @@ fn case(eval: u64, rule: &AlertingRule, fires: Option<&Labels>) -> AlertTestCase
     }
 }
 
-fn group(name: String, interval: u64, input_series: Vec<InputSeries>, tests: Vec<AlertTestCase>) -> TestGroup {
+fn group(
+    name: String,
+    interval: u64,
+    input_series: Vec<InputSeries>,
+    tests: Vec<AlertTestCase>,
+) -> TestGroup {
     TestGroup {
         name,
         interval: dur(interval),
@@ -144,7 +149,11 @@ fn pick(op: AlertOp, t: f64, nonneg: bool) -> (Option<f64>, Option<f64>) {
         Some(t - (t.abs() + 1.0))
     };
     let at = (!nonneg || t >= 0.0).then_some(t);
-    let at_or_below = if nonneg { (t >= 0.0).then_some(t / 2.0) } else { below };
+    let at_or_below = if nonneg {
+        (t >= 0.0).then_some(t / 2.0)
+    } else {
+        below
+    };
     match op {
         AlertOp::Gt => (Some(above), at_or_below),
         AlertOp::Ge => (Some(above), below),
@@ -179,7 +188,10 @@ fn quantile_in_bucket(buckets: &[f64], i: usize, q: f64) -> f64 {
 }
 
 fn metric_labels(m: &Metric, job: &str) -> Labels {
-    let mut l = vec![("job".to_owned(), job.to_owned()), ("instance".to_owned(), INSTANCE.to_owned())];
+    let mut l = vec![
+        ("job".to_owned(), job.to_owned()),
+        ("instance".to_owned(), INSTANCE.to_owned()),
+    ];
     for lab in &m.labels {
         let v = lab
             .values
@@ -192,31 +204,63 @@ fn metric_labels(m: &Metric, job: &str) -> Labels {
 }
 
 /// The series on which a threshold alert's signal equals `v`, or `None` if no such series exists.
-fn threshold_series(m: &Metric, signal: AlertSignal, v: f64, scale: u32, interval: u64, n: u64, labels: &Labels, op: AlertOp, t: f64) -> Option<Vec<InputSeries>> {
+fn threshold_series(
+    m: &Metric,
+    signal: AlertSignal,
+    v: f64,
+    scale: u32,
+    interval: u64,
+    n: u64,
+    labels: &Labels,
+    op: AlertOp,
+    t: f64,
+) -> Option<Vec<InputSeries>> {
     let sc = |w: u64| (w / u64::from(scale.max(1))).max(1) as f64;
     let iv = interval as f64;
     Some(match signal {
-        AlertSignal::Value => vec![InputSeries { series: series(&m.sample_name(), labels), values: constant(v, n) }],
-        AlertSignal::Rate { .. } => vec![InputSeries { series: series(&m.sample_name(), labels), values: counter(v * iv, n) }],
+        AlertSignal::Value => vec![InputSeries {
+            series: series(&m.sample_name(), labels),
+            values: constant(v, n),
+        }],
+        AlertSignal::Rate { .. } => vec![InputSeries {
+            series: series(&m.sample_name(), labels),
+            values: counter(v * iv, n),
+        }],
         AlertSignal::Increase { window_seconds } => vec![InputSeries {
             series: series(&m.sample_name(), labels),
             values: counter(v / sc(window_seconds) * iv, n),
         }],
-        AlertSignal::Quantile { .. } => unreachable!("{m:?} {op:?} {t}: quantiles use quantile_series"),
+        AlertSignal::Quantile { .. } => {
+            unreachable!("{m:?} {op:?} {t}: quantiles use quantile_series")
+        }
     })
 }
 
 /// Histogram buckets with every observation in the bucket chosen so that the quantile does (or does not) satisfy the
 /// condition.
-fn quantile_series(m: &Metric, q: f64, op: AlertOp, t: f64, want: bool, interval: u64, n: u64, labels: &Labels) -> Option<Vec<InputSeries>> {
+fn quantile_series(
+    m: &Metric,
+    q: f64,
+    op: AlertOp,
+    t: f64,
+    want: bool,
+    interval: u64,
+    n: u64,
+    labels: &Labels,
+) -> Option<Vec<InputSeries>> {
     if m.buckets.is_empty() {
         return None;
     }
-    let i = (0..=m.buckets.len()).find(|&i| holds(op, quantile_in_bucket(&m.buckets, i, q), t) == want)?;
+    let i = (0..=m.buckets.len())
+        .find(|&i| holds(op, quantile_in_bucket(&m.buckets, i, q), t) == want)?;
     let step = 10.0 * interval as f64;
     let mut out = Vec::new();
     for j in 0..=m.buckets.len() {
-        let le = if j == m.buckets.len() { "+Inf".to_owned() } else { obs_runtime::format_f64(m.buckets[j]) };
+        let le = if j == m.buckets.len() {
+            "+Inf".to_owned()
+        } else {
+            obs_runtime::format_f64(m.buckets[j])
+        };
         let mut l = labels.clone();
         l.push(("le".to_owned(), le));
         out.push(InputSeries {
@@ -234,9 +278,9 @@ fn interval(cases: &[Case], opts: &Options) -> u64 {
         if let Case::Threshold { alert, .. } = c {
             let w = match alert.signal {
                 AlertSignal::Value => continue,
-                AlertSignal::Rate { window_seconds } | AlertSignal::Increase { window_seconds } | AlertSignal::Quantile { window_seconds, .. } => {
-                    opts.scaled(window_seconds)
-                }
+                AlertSignal::Rate { window_seconds }
+                | AlertSignal::Increase { window_seconds }
+                | AlertSignal::Quantile { window_seconds, .. } => opts.scaled(window_seconds),
             };
             while iv > 1 && iv * 5 > w {
                 iv = (1..iv).rev().find(|d| 60 % d == 0 || *d == 1).unwrap_or(1);
@@ -253,7 +297,10 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
     let mut tests = Vec::new();
     for c in cases {
         match c {
-            Case::Slo { objective: o, alerts } => {
+            Case::Slo {
+                objective: o,
+                alerts,
+            } => {
                 let budget = 1.0 - o.objective;
                 let eval = round(opts.scaled(30 * 60));
                 let n = steps(eval);
@@ -272,16 +319,31 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                             let mut err = labels.clone();
                             err.push(("result".to_owned(), "error".to_owned()));
                             vec![
-                                InputSeries { series: series("function_calls_total", &ok), values: counter(total - bad, n) },
-                                InputSeries { series: series("function_calls_total", &err), values: counter(bad, n) },
+                                InputSeries {
+                                    series: series("function_calls_total", &ok),
+                                    values: counter(total - bad, n),
+                                },
+                                InputSeries {
+                                    series: series("function_calls_total", &err),
+                                    values: counter(bad, n),
+                                },
                             ]
                         }
                         Some(t) => {
                             let mut le = labels.clone();
                             le.push(("le".to_owned(), obs_runtime::format_f64(t)));
                             vec![
-                                InputSeries { series: series("function_calls_duration_seconds_bucket", &le), values: counter(total - bad, n) },
-                                InputSeries { series: series("function_calls_duration_seconds_count", &labels), values: counter(total, n) },
+                                InputSeries {
+                                    series: series("function_calls_duration_seconds_bucket", &le),
+                                    values: counter(total - bad, n),
+                                },
+                                InputSeries {
+                                    series: series(
+                                        "function_calls_duration_seconds_count",
+                                        &labels,
+                                    ),
+                                    values: counter(total, n),
+                                },
                             ]
                         }
                     }
@@ -303,7 +365,10 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                         .collect(),
                 ));
                 tests.push(group(
-                    format!("{what}: {}% bad calls, within budget: quiet", num(budget * 50.0)),
+                    format!(
+                        "{what}: {}% bad calls, within budget: quiet",
+                        num(budget * 50.0)
+                    ),
                     iv,
                     input(1000.0, budget / 2.0),
                     alerts.iter().map(|a| case(eval, a, None)).collect(),
@@ -319,14 +384,22 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                     ));
                 }
             }
-            Case::Threshold { metric, alert, rule } => {
+            Case::Threshold {
+                metric,
+                alert,
+                rule,
+            } => {
                 let window = match alert.signal {
                     AlertSignal::Value => 0,
-                    AlertSignal::Rate { window_seconds } | AlertSignal::Increase { window_seconds } | AlertSignal::Quantile { window_seconds, .. } => {
-                        opts.scaled(window_seconds)
-                    }
+                    AlertSignal::Rate { window_seconds }
+                    | AlertSignal::Increase { window_seconds }
+                    | AlertSignal::Quantile { window_seconds, .. } => opts.scaled(window_seconds),
                 };
-                let for_s = if alert.for_seconds == 0 { 0 } else { opts.scaled(alert.for_seconds) };
+                let for_s = if alert.for_seconds == 0 {
+                    0
+                } else {
+                    opts.scaled(alert.for_seconds)
+                };
                 let eval = round(window + for_s + 5 * iv);
                 let n = steps(eval) + 2;
                 let labels = metric_labels(metric, job);
@@ -336,9 +409,16 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                 }
                 let build = |want: bool| -> Option<Vec<InputSeries>> {
                     match alert.signal {
-                        AlertSignal::Quantile { quantile, .. } => {
-                            quantile_series(metric, quantile, alert.op, alert.threshold, want, iv, n, &labels)
-                        }
+                        AlertSignal::Quantile { quantile, .. } => quantile_series(
+                            metric,
+                            quantile,
+                            alert.op,
+                            alert.threshold,
+                            want,
+                            iv,
+                            n,
+                            &labels,
+                        ),
                         s => {
                             let nonneg = !matches!(s, AlertSignal::Value);
                             if nonneg && matches!(alert.op, AlertOp::Eq | AlertOp::Ne) {
@@ -346,13 +426,26 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                             }
                             let (f, q) = pick(alert.op, alert.threshold, nonneg);
                             let v = if want { f } else { q }?;
-                            threshold_series(metric, s, v, opts.time_scale, iv, n, &labels, alert.op, alert.threshold)
+                            threshold_series(
+                                metric,
+                                s,
+                                v,
+                                opts.time_scale,
+                                iv,
+                                n,
+                                &labels,
+                                alert.op,
+                                alert.threshold,
+                            )
                         }
                     }
                 };
                 if let Some(input) = build(true) {
                     tests.push(group(
-                        format!("{} on {}: fires when `{}` holds", rule.alert, metric.name, rule.expr),
+                        format!(
+                            "{} on {}: fires when `{}` holds",
+                            rule.alert, metric.name, rule.expr
+                        ),
                         iv,
                         input,
                         vec![case(eval, rule, Some(&out_labels))],
@@ -381,40 +474,77 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                 tests.push(group(
                     format!("health check {check} failing: fires"),
                     iv,
-                    vec![InputSeries { series: s.clone(), values: constant(0.0, n) }],
+                    vec![InputSeries {
+                        series: s.clone(),
+                        values: constant(0.0, n),
+                    }],
                     vec![case(eval, rule, Some(&labels))],
                 ));
                 tests.push(group(
                     format!("health check {check} passing: quiet"),
                     iv,
-                    vec![InputSeries { series: s, values: constant(1.0, n) }],
+                    vec![InputSeries {
+                        series: s,
+                        values: constant(1.0, n),
+                    }],
                     vec![case(eval, rule, None)],
                 ));
             }
             Case::TargetDown(rule) => {
                 let eval = round(opts.scaled(120) + 3 * iv);
                 let n = steps(eval) + 2;
-                let labels: Labels = vec![("job".to_owned(), job.to_owned()), ("instance".to_owned(), INSTANCE.to_owned())];
+                let labels: Labels = vec![
+                    ("job".to_owned(), job.to_owned()),
+                    ("instance".to_owned(), INSTANCE.to_owned()),
+                ];
                 let s = series("up", &labels);
-                tests.push(group("target down: fires".to_owned(), iv, vec![InputSeries { series: s.clone(), values: constant(0.0, n) }], vec![case(eval, rule, Some(&labels))]));
-                tests.push(group("target up: quiet".to_owned(), iv, vec![InputSeries { series: s, values: constant(1.0, n) }], vec![case(eval, rule, None)]));
+                tests.push(group(
+                    "target down: fires".to_owned(),
+                    iv,
+                    vec![InputSeries {
+                        series: s.clone(),
+                        values: constant(0.0, n),
+                    }],
+                    vec![case(eval, rule, Some(&labels))],
+                ));
+                tests.push(group(
+                    "target up: quiet".to_owned(),
+                    iv,
+                    vec![InputSeries {
+                        series: s,
+                        values: constant(1.0, n),
+                    }],
+                    vec![case(eval, rule, None)],
+                ));
             }
             Case::TargetAbsent(rule) => {
                 let eval = round(opts.scaled(300) + 3 * iv);
                 let n = steps(eval) + 2;
                 let labels: Labels = vec![("job".to_owned(), job.to_owned())];
-                let other: Labels = vec![("job".to_owned(), format!("{job}-other")), ("instance".to_owned(), INSTANCE.to_owned())];
-                let mine: Labels = vec![("job".to_owned(), job.to_owned()), ("instance".to_owned(), INSTANCE.to_owned())];
+                let other: Labels = vec![
+                    ("job".to_owned(), format!("{job}-other")),
+                    ("instance".to_owned(), INSTANCE.to_owned()),
+                ];
+                let mine: Labels = vec![
+                    ("job".to_owned(), job.to_owned()),
+                    ("instance".to_owned(), INSTANCE.to_owned()),
+                ];
                 tests.push(group(
                     "no target of the job: fires".to_owned(),
                     iv,
-                    vec![InputSeries { series: series("up", &other), values: constant(1.0, n) }],
+                    vec![InputSeries {
+                        series: series("up", &other),
+                        values: constant(1.0, n),
+                    }],
                     vec![case(eval, rule, Some(&labels))],
                 ));
                 tests.push(group(
                     "the job has a target: quiet".to_owned(),
                     iv,
-                    vec![InputSeries { series: series("up", &mine), values: constant(1.0, n) }],
+                    vec![InputSeries {
+                        series: series("up", &mine),
+                        values: constant(1.0, n),
+                    }],
                     vec![case(eval, rule, None)],
                 ));
             }

@@ -35,7 +35,13 @@ pub(crate) fn fnv(s: &str) -> u64 {
 pub(crate) fn uid(prefix: &str, key: &str) -> String {
     let p: String = prefix
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .take(22)
         .collect();
     format!("{p}-{:016x}", fnv(key))

@@ -66,6 +66,7 @@ pub use inventory;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::trace;
+    pub use crate::{AlertDesc, AlertOp, AlertSignal, Severity};
     pub use crate::{
         cardinality, crate_info, fixed_product, hash_str, inventory, Counter, CrateInfo, FloatCounter, FloatGauge,
         FunctionDesc, Gauge, HealthCheckDesc, HealthCheckEntry, HealthFuture, Histogram, Info, LabelDesc, LabelSet,

@@ -50,7 +50,8 @@ pub async fn query(what: &str) -> Result<Vec<Item>, String> {
 pub async fn charge(amount: f64) -> Result<(), String> {
     tokio::time::sleep(Duration::from_secs_f64((5.0 + random() * 20.0) / 1000.0)).await;
     let f = faults::current();
-    let outcome = if random() < f.error_rate {
+    // A 1% baseline of provider errors, as real providers have: error panels and SLOs see some data.
+    let outcome = if random() < f.error_rate.max(0.01) {
         PaymentOutcome::Error
     } else if random() < 0.03 {
         PaymentOutcome::Declined

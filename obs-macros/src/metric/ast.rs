@@ -190,7 +190,10 @@ fn parse_alert(cx: &mut Ctxt, key: Ident, meta: &ParseNestedMeta<'_>) -> syn::Re
             ($field:ident, $value:expr) => {{
                 let v = $value;
                 if a.$field.is_some() {
-                    cx.error_spanned_by(&ik, format!("duplicate `{k}` in `alert(...)`; give it once"));
+                    cx.error_spanned_by(
+                        &ik,
+                        format!("duplicate `{k}` in `alert(...)`; give it once"),
+                    );
                 } else {
                     a.$field = Some(v);
                 }

@@ -229,7 +229,10 @@ pub fn validate(
                 let lit = a.name.as_ref().expect("a validated alert has a name");
                 cx.error_spanned_by(
                     lit,
-                    format!("two alerts of this metric are named `{}`; give each its own name", m.name),
+                    format!(
+                        "two alerts of this metric are named `{}`; give each its own name",
+                        m.name
+                    ),
                 );
             } else {
                 alerts.push(m);
@@ -328,8 +331,14 @@ fn validate_alert(cx: &mut Ctxt, a: &AlertArgs, kind: Kind) -> Option<AlertModel
         }
     };
     let for_seconds = a.for_.as_ref().map_or(300, |l| duration(l, "`for`"));
-    let rate = a.rate.as_ref().map(|(_, l)| duration(l, "the `rate` window"));
-    let increase = a.increase.as_ref().map(|(_, l)| duration(l, "the `increase` window"));
+    let rate = a
+        .rate
+        .as_ref()
+        .map(|(_, l)| duration(l, "the `rate` window"));
+    let increase = a
+        .increase
+        .as_ref()
+        .map(|(_, l)| duration(l, "the `increase` window"));
     let window = a.window.as_ref().map(|(_, l)| duration(l, "the `window`"));
     for w in [rate, increase, window].into_iter().flatten() {
         if w == 0 {
@@ -381,11 +390,21 @@ fn validate_alert(cx: &mut Ctxt, a: &AlertArgs, kind: Kind) -> Option<AlertModel
     let signal = match kind {
         Kind::Counter => {
             if let Some((k, _)) = &a.quantile {
-                not_for(cx, k, "counter", "alert on `rate = \"5m\"` or `increase = \"1h\"` instead");
+                not_for(
+                    cx,
+                    k,
+                    "counter",
+                    "alert on `rate = \"5m\"` or `increase = \"1h\"` instead",
+                );
                 ok = false;
             }
             if let Some((k, _)) = &a.window {
-                not_for(cx, k, "counter", "the window is the value of `rate` or `increase`");
+                not_for(
+                    cx,
+                    k,
+                    "counter",
+                    "the window is the value of `rate` or `increase`",
+                );
                 ok = false;
             }
             match (rate, increase, &a.increase) {
@@ -409,11 +428,21 @@ fn validate_alert(cx: &mut Ctxt, a: &AlertArgs, kind: Kind) -> Option<AlertModel
         }
         Kind::Gauge => {
             for (k, _) in [&a.rate, &a.increase, &a.window].into_iter().flatten() {
-                not_for(cx, k, "gauge", "a gauge alert compares its current value; remove it");
+                not_for(
+                    cx,
+                    k,
+                    "gauge",
+                    "a gauge alert compares its current value; remove it",
+                );
                 ok = false;
             }
             if let Some((k, _)) = &a.quantile {
-                not_for(cx, k, "gauge", "a gauge alert compares its current value; remove it");
+                not_for(
+                    cx,
+                    k,
+                    "gauge",
+                    "a gauge alert compares its current value; remove it",
+                );
                 ok = false;
             }
             Signal::Value
@@ -459,9 +488,16 @@ fn validate_alert(cx: &mut Ctxt, a: &AlertArgs, kind: Kind) -> Option<AlertModel
 /// `"> 100"`, `">=0.5"`, `"!= 0"`: a comparison and a finite number.
 fn parse_condition(s: &str) -> Option<(&'static str, f64)> {
     let s = s.trim();
-    let (op, rest) = [(">=", "Ge"), ("<=", "Le"), ("==", "Eq"), ("!=", "Ne"), (">", "Gt"), ("<", "Lt")]
-        .iter()
-        .find_map(|(sym, op)| s.strip_prefix(sym).map(|r| (*op, r)))?;
+    let (op, rest) = [
+        (">=", "Ge"),
+        ("<=", "Le"),
+        ("==", "Eq"),
+        ("!=", "Ne"),
+        (">", "Gt"),
+        ("<", "Lt"),
+    ]
+    .iter()
+    .find_map(|(sym, op)| s.strip_prefix(sym).map(|r| (*op, r)))?;
     let v: f64 = rest.trim().parse().ok()?;
     v.is_finite().then_some((op, v))
 }

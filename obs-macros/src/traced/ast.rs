@@ -160,7 +160,12 @@ fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::
 fn parse_slo(cx: &mut Ctxt, slo: &mut SloArgs, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
     let key = meta.path.get_ident().cloned();
     let k = key.as_ref().map(|i| i.to_string()).unwrap_or_default();
-    let dup = |cx: &mut Ctxt| cx.error_spanned_by(&meta.path, format!("duplicate SLO option `{k}`; give it once"));
+    let dup = |cx: &mut Ctxt| {
+        cx.error_spanned_by(
+            &meta.path,
+            format!("duplicate SLO option `{k}`; give it once"),
+        )
+    };
     match k.as_str() {
         "name" => {
             let v = meta.value()?.parse::<LitStr>()?;
@@ -194,7 +199,9 @@ fn parse_slo(cx: &mut Ctxt, slo: &mut SloArgs, meta: ParseNestedMeta<'_>) -> syn
                 }
                 Ok(())
             })?;
-            let key = key.clone().unwrap_or_else(|| Ident::new("latency", Span::call_site()));
+            let key = key
+                .clone()
+                .unwrap_or_else(|| Ident::new("latency", Span::call_site()));
             if slo.latency.replace((key, percentile, threshold)).is_some() {
                 dup(cx);
             }
@@ -295,7 +302,10 @@ impl Parse for FnItem {
         }
         let group: proc_macro2::Group = input.parse()?;
         if group.delimiter() != proc_macro2::Delimiter::Brace {
-            return Err(syn::Error::new(group.span(), "expected the function's body `{ ... }`"));
+            return Err(syn::Error::new(
+                group.span(),
+                "expected the function's body `{ ... }`",
+            ));
         }
         let body = match syn::parse2::<syn::Block>(quote::quote!(#group)) {
             Ok(b) => Body::Parsed(b),

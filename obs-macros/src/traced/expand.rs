@@ -36,22 +36,22 @@ pub fn expand_fn(m: &Model, f: &FnItem) -> TokenStream {
                 if let Some((head, pin_fn, fut)) = split_boxed_async(block) {
                     let finish = finish(m, quote!(__obs_ret));
                     return quote_spanned! {at=>
-                        #(#attrs)*
-                        #vis #sig {
-                            #items
-                            #[allow(unused_mut)]
-                let mut __obs_call = ::obs::__private::trace::Call::start(&__OBS_FN);
-                            #record
-                            #(#head)*
-                            #pin_fn(async move {
+                            #(#attrs)*
+                            #vis #sig {
+                                #items
                                 #[allow(unused_mut)]
-                                let mut __obs_call = __obs_call;
-                                let __obs_ret = ::obs::__private::trace::Instrumented::new(&__obs_call, #fut).await;
-                                #finish
-                                __obs_ret
-                            })
-                        }
-                    };
+                    let mut __obs_call = ::obs::__private::trace::Call::start(&__OBS_FN);
+                                #record
+                                #(#head)*
+                                #pin_fn(async move {
+                                    #[allow(unused_mut)]
+                                    let mut __obs_call = __obs_call;
+                                    let __obs_ret = ::obs::__private::trace::Instrumented::new(&__obs_call, #fut).await;
+                                    #finish
+                                    __obs_ret
+                                })
+                            }
+                        };
                 }
             }
         }
@@ -209,7 +209,9 @@ fn finish(m: &Model, ret: TokenStream) -> TokenStream {
         None => quote!(::core::option::Option::None),
         Some((key, mode)) => {
             let f = match mode {
-                ErrMode::Display => quote_spanned!(key.span()=> ::obs::__private::trace::err_display),
+                ErrMode::Display => {
+                    quote_spanned!(key.span()=> ::obs::__private::trace::err_display)
+                }
                 ErrMode::Debug => quote_spanned!(key.span()=> ::obs::__private::trace::err_debug),
             };
             quote!(#f(&#ret))

@@ -6,10 +6,14 @@ use crate::ctxt::Ctxt;
 use crate::names::did_you_mean;
 use proc_macro2::Span;
 use quote::ToTokens;
-use syn::{Expr, FnArg, GenericArgument, Ident, Lit, Pat, PathArguments, ReturnType, Type, TypeParamBound};
+use syn::{
+    Expr, FnArg, GenericArgument, Ident, Lit, Pat, PathArguments, ReturnType, Type, TypeParamBound,
+};
 
 /// Prometheus' default buckets (client_golang `DefBuckets`), in seconds.
-pub const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+pub const DEFAULT_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 pub struct Slo {
     pub name: String,
@@ -187,7 +191,13 @@ pub fn validate(cx: &mut Ctxt, args: &Args, f: &FnItem) -> Model {
     if let Some((key, _)) = &args.err {
         if !returns_result(sig) {
             let shown = match output_type(sig) {
-                Some(t) => format!("`{}`", t.to_token_stream().to_string().replace(" < ", "<").replace(" >", ">")),
+                Some(t) => format!(
+                    "`{}`",
+                    t.to_token_stream()
+                        .to_string()
+                        .replace(" < ", "<")
+                        .replace(" >", ">")
+                ),
                 None => "`()`".to_owned(),
             };
             cx.error_spanned_by(
@@ -211,7 +221,7 @@ pub fn validate(cx: &mut Ctxt, args: &Args, f: &FnItem) -> Model {
         Some(e) => parse_buckets(cx, e).unwrap_or_else(|| DEFAULT_BUCKETS.to_vec()),
     };
 
-    let slo = args.slo.as_ref().and_then(|(key, s)| {
+    let slo = args.slo.as_ref().map(|(key, s)| {
         if !metrics {
             cx.error_spanned_by(key, "an SLO is computed from the RED metrics, which `metrics = false` turns off; remove one of them");
         }
@@ -269,11 +279,11 @@ pub fn validate(cx: &mut Ctxt, args: &Args, f: &FnItem) -> Model {
         if s.success_rate.is_none() && s.latency.is_none() {
             cx.error_spanned_by(key, "an SLO needs `success_rate = 0.999`, `latency(percentile = 0.99, threshold = 0.25)`, or both");
         }
-        Some(Slo {
+        Slo {
             name,
             success_rate,
             latency,
-        })
+        }
     });
 
     let span_name = match &args.name {
@@ -315,7 +325,10 @@ fn fraction(cx: &mut Ctxt, e: &Expr, what: &str, example: &str) -> Option<f64> {
             None
         }
         None => {
-            cx.error_spanned_by(e, format!("`{what}` must be a number literal, such as {example}"));
+            cx.error_spanned_by(
+                e,
+                format!("`{what}` must be a number literal, such as {example}"),
+            );
             None
         }
     }
@@ -385,9 +398,9 @@ fn returns_result(sig: &syn::Signature) -> bool {
 
 /// Whether a type mentions `impl Trait`, which a `let` annotation cannot name.
 pub fn mentions_impl(ty: &Type) -> bool {
-    ty.to_token_stream()
-        .into_iter()
-        .any(|t| matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "impl") || group_mentions_impl(&t))
+    ty.to_token_stream().into_iter().any(|t| {
+        matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "impl") || group_mentions_impl(&t)
+    })
 }
 
 fn group_mentions_impl(t: &proc_macro2::TokenTree) -> bool {
@@ -401,7 +414,10 @@ fn group_mentions_impl(t: &proc_macro2::TokenTree) -> bool {
 
 fn parse_buckets(cx: &mut Ctxt, e: &Expr) -> Option<Vec<f64>> {
     let Expr::Array(arr) = e else {
-        cx.error_spanned_by(e, "`buckets` takes an array of upper bounds in seconds, such as `[0.01, 0.1, 1.0]`");
+        cx.error_spanned_by(
+            e,
+            "`buckets` takes an array of upper bounds in seconds, such as `[0.01, 0.1, 1.0]`",
+        );
         return None;
     };
     if arr.elems.is_empty() {
@@ -425,7 +441,13 @@ fn parse_buckets(cx: &mut Ctxt, e: &Expr) -> Option<Vec<f64>> {
     }
     for w in out.windows(2) {
         if w[1].0 <= w[0].0 {
-            cx.error_spanned_by(w[1].1, format!("bucket bounds must be strictly increasing, but {} follows {}", w[1].0, w[0].0));
+            cx.error_spanned_by(
+                w[1].1,
+                format!(
+                    "bucket bounds must be strictly increasing, but {} follows {}",
+                    w[1].0, w[0].0
+                ),
+            );
             ok = false;
         }
     }

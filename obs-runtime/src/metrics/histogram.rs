@@ -198,7 +198,10 @@ impl<L> Collect for Histogram<L> {
             let mut cum = 0u64;
             for (i, le) in le.iter().enumerate() {
                 cum += s.block.sum_u64(s.word(i));
-                let ex = exemplars.iter().find(|(b, _)| *b as usize == i).map(|(_, e)| e);
+                let ex = exemplars
+                    .iter()
+                    .find(|(b, _)| *b as usize == i)
+                    .map(|(_, e)| e);
                 enc.sample_u64_exemplar("_bucket", labels, Some(le), cum, ex);
             }
             enc.sample_u64("_count", labels, None, cum);

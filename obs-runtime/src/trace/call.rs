@@ -116,7 +116,13 @@ impl Call {
     }
 
     #[cold]
-    fn emit(&mut self, end: u64, outcome: Outcome, error: Option<Cow<'static, str>>, cancelled: bool) {
+    fn emit(
+        &mut self,
+        end: u64,
+        outcome: Outcome,
+        error: Option<Cow<'static, str>>,
+        cancelled: bool,
+    ) {
         let mut events = Vec::new();
         let status = match (outcome, error) {
             (Outcome::Panic, _) => SpanStatus::Error(Cow::Borrowed("panicked")),
@@ -124,7 +130,10 @@ impl Call {
                 events.push(SpanEvent {
                     name: Cow::Borrowed("exception"),
                     at: end,
-                    attributes: vec![(Cow::Borrowed("exception.message"), AttrValue::Str(msg.clone()))],
+                    attributes: vec![(
+                        Cow::Borrowed("exception.message"),
+                        AttrValue::Str(msg.clone()),
+                    )],
                 });
                 SpanStatus::Error(msg)
             }
@@ -147,7 +156,11 @@ impl Call {
         ring::push(SpanRecord {
             trace_id: self.ctx.trace_id,
             span_id: self.ctx.span_id,
-            parent_span_id: if self.parent.is_valid() { self.parent.span_id } else { 0 },
+            parent_span_id: if self.parent.is_valid() {
+                self.parent.span_id
+            } else {
+                0
+            },
             parent_remote: self.parent.remote,
             name: self.f.desc.span_name,
             kind: self.f.desc.kind,

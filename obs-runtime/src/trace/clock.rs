@@ -94,7 +94,8 @@ fn tsc_usable() -> bool {
         return false;
     };
     let flags = info.lines().find(|l| l.starts_with("flags")).unwrap_or("");
-    flags.split_whitespace().any(|f| f == "constant_tsc") && flags.split_whitespace().any(|f| f == "nonstop_tsc")
+    flags.split_whitespace().any(|f| f == "constant_tsc")
+        && flags.split_whitespace().any(|f| f == "nonstop_tsc")
 }
 
 /// Nanoseconds per tick.

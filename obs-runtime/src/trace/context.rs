@@ -63,7 +63,10 @@ impl SpanContext {
 
     /// Runs `fut` with this context current during each poll: the hand-off for spawned tasks.
     pub fn wrap<F: Future>(self, fut: F) -> WithContext<F> {
-        WithContext { ctx: self, inner: fut }
+        WithContext {
+            ctx: self,
+            inner: fut,
+        }
     }
 }
 

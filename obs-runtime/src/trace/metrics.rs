@@ -61,7 +61,12 @@ impl Collect for Dropped {
     }
     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
         enc.sample_u64("_total", "reason=\"queue_full\"", None, ring::dropped());
-        enc.sample_u64("_total", "reason=\"export_failed\"", None, DROPPED_EXPORT.load(Relaxed));
+        enc.sample_u64(
+            "_total",
+            "reason=\"export_failed\"",
+            None,
+            DROPPED_EXPORT.load(Relaxed),
+        );
     }
     fn series_count(&self) -> usize {
         2

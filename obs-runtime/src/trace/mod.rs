@@ -24,9 +24,12 @@ pub mod clock;
 mod context;
 mod exemplar;
 mod id;
+mod json;
+mod layer;
 mod metrics;
 mod otlp;
 mod pipeline;
+mod propagation;
 mod record;
 mod red;
 mod ring;
@@ -34,18 +37,23 @@ mod sampler;
 mod sink;
 
 pub use crate::desc::{CrateInfo, FunctionDesc, LatencyObjective, Location, SloDesc, SpanKind};
-pub use attr::{AttrValue, ToAttrValue};
 #[doc(hidden)]
 pub use attr::{AttrDebug, AttrProbe, AttrTyped};
-pub use call::{Call, Instrumented};
+pub use attr::{AttrValue, ToAttrValue};
 #[doc(hidden)]
 pub use call::{call_once, err_debug, err_display, OutcomeProbe, PlainOutcome, ResultOutcome};
+pub use call::{Call, Instrumented};
 pub use context::{current, ContextGuard, SpanContext, WithContext};
-pub use exemplar::Exemplar;
 pub(crate) use exemplar::observe as observe_exemplar;
 pub(crate) use exemplar::of_series as exemplars_of_series;
+pub use exemplar::Exemplar;
+pub use json::{json_logs, JsonLogs};
+pub use layer::{layer, ObsLayer};
 pub use metrics::pipeline_stats;
 pub use pipeline::{Protocol, TraceError, TraceGuard, TracePipeline};
+pub use propagation::{
+    attach_remote, extract, inject, inject_current, parse_trace_state, parse_traceparent, Carrier,
+};
 pub use record::{SpanEvent, SpanRecord, SpanStatus};
 pub use red::{traced_function, Outcome, TracedEntry, TracedFn};
 pub use sampler::{is_active, sampling_ratio, set_sampling_ratio, Sampler};

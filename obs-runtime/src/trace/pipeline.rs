@@ -122,7 +122,12 @@ impl TracePipeline {
             match v.trim().to_ascii_lowercase().as_str() {
                 "true" => p.disabled = true,
                 "false" => {}
-                _ => return Err(env_error("OTEL_SDK_DISABLED", format!("`{v}` is not `true` or `false`"))),
+                _ => {
+                    return Err(env_error(
+                        "OTEL_SDK_DISABLED",
+                        format!("`{v}` is not `true` or `false`"),
+                    ))
+                }
             }
         }
         if let Some(attrs) = get("OTEL_RESOURCE_ATTRIBUTES") {
@@ -135,7 +140,10 @@ impl TracePipeline {
                 };
                 let (k, v) = (k.trim(), percent_decode(v.trim()));
                 if k.is_empty() {
-                    return Err(env_error("OTEL_RESOURCE_ATTRIBUTES", format!("`{pair}` has an empty key")));
+                    return Err(env_error(
+                        "OTEL_RESOURCE_ATTRIBUTES",
+                        format!("`{pair}` has an empty key"),
+                    ));
                 }
                 if k == "service.name" {
                     p.resource.service_name = v;
@@ -165,7 +173,10 @@ impl TracePipeline {
             };
         }
         let (endpoint_var, endpoint) = match get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
-            Some(e) => ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", Some(e.trim().to_owned())),
+            Some(e) => (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                Some(e.trim().to_owned()),
+            ),
             None => (
                 "OTEL_EXPORTER_OTLP_ENDPOINT",
                 get("OTEL_EXPORTER_OTLP_ENDPOINT").map(|base| {
@@ -179,8 +190,13 @@ impl TracePipeline {
             ),
         };
         if let Some(e) = &endpoint {
-            if !(e.starts_with("http://") || e.starts_with("https://")) || e.len() <= "http://".len() {
-                return Err(env_error(endpoint_var, format!("`{e}` is not an http:// or https:// URL")));
+            if !(e.starts_with("http://") || e.starts_with("https://"))
+                || e.len() <= "http://".len()
+            {
+                return Err(env_error(
+                    endpoint_var,
+                    format!("`{e}` is not an http:// or https:// URL"),
+                ));
             }
         }
         p.endpoint = endpoint;
@@ -370,7 +386,13 @@ struct Shared {
     done: Condvar,
 }
 
-fn collect_loop(shared: &Shared, mut sinks: Vec<Box<dyn SpanSink>>, resource: Resource, interval: Duration, max_batch: usize) {
+fn collect_loop(
+    shared: &Shared,
+    mut sinks: Vec<Box<dyn SpanSink>>,
+    resource: Resource,
+    interval: Duration,
+    max_batch: usize,
+) {
     let mut buf: Vec<SpanRecord> = Vec::new();
     loop {
         let (target, shutdown) = {
@@ -442,7 +464,11 @@ impl TraceGuard {
         let target = st.flush_requested;
         inner.shared.wake.notify_all();
         while st.flush_done < target {
-            st = inner.shared.done.wait(st).unwrap_or_else(|e| e.into_inner());
+            st = inner
+                .shared
+                .done
+                .wait(st)
+                .unwrap_or_else(|e| e.into_inner());
         }
     }
 
@@ -476,7 +502,11 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && b[i + 1].is_ascii_hexdigit()
+            && b[i + 2].is_ascii_hexdigit()
+        {
             let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
             out.push(hex(b[i + 1]) * 16 + hex(b[i + 2]));
             i += 3;

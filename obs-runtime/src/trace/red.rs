@@ -120,7 +120,12 @@ impl TracedFn {
     pub fn durations(&self) -> (Vec<(f64, u64)>, f64) {
         let bounds = self.desc.buckets;
         let Some(b) = self.block.get() else {
-            let zero = bounds.iter().copied().chain([f64::INFINITY]).map(|x| (x, 0)).collect();
+            let zero = bounds
+                .iter()
+                .copied()
+                .chain([f64::INFINITY])
+                .map(|x| (x, 0))
+                .collect();
             return (zero, 0.0);
         };
         let mut cum = 0;
@@ -170,7 +175,13 @@ fn functions() -> &'static [&'static TracedFn] {
             .map(|e| e.function)
             .filter(|f| f.desc.red_metrics)
             .collect();
-        v.sort_by_key(|f| (f.desc.location.module_path, f.desc.function, f.desc.location));
+        v.sort_by_key(|f| {
+            (
+                f.desc.location.module_path,
+                f.desc.function,
+                f.desc.location,
+            )
+        });
         v
     })
 }
@@ -178,7 +189,8 @@ fn functions() -> &'static [&'static TracedFn] {
 /// Groups functions sharing one label set (same name in one module, e.g. methods of two types).
 fn groups() -> impl Iterator<Item = &'static [&'static TracedFn]> {
     functions().chunk_by(|a, b| {
-        a.desc.function == b.desc.function && a.desc.location.module_path == b.desc.location.module_path
+        a.desc.function == b.desc.function
+            && a.desc.location.module_path == b.desc.location.module_path
     })
 }
 
@@ -211,7 +223,9 @@ const CALL_LABELS: &[LabelDesc] = &[
 ];
 
 /// Prometheus' default buckets: the family's nominal bounds (each function may declare its own).
-const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const DEFAULT_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 static CALLS_DESC: MetricDesc = MetricDesc::new(
     "function_calls",
@@ -281,7 +295,11 @@ impl Collect for Durations {
             let first = g[0];
             let bounds = first.desc.buckets;
             // Functions with other bounds cannot be summed into this series; the first one is shown.
-            let members: Vec<&TracedFn> = g.iter().copied().filter(|f| f.desc.buckets == bounds).collect();
+            let members: Vec<&TracedFn> = g
+                .iter()
+                .copied()
+                .filter(|f| f.desc.buckets == bounds)
+                .collect();
             let le = first.le.get_or_init(|| {
                 bounds
                     .iter()
@@ -310,7 +328,11 @@ impl Collect for Durations {
             enc.sample_u64("_count", labels, None, cum);
             let sum = members
                 .iter()
-                .map(|f| f.block.get().map_or(0.0, |b| b.sum_f64(3 + bounds.len() + 1)))
+                .map(|f| {
+                    f.block
+                        .get()
+                        .map_or(0.0, |b| b.sum_f64(3 + bounds.len() + 1))
+                })
                 .sum();
             enc.sample_f64("_sum", labels, None, sum);
         }
@@ -334,7 +356,9 @@ impl Collect for InFlightCalls {
         }
     }
     fn series_count(&self) -> usize {
-        groups().filter(|g| g.iter().any(|f| f.desc.in_flight)).count()
+        groups()
+            .filter(|g| g.iter().any(|f| f.desc.in_flight))
+            .count()
     }
 }
 

@@ -36,7 +36,9 @@ unsafe impl Send for Ring {}
 impl Ring {
     fn new() -> Ring {
         Ring {
-            slots: (0..CAPACITY).map(|_| UnsafeCell::new(MaybeUninit::uninit())).collect(),
+            slots: (0..CAPACITY)
+                .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
+                .collect(),
             head: Padded(AtomicUsize::new(0)),
             tail: Padded(AtomicUsize::new(0)),
             dropped: AtomicU64::new(0),
@@ -98,9 +100,7 @@ thread_local! {
 /// Hands a finished span to the collector; never blocks. Returns `false` when it was dropped.
 #[inline]
 pub(crate) fn push(rec: SpanRecord) -> bool {
-    LOCAL
-        .try_with(|l| l.ring.push(&l.cached_tail, rec))
-        .is_ok()
+    LOCAL.try_with(|l| l.ring.push(&l.cached_tail, rec)).is_ok()
 }
 
 /// Moves every span finished so far, on any thread, into `out`; rings of exited threads are retired.

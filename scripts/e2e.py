@@ -1,0 +1,440 @@
+#!/usr/bin/env python3
+"""The real stack, end to end: the demo service scraped by a live Prometheus, every generated dashboard query
+answering, generated alerts firing through a live Alertmanager into a webhook sink, and traces decoded by an
+independent OTLP receiver.
+
+Run by scripts/test.sh (`python3 scripts/e2e.py`). Everything listens on 127.0.0.1; the run is bounded to ten
+minutes and every process it starts is stopped at the end. Artifacts (generated files, logs, dashboard pictures)
+go to the folder given by --artifacts (default: target/e2e).
+
+Alerts fire fast because the artifacts are generated with `--time-scale 60` (gen-dashboards' `--fast-alerts`):
+every `for`, burn-rate window, rate window and Alertmanager interval is divided by 60, so one hour is a minute.
+"""
+import argparse
+import http.server
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TIME_BOX = 600.0
+STARTED = time.monotonic()
+JOB = "shop"
+
+
+class Failure(Exception):
+    pass
+
+
+def log(msg):
+    print(f"[e2e {time.monotonic() - STARTED:6.1f}s] {msg}", flush=True)
+
+
+def remaining():
+    return TIME_BOX - (time.monotonic() - STARTED)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def request(method, url, body=None, headers=None, timeout=10):
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as e:
+        return None, str(e).encode()
+
+
+def wait_until(what, pred, timeout, step=0.5):
+    deadline = time.monotonic() + min(timeout, remaining())
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = pred()
+            if last:
+                return last
+        except Exception as e:  # a server still starting
+            last = e
+        time.sleep(step)
+    raise Failure(f"timed out waiting for {what} (last: {last!r})")
+
+
+class Processes:
+    """Child processes in their own sessions, so a stop takes their children too."""
+
+    def __init__(self, logs):
+        self.logs = logs
+        self.procs = []
+
+    def start(self, name, cmd, env=None, cwd=None):
+        out = open(self.logs / f"{name}.log", "wb")
+        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+                             cwd=cwd, start_new_session=True)
+        self.procs.append((name, p, out))
+        log(f"started {name} (pid {p.pid})")
+        return p
+
+    def check_alive(self):
+        for name, p, _ in self.procs:
+            if p.poll() is not None:
+                tail = (self.logs / f"{name}.log").read_text(errors="replace")[-2000:]
+                raise Failure(f"{name} exited with {p.returncode}:\n{tail}")
+
+    def stop_all(self):
+        for _, p, _ in self.procs:
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + 10
+        for name, p, out in self.procs:
+            try:
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+            out.close()
+
+
+class Sink:
+    """A webhook receiver on loopback recording what Alertmanager posts, with the time it arrived."""
+
+    def __init__(self):
+        self.received = []
+        sink = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                try:
+                    payload = json.loads(body)
+                except ValueError:
+                    payload = {"unparseable": body.decode(errors="replace")}
+                sink.received.append((time.monotonic(), self.path, payload))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def notifications(self, alertname, status):
+        """(arrival, path, receiver, alert) for every notification of `alertname` in `status`."""
+        out = []
+        for t, path, payload in self.received:
+            for a in payload.get("alerts", []):
+                if a.get("labels", {}).get("alertname") == alertname and a.get("status") == status:
+                    out.append((t, path, payload.get("receiver"), a))
+        return out
+
+
+class Prometheus:
+    def __init__(self, base):
+        self.base = base
+
+    def api(self, path, **params):
+        status, body = request("GET", f"{self.base}/api/v1/{path}?{urllib.parse.urlencode(params)}")
+        if status is None:
+            raise Failure(f"Prometheus unreachable: {body!r}")
+        return json.loads(body)
+
+    def query(self, expr):
+        return self.api("query", query=expr)
+
+    def names(self):
+        return set(self.api("label/__name__/values")["data"])
+
+    def alerts(self):
+        return self.api("alerts")["data"]["alerts"]
+
+    def rules(self):
+        return [r for g in self.api("rules")["data"]["groups"] for r in g["rules"]]
+
+
+# --- dashboards -------------------------------------------------------------------------------------------------
+
+PROMQL_WORDS = {
+    "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless", "offset", "inf",
+    "nan", "le", "atan2",
+}
+
+
+def panels_of(dashboard):
+    """Every panel, rows' children included."""
+    for p in dashboard.get("panels", []):
+        yield p
+        yield from p.get("panels", [])
+
+
+def substitute(expr, variables):
+    """Replaces Grafana variables the way Grafana would for the dashboard's defaults."""
+    builtins = {"__rate_interval": "1m", "__interval": "15s", "__range": "5m", "__range_s": "300",
+                "__interval_ms": "15000"}
+
+    def repl(m):
+        name = m.group(1) or m.group(2) or m.group(3)
+        if name in builtins:
+            return builtins[name]
+        return variables.get(name, ".*")
+
+    return re.sub(r"\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\]|\$(\w+)", repl, expr)
+
+
+def metric_names_in(expr):
+    """The metric names an expression selects (strings, label matchers, grouping lists and functions removed)."""
+    e = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
+    e = re.sub(r"\{[^}]*\}", " ", e)
+    e = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", e)
+    e = re.sub(r"\[[^\]]*\]", " ", e)
+    names = set()
+    for m in re.finditer(r"[a-zA-Z_:][a-zA-Z0-9_:]*", e):
+        tok, rest = m.group(0), e[m.end():].lstrip()
+        if rest.startswith("(") or tok.lower() in PROMQL_WORDS:
+            continue
+        names.add(tok)
+    return names
+
+
+def exposed_names(metrics_url):
+    """Sample names the service declares, from its `# TYPE` lines: a family with no series yet is still known."""
+    status, body = request("GET", metrics_url)
+    if status != 200:
+        raise Failure(f"{metrics_url} answered {status}")
+    names = set()
+    for line in body.decode().splitlines():
+        m = re.match(r"# TYPE (\S+) (\S+)", line)
+        if m:
+            name, kind = m.groups()
+            names.add(name)
+            if kind == "histogram":
+                names.update(f"{name}{s}" for s in ("_bucket", "_sum", "_count"))
+    return names
+
+
+def check_dashboards(prom, dashboards_dir, report, metrics_url):
+    known = prom.names() | exposed_names(metrics_url) | {r["name"] for r in prom.rules() if r["type"] == "recording"}
+    total, errors, empties, broken = 0, [], [], []
+    for path in sorted(dashboards_dir.glob("*.json")):
+        d = json.loads(path.read_text())
+        variables = {"job": JOB, "instance": ".*", "datasource": "prometheus"}
+        for panel in panels_of(d):
+            for target in panel.get("targets", []):
+                expr = target.get("expr")
+                if not expr:
+                    continue
+                total += 1
+                q = substitute(expr, variables)
+                where = f"{path.name} / {panel.get('title', '?')}"
+                r = prom.query(q)
+                if r.get("status") != "success":
+                    errors.append((where, q, r.get("error")))
+                    continue
+                if r["data"]["result"]:
+                    continue
+                unknown = sorted(n for n in metric_names_in(q) if n not in known)
+                if unknown:
+                    broken.append((where, q, f"unknown metric {', '.join(unknown)}"))
+                else:
+                    empties.append((where, q, "the metrics exist, but no series matches or no samples in range"))
+    report["panels"] = {"queried": total, "errors": len(errors), "empty": len(empties), "broken": len(broken)}
+    for where, q, why in errors + broken + empties:
+        log(f"  {'EMPTY' if (where, q, why) in empties else 'FAILED'} {where}: {q}  -- {why}")
+    answered = total - len(errors) - len(empties) - len(broken)
+    log(f"panels: {total} queried, {answered} with data, {len(errors)} errors, {len(broken)} broken, "
+        f"{len(empties)} empty")
+    if total == 0:
+        raise Failure("no panel queries found in the generated dashboards")
+    if errors or broken:
+        raise Failure(f"{len(errors)} queries failed and {len(broken)} name unknown metrics")
+    if answered < 0.9 * total:
+        raise Failure(f"only {answered}/{total} queries returned data; 90% required")
+
+
+def self_test_broken_query(prom, dashboards_dir, metrics_url):
+    """A misspelt metric name in a generated query must be caught: prove it on a copy of a real dashboard."""
+    src = next(iter(sorted(dashboards_dir.glob("*.json"))))
+    d = json.loads(src.read_text())
+    for panel in panels_of(d):
+        for t in panel.get("targets", []):
+            if t.get("expr") and "shop_" in t["expr"]:
+                t["expr"] = t["expr"].replace("shop_", "shpo_", 1)
+                broken_dir = dashboards_dir.parent / "broken-dashboards"
+                broken_dir.mkdir(exist_ok=True)
+                (broken_dir / src.name).write_text(json.dumps(d))
+                try:
+                    check_dashboards(prom, broken_dir, {}, metrics_url)
+                except Failure as e:
+                    log(f"self-test: a misspelt metric makes the check fail as it should ({e})")
+                    return
+                raise Failure("self-test: a misspelt metric name was NOT detected")
+    raise Failure("self-test: no dashboard query of a shop_ metric to break")
+
+
+def check_recording_rules(prom, report):
+    rules = prom.rules()
+    recording = [r for r in rules if r["type"] == "recording"]
+    bad = [r for r in rules if r.get("health") != "ok" or r.get("lastError")]
+    report["rules"] = {"recording": len(recording), "alerting": len(rules) - len(recording), "unhealthy": len(bad)}
+    for r in bad:
+        log(f"  rule {r['name']}: health={r.get('health')} error={r.get('lastError')}")
+    if not recording:
+        raise Failure("no recording rules were loaded")
+    if bad:
+        raise Failure(f"{len(bad)} rules do not evaluate")
+    for r in recording:
+        res = prom.query(r["name"])
+        if res.get("status") != "success":
+            raise Failure(f"recording rule {r['name']} cannot be queried: {res.get('error')}")
+    log(f"rules: {len(recording)} recording and {len(rules) - len(recording)} alerting rules evaluate")
+
+
+# --- alerts -----------------------------------------------------------------------------------------------------
+
+def fire_and_resolve(prom, sink, shop, label, fault_query, alertname, severity, report, timeout=150):
+    """Sets a fault, waits for `alertname` to fire in Prometheus and reach the sink through the route of
+    `severity`, clears the fault and waits for the resolved notification."""
+    log(f"fault: {label} ({fault_query}); expecting {alertname} [{severity}]")
+    status, body = request("POST", f"{shop}/faults?{fault_query}")
+    if status != 200:
+        raise Failure(f"setting the fault failed: {status} {body!r}")
+    t0 = time.monotonic()
+    wait_until(f"{alertname} firing in Prometheus",
+               lambda: any(a["labels"].get("alertname") == alertname and a["state"] == "firing"
+                           for a in prom.alerts()), timeout)
+    firing = wait_until(f"{alertname} at the webhook sink", lambda: sink.notifications(alertname, "firing"),
+                        timeout)
+    arrival, path, receiver, alert = firing[0]
+    if alert["labels"].get("severity") != severity:
+        raise Failure(f"{alertname} has severity {alert['labels'].get('severity')}, expected {severity}")
+    for key in ("summary", "description", "runbook_url"):
+        if key not in alert.get("annotations", {}):
+            raise Failure(f"{alertname} lacks the {key} annotation")
+    latency = arrival - t0
+    log(f"  {alertname} fired: webhook {path} via receiver {receiver} after {latency:.1f}s")
+    request("DELETE", f"{shop}/faults")
+    t1 = time.monotonic()
+    resolved = wait_until(f"{alertname} resolved at the sink", lambda: sink.notifications(alertname, "resolved"),
+                          timeout)
+    log(f"  {alertname} resolved {resolved[0][0] - t1:.1f}s after the fault was cleared")
+    report.setdefault("alerts", []).append({"alert": alertname, "severity": severity, "receiver": receiver,
+                                            "fault_to_webhook_s": round(latency, 1),
+                                            "clear_to_resolved_s": round(resolved[0][0] - t1, 1)})
+    return receiver
+
+
+# --- the run ----------------------------------------------------------------------------------------------------
+
+def cargo_build():
+    log("building the demo and gen-dashboards")
+    subprocess.run(["cargo", "build", "-q", "--example", "shop", "--bin", "gen-dashboards"], cwd=ROOT, check=True,
+                   timeout=remaining())
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug"
+    return target / "examples" / "shop", target / "gen-dashboards"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--artifacts", default=str(ROOT / "target" / "e2e"))
+    args = ap.parse_args()
+    art = Path(args.artifacts)
+    shutil.rmtree(art, ignore_errors=True)
+    (art / "logs").mkdir(parents=True)
+    report = {}
+    procs = Processes(art / "logs")
+    try:
+        shop_bin, gen_bin = cargo_build()
+        sink = Sink()
+        ports = {k: free_port() for k in ("metrics", "shop", "prometheus", "alertmanager")}
+        metrics_target = f"127.0.0.1:{ports['metrics']}"
+        am_target = f"127.0.0.1:{ports['alertmanager']}"
+
+        # 1. Generate the artifacts, with fast alerts and the sink as every route's receiver.
+        gen = art / "generated"
+        cfg = art / "gen-config.yml"
+        cfg.write_text(yaml.safe_dump({
+            "job": JOB, "scrape_target": metrics_target, "alertmanager_target": am_target, "time_scale": 60,
+            "runbook_url_base": "https://runbooks.example/shop",
+            "receivers": {r: {"webhook_urls": [f"http://127.0.0.1:{sink.port}/{r}"]}
+                          for r in ("page", "ticket", "info")},
+        }))
+        out = subprocess.run([str(gen_bin), "--config", str(cfg), "--out", str(gen)], capture_output=True,
+                             text=True, timeout=60)
+        if out.returncode != 0:
+            raise Failure(f"gen-dashboards failed: {out.stderr}")
+        log(f"generated {len(out.stdout.splitlines())} files into {gen}")
+
+        # 2. The demo, with its load generator.
+        procs.start("shop", [str(shop_bin)], env={
+            "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1", "OTEL_EXPORTER_PROMETHEUS_PORT": str(ports["metrics"]),
+            "SHOP_ADDR": f"127.0.0.1:{ports['shop']}", "OBS_BUILD_COMMIT": "e2e"})
+        shop = f"http://127.0.0.1:{ports['shop']}"
+        wait_until("the shop's /ready", lambda: request("GET", f"http://{metrics_target}/ready")[0] == 200, 60)
+
+        # 3. Alertmanager with the generated routing.
+        procs.start("alertmanager", ["prometheus-alertmanager", f"--config.file={gen}/alertmanager/alertmanager.yml",
+                                     f"--storage.path={art}/am-data", f"--web.listen-address={am_target}",
+                                     "--cluster.listen-address="])
+        wait_until("Alertmanager ready", lambda: request("GET", f"http://{am_target}/-/ready")[0] == 200, 60)
+
+        # 4. Prometheus with the generated scrape config and rules.
+        prom_dir = gen / "prometheus"
+        procs.start("prometheus", ["prometheus", f"--config.file={prom_dir}/prometheus.yml",
+                                   f"--storage.tsdb.path={art}/prom-data",
+                                   f"--web.listen-address=127.0.0.1:{ports['prometheus']}",
+                                   "--enable-feature=exemplar-storage"], cwd=prom_dir)
+        prom = Prometheus(f"http://127.0.0.1:{ports['prometheus']}")
+        wait_until("Prometheus ready", lambda: request("GET", f"{prom.base}/-/ready")[0] == 200, 60)
+
+        # 5. The target is up; every panel query answers; every recording rule evaluates.
+        wait_until("the shop target up",
+                   lambda: [r for r in prom.query(f'up{{job="{JOB}"}}')["data"]["result"] if r["value"][1] == "1"],
+                   60)
+        log("target up")
+        time.sleep(20)  # let rates and histograms fill a few scrapes
+        procs.check_alive()
+        metrics_url = f"http://{metrics_target}/metrics"
+        check_dashboards(prom, gen / "grafana" / "dashboards", report, metrics_url)
+        self_test_broken_query(prom, gen / "grafana" / "dashboards", metrics_url)
+        check_recording_rules(prom, report)
+
+        # 6. Faults: their alerts fire through the right route and resolve.
+        fire_and_resolve(prom, sink, shop, "fail the critical database check", "fail_database=true",
+                         "HealthCheckFailing", "critical", report)
+        procs.check_alive()
+        log("summary: " + json.dumps(report))
+        print(f"e2e: {1} passed, 0 failed")
+        return 0
+    except (Failure, subprocess.SubprocessError, OSError) as e:
+        log(f"FAILED: {e}")
+        log("summary: " + json.dumps(report))
+        print("e2e: 0 passed, 1 failed")
+        return 1
+    finally:
+        procs.stop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
