@@ -248,7 +248,7 @@ fn write_file(path: &Path, contents: &str) -> Result<(), String> {
 /// with 0 on success, 1 when `--check` finds stale files, 2 on errors (bad arguments, an empty catalog).
 ///
 /// ```no_run
-/// fn main() { obs_dashboards::cli::main() }
+/// obs_dashboards::cli::main(); // exits the process
 /// ```
 pub fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -262,6 +262,7 @@ pub fn record_calls(window: u64) -> String {
 
 /// How a generated alert is exercised by the generated rule tests.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // a handful per service, built once
 pub(crate) enum Case {
     /// The four burn-rate alerts of one objective.
     Slo {
@@ -300,6 +301,7 @@ impl Ctx<'_> {
     fn sel(&self) -> String {
         format!("job={}", q(self.job))
     }
+    #[allow(clippy::too_many_arguments)] // one call per kind of alert, each naming every part
     fn alert(
         &self,
         name: &str,
@@ -489,13 +491,13 @@ pub(crate) fn generate(
                         o.slo, o.sli, o.module, o.function, num(factor)
                     ),
                     format!(
-                        "Objective: {}. Over both the last {} and the last {}, more than {} of calls were bad ({}x the error budget of {}); at this pace the 30-day budget lasts {} hours.",
+                        "Objective: {}. Over both the last {} and the last {}, more than {}% of calls were bad ({}x the error budget of {}%); at this pace the 30-day budget lasts {} hours.",
                         o.describe(),
                         dur(l),
                         dur(s),
-                        format!("{}%", num(factor * budget * 100.0)),
+                        num(factor * budget * 100.0),
                         num(factor),
-                        format!("{}%", num(budget * 100.0)),
+                        num(budget * 100.0),
                         num(lasts.round())
                     ),
                     &cx.overview_url,

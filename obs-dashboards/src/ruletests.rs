@@ -212,8 +212,6 @@ fn threshold_series(
     interval: u64,
     n: u64,
     labels: &Labels,
-    op: AlertOp,
-    t: f64,
 ) -> Option<Vec<InputSeries>> {
     let sc = |w: u64| (w / u64::from(scale.max(1))).max(1) as f64;
     let iv = interval as f64;
@@ -231,13 +229,14 @@ fn threshold_series(
             values: counter(v / sc(window_seconds) * iv, n),
         }],
         AlertSignal::Quantile { .. } => {
-            unreachable!("{m:?} {op:?} {t}: quantiles use quantile_series")
+            unreachable!("{}: quantiles use quantile_series", m.name)
         }
     })
 }
 
 /// Histogram buckets with every observation in the bucket chosen so that the quantile does (or does not) satisfy the
 /// condition.
+#[allow(clippy::too_many_arguments)] // the scenario's parts, all needed
 fn quantile_series(
     m: &Metric,
     q: f64,
@@ -426,17 +425,7 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                             }
                             let (f, q) = pick(alert.op, alert.threshold, nonneg);
                             let v = if want { f } else { q }?;
-                            threshold_series(
-                                metric,
-                                s,
-                                v,
-                                opts.time_scale,
-                                iv,
-                                n,
-                                &labels,
-                                alert.op,
-                                alert.threshold,
-                            )
+                            threshold_series(metric, s, v, opts.time_scale, iv, n, &labels)
                         }
                     }
                 };

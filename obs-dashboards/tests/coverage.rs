@@ -104,7 +104,12 @@ mod declared {
 
 #[test]
 fn every_metric_of_the_real_catalog_is_in_a_panel() {
-    let _ = &declared::CoverageJobs;
+    use declared::*;
+    CoverageJobs.with(L { kind: Kind::A }).inc();
+    CoverageJobs.with(L { kind: Kind::B }).inc();
+    CoverageQueue.set(1);
+    CoverageDuration.observe(0.1);
+    CoverageVersion.set(V { version: "1.0" });
     let model = Model::from_catalog(obs_runtime::catalog());
     assert!(model.metrics.iter().any(|m| m.name == "coverage_jobs"));
     assert!(model.metrics.iter().any(|m| m.name.starts_with("obs_")));

@@ -12,11 +12,11 @@ use std::sync::atomic::Ordering::Relaxed;
 ///
 /// ```
 /// use obs_runtime::{Info, MetricDesc, MetricKind};
-/// static BUILD: Info = Info::new(&MetricDesc::new("build", MetricKind::Info, "Build."));
-/// obs_runtime::register!(BUILD);
-/// BUILD.set(());
+/// static RELEASE: Info = Info::new(&MetricDesc::new("release", MetricKind::Info, "Release."));
+/// obs_runtime::register!(RELEASE);
+/// RELEASE.set(());
 /// let text = obs_runtime::encode(obs_runtime::Format::Prometheus);
-/// assert!(text.contains("build_info 1\n"));
+/// assert!(text.contains("release_info 1\n"));
 /// ```
 pub struct Info<L = ()> {
     store: SeriesStore,

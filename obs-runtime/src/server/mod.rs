@@ -21,7 +21,7 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// ```
 /// let app: axum::Router = axum::Router::new()
 ///     .route("/", axum::routing::get(|| async { "my service" }))
-///     .merge(obs_runtime::http::router(None));
+///     .merge(obs_runtime::server::router(None));
 /// # let _ = app;
 /// ```
 pub fn router(bearer_token: Option<&str>) -> Router {

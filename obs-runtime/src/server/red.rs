@@ -116,7 +116,7 @@ pub(crate) struct HttpServerRequestsInFlight;
 /// use axum::{routing::get, Router};
 /// let app: Router = Router::new()
 ///     .route("/cart/{id}", get(|| async { "cart" }))
-///     .layer(axum::middleware::from_fn(obs_runtime::http::track_requests));
+///     .layer(axum::middleware::from_fn(obs_runtime::server::red::track_requests));
 /// # let _ = app;
 /// ```
 pub async fn track_requests(req: Request, next: Next) -> Response {
