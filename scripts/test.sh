@@ -13,7 +13,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-python3 -c 'import prometheus_client' 2>/dev/null || python3 -m pip install -q prometheus-client
+# Python: the official OpenMetrics parser, the OTLP protos (an independent decoder), the OpenTelemetry SDK (a
+# cross-language peer), and what the end-to-end suite uses to read YAML and draw the dashboards.
+python3 -c 'import prometheus_client, google.protobuf, opentelemetry.proto, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, yaml, matplotlib' 2>/dev/null \
+  || python3 -m pip install -q prometheus-client protobuf opentelemetry-proto opentelemetry-sdk \
+       opentelemetry-exporter-otlp-proto-http pyyaml matplotlib
+# npm: Grafana's published schema types, to type-check the generated dashboards.
+command -v npm >/dev/null || { $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null; }
+[ -d obs-dashboards/schema-check/node_modules ] || npm ci --prefix obs-dashboards/schema-check --no-audit --no-fund --silent
 
 echo "== fmt and clippy"
 cargo fmt --all -- --check
@@ -33,5 +40,14 @@ check "quickstart | promtool check metrics" \
   "cargo run -q --example quickstart | promtool check metrics"
 check "quickstart --openmetrics parsed by prometheus_client's OpenMetrics parser" \
   "cargo run -q --example quickstart -- --openmetrics | python3 scripts/check_openmetrics.py"
+gen=$(mktemp -d)
+check "gen-dashboards writes the demo's artifacts" "cargo run -q --bin gen-dashboards -- --out $gen >/dev/null"
+check "gen-dashboards --check passes on fresh output" "cargo run -q --bin gen-dashboards -- --out $gen --check >/dev/null"
+check "promtool check rules (demo)" "promtool check rules $gen/prometheus/rules/*.yml >/dev/null 2>&1 || promtool check rules $gen/prometheus/rules/*.yml"
+check "promtool test rules (demo)" "promtool test rules $gen/prometheus/tests/*.yml >/dev/null 2>&1 || promtool test rules $gen/prometheus/tests/*.yml"
+check "amtool check-config (demo)" "amtool check-config $gen/alertmanager/alertmanager.yml >/dev/null 2>&1 || amtool check-config $gen/alertmanager/alertmanager.yml"
 echo "external checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
+
+echo "== end to end: the demo, a live Prometheus and Alertmanager, OTLP, the dashboards drawn"
+python3 scripts/e2e.py

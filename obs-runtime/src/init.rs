@@ -36,6 +36,8 @@ pub enum InitError {
     },
     /// The background runtime could not start.
     Runtime(std::io::Error),
+    /// The trace pipeline's settings are invalid, or it could not start.
+    Trace(crate::trace::TraceError),
 }
 
 impl fmt::Display for InitError {
@@ -48,6 +50,7 @@ impl fmt::Display for InitError {
                 "cannot listen on {addr}: {source}; set OTEL_EXPORTER_PROMETHEUS_HOST / OTEL_EXPORTER_PROMETHEUS_PORT or `.listen(..)`"
             ),
             InitError::Runtime(e) => write!(f, "cannot start obs' background runtime: {e}"),
+            InitError::Trace(e) => write!(f, "cannot start the trace pipeline: {e}"),
         }
     }
 }
@@ -72,17 +75,27 @@ impl From<ConfigError> for InitError {
 /// let body = std::net::TcpStream::connect(addr).is_ok();
 /// assert!(body);
 /// ```
-#[derive(Debug, Clone)]
 #[must_use]
 pub struct Builder {
     krate: CrateInfo,
     o: Overrides,
+    trace: Option<crate::trace::TracePipeline>,
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("krate", &self.krate)
+            .field("overrides", &self.o)
+            .field("trace", &self.trace.as_ref().map(|_| "explicit pipeline"))
+            .finish()
+    }
 }
 
 impl Builder {
     /// Settings for the crate `krate` (its name and version are the service defaults).
     pub fn new(krate: CrateInfo) -> Self {
-        Builder { krate, o: Overrides::default() }
+        Builder { krate, o: Overrides::default(), trace: None }
     }
     /// `service.name` (otherwise `OTEL_SERVICE_NAME`, then the crate name).
     pub fn service_name(mut self, name: impl Into<String>) -> Self {
@@ -119,6 +132,12 @@ impl Builder {
         self.o.health_checks = Some(false);
         self
     }
+    /// Exports spans through this pipeline (otherwise one is built from the `OTEL_*` variables, and installed
+    /// when `OTEL_EXPORTER_OTLP_ENDPOINT` is set).
+    pub fn trace_pipeline(mut self, pipeline: crate::trace::TracePipeline) -> Self {
+        self.trace = Some(pipeline);
+        self
+    }
     /// The settings these options and the environment resolve to.
     pub fn settings(&self) -> Result<Settings, ConfigError> {
         config::resolve(self.krate, &self.o, &|k| std::env::var(k).ok())
@@ -132,6 +151,21 @@ impl Builder {
         if settings.sdk_disabled {
             crate::set_enabled(false);
         }
+        let pipeline = match self.trace {
+            Some(p) => Some(p),
+            None => {
+                let p = crate::trace::TracePipeline::from_env().map_err(InitError::Trace)?;
+                // Without an endpoint there is nowhere to send spans: `#[traced]` records its metrics only.
+                p.otlp_endpoint().is_some().then(|| {
+                    p.service_name(settings.service_name.clone())
+                        .resource_attribute("service.version", settings.service_version.clone())
+                })
+            }
+        };
+        let trace = match pipeline {
+            Some(p) => Some(p.disabled(settings.sdk_disabled).install().map_err(InitError::Trace)?),
+            None => None,
+        };
         BuildInfo.set(BuildLabels {
             service: settings.service_name.clone(),
             version: settings.service_version.clone(),
@@ -173,6 +207,7 @@ impl Builder {
             local_addr,
             stop: Some(stop_tx),
             runtime: Some(runtime),
+            trace,
         })
     }
 }
@@ -184,6 +219,7 @@ pub struct Guard {
     local_addr: Option<SocketAddr>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     runtime: Option<tokio::runtime::Runtime>,
+    trace: Option<crate::trace::TraceGuard>,
 }
 
 impl Guard {
@@ -194,6 +230,12 @@ impl Guard {
     /// The settings in force.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+    /// Exports the spans recorded so far now, rather than at the next batch.
+    pub fn flush(&self) {
+        if let Some(t) = &self.trace {
+            t.flush();
+        }
     }
     /// A handle to obs' background runtime, to run a health check now or spawn work beside it.
     pub fn handle(&self) -> Option<tokio::runtime::Handle> {
@@ -214,6 +256,8 @@ impl Drop for Guard {
                 rt.shutdown_timeout(Duration::from_secs(2));
             }
         }
+        // Last: spans recorded while the server stopped are flushed too.
+        drop(self.trace.take());
     }
 }
 

@@ -109,6 +109,8 @@ pub(crate) struct HttpServerRequestsInFlight;
 
 /// Records RED metrics for every request; add it with `axum::middleware::from_fn(obs::http::track_requests)`.
 ///
+/// A W3C `traceparent` on the request is extracted, so spans the handler records join the caller's trace.
+///
 /// The route label is the matched route template (`/cart/{id}`), never the raw path, so cardinality stays that of
 /// the router; requests that match no route are labelled `unmatched`.
 ///
@@ -125,9 +127,14 @@ pub async fn track_requests(req: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    // A caller's `traceparent` becomes the parent of the spans this request records.
+    let remote = crate::trace::extract(req.headers()).map(|(ctx, _)| ctx);
     let _in_flight = HttpServerRequestsInFlight.track();
     let started = Instant::now();
-    let response = next.run(req).await;
+    let response = match remote {
+        Some(ctx) => ctx.wrap(next.run(req)).await,
+        None => next.run(req).await,
+    };
     let status_class = StatusClass::of(response.status().as_u16());
     HttpServerRequestDuration
         .with(RouteLabels { method, route: route.clone() })
