@@ -142,10 +142,11 @@ class Sink:
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def notifications(self, alertname, status):
-        """(arrival, path, receiver, alert) for every notification of `alertname` in `status`."""
+    def notifications(self, alertname, status, since=0):
+        """(arrival, path, receiver, alert) for every notification of `alertname` in `status`, from the
+        `since`-th notification received on."""
         out = []
-        for t, path, payload in self.received:
+        for t, path, payload in self.received[since:]:
             for a in payload.get("alerts", []):
                 if a.get("labels", {}).get("alertname") == alertname and a.get("status") == status:
                     out.append((t, path, payload.get("receiver"), a))
@@ -376,16 +377,23 @@ def render_dashboards(prom, dashboards_dir, out_dir, minutes=3):
 def fire_and_resolve(prom, sink, shop, label, fault_query, alertname, severity, report, timeout=150):
     """Sets a fault, waits for `alertname` to fire in Prometheus and reach the sink through the route of
     `severity`, clears the fault and waits for the resolved notification."""
+    def state():
+        return {a["state"] for a in prom.alerts() if a["labels"].get("alertname") == alertname}
+
+    # Start from quiet, so the alert that fires is the fault's, not a start-up blip's.
+    wait_until(f"{alertname} quiet before the fault", lambda: not state(), timeout)
+    time.sleep(2)
+    seen = len(sink.received)
     log(f"fault: {label} ({fault_query}); expecting {alertname} [{severity}]")
     status, body = request("POST", f"{shop}/faults?{fault_query}")
     if status != 200:
         raise Failure(f"setting the fault failed: {status} {body!r}")
     t0 = time.monotonic()
-    wait_until(f"{alertname} firing in Prometheus",
-               lambda: any(a["labels"].get("alertname") == alertname and a["state"] == "firing"
-                           for a in prom.alerts()), timeout)
-    firing = wait_until(f"{alertname} at the webhook sink", lambda: sink.notifications(alertname, "firing"),
-                        timeout)
+    if "firing" in state():
+        raise Failure(f"{alertname} was already firing before the fault")
+    wait_until(f"{alertname} firing in Prometheus", lambda: "firing" in state(), timeout)
+    firing = wait_until(f"{alertname} at the webhook sink",
+                        lambda: sink.notifications(alertname, "firing", since=seen), timeout)
     arrival, path, receiver, alert = firing[0]
     if alert["labels"].get("severity") != severity:
         raise Failure(f"{alertname} has severity {alert['labels'].get('severity')}, expected {severity}")
@@ -394,15 +402,121 @@ def fire_and_resolve(prom, sink, shop, label, fault_query, alertname, severity, 
             raise Failure(f"{alertname} lacks the {key} annotation")
     latency = arrival - t0
     log(f"  {alertname} fired: webhook {path} via receiver {receiver} after {latency:.1f}s")
+    seen = len(sink.received)
     request("DELETE", f"{shop}/faults")
     t1 = time.monotonic()
-    resolved = wait_until(f"{alertname} resolved at the sink", lambda: sink.notifications(alertname, "resolved"),
-                          timeout)
+    resolved = wait_until(f"{alertname} resolved at the sink",
+                          lambda: sink.notifications(alertname, "resolved", since=seen), timeout)
     log(f"  {alertname} resolved {resolved[0][0] - t1:.1f}s after the fault was cleared")
     report.setdefault("alerts", []).append({"alert": alertname, "severity": severity, "receiver": receiver,
                                             "fault_to_webhook_s": round(latency, 1),
                                             "clear_to_resolved_s": round(resolved[0][0] - t1, 1)})
     return receiver
+
+
+# --- traces -----------------------------------------------------------------------------------------------------
+
+def spans_of(path):
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def python_client_request(url, endpoint):
+    """A request from Python under its own span (official SDK), with the SDK's `traceparent`; returns the ids."""
+    from opentelemetry import trace
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+    provider = TracerProvider(resource=Resource.create({"service.name": "e2e-client"}))
+    provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces")))
+    tracer = provider.get_tracer("e2e-client")
+    with tracer.start_as_current_span("browse books", kind=trace.SpanKind.CLIENT) as span:
+        headers = {}
+        TraceContextTextMapPropagator().inject(headers)
+        status, _ = request("GET", url, headers=headers)
+        ids = span.get_span_context()
+    provider.shutdown()
+    if status != 200:
+        raise Failure(f"the Python client's request answered {status}")
+    return f"{ids.trace_id:032x}", f"{ids.span_id:016x}"
+
+
+def check_traces(spans_file, shop, otlp, report):
+    trace_id, client_span = python_client_request(f"{shop}/catalogue/books", otlp)
+
+    def joined():
+        spans = spans_of(spans_file)
+        return [s for s in spans if s["trace_id"] == trace_id and s["service_name"] == "shop"
+                and s["parent_span_id"] == client_span]
+
+    server = wait_until("the shop's span in the Python client's trace", joined, 30)[0]
+    log(f"  the Python SDK client's trace {trace_id} continues in the shop: '{server['name']}' "
+        f"(kind {server['kind']}) is a child of the client's span")
+
+    def checkout_trace():
+        spans = spans_of(spans_file)
+        by_id = {s["span_id"]: s for s in spans}
+        for provider_span in (s for s in spans if s["service_name"] == "payment-provider"):
+            charge = by_id.get(provider_span["parent_span_id"])
+            if not charge or charge["name"] != "charge":
+                continue
+            order = by_id.get(charge["parent_span_id"])
+            root = order and by_id.get(order["parent_span_id"])
+            if order and order["name"] == "place_order" and root and root["name"] == "POST /checkout":
+                queries = [s for s in spans if s["parent_span_id"] == order["span_id"] and s["name"] == "query"]
+                if queries and len({root["trace_id"], order["trace_id"], charge["trace_id"],
+                                    provider_span["trace_id"]}) == 1:
+                    return root, order, charge, provider_span, queries
+        return None
+
+    root, order, charge, provider_span, queries = wait_until("a checkout trace reaching the Python provider",
+                                                             checkout_trace, 60)
+    # OTLP's SpanKind: 2 is SERVER, 3 is CLIENT.
+    kinds = tuple(str(k) for k in (root["kind"], charge["kind"], provider_span["kind"]))
+    if kinds not in (("2", "3", "2"), ("SPAN_KIND_SERVER", "SPAN_KIND_CLIENT", "SPAN_KIND_SERVER")):
+        raise Failure(f"span kinds are wrong: {kinds}")
+    log(f"  checkout trace {root['trace_id']}: '{root['name']}' -> '{order['name']}' -> "
+        f"'{queries[0]['name']}' + '{charge['name']}' -> payment-provider '{provider_span['name']}'")
+
+    def failed_charge():
+        # OTLP's StatusCode 2 is ERROR.
+        return [s for s in spans_of(spans_file)
+                if s["name"] == "charge" and str(s["status_code"]) in ("2", "STATUS_CODE_ERROR")]
+
+    http_fault = request("POST", f"{shop}/faults?error_rate=1")
+    if http_fault[0] != 200:
+        raise Failure(f"setting error_rate failed: {http_fault}")
+    failed = wait_until("a failed charge span with error status", failed_charge, 60)[0]
+    request("DELETE", f"{shop}/faults")
+    log(f"  a failed payment is a 'charge' span with status ERROR: {failed['status_message']!r}")
+    spans = spans_of(spans_file)
+    report["traces"] = {"spans_received": len(spans),
+                        "services": sorted({s["service_name"] for s in spans}),
+                        "cross_language_joined": 2}
+
+
+def print_summary(report):
+    print("\n== e2e summary")
+    p = report.get("panels")
+    if p:
+        print(f"panels: {p['queried']} queried, {p['errors']} errors, {p['broken']} broken, {p['empty']} empty")
+    r = report.get("rules")
+    if r:
+        print(f"rules: {r['recording']} recording, {r['alerting']} alerting, {r['unhealthy']} unhealthy")
+    for a in report.get("alerts", []):
+        print(f"alert {a['alert']} [{a['severity']}] via {a['receiver']}: fault to webhook {a['fault_to_webhook_s']}s,"
+              f" resolved {a['clear_to_resolved_s']}s after clearing")
+    t = report.get("traces")
+    if t:
+        print(f"traces: {t['spans_received']} spans received from {', '.join(t['services'])}; "
+              f"{t['cross_language_joined']} cross-language traces joined")
+    for pic in report.get("pictures", []):
+        print(f"picture: {pic}")
+    print("json: " + json.dumps(report))
 
 
 # --- the run ----------------------------------------------------------------------------------------------------
@@ -431,7 +545,17 @@ def main():
     try:
         shop_bin, gen_bin = cargo_build()
         sink = Sink()
-        ports = {k: free_port() for k in ("metrics", "shop", "prometheus", "alertmanager")}
+        ports = {k: free_port() for k in ("metrics", "shop", "prometheus", "alertmanager", "payment")}
+
+        # 0. An independent OTLP receiver (official protos) and a payment provider instrumented with the Python SDK.
+        spans_file = art / "spans.jsonl"
+        port_file = art / "otlp.port"
+        procs.start("otlp-receiver", [sys.executable, str(ROOT / "scripts" / "otlp_receiver.py"), str(port_file),
+                                      str(spans_file)])
+        wait_until("the OTLP receiver", lambda: port_file.exists() and port_file.read_text().strip(), 30)
+        otlp = f"http://127.0.0.1:{port_file.read_text().strip()}"
+        procs.start("payment-provider", [sys.executable, str(ROOT / "scripts" / "payment_provider.py"),
+                                         str(ports["payment"]), otlp])
         metrics_target = f"127.0.0.1:{ports['metrics']}"
         am_target = f"127.0.0.1:{ports['alertmanager']}"
 
@@ -453,7 +577,9 @@ def main():
         # 2. The demo, with its load generator.
         procs.start("shop", [str(shop_bin)], env={
             "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1", "OTEL_EXPORTER_PROMETHEUS_PORT": str(ports["metrics"]),
-            "SHOP_ADDR": f"127.0.0.1:{ports['shop']}", "OBS_BUILD_COMMIT": "e2e"})
+            "SHOP_ADDR": f"127.0.0.1:{ports['shop']}", "OBS_BUILD_COMMIT": "e2e",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": otlp, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+            "PAYMENT_URL": f"http://127.0.0.1:{ports['payment']}/charge"})
         shop = f"http://127.0.0.1:{ports['shop']}"
         wait_until("the shop's /ready", lambda: request("GET", f"http://{metrics_target}/ready")[0] == 200, 60)
 
@@ -491,13 +617,20 @@ def main():
         # 6. Faults: their alerts fire through the right route and resolve.
         fire_and_resolve(prom, sink, shop, "fail the critical database check", "fail_database=true",
                          "HealthCheckFailing", "critical", report)
+        fire_and_resolve(prom, sink, shop, "raise the payment error rate", "error_rate=0.9",
+                         "PlaceOrderAvailabilityBurnRate1h5m", "critical", report)
+        fire_and_resolve(prom, sink, shop, "slow the database", "slow_db_ms=400", "SlowDatabase", "warning",
+                         report)
+
+        # 7. Traces: one trace from the HTTP span to the Python provider, and the Python client's trace joined.
+        check_traces(spans_file, shop, otlp, report)
         procs.check_alive()
-        log("summary: " + json.dumps(report))
-        print(f"e2e: {1} passed, 0 failed")
+        print_summary(report)
+        print("e2e: 1 passed, 0 failed")
         return 0
     except (Failure, subprocess.SubprocessError, OSError) as e:
         log(f"FAILED: {e}")
-        log("summary: " + json.dumps(report))
+        print_summary(report)
         print("e2e: 0 passed, 1 failed")
         return 1
     finally:

@@ -1,6 +1,7 @@
 //! Fault switches: raise the error rate, slow a route, fail a critical health check. Set them over HTTP
-//! (`POST /faults?error_rate=0.5&slow_route=/checkout&slow_ms=800&fail_database=true`, `DELETE /faults` to clear)
-//! or at start-up with `SHOP_ERROR_RATE`, `SHOP_SLOW_ROUTE`, `SHOP_SLOW_MS`, `SHOP_FAIL_DATABASE`.
+//! (`POST /faults?error_rate=0.5&slow_route=/checkout&slow_ms=800&slow_db_ms=400&fail_database=true`,
+//! `DELETE /faults` to clear) or at start-up with `SHOP_ERROR_RATE`, `SHOP_SLOW_ROUTE`, `SHOP_SLOW_MS`,
+//! `SHOP_SLOW_DB_MS`, `SHOP_FAIL_DATABASE`.
 
 use serde::{Deserialize, Serialize};
 use std::sync::RwLock;
@@ -17,6 +18,9 @@ pub struct Faults {
     /// Extra latency on `slow_route`, in milliseconds.
     #[serde(default)]
     pub slow_ms: u64,
+    /// Extra latency of every database query, in milliseconds.
+    #[serde(default)]
+    pub slow_db_ms: u64,
     /// Whether the (critical) database health check fails.
     #[serde(default)]
     pub fail_database: bool,
@@ -34,8 +38,8 @@ pub fn set(f: Faults) -> Result<(), String> {
     if !(0.0..=1.0).contains(&f.error_rate) {
         return Err(format!("error_rate must be between 0 and 1, not {}", f.error_rate));
     }
-    if f.slow_ms > 60_000 {
-        return Err("slow_ms is at most 60000".into());
+    if f.slow_ms > 60_000 || f.slow_db_ms > 60_000 {
+        return Err("slow_ms and slow_db_ms are at most 60000".into());
     }
     *FAULTS.write().unwrap_or_else(|e| e.into_inner()) = Some(f);
     Ok(())
@@ -49,6 +53,7 @@ pub fn from_env() -> Result<Faults, String> {
         error_rate: var("SHOP_ERROR_RATE").map(|v| parse("SHOP_ERROR_RATE", v)).transpose()?.unwrap_or(0.0),
         slow_route: var("SHOP_SLOW_ROUTE"),
         slow_ms: var("SHOP_SLOW_MS").map(|v| parse("SHOP_SLOW_MS", v)).transpose()?.unwrap_or(0.0) as u64,
+        slow_db_ms: var("SHOP_SLOW_DB_MS").map(|v| parse("SHOP_SLOW_DB_MS", v)).transpose()?.unwrap_or(0.0) as u64,
         fail_database: var("SHOP_FAIL_DATABASE").is_some_and(|v| v == "1" || v == "true"),
     })
 }

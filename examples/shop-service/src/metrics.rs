@@ -61,7 +61,21 @@ pub struct CatalogueViews;
 pub struct CartItems;
 
 /// Time the simulated database takes per query.
-#[obs::metric(histogram, unit = "seconds", buckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0])]
+#[obs::metric(
+    histogram,
+    unit = "seconds",
+    buckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0],
+    alert(
+        name = "SlowDatabase",
+        quantile = 0.9,
+        window = "5m",
+        expr = "> 0.2",
+        for = "2m",
+        severity = "warning",
+        summary = "Database queries are slow",
+        description = "The 90th percentile of database query time is over 200 ms."
+    )
+)]
 pub struct DbQueryDuration;
 
 /// Value of one order.

@@ -41,7 +41,7 @@ pub struct Item {
 #[obs::traced(kind = client, err, fields(db.system = "simulated"))]
 pub async fn query(what: &str) -> Result<Vec<Item>, String> {
     let _timer = DbQueryDuration.start_timer();
-    let ms = 1.0 + random() * 8.0 + if random() < 0.05 { 40.0 } else { 0.0 };
+    let ms = 1.0 + random() * 8.0 + if random() < 0.05 { 40.0 } else { 0.0 } + faults::current().slow_db_ms as f64;
     tokio::time::sleep(Duration::from_secs_f64(ms / 1000.0)).await;
     let n = what.len() as u32 % 5 + 3;
     Ok((0..n).map(|i| Item { id: i + 1, price: 5.0 + f64::from(i) * 7.5 }).collect())
