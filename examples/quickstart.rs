@@ -107,22 +107,14 @@ async fn charge_card(cents: u64) -> Result<u64, PaymentDeclined> {
 #[obs::traced(kind = server, in_flight, slo(success_rate = 0.99, latency(percentile = 0.99, threshold = 0.25)))]
 async fn checkout(cart: &'static str, items: u32, cents: u64) -> Result<u64, PaymentDeclined> {
     let reserved = reserve_stock(items).await;
-    HttpRequestDuration
-        .with(Route {
-            method: Method::Post,
-            route: "/checkout",
-        })
-        .observe(0.02 * reserved as f64);
+    HttpRequestDuration.with(Route { method: Method::Post, route: "/checkout" }).observe(0.02 * reserved as f64);
     let charged = charge_card(cents).await?;
     Ok(charged + u64::from(cart.is_empty()))
 }
 
 /// Runs the traced demo on a small tokio runtime.
 fn traced_demo() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
     rt.block_on(async {
         let _ = checkout("cart-1", 2, 1_999).await;
         let _ = checkout("cart-2", 1, 25_000).await;
@@ -144,42 +136,20 @@ fn main() {
         eprintln!("{e}");
         std::process::exit(1);
     }
-    BuildInfo.set(Build {
-        version: env!("CARGO_PKG_VERSION"),
-        commit: "0000000",
-    });
-    for (i, route) in [
-        "/catalogue",
-        "/cart",
-        "/checkout\"quoted\"\n",
-        "/ünïcødé\\path",
-    ]
-    .iter()
-    .enumerate()
-    {
-        let method = if i % 2 == 0 {
-            Method::Get
-        } else {
-            Method::Post
-        };
+    BuildInfo.set(Build { version: env!("CARGO_PKG_VERSION"), commit: "0000000" });
+    for (i, route) in ["/catalogue", "/cart", "/checkout\"quoted\"\n", "/ünïcødé\\path"].iter().enumerate() {
+        let method = if i % 2 == 0 { Method::Get } else { Method::Post };
         let _in_flight = InFlightRequests.track();
-        HttpRequests
-            .with(Route { method, route })
-            .inc_by(i as u64 + 1);
-        HttpRequestDuration
-            .with(Route { method, route })
-            .observe(0.003 * (i as f64 + 1.0) * 10.0);
+        HttpRequests.with(Route { method, route }).inc_by(i as u64 + 1);
+        HttpRequestDuration.with(Route { method, route }).observe(0.003 * (i as f64 + 1.0) * 10.0);
         let outcome = [Outcome::Ok, Outcome::ClientError, Outcome::ServerError][i % 3];
         HttpResponses.with(Result_ { method, outcome }).inc();
         ResponseSize.observe(300.0 * 4f64.powi(i as i32));
     }
     CacheFill.set(0.42);
     HandlerCpu.inc_by(0.0125);
-    let format = if std::env::args().any(|a| a == "--openmetrics") {
-        obs::Format::OpenMetrics
-    } else {
-        obs::Format::Prometheus
-    };
+    let format =
+        if std::env::args().any(|a| a == "--openmetrics") { obs::Format::OpenMetrics } else { obs::Format::Prometheus };
     print!("{}", obs::encode(format));
     drop(trace_guard);
 }

@@ -69,19 +69,16 @@ extern crate self as obs;
 
 pub use obs_macros::{health_check, metric, namespace, traced, LabelValue, Labels};
 pub use obs_runtime::{
-    AlertDesc, AlertOp, AlertSignal, Severity,
-};
-pub use obs_runtime::{
     builder, health_report, init, readiness, Builder, CheckStatus, ConfigError, Guard, HealthReport, InitError,
     Settings,
 };
 pub use obs_runtime::{
-    catalog, encode, encode_into, is_enabled, set_enabled, Catalog, CatalogError, CatalogErrors,
-    CatalogMetric, Counter, CounterHandle, FloatCounter, FloatCounterHandle, FloatGauge,
-    FloatGaugeHandle, Format, Gauge, GaugeHandle, Histogram, HistogramHandle, HistogramSnapshot,
-    HistogramTimer, InFlight, Info, LabelDesc, LabelSet, LabelValue, Location, MetricDesc,
-    MetricKind, ValueType, DEFAULT_CAP, MAX_LABEL_VALUE_LEN, OVERFLOW_VALUE,
+    catalog, encode, encode_into, is_enabled, set_enabled, Catalog, CatalogError, CatalogErrors, CatalogMetric,
+    Counter, CounterHandle, FloatCounter, FloatCounterHandle, FloatGauge, FloatGaugeHandle, Format, Gauge, GaugeHandle,
+    Histogram, HistogramHandle, HistogramSnapshot, HistogramTimer, InFlight, Info, LabelDesc, LabelSet, LabelValue,
+    Location, MetricDesc, MetricKind, ValueType, DEFAULT_CAP, MAX_LABEL_VALUE_LEN, OVERFLOW_VALUE,
 };
+pub use obs_runtime::{AlertDesc, AlertOp, AlertSignal, Severity};
 
 /// Merges metrics registered in a `prometheus::Registry` into obs' exposition (feature `prometheus`).
 #[cfg(feature = "prometheus")]

@@ -27,52 +27,28 @@ fn resident_bytes() -> u64 {
 }
 
 fn sample(text: &str, prefix: &str) -> Option<u64> {
-    text.lines()
-        .find(|l| l.starts_with(prefix))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
+    text.lines().find(|l| l.starts_with(prefix)).and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse().ok())
 }
 
 #[test]
 fn a_million_distinct_values_keep_memory_bounded_and_are_counted() {
     // Warm up: the first 1000 series fill the cap and allocate what the family will ever hold.
     for i in 0..1_000 {
-        ByUser
-            .with(User {
-                user_id: format!("user-{i}"),
-            })
-            .inc();
+        ByUser.with(User { user_id: format!("user-{i}") }).inc();
     }
     let before = resident_bytes();
     for i in 1_000..1_000_000 {
-        ByUser
-            .with(User {
-                user_id: format!("user-{i}"),
-            })
-            .inc();
+        ByUser.with(User { user_id: format!("user-{i}") }).inc();
     }
     let grown = resident_bytes().saturating_sub(before);
     let entry = obs::catalog().metric("by_user").unwrap();
-    assert_eq!(
-        entry.series_count(),
-        1001,
-        "1000 series plus the overflow series"
-    );
-    assert!(
-        grown < 8 << 20,
-        "resident memory grew by {grown} bytes over 999 000 refused label sets"
-    );
+    assert_eq!(entry.series_count(), 1001, "1000 series plus the overflow series");
+    assert!(grown < 8 << 20, "resident memory grew by {grown} bytes over 999 000 refused label sets");
 
     let text = obs::encode(obs::Format::Prometheus);
+    assert_eq!(sample(&text, "by_user_total{user_id=\"__overflow__\"}"), Some(999_000));
     assert_eq!(
-        sample(&text, "by_user_total{user_id=\"__overflow__\"}"),
-        Some(999_000)
-    );
-    assert_eq!(
-        sample(
-            &text,
-            "obs_cardinality_overflow_total{metric=\"by_user\",reason=\"cardinality\"}"
-        ),
+        sample(&text, "obs_cardinality_overflow_total{metric=\"by_user\",reason=\"cardinality\"}"),
         Some(999_000)
     );
     assert_eq!(sample(&text, "obs_series{metric=\"by_user\"}"), Some(1001));
@@ -92,20 +68,8 @@ fn oversized_label_values_go_to_the_overflow_series() {
     ByPath.with(Path { path: huge }).inc();
     ByPath.with(Path { path: "/ok".into() }).inc();
     let text = obs::encode(obs::Format::Prometheus);
-    assert!(
-        !text.contains(&"x".repeat(100)),
-        "the oversized value is never stored or exposed"
-    );
-    assert_eq!(
-        sample(&text, "by_path_total{path=\"__overflow__\"}"),
-        Some(2)
-    );
+    assert!(!text.contains(&"x".repeat(100)), "the oversized value is never stored or exposed");
+    assert_eq!(sample(&text, "by_path_total{path=\"__overflow__\"}"), Some(2));
     assert_eq!(sample(&text, "by_path_total{path=\"/ok\"}"), Some(1));
-    assert_eq!(
-        sample(
-            &text,
-            "obs_cardinality_overflow_total{metric=\"by_path\",reason=\"value_too_long\"}"
-        ),
-        Some(2)
-    );
+    assert_eq!(sample(&text, "obs_cardinality_overflow_total{metric=\"by_path\",reason=\"value_too_long\"}"), Some(2));
 }

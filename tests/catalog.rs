@@ -41,10 +41,7 @@ fn the_catalog_describes_each_declaration_fully() {
     assert_eq!(m.buckets(), &[1024.0, 2048.0, 4096.0]);
     assert_eq!(m.cap(), 50);
     let labels: Vec<_> = m.labels().iter().map(|l| (l.name, l.values)).collect();
-    assert_eq!(
-        labels,
-        [("region", Some(&["eu", "us-east"][..])), ("az", None)]
-    );
+    assert_eq!(labels, [("region", Some(&["eu", "us-east"][..])), ("az", None)]);
     let loc = m.location();
     assert!(loc.file.ends_with("tests/catalog.rs"), "{loc}");
     assert_eq!(loc.line, 27);
@@ -55,18 +52,13 @@ fn the_catalog_describes_each_declaration_fully() {
     assert_eq!(m.sample_name(), "uploads_bytes");
 
     let s = c.metric("sessions").unwrap();
-    assert_eq!(
-        (s.kind(), s.buckets().len(), s.cap()),
-        (MetricKind::Gauge, 0, obs::DEFAULT_CAP)
-    );
+    assert_eq!((s.kind(), s.buckets().len(), s.cap()), (MetricKind::Gauge, 0, obs::DEFAULT_CAP));
 }
 
 #[test]
 fn a_crate_named_only_by_use_as_underscore_is_linked_with_its_namespace() {
     let c = obs::catalog();
-    let jobs = c
-        .metric("peer_peer_jobs")
-        .expect("peer-metrics' counter is linked");
+    let jobs = c.metric("peer_peer_jobs").expect("peer-metrics' counter is linked");
     assert_eq!(jobs.crate_name(), "peer-metrics");
     assert_eq!(jobs.crate_version(), "0.3.1");
     assert_eq!(jobs.namespace(), Some("peer"));

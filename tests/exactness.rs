@@ -74,14 +74,8 @@ fn fixed_labels_are_exact_per_series() {
             Sharded.with(ShardLabels { shard }).inc();
         }
     });
-    assert_eq!(
-        Sharded.with(ShardLabels { shard: Shard::A }).get(),
-        1_000_000
-    );
-    assert_eq!(
-        Sharded.with(ShardLabels { shard: Shard::B }).get(),
-        1_000_000
-    );
+    assert_eq!(Sharded.with(ShardLabels { shard: Shard::A }).get(), 1_000_000);
+    assert_eq!(Sharded.with(ShardLabels { shard: Shard::B }).get(), 1_000_000);
 }
 
 #[test]
@@ -102,22 +96,10 @@ fn dynamic_labels_are_exact_under_concurrent_creation() {
     on_threads(8, |t| {
         for i in 0..100_000u32 {
             // Every thread races to create the same 50 series.
-            Dynamic
-                .with(Key {
-                    key: format!("k{}", (i + t as u32) % 50),
-                })
-                .inc();
+            Dynamic.with(Key { key: format!("k{}", (i + t as u32) % 50) }).inc();
         }
     });
-    let total: u64 = (0..50)
-        .map(|k| {
-            Dynamic
-                .with(Key {
-                    key: format!("k{k}"),
-                })
-                .get()
-        })
-        .sum();
+    let total: u64 = (0..50).map(|k| Dynamic.with(Key { key: format!("k{k}") }).get()).sum();
     assert_eq!(total, 800_000);
     assert_eq!(obs::catalog().metric("dynamic").unwrap().series_count(), 50);
 }
@@ -134,18 +116,10 @@ fn histogram_counts_and_sums_are_exact() {
     let per_thread = [33_334u64, 33_333, 33_333];
     assert_eq!(
         snap.buckets(),
-        vec![
-            (1.0, 4 * per_thread[0]),
-            (2.0, 4 * (per_thread[0] + per_thread[1])),
-            (f64::INFINITY, 400_000)
-        ]
+        vec![(1.0, 4 * per_thread[0]), (2.0, 4 * (per_thread[0] + per_thread[1])), (f64::INFINITY, 400_000)]
     );
     let expected = 4.0 * (0.5 * 33_334.0 + 1.5 * 33_333.0 + 3.0 * 33_333.0);
-    assert!(
-        (snap.sum() - expected).abs() < 1e-6,
-        "{} != {expected}",
-        snap.sum()
-    );
+    assert!((snap.sum() - expected).abs() < 1e-6, "{} != {expected}", snap.sum());
 }
 
 #[test]

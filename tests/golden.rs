@@ -69,48 +69,13 @@ struct Revenue;
 struct BuildInfo;
 
 fn populate() {
-    Orders
-        .with(Plan {
-            tier: Tier::Gold,
-            trial: false,
-        })
-        .inc_by(3);
-    Orders
-        .with(Plan {
-            tier: Tier::Free,
-            trial: true,
-        })
-        .inc();
-    Requests
-        .with(Route {
-            method: Method::Post,
-            route: "/checkout",
-        })
-        .inc();
-    Requests
-        .with(Route {
-            method: Method::Get,
-            route: "/cart",
-        })
-        .inc_by(2);
-    Latency
-        .with(Route {
-            method: Method::Get,
-            route: "/cart",
-        })
-        .observe(0.05);
-    Latency
-        .with(Route {
-            method: Method::Get,
-            route: "/cart",
-        })
-        .observe(0.3);
-    Latency
-        .with(Route {
-            method: Method::Get,
-            route: "/cart",
-        })
-        .observe(7.0);
+    Orders.with(Plan { tier: Tier::Gold, trial: false }).inc_by(3);
+    Orders.with(Plan { tier: Tier::Free, trial: true }).inc();
+    Requests.with(Route { method: Method::Post, route: "/checkout" }).inc();
+    Requests.with(Route { method: Method::Get, route: "/cart" }).inc_by(2);
+    Latency.with(Route { method: Method::Get, route: "/cart" }).observe(0.05);
+    Latency.with(Route { method: Method::Get, route: "/cart" }).observe(0.3);
+    Latency.with(Route { method: Method::Get, route: "/cart" }).observe(7.0);
     Payload.observe(150.0);
     Items.set(-2);
     CacheFill.set(0.25);
@@ -140,10 +105,7 @@ fn check(file: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    assert_eq!(
-        actual, expected,
-        "{file} differs; run with OBS_BLESS=1 to regenerate and review the diff"
-    );
+    assert_eq!(actual, expected, "{file} differs; run with OBS_BLESS=1 to regenerate and review the diff");
 }
 
 #[test]
@@ -153,9 +115,5 @@ fn both_formats_match_the_golden_files_and_are_deterministic() {
     let om = obs::encode(obs::Format::OpenMetrics);
     check("exposition.prom", &ours(&prom));
     check("exposition.om", &ours(&om));
-    assert_eq!(
-        ours(&prom),
-        ours(&obs::encode(obs::Format::Prometheus)),
-        "two scrapes of one state are identical"
-    );
+    assert_eq!(ours(&prom), ours(&obs::encode(obs::Format::Prometheus)), "two scrapes of one state are identical");
 }

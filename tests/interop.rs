@@ -27,28 +27,12 @@ fn registry_families_are_merged_and_collisions_left_out() {
     obs::register_prometheus_registry(registry);
 
     let prom = obs::encode(obs::Format::Prometheus);
-    assert!(
-        prom.contains(
-            "# TYPE legacy_requests_total counter\nlegacy_requests_total{code=\"200\"} 4.0\n"
-        ),
-        "{prom}"
-    );
-    assert!(
-        prom.contains(
-            "legacy_latency_bucket{le=\"0.5\"} 1\nlegacy_latency_bucket{le=\"+Inf\"} 1\n"
-        ),
-        "{prom}"
-    );
+    assert!(prom.contains("# TYPE legacy_requests_total counter\nlegacy_requests_total{code=\"200\"} 4.0\n"), "{prom}");
+    assert!(prom.contains("legacy_latency_bucket{le=\"0.5\"} 1\nlegacy_latency_bucket{le=\"+Inf\"} 1\n"), "{prom}");
     assert!(prom.contains("modern_total 1\n"));
-    assert!(
-        !prom.contains("modern_total 9"),
-        "the colliding legacy family is left out"
-    );
+    assert!(!prom.contains("modern_total 9"), "the colliding legacy family is left out");
 
     let om = obs::encode(obs::Format::OpenMetrics);
-    assert!(
-        om.contains("# TYPE legacy_requests counter\nlegacy_requests_total{code=\"200\"} 4.0\n"),
-        "{om}"
-    );
+    assert!(om.contains("# TYPE legacy_requests counter\nlegacy_requests_total{code=\"200\"} 4.0\n"), "{om}");
     assert!(om.ends_with("# EOF\n"));
 }

@@ -163,12 +163,7 @@ fn hanging_and_panicking_checks_are_reported_and_contained() {
     // Many runs later, the hanging sync check still holds one blocked thread, not one per run.
     std::thread::sleep(Duration::from_millis(800));
     let text = get(addr, "/metrics", &[]).text();
-    let threads: f64 = text
-        .lines()
-        .find_map(|l| l.strip_prefix("process_threads "))
-        .unwrap()
-        .parse()
-        .unwrap();
+    let threads: f64 = text.lines().find_map(|l| l.strip_prefix("process_threads ")).unwrap().parse().unwrap();
     assert!(threads < 40.0, "{threads} threads");
     assert!(text.contains("obs_health_check_runs_total{check=\"hangs_sync\",result=\"timeout\"}"));
     assert!(text.contains("obs_health_check_up{check=\"database\",critical=\"true\"}"));
@@ -192,10 +187,9 @@ fn malformed_requests_get_4xx_and_the_server_lives_on() {
     let huge_header = format!("GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "a".repeat(1 << 20));
     match send(addr, huge_header.as_bytes()) {
         Ok(r) => assert!((400..500).contains(&r.status), "{}", r.status),
-        Err(e) => assert!(
-            matches!(e.kind(), std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe),
-            "{e}"
-        ),
+        Err(e) => {
+            assert!(matches!(e.kind(), std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe), "{e}")
+        }
     }
     assert_eq!(get(addr, "/metrics", &[]).status, 200, "still serving");
 }
@@ -212,12 +206,7 @@ fn a_hundred_concurrent_scrapes_are_all_answered() {
 
 #[test]
 fn bearer_token_guards_every_endpoint_when_set() {
-    let guard = obs::builder!()
-        .listen("127.0.0.1:0")
-        .bearer_token("s3cret")
-        .without_health_checks()
-        .init()
-        .unwrap();
+    let guard = obs::builder!().listen("127.0.0.1:0").bearer_token("s3cret").without_health_checks().init().unwrap();
     let addr = guard.local_addr().unwrap();
     for path in ["/metrics", "/health", "/ready"] {
         assert_eq!(get(addr, path, &[]).status, 401, "{path} without a token");

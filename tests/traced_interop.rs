@@ -30,15 +30,10 @@ fn handle(order: u32) -> u32 {
 #[test]
 fn tracing_spans_and_events_join_the_trace() {
     let sink = MemorySink::default();
-    let guard = TracePipeline::builder()
-        .service_name("interop")
-        .sink(sink.clone())
-        .install()
-        .unwrap();
+    let guard = TracePipeline::builder().service_name("interop").sink(sink.clone()).install().unwrap();
     let logs = Buf::default();
-    let subscriber = tracing_subscriber::registry()
-        .with(obs::trace::layer())
-        .with(obs::trace::json_logs(logs.clone(), "interop"));
+    let subscriber =
+        tracing_subscriber::registry().with(obs::trace::layer()).with(obs::trace::json_logs(logs.clone(), "interop"));
     tracing::subscriber::with_default(subscriber, || {
         handle(7);
         tracing::info!("outside");
@@ -46,44 +41,25 @@ fn tracing_spans_and_events_join_the_trace() {
     guard.flush();
     drop(guard);
     let spans = sink.spans();
-    let parent = spans
-        .iter()
-        .find(|s| s.name == "handle")
-        .expect("handle span");
-    let child = spans
-        .iter()
-        .find(|s| s.name == "db.query")
-        .expect("tracing span exported");
+    let parent = spans.iter().find(|s| s.name == "handle").expect("handle span");
+    let child = spans.iter().find(|s| s.name == "db.query").expect("tracing span exported");
     assert_eq!(child.trace_id, parent.trace_id);
     assert_eq!(child.parent_span_id, parent.span_id);
-    assert_eq!(
-        child.attribute("table"),
-        Some(&obs::trace::AttrValue::Str("orders".into()))
-    );
+    assert_eq!(child.attribute("table"), Some(&obs::trace::AttrValue::Str("orders".into())));
     assert_eq!(child.events[0].name, "slow query");
 
     let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    let lines: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 3, "{text}");
     let tid = format!("{:032x}", parent.trace_id);
     assert_eq!(lines[0]["message"], "handling");
     assert_eq!(lines[0]["level"], "INFO");
     assert_eq!(lines[0]["fields"]["order"], 7);
     assert_eq!(lines[0]["trace_id"], tid.as_str());
-    assert_eq!(
-        lines[0]["span_id"],
-        format!("{:016x}", parent.span_id).as_str()
-    );
+    assert_eq!(lines[0]["span_id"], format!("{:016x}", parent.span_id).as_str());
     assert_eq!(lines[0]["service"], "interop");
     assert!(lines[0]["timestamp"].as_str().unwrap().ends_with('Z'));
-    assert_eq!(
-        lines[1]["span_id"],
-        format!("{:016x}", child.span_id).as_str(),
-        "inside the tracing span"
-    );
+    assert_eq!(lines[1]["span_id"], format!("{:016x}", child.span_id).as_str(), "inside the tracing span");
     assert_eq!(lines[1]["target"], "traced_interop");
     assert!(lines[2]["trace_id"].is_null(), "outside any span");
 }

@@ -23,10 +23,7 @@ fn root() -> PathBuf {
 #[test]
 fn quickstart_spans_reach_an_independent_otlp_receiver() {
     let check = Command::new("python3")
-        .args([
-            "-c",
-            "import opentelemetry.proto.collector.trace.v1.trace_service_pb2, google.protobuf",
-        ])
+        .args(["-c", "import opentelemetry.proto.collector.trace.v1.trace_service_pb2, google.protobuf"])
         .status();
     assert!(
         matches!(check, Ok(s) if s.success()),
@@ -50,10 +47,7 @@ fn quickstart_spans_reach_an_independent_otlp_receiver() {
     let status = Command::new(cargo)
         .current_dir(root())
         .args(["run", "-q", "--example", "quickstart"])
-        .env(
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            format!("http://127.0.0.1:{port}"),
-        )
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://127.0.0.1:{port}"))
         .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
         .env("OTEL_SERVICE_NAME", "quickstart-e2e")
         .env("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=test")
@@ -63,17 +57,13 @@ fn quickstart_spans_reach_an_independent_otlp_receiver() {
     assert!(status.success());
 
     let text = std::fs::read_to_string(&out_file).unwrap();
-    let spans: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let spans: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert!(spans.len() >= 2, "at least two spans: {text}");
     for s in &spans {
         assert_eq!(s["service_name"], "quickstart-e2e", "{s}");
         assert_eq!(s["resource"]["deployment.environment"], "test");
     }
-    let by_name =
-        |n: &str| -> Vec<&serde_json::Value> { spans.iter().filter(|s| s["name"] == n).collect() };
+    let by_name = |n: &str| -> Vec<&serde_json::Value> { spans.iter().filter(|s| s["name"] == n).collect() };
     let checkouts = by_name("checkout");
     assert_eq!(checkouts.len(), 2, "{text}");
     let reserves = by_name("reserve_stock");
@@ -92,10 +82,7 @@ fn quickstart_spans_reach_an_independent_otlp_receiver() {
         assert_eq!(c["kind"], 2, "SPAN_KIND_SERVER");
         assert_eq!(c["attributes"]["code.function.name"], "checkout");
         assert_eq!(c["attributes"]["code.namespace"], "quickstart");
-        assert!(c["attributes"]["code.file.path"]
-            .as_str()
-            .unwrap()
-            .ends_with("quickstart.rs"));
+        assert!(c["attributes"]["code.file.path"].as_str().unwrap().ends_with("quickstart.rs"));
         assert!(c["end"].as_u64() >= c["start"].as_u64());
     }
     // The failing call: error status with the message, and an exception event.
@@ -107,10 +94,7 @@ fn quickstart_spans_reach_an_independent_otlp_receiver() {
     assert_eq!(failed["status_message"], "payment of 25000 cents declined");
     assert_eq!(failed["events"][0]["name"], "exception");
     assert_eq!(failed["kind"], 3, "SPAN_KIND_CLIENT");
-    assert!(
-        charges.iter().any(|c| c["status_code"] == 0),
-        "the successful charge is unset"
-    );
+    assert!(charges.iter().any(|c| c["status_code"] == 0), "the successful charge is unset");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

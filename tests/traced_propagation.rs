@@ -15,29 +15,13 @@ fn round_trip_through_header_map_and_hash_map() {
     };
     let mut h = http::HeaderMap::new();
     inject(&ctx, Some("congo=t61rcWkgMzE"), &mut h);
-    assert_eq!(
-        h["traceparent"],
-        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-    );
+    assert_eq!(h["traceparent"], "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
     let (back, state) = extract(&h).unwrap();
-    assert_eq!(
-        (back.trace_id, back.span_id, back.sampled, back.remote),
-        (ctx.trace_id, ctx.span_id, true, true)
-    );
+    assert_eq!((back.trace_id, back.span_id, back.sampled, back.remote), (ctx.trace_id, ctx.span_id, true, true));
     assert_eq!(state.as_deref(), Some("congo=t61rcWkgMzE"));
     let mut m: HashMap<String, String> = HashMap::new();
-    inject(
-        &SpanContext {
-            sampled: false,
-            ..ctx
-        },
-        None,
-        &mut m,
-    );
-    assert_eq!(
-        m["traceparent"],
-        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"
-    );
+    inject(&SpanContext { sampled: false, ..ctx }, None, &mut m);
+    assert_eq!(m["traceparent"], "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00");
     assert!(!extract(&m).unwrap().0.sampled);
 }
 
@@ -58,23 +42,12 @@ fn malformed_headers_are_ignored() {
         assert!(parse_traceparent(bad).is_none(), "{bad:?}");
     }
     // A future version may append fields.
-    assert!(
-        parse_traceparent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-what-ever")
-            .is_some()
-    );
+    assert!(parse_traceparent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-what-ever").is_some());
     let mut h = http::HeaderMap::new();
-    h.insert(
-        "traceparent",
-        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-            .parse()
-            .unwrap(),
-    );
+    h.insert("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".parse().unwrap());
     h.insert("tracestate", "Bad Key=1".parse().unwrap());
     let (_, state) = extract(&h).unwrap();
-    assert!(
-        state.is_none(),
-        "a bad tracestate is dropped, the traceparent kept"
-    );
+    assert!(state.is_none(), "a bad tracestate is dropped, the traceparent kept");
 }
 
 proptest! {

@@ -57,22 +57,14 @@ fn find(spans: &[SpanRecord], name: &str) -> SpanRecord {
     spans
         .iter()
         .find(|s| s.name == name)
-        .unwrap_or_else(|| {
-            panic!(
-                "no span `{name}` in {:?}",
-                spans.iter().map(|s| s.name).collect::<Vec<_>>()
-            )
-        })
+        .unwrap_or_else(|| panic!("no span `{name}` in {:?}", spans.iter().map(|s| s.name).collect::<Vec<_>>()))
         .clone()
 }
 
 #[test]
 fn counts_by_result() {
     let f = obs::trace::traced_function(module_path!(), "parse").expect("parse is traced");
-    let before = (
-        f.calls(obs::trace::Outcome::Ok),
-        f.calls(obs::trace::Outcome::Error),
-    );
+    let before = (f.calls(obs::trace::Outcome::Ok), f.calls(obs::trace::Outcome::Error));
     assert_eq!(parse("21"), Ok(42));
     assert!(parse("x").is_err());
     assert!(parse("y").is_err());
@@ -96,10 +88,7 @@ fn a_panic_is_counted_and_goes_on() {
 #[test]
 fn catalog_lists_functions() {
     let fns = obs::catalog().functions();
-    let p = fns
-        .iter()
-        .find(|f| f.function == "parse")
-        .expect("parse in the catalog");
+    let p = fns.iter().find(|f| f.function == "parse").expect("parse in the catalog");
     assert_eq!(p.kind, obs::trace::SpanKind::Client);
     assert!(p.in_flight && p.red_metrics);
     assert_eq!(p.attributes, &["input"]);
@@ -122,55 +111,29 @@ fn exposition_has_the_three_families() {
     let _ = parse("1");
     let text = obs::encode(obs::Format::Prometheus);
     let m = module_path!();
-    assert!(
-        text.contains("# TYPE function_calls_total counter\n"),
-        "{text}"
-    );
-    assert!(text.contains(&format!(
-        "function_calls_total{{function=\"add\",module=\"{m}\",result=\"ok\"}} "
-    )));
-    assert!(text.contains(&format!(
-        "function_calls_total{{function=\"add\",module=\"{m}\",result=\"panic\"}} 0\n"
-    )));
-    assert!(text.contains(&format!(
-        "function_calls_duration_seconds_bucket{{function=\"add\",module=\"{m}\",le=\"0.005\"}} "
-    )));
-    assert!(text.contains(&format!(
-        "function_calls_in_flight{{function=\"parse\",module=\"{m}\"}} 0\n"
-    )));
+    assert!(text.contains("# TYPE function_calls_total counter\n"), "{text}");
+    assert!(text.contains(&format!("function_calls_total{{function=\"add\",module=\"{m}\",result=\"ok\"}} ")));
+    assert!(text.contains(&format!("function_calls_total{{function=\"add\",module=\"{m}\",result=\"panic\"}} 0\n")));
+    assert!(text
+        .contains(&format!("function_calls_duration_seconds_bucket{{function=\"add\",module=\"{m}\",le=\"0.005\"}} ")));
+    assert!(text.contains(&format!("function_calls_in_flight{{function=\"parse\",module=\"{m}\"}} 0\n")));
     assert!(!text.contains(&format!("function_calls_in_flight{{function=\"add\"")));
     assert!(text.contains("# TYPE obs_spans_exported_total counter\n"));
     assert!(text.contains("obs_spans_dropped_total{reason=\"queue_full\"} "));
-    assert!(
-        !text.contains(" # {"),
-        "no exemplars in the Prometheus format"
-    );
+    assert!(!text.contains(" # {"), "no exemplars in the Prometheus format");
 }
 
 #[test]
 fn spans_parent_child_across_await_and_threads() {
     let _lock = PIPELINE.lock().unwrap_or_else(|e| e.into_inner());
     let sink = MemorySink::default();
-    let guard = TracePipeline::builder()
-        .service_name("traced-red")
-        .sink(sink.clone())
-        .install()
-        .unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let guard = TracePipeline::builder().service_name("traced-red").sink(sink.clone()).install().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
     assert_eq!(rt.block_on(load_user("bob".into(), "hunter2")).unwrap(), 3);
     assert!(rt.block_on(load_user(String::new(), "x")).is_err());
     // Explicit hand-off to another thread.
     let (ctx, parent_span) = {
-        let _g = obs::trace::SpanContext {
-            trace_id: 7,
-            span_id: 9,
-            sampled: true,
-            remote: false,
-        }
-        .attach();
+        let _g = obs::trace::SpanContext { trace_id: 7, span_id: 9, sampled: true, remote: false }.attach();
         (obs::trace::current(), 9u64)
     };
     std::thread::spawn(move || {
@@ -185,36 +148,20 @@ fn spans_parent_child_across_await_and_threads() {
     let spans = sink.spans();
     let users: Vec<&SpanRecord> = spans.iter().filter(|s| s.name == "load-user").collect();
     assert_eq!(users.len(), 2);
-    let ok = users
-        .iter()
-        .find(|s| s.status == SpanStatus::Unset)
-        .unwrap();
+    let ok = users.iter().find(|s| s.status == SpanStatus::Unset).unwrap();
     assert_eq!(ok.parent_span_id, 0);
-    assert_eq!(
-        ok.attribute("name"),
-        Some(&obs::trace::AttrValue::Str("bob".into()))
-    );
+    assert_eq!(ok.attribute("name"), Some(&obs::trace::AttrValue::Str("bob".into())));
     assert_eq!(ok.attribute("len"), Some(&obs::trace::AttrValue::I64(3)));
-    assert_eq!(
-        ok.attribute("user.kind"),
-        Some(&obs::trace::AttrValue::Str("admin".into()))
-    );
+    assert_eq!(ok.attribute("user.kind"), Some(&obs::trace::AttrValue::Str("admin".into())));
     assert!(ok.attribute("secret").is_none());
-    let kids: Vec<&SpanRecord> = spans
-        .iter()
-        .filter(|s| s.name == "child" && s.trace_id == ok.trace_id)
-        .collect();
+    let kids: Vec<&SpanRecord> = spans.iter().filter(|s| s.name == "child" && s.trace_id == ok.trace_id).collect();
     assert_eq!(kids.len(), 1, "one child in the trace");
     assert_eq!(kids[0].parent_span_id, ok.span_id);
     assert!(kids[0].start >= ok.start && kids[0].end <= ok.end);
     let added = find(&spans, "add");
     assert_eq!((added.trace_id, added.parent_span_id), (7, parent_span));
     let failed = spans.iter().find(|s| s.name == "parse").unwrap();
-    assert!(
-        matches!(&failed.status, SpanStatus::Error(m) if m.contains("invalid digit")),
-        "{:?}",
-        failed.status
-    );
+    assert!(matches!(&failed.status, SpanStatus::Error(m) if m.contains("invalid digit")), "{:?}", failed.status);
     assert_eq!(failed.events[0].name, "exception");
     assert_eq!(failed.kind, obs::trace::SpanKind::Client);
 }
@@ -228,10 +175,7 @@ fn exemplars_in_openmetrics_only() {
     drop(guard);
     let line = om
         .lines()
-        .find(|l| {
-            l.starts_with("function_calls_duration_seconds_bucket{function=\"with_slo\"")
-                && l.contains(" # {")
-        })
+        .find(|l| l.starts_with("function_calls_duration_seconds_bucket{function=\"with_slo\"") && l.contains(" # {"))
         .unwrap_or_else(|| panic!("an exemplar on with_slo's buckets:\n{om}"));
     assert!(line.contains("trace_id=\""), "{line}");
     assert!(!obs::encode(obs::Format::Prometheus).contains(" # {"));

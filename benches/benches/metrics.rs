@@ -14,9 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Barrier, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
-const BUCKETS: [f64; 11] = [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 // ---------------------------------------------------------------------------------------------------------------
 // obs declarations
@@ -150,11 +148,7 @@ fn metrics_handle() -> &'static metrics_exporter_prometheus::PrometheusHandle {
 }
 
 fn prom_fixed_vec() -> prometheus::IntCounterVec {
-    prometheus::IntCounterVec::new(
-        prometheus::Opts::new("bench_fixed", "help"),
-        &["method", "status"],
-    )
-    .unwrap()
+    prometheus::IntCounterVec::new(prometheus::Opts::new("bench_fixed", "help"), &["method", "status"]).unwrap()
 }
 
 fn prom_route_vec(name: &str) -> prometheus::IntCounterVec {
@@ -189,9 +183,7 @@ fn counter_no_labels(c: &mut Criterion) {
     let pc = prometheus_client::metrics::counter::Counter::<u64>::default();
     g.bench_function("prometheus_client", |b| b.iter(|| pc.inc()));
     metrics_handle();
-    g.bench_function("metrics", |b| {
-        b.iter(|| metrics::counter!("bench_plain").increment(1))
-    });
+    g.bench_function("metrics", |b| b.iter(|| metrics::counter!("bench_plain").increment(1)));
     let m = measured::Counter::new();
     g.bench_function("measured", |b| b.iter(|| m.inc()));
     g.finish();
@@ -201,51 +193,30 @@ fn counter_fixed_labels(c: &mut Criterion) {
     let mut g = c.benchmark_group(group::FIXED);
     raw(&mut g);
     g.bench_function("obs", |b| {
-        b.iter(|| {
-            BenchFixed
-                .with(Fixed {
-                    method: black_box(Method::Get),
-                    status: black_box(Status::Ok),
-                })
-                .inc()
-        })
+        b.iter(|| BenchFixed.with(Fixed { method: black_box(Method::Get), status: black_box(Status::Ok) }).inc())
     });
     let vec = prom_fixed_vec();
     g.bench_function("prometheus_vec", |b| {
-        b.iter(|| {
-            vec.with_label_values(&[black_box("get"), black_box("ok")])
-                .inc()
-        })
+        b.iter(|| vec.with_label_values(&[black_box("get"), black_box("ok")]).inc())
     });
     let cached = vec.with_label_values(&["get", "ok"]);
     g.bench_function("prometheus_cached", |b| b.iter(|| cached.inc()));
-    let fam = prometheus_client::metrics::family::Family::<
-        pc::Fixed,
-        prometheus_client::metrics::counter::Counter,
-    >::default();
+    let fam =
+        prometheus_client::metrics::family::Family::<pc::Fixed, prometheus_client::metrics::counter::Counter>::default(
+        );
     g.bench_function("prometheus_client", |b| {
         b.iter(|| {
-            fam.get_or_create(&pc::Fixed {
-                method: black_box(pc::Method::Get),
-                status: black_box(pc::Status::Ok),
-            })
-            .inc()
+            fam.get_or_create(&pc::Fixed { method: black_box(pc::Method::Get), status: black_box(pc::Status::Ok) })
+                .inc()
         })
     });
     metrics_handle();
     g.bench_function("metrics", |b| {
-        b.iter(|| {
-            metrics::counter!("bench_fixed", "method" => "get", "status" => "ok").increment(1)
-        })
+        b.iter(|| metrics::counter!("bench_fixed", "method" => "get", "status" => "ok").increment(1))
     });
     let mvec = measured::CounterVec::<ms::FixedSet>::new();
     g.bench_function("measured", |b| {
-        b.iter(|| {
-            mvec.inc(ms::Fixed {
-                method: black_box(ms::Method::Get),
-                status: black_box(ms::Status::Ok),
-            })
-        })
+        b.iter(|| mvec.inc(ms::Fixed { method: black_box(ms::Method::Get), status: black_box(ms::Status::Ok) }))
     });
     g.finish();
 }
@@ -253,45 +224,23 @@ fn counter_fixed_labels(c: &mut Criterion) {
 fn counter_dynamic_label(c: &mut Criterion) {
     let mut g = c.benchmark_group(group::DYNAMIC);
     raw(&mut g);
-    g.bench_function("obs", |b| {
-        b.iter(|| {
-            BenchDynamic
-                .with(Dyn {
-                    route: black_box("/cart"),
-                })
-                .inc()
-        })
-    });
+    g.bench_function("obs", |b| b.iter(|| BenchDynamic.with(Dyn { route: black_box("/cart") }).inc()));
     let vec = prom_route_vec("bench_dynamic");
-    g.bench_function("prometheus_vec", |b| {
-        b.iter(|| vec.with_label_values(&[black_box("/cart")]).inc())
-    });
+    g.bench_function("prometheus_vec", |b| b.iter(|| vec.with_label_values(&[black_box("/cart")]).inc()));
     let cached = vec.with_label_values(&["/cart"]);
     g.bench_function("prometheus_cached", |b| b.iter(|| cached.inc()));
-    let fam = prometheus_client::metrics::family::Family::<
-        pc::Route,
-        prometheus_client::metrics::counter::Counter,
-    >::default();
+    let fam =
+        prometheus_client::metrics::family::Family::<pc::Route, prometheus_client::metrics::counter::Counter>::default(
+        );
     g.bench_function("prometheus_client", |b| {
-        b.iter(|| {
-            fam.get_or_create(&pc::Route {
-                route: black_box("/cart"),
-            })
-            .inc()
-        })
+        b.iter(|| fam.get_or_create(&pc::Route { route: black_box("/cart") }).inc())
     });
     metrics_handle();
     g.bench_function("metrics", |b| {
         b.iter(|| metrics::counter!("bench_dynamic", "route" => black_box("/cart")).increment(1))
     });
     let mvec = measured::CounterVec::<ms::RouteSet>::new();
-    g.bench_function("measured", |b| {
-        b.iter(|| {
-            mvec.inc(ms::Route {
-                route: black_box("/cart"),
-            })
-        })
-    });
+    g.bench_function("measured", |b| b.iter(|| mvec.inc(ms::Route { route: black_box("/cart") })));
     g.finish();
 }
 
@@ -303,13 +252,9 @@ fn histogram_observe(c: &mut Criterion) {
         prometheus::HistogramOpts::new("bench_hist", "help").buckets(BUCKETS.to_vec()),
     )
     .unwrap();
-    g.bench_function("prometheus_cached", |b| {
-        b.iter(|| p.observe(black_box(0.3)))
-    });
+    g.bench_function("prometheus_cached", |b| b.iter(|| p.observe(black_box(0.3))));
     let pc = prometheus_client::metrics::histogram::Histogram::new(BUCKETS);
-    g.bench_function("prometheus_client", |b| {
-        b.iter(|| pc.observe(black_box(0.3)))
-    });
+    g.bench_function("prometheus_client", |b| b.iter(|| pc.observe(black_box(0.3))));
     // The recorder buffers raw samples until a render or upkeep; drain them outside the timed loop so memory stays
     // bounded.
     let handle = metrics_handle();
@@ -324,12 +269,8 @@ fn histogram_observe(c: &mut Criterion) {
             t
         })
     });
-    let m = measured::Histogram::<11>::with_metadata(
-        measured::metric::histogram::Thresholds::with_buckets(BUCKETS),
-    );
-    g.bench_function("measured", |b| {
-        b.iter(|| m.get_metric().observe(black_box(0.3)))
-    });
+    let m = measured::Histogram::<11>::with_metadata(measured::metric::histogram::Thresholds::with_buckets(BUCKETS));
+    g.bench_function("measured", |b| b.iter(|| m.get_metric().observe(black_box(0.3))));
     g.finish();
 }
 
@@ -376,58 +317,33 @@ fn per_thread(threads: usize, iters: u64, op: &(impl Fn() + Sync)) -> Duration {
 fn one_series_threads(c: &mut Criterion) {
     static SHARED: Padded = Padded(AtomicU64::new(0));
     let prom = prom_fixed_vec().with_label_values(&["get", "ok"]);
-    let fam = prometheus_client::metrics::family::Family::<
-        pc::Fixed,
-        prometheus_client::metrics::counter::Counter,
-    >::default();
+    let fam =
+        prometheus_client::metrics::family::Family::<pc::Fixed, prometheus_client::metrics::counter::Counter>::default(
+        );
 
-    let obs_op = || {
-        BenchFixed
-            .with(Fixed {
-                method: black_box(Method::Get),
-                status: black_box(Status::Ok),
-            })
-            .inc()
-    };
+    let obs_op = || BenchFixed.with(Fixed { method: black_box(Method::Get), status: black_box(Status::Ok) }).inc();
     let raw_op = || {
         SHARED.0.fetch_add(1, Relaxed);
     };
     let prom_op = || prom.inc();
     let pc_op = || {
-        fam.get_or_create(&pc::Fixed {
-            method: black_box(pc::Method::Get),
-            status: black_box(pc::Status::Ok),
-        })
-        .inc();
+        fam.get_or_create(&pc::Fixed { method: black_box(pc::Method::Get), status: black_box(pc::Status::Ok) }).inc();
     };
 
     // The same with one dynamic label: every op looks the series up.
     let prom_vec = prom_route_vec("bench_threads_dynamic");
-    let fam_dyn = prometheus_client::metrics::family::Family::<
-        pc::Route,
-        prometheus_client::metrics::counter::Counter,
-    >::default();
-    let obs_dyn_op = || {
-        BenchDynamic
-            .with(Dyn {
-                route: black_box("/cart"),
-            })
-            .inc()
-    };
+    let fam_dyn =
+        prometheus_client::metrics::family::Family::<pc::Route, prometheus_client::metrics::counter::Counter>::default(
+        );
+    let obs_dyn_op = || BenchDynamic.with(Dyn { route: black_box("/cart") }).inc();
     let prom_dyn_op = || prom_vec.with_label_values(&[black_box("/cart")]).inc();
     let pc_dyn_op = || {
-        fam_dyn
-            .get_or_create(&pc::Route {
-                route: black_box("/cart"),
-            })
-            .inc();
+        fam_dyn.get_or_create(&pc::Route { route: black_box("/cart") }).inc();
     };
 
     let mut g = c.benchmark_group(group::THREADS);
     for threads in [1, 2] {
-        g.bench_function(format!("obs_dyn_{threads}t"), |b| {
-            b.iter_custom(|n| per_thread(threads, n, &obs_dyn_op))
-        });
+        g.bench_function(format!("obs_dyn_{threads}t"), |b| b.iter_custom(|n| per_thread(threads, n, &obs_dyn_op)));
         g.bench_function(format!("prometheus_vec_dyn_{threads}t"), |b| {
             b.iter_custom(|n| per_thread(threads, n, &prom_dyn_op))
         });
@@ -436,12 +352,8 @@ fn one_series_threads(c: &mut Criterion) {
         });
     }
     for threads in [1, 2] {
-        g.bench_function(format!("obs_{threads}t"), |b| {
-            b.iter_custom(|n| per_thread(threads, n, &obs_op))
-        });
-        g.bench_function(format!("raw_atomic_{threads}t"), |b| {
-            b.iter_custom(|n| per_thread(threads, n, &raw_op))
-        });
+        g.bench_function(format!("obs_{threads}t"), |b| b.iter_custom(|n| per_thread(threads, n, &obs_op)));
+        g.bench_function(format!("raw_atomic_{threads}t"), |b| b.iter_custom(|n| per_thread(threads, n, &raw_op)));
         g.bench_function(format!("prometheus_cached_{threads}t"), |b| {
             b.iter_custom(|n| per_thread(threads, n, &prom_op))
         });
@@ -457,9 +369,8 @@ fn one_series_threads(c: &mut Criterion) {
 // ---------------------------------------------------------------------------------------------------------------
 
 fn encode_10k(c: &mut Criterion) {
-    let routes: Vec<&'static str> = (0..ENCODE_SERIES)
-        .map(|i| &*Box::leak(format!("/r{i}").into_boxed_str()))
-        .collect();
+    let routes: Vec<&'static str> =
+        (0..ENCODE_SERIES).map(|i| &*Box::leak(format!("/r{i}").into_boxed_str())).collect();
 
     for r in &routes {
         BenchRoutes.with(Dyn { route: r }).inc();
@@ -473,10 +384,9 @@ fn encode_10k(c: &mut Criterion) {
     }
 
     let mut pcreg = prometheus_client::registry::Registry::default();
-    let fam = prometheus_client::metrics::family::Family::<
-        pc::Route,
-        prometheus_client::metrics::counter::Counter,
-    >::default();
+    let fam =
+        prometheus_client::metrics::family::Family::<pc::Route, prometheus_client::metrics::counter::Counter>::default(
+        );
     pcreg.register("bench_routes", "help", fam.clone());
     for r in &routes {
         fam.get_or_create(&pc::Route { route: r }).inc();
@@ -495,10 +405,7 @@ fn encode_10k(c: &mut Criterion) {
 
     // Sanity: every encoder sees the 10 000 series.
     let obs_text = obs::encode(obs::Format::Prometheus);
-    assert_eq!(
-        obs_text.matches("bench_routes_total{").count(),
-        ENCODE_SERIES
-    );
+    assert_eq!(obs_text.matches("bench_routes_total{").count(), ENCODE_SERIES);
     println!(
         "obs exposition for the encoding case: {} lines, {} bytes ({} series of bench_routes_total)",
         obs_text.lines().count(),
@@ -508,14 +415,11 @@ fn encode_10k(c: &mut Criterion) {
 
     let mut g = c.benchmark_group(group::ENCODE);
     g.sample_size(20);
-    g.bench_function("obs", |b| {
-        b.iter(|| obs::encode(black_box(obs::Format::Prometheus)))
-    });
+    g.bench_function("obs", |b| b.iter(|| obs::encode(black_box(obs::Format::Prometheus))));
     g.bench_function("prometheus_vec", |b| {
         b.iter(|| {
             let mut buf = Vec::new();
-            prometheus::Encoder::encode(&prometheus::TextEncoder::new(), &preg.gather(), &mut buf)
-                .unwrap();
+            prometheus::Encoder::encode(&prometheus::TextEncoder::new(), &preg.gather(), &mut buf).unwrap();
             buf
         })
     });
@@ -531,11 +435,7 @@ fn encode_10k(c: &mut Criterion) {
         b.iter(|| {
             use measured::metric::MetricFamilyEncoding;
             let mut enc = measured::text::BufferedTextEncoder::new();
-            mvec.collect_family_into(
-                measured::metric::name::MetricName::from_str("bench_routes"),
-                &mut enc,
-            )
-            .unwrap();
+            mvec.collect_family_into(measured::metric::name::MetricName::from_str("bench_routes"), &mut enc).unwrap();
             enc.finish()
         })
     });
@@ -583,11 +483,7 @@ fn main() {
             }
         );
     }
-    let _ = write!(
-        table,
-        "\nLoad average (1 min) before the run: {load_before}; after: {}.\n",
-        load_average()
-    );
+    let _ = write!(table, "\nLoad average (1 min) before the run: {load_before}; after: {}.\n", load_average());
     println!("\n## obs ÷ peer (medians, same run)\n\n{table}");
     if complete {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("RESULTS.md");

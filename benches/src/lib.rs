@@ -47,13 +47,7 @@ struct Row {
 }
 
 const ROWS: &[Row] = &[
-    Row {
-        title: "1. counter inc, no labels",
-        group: group::PLAIN,
-        obs: "obs",
-        suffix: "",
-        divide: 1.0,
-    },
+    Row { title: "1. counter inc, no labels", group: group::PLAIN, obs: "obs", suffix: "", divide: 1.0 },
     Row {
         title: "2. counter inc, 2 fixed labels (`with` each time)",
         group: group::FIXED,
@@ -61,20 +55,8 @@ const ROWS: &[Row] = &[
         suffix: "",
         divide: 1.0,
     },
-    Row {
-        title: "3. counter inc, 1 dynamic string label",
-        group: group::DYNAMIC,
-        obs: "obs",
-        suffix: "",
-        divide: 1.0,
-    },
-    Row {
-        title: "4. histogram observe (11 buckets)",
-        group: group::HISTOGRAM,
-        obs: "obs",
-        suffix: "",
-        divide: 1.0,
-    },
+    Row { title: "3. counter inc, 1 dynamic string label", group: group::DYNAMIC, obs: "obs", suffix: "", divide: 1.0 },
+    Row { title: "4. histogram observe (11 buckets)", group: group::HISTOGRAM, obs: "obs", suffix: "", divide: 1.0 },
     Row {
         title: "5a. one series, 1 thread (per op)",
         group: group::THREADS,
@@ -103,20 +85,8 @@ const ROWS: &[Row] = &[
         suffix: "_dyn_2t",
         divide: 1.0,
     },
-    Row {
-        title: "6. encode 10 000 series (whole scrape)",
-        group: group::ENCODE,
-        obs: "obs",
-        suffix: "",
-        divide: 1.0,
-    },
-    Row {
-        title: "6. encode, per series",
-        group: group::ENCODE,
-        obs: "obs",
-        suffix: "",
-        divide: ENCODE_SERIES as f64,
-    },
+    Row { title: "6. encode 10 000 series (whole scrape)", group: group::ENCODE, obs: "obs", suffix: "", divide: 1.0 },
+    Row { title: "6. encode, per series", group: group::ENCODE, obs: "obs", suffix: "", divide: ENCODE_SERIES as f64 },
 ];
 
 /// A median read from criterion's output, and whether it was written by this run.
@@ -138,11 +108,7 @@ pub fn criterion_dir() -> Option<PathBuf> {
     }
     if let Some(t) = std::env::var_os("CARGO_TARGET_DIR") {
         let t = PathBuf::from(t);
-        let t = if t.is_relative() {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(t)
-        } else {
-            t
-        };
+        let t = if t.is_relative() { Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(t) } else { t };
         candidates.push(t.join("criterion"));
     }
     if let Ok(exe) = std::env::current_exe() {
@@ -153,32 +119,19 @@ pub fn criterion_dir() -> Option<PathBuf> {
     }
     candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/criterion"));
     candidates.into_iter().find(|c| {
-        [
-            group::PLAIN,
-            group::FIXED,
-            group::DYNAMIC,
-            group::HISTOGRAM,
-            group::THREADS,
-            group::ENCODE,
-        ]
-        .iter()
-        .any(|g| c.join(g).is_dir())
+        [group::PLAIN, group::FIXED, group::DYNAMIC, group::HISTOGRAM, group::THREADS, group::ENCODE]
+            .iter()
+            .any(|g| c.join(g).is_dir())
     })
 }
 
 /// Reads the median of `<dir>/<group>/<bench>/new/estimates.json`.
 pub fn read_estimate(dir: &Path, group: &str, bench: &str, since: SystemTime) -> Option<Estimate> {
-    let path = dir
-        .join(group)
-        .join(bench)
-        .join("new")
-        .join("estimates.json");
+    let path = dir.join(group).join(bench).join("new").join("estimates.json");
     let text = std::fs::read_to_string(&path).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     let median_ns = v.get("median")?.get("point_estimate")?.as_f64()?;
-    let fresh = std::fs::metadata(&path)
-        .and_then(|m| m.modified())
-        .is_ok_and(|t| t >= since);
+    let fresh = std::fs::metadata(&path).and_then(|m| m.modified()).is_ok_and(|t| t >= since);
     Some(Estimate { median_ns, fresh })
 }
 
@@ -240,12 +193,7 @@ pub fn report(dir: &Path, since: SystemTime) -> (String, bool) {
             match (obs, peer) {
                 (Some(o), Some(p)) => {
                     let m = mark(peer, &mut complete);
-                    let _ = write!(
-                        out,
-                        " {:.3}{m} ({}) |",
-                        o.median_ns / p.median_ns,
-                        ns(p.median_ns / row.divide)
-                    );
+                    let _ = write!(out, " {:.3}{m} ({}) |", o.median_ns / p.median_ns, ns(p.median_ns / row.divide));
                 }
                 _ => out.push_str(" – |"),
             }
@@ -276,17 +224,14 @@ pub fn report(dir: &Path, since: SystemTime) -> (String, bool) {
     // Target checks.
     out.push_str("| target | figure | result |\n|---|---|---|\n");
     let ratio = |g: &str, a: &str, b: &str| Some(get(g, a)?.median_ns / get(g, b)?.median_ns);
-    let check = |out: &mut String,
-                 what: &str,
-                 figure: Option<f64>,
-                 shown: &dyn Fn(f64) -> String,
-                 ok: &dyn Fn(f64) -> bool| {
-        let (fig, res) = match figure {
-            Some(f) => (shown(f), if ok(f) { "PASS" } else { "MISS" }),
-            None => ("not measured".to_owned(), "–"),
+    let check =
+        |out: &mut String, what: &str, figure: Option<f64>, shown: &dyn Fn(f64) -> String, ok: &dyn Fn(f64) -> bool| {
+            let (fig, res) = match figure {
+                Some(f) => (shown(f), if ok(f) { "PASS" } else { "MISS" }),
+                None => ("not measured".to_owned(), "–"),
+            };
+            let _ = writeln!(out, "| {what} | {fig} | {res} |");
         };
-        let _ = writeln!(out, "| {what} | {fig} | {res} |");
-    };
     let times = |r: f64| format!("{r:.2}×");
     let faster = |r: f64| format!("{:.1}× faster (ratio {r:.3})", 1.0 / r);
     check(
@@ -365,11 +310,7 @@ mod tests {
         let write = |g: &str, b: &str, v: f64| {
             let d = dir.join(g).join(b).join("new");
             std::fs::create_dir_all(&d).unwrap();
-            std::fs::write(
-                d.join("estimates.json"),
-                format!(r#"{{"median":{{"point_estimate":{v}}}}}"#),
-            )
-            .unwrap();
+            std::fs::write(d.join("estimates.json"), format!(r#"{{"median":{{"point_estimate":{v}}}}}"#)).unwrap();
         };
         let since = SystemTime::now() - std::time::Duration::from_secs(5);
         write(group::FIXED, "obs", 2.0);
@@ -378,19 +319,15 @@ mod tests {
         write(group::ENCODE, "obs", 300_000.0);
         let (t, complete) = report(&dir, since);
         assert!(!complete);
-        assert!(t.contains("| 2. counter inc, 2 fixed labels (`with` each time) | 2.00 ns | 0.500 (4.00 ns) | 0.050 (40.00 ns) |"), "{t}");
         assert!(
-            t.contains("| fixed-label counter inc ≤ 1.5× raw atomic | 0.50× | PASS |"),
+            t.contains(
+                "| 2. counter inc, 2 fixed labels (`with` each time) | 2.00 ns | 0.500 (4.00 ns) | 0.050 (40.00 ns) |"
+            ),
             "{t}"
         );
-        assert!(
-            t.contains("| encoding ≤ 50 ns per series | 30.0 ns per series | PASS |"),
-            "{t}"
-        );
-        assert!(
-            t.contains("| histogram observe ≤ 3× raw atomic | not measured | – |"),
-            "{t}"
-        );
+        assert!(t.contains("| fixed-label counter inc ≤ 1.5× raw atomic | 0.50× | PASS |"), "{t}");
+        assert!(t.contains("| encoding ≤ 50 ns per series | 30.0 ns per series | PASS |"), "{t}");
+        assert!(t.contains("| histogram observe ≤ 3× raw atomic | not measured | – |"), "{t}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -193,12 +193,8 @@ fn receiver(name: &str, r: &Receiver) -> ReceiverConfig {
 /// ```
 pub fn config(opts: &Options) -> Config {
     let r = &opts.receivers;
-    let any_slack = [&r.page, &r.ticket, &r.info]
-        .iter()
-        .any(|r| !r.slack_channels.is_empty());
-    let any_email = [&r.page, &r.ticket, &r.info]
-        .iter()
-        .any(|r| !r.email_to.is_empty());
+    let any_slack = [&r.page, &r.ticket, &r.info].iter().any(|r| !r.slack_channels.is_empty());
+    let any_email = [&r.page, &r.ticket, &r.info].iter().any(|r| !r.email_to.is_empty());
     let s = |secs: u64| Some(dur(opts.scaled(secs)));
     let child = |receiver: &str, severity: &str, repeat: u64| Route {
         receiver: receiver.to_owned(),
@@ -212,11 +208,7 @@ pub fn config(opts: &Options) -> Config {
     Config {
         global: Global {
             resolve_timeout: "5m".to_owned(),
-            slack_api_url: if any_slack {
-                opts.slack_api_url.clone()
-            } else {
-                None
-            },
+            slack_api_url: if any_slack { opts.slack_api_url.clone() } else { None },
             smtp_smarthost: any_email.then(|| opts.smtp_smarthost.clone()),
             smtp_from: any_email.then(|| opts.email_from.clone()),
             smtp_require_tls: any_email.then_some(false),
@@ -253,10 +245,6 @@ pub fn config(opts: &Options) -> Config {
                 equal: vec!["service".to_owned()],
             },
         ],
-        receivers: vec![
-            receiver("page", &r.page),
-            receiver("ticket", &r.ticket),
-            receiver("info", &r.info),
-        ],
+        receivers: vec![receiver("page", &r.page), receiver("ticket", &r.ticket), receiver("info", &r.info)],
     }
 }

@@ -74,8 +74,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     while let Some(a) = it.next() {
         if a == "--config" {
             let path = it.next().ok_or("--config needs a FILE")?;
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read --config {path}: {e}"))?;
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read --config {path}: {e}"))?;
             options = serde_norway::from_str(&text).map_err(|e| format!("--config {path}: {e}"))?;
         }
     }
@@ -90,10 +89,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         let mut value = || -> Result<String, String> {
             match &inline {
                 Some(v) => Ok(v.clone()),
-                None => it
-                    .next()
-                    .cloned()
-                    .ok_or_else(|| format!("{flag} needs a value\n{USAGE}")),
+                None => it.next().cloned().ok_or_else(|| format!("{flag} needs a value\n{USAGE}")),
             }
         };
         let r = &mut options.receivers;
@@ -137,20 +133,18 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
             "--fast-alerts" => options.time_scale = 60,
             "--time-scale" => {
                 let v = value()?;
-                options.time_scale = v.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                    format!("--time-scale takes a whole number from 1, not `{v}`")
-                })?;
+                options.time_scale = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| format!("--time-scale takes a whole number from 1, not `{v}`"))?;
             }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }
     let out = out.ok_or_else(|| format!("--out DIR is required\n{USAGE}"))?;
-    Ok(Command {
-        out,
-        check,
-        options,
-    })
+    Ok(Command { out, check, options })
 }
 
 /// Runs a parsed command on `model`, reporting to `log`. Returns whether it succeeded (for `--check`: whether
@@ -184,10 +178,9 @@ pub fn run(cmd: &Command, model: &Model, log: &mut dyn Write) -> Result<bool, St
                     write!(
                         log,
                         "{}",
-                        diff.unified_diff().context_radius(3).header(
-                            &format!("{shown} (on disk)"),
-                            &format!("{shown} (generated)")
-                        )
+                        diff.unified_diff()
+                            .context_radius(3)
+                            .header(&format!("{shown} (on disk)"), &format!("{shown} (generated)"))
                     )
                     .map_err(io)?;
                 }
@@ -207,13 +200,7 @@ pub fn run(cmd: &Command, model: &Model, log: &mut dyn Write) -> Result<bool, St
             .map_err(io)?;
             return Ok(false);
         }
-        writeln!(
-            log,
-            "{} files in {} are up to date",
-            files.len(),
-            cmd.out.display()
-        )
-        .map_err(io)?;
+        writeln!(log, "{} files in {} are up to date", files.len(), cmd.out.display()).map_err(io)?;
         return Ok(true);
     }
     for f in &files {
@@ -238,8 +225,7 @@ fn io(e: std::io::Error) -> String {
 
 fn write_file(path: &Path, contents: &str) -> Result<(), String> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     std::fs::write(path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

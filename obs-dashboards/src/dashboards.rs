@@ -2,8 +2,7 @@
 //! row per module for the declared metrics, with the panel that fits each kind.
 
 use crate::grafana::{
-    Dashboard, DashboardLink, FieldConfig, FieldConfigSource, GridPos, Panel, Target, Thresholds,
-    Variable,
+    Dashboard, DashboardLink, FieldConfig, FieldConfigSource, GridPos, Panel, Target, Thresholds, Variable,
 };
 use crate::model::{Metric, Model};
 use crate::options::Options;
@@ -14,15 +13,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 /// Label names that template variables or PromQL already own.
-const RESERVED_VARS: &[&str] = &[
-    "datasource",
-    "job",
-    "instance",
-    "le",
-    "quantile",
-    "function",
-    "module",
-];
+const RESERVED_VARS: &[&str] = &["datasource", "job", "instance", "le", "quantile", "function", "module"];
 
 /// The Grafana unit of a base unit; `rate` for per-second rates of counters.
 ///
@@ -68,13 +59,7 @@ struct Layout {
 
 impl Layout {
     fn new() -> Layout {
-        Layout {
-            panels: Vec::new(),
-            x: 0,
-            y: 0,
-            row_h: 0,
-            next_id: 1,
-        }
+        Layout { panels: Vec::new(), x: 0, y: 0, row_h: 0, next_id: 1 }
     }
     fn newline(&mut self) {
         if self.x > 0 {
@@ -88,12 +73,7 @@ impl Layout {
         let mut r = Panel::row(title);
         r.id = self.next_id;
         self.next_id += 1;
-        r.grid_pos = GridPos {
-            x: 0,
-            y: self.y,
-            w: 24,
-            h: 1,
-        };
+        r.grid_pos = GridPos { x: 0, y: self.y, w: 24, h: 1 };
         self.y += 1;
         self.panels.push(r);
     }
@@ -103,12 +83,7 @@ impl Layout {
         }
         p.id = self.next_id;
         self.next_id += 1;
-        p.grid_pos = GridPos {
-            x: self.x,
-            y: self.y,
-            w,
-            h,
-        };
+        p.grid_pos = GridPos { x: self.x, y: self.y, w, h };
         self.x += w;
         self.row_h = self.row_h.max(h);
         self.panels.push(p);
@@ -117,10 +92,7 @@ impl Layout {
 
 fn unit_cfg(unit: &str) -> Option<FieldConfigSource> {
     Some(FieldConfigSource {
-        defaults: FieldConfig {
-            unit: Some(unit.to_owned()),
-            ..FieldConfig::default()
-        },
+        defaults: FieldConfig { unit: Some(unit.to_owned()), ..FieldConfig::default() },
         overrides: Vec::new(),
     })
 }
@@ -143,11 +115,7 @@ fn stat(title: &str, description: &str, unit: &str, expr: &str, thresholds: Thre
     let mut cfg = unit_cfg(unit).expect("some");
     cfg.defaults.thresholds = Some(thresholds);
     p.field_config = Some(cfg);
-    p.targets = vec![Target {
-        range: false,
-        instant: true,
-        ..Target::range("A", expr, "")
-    }];
+    p.targets = vec![Target { range: false, instant: true, ..Target::range("A", expr, "") }];
     p.options = Some(json!({
         "reduceOptions": { "calcs": ["lastNotNull"], "fields": "", "values": false },
         "colorMode": "background", "graphMode": "none", "textMode": "auto", "orientation": "auto", "justifyMode": "auto"
@@ -167,11 +135,7 @@ fn legend(labels: &[&str], fallback: &str) -> String {
     if labels.is_empty() {
         fallback.to_owned()
     } else {
-        labels
-            .iter()
-            .map(|l| format!("{{{{{l}}}}}"))
-            .collect::<Vec<_>>()
-            .join(" ")
+        labels.iter().map(|l| format!("{{{{{l}}}}}")).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -200,9 +164,7 @@ fn common_vars(opts: &Options, job: &str) -> Vec<Variable> {
 }
 
 /// The variables for fixed-cardinality labels: one per label name, over the union of its value sets.
-fn fixed_label_vars<'a>(
-    metrics: impl Iterator<Item = &'a Metric>,
-) -> BTreeMap<String, Vec<String>> {
+fn fixed_label_vars<'a>(metrics: impl Iterator<Item = &'a Metric>) -> BTreeMap<String, Vec<String>> {
     let mut vars: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for m in metrics {
         for l in &m.labels {
@@ -240,11 +202,7 @@ fn metric_panels(m: &Metric, vars: &BTreeMap<String, Vec<String>>) -> Vec<(Panel
     let unit = m.unit.as_deref();
     match m.kind {
         MetricKind::Counter => {
-            let expr = format!(
-                "sum{} (rate({}{{{sel}}}[$__rate_interval]))",
-                by(&labels),
-                m.sample_name()
-            );
+            let expr = format!("sum{} (rate({}{{{sel}}}[$__rate_interval]))", by(&labels), m.sample_name());
             vec![(
                 timeseries(
                     &format!("{} (rate)", m.sample_name()),
@@ -282,28 +240,18 @@ fn metric_panels(m: &Metric, vars: &BTreeMap<String, Vec<String>>) -> Vec<(Panel
                         m.name
                     );
                     let lg = format!("p{} {}", (qv * 100.0).round(), legend(&labels, ""));
-                    Target {
-                        exemplar: true,
-                        ..Target::range(r, &expr, lg.trim_end())
-                    }
+                    Target { exemplar: true, ..Target::range(r, &expr, lg.trim_end()) }
                 })
                 .collect();
-            let quantiles = timeseries(
-                &format!("{} p50 / p90 / p99", m.name),
-                &m.help,
-                &grafana_unit(unit, false),
-                targets,
-            );
+            let quantiles =
+                timeseries(&format!("{} p50 / p90 / p99", m.name), &m.help, &grafana_unit(unit, false), targets);
             let mut heat = Panel::new("heatmap", &format!("{} distribution", m.name));
             heat.description = Some(m.help.clone());
             heat.targets = vec![Target {
                 format: "heatmap".to_owned(),
                 ..Target::range(
                     "A",
-                    &format!(
-                        "sum by (le) (increase({}_bucket{{{sel}}}[$__rate_interval]))",
-                        m.name
-                    ),
+                    &format!("sum by (le) (increase({}_bucket{{{sel}}}[$__rate_interval]))", m.name),
                     "{{le}}",
                 )
             }];
@@ -319,14 +267,7 @@ fn metric_panels(m: &Metric, vars: &BTreeMap<String, Vec<String>>) -> Vec<(Panel
             }));
             vec![(quantiles, 12), (heat, 12)]
         }
-        MetricKind::Info => vec![(
-            table(
-                &m.sample_name(),
-                &m.help,
-                &format!("{}{{{sel}}}", m.sample_name()),
-            ),
-            24,
-        )],
+        MetricKind::Info => vec![(table(&m.sample_name(), &m.help, &format!("{}{{{sel}}}", m.sample_name())), 24)],
     }
 }
 
@@ -371,21 +312,16 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
         5,
     );
     l.add(
-        table(
-            "Build",
-            "Version and commit of the running build (build_info).",
-            &format!("build_info{{{SEL}}}"),
-        ),
+        table("Build", "Version and commit of the running build (build_info).", &format!("build_info{{{SEL}}}")),
         12,
         5,
     );
 
     let traced: Vec<_> = model.functions.iter().filter(|f| f.red_metrics).collect();
     if !traced.is_empty() {
-        d.templating.list.push(Variable::query(
-            "function",
-            "label_values(function_calls_total{job=~\"$job\"}, function)",
-        ));
+        d.templating
+            .list
+            .push(Variable::query("function", "label_values(function_calls_total{job=~\"$job\"}, function)"));
         let fsel = format!("{SEL}, function=~\"$function\"");
         l.row("Traced functions (RED)");
         l.add(
@@ -395,7 +331,9 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
                 "ops",
                 vec![Target::range(
                     "A",
-                    &format!("sum by (function, module, result) (rate(function_calls_total{{{fsel}}}[$__rate_interval]))"),
+                    &format!(
+                        "sum by (function, module, result) (rate(function_calls_total{{{fsel}}}[$__rate_interval]))"
+                    ),
                     "{{module}}::{{function}} {{result}}",
                 )],
             ),
@@ -432,7 +370,16 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
                 )
             })
             .collect();
-        l.add(timeseries("Latency p50 / p90 / p99", "Call duration quantiles (function_calls_duration_seconds), with exemplars linking to traces.", "s", lat), 12, 8);
+        l.add(
+            timeseries(
+                "Latency p50 / p90 / p99",
+                "Call duration quantiles (function_calls_duration_seconds), with exemplars linking to traces.",
+                "s",
+                lat,
+            ),
+            12,
+            8,
+        );
         let mut top = table(
             "Top 10 functions by call rate",
             "The busiest functions over the dashboard's time range.",
@@ -543,8 +490,7 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
     if !model.health_checks.is_empty() {
         l.row("Health checks");
         let mut score = Panel::new("gauge", "Health score");
-        score.description =
-            Some("Weighted share of passing checks, 0 to 100 (obs_health_score).".to_owned());
+        score.description = Some("Weighted share of passing checks, 0 to 100 (obs_health_score).".to_owned());
         score.targets = vec![Target {
             instant: true,
             range: false,
@@ -555,11 +501,7 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
                 unit: Some("percent".to_owned()),
                 min: Some(0.0),
                 max: Some(100.0),
-                thresholds: Some(Thresholds::steps(&[
-                    (None, "red"),
-                    (Some(50.0), "orange"),
-                    (Some(90.0), "green"),
-                ])),
+                thresholds: Some(Thresholds::steps(&[(None, "red"), (Some(50.0), "orange"), (Some(90.0), "green")])),
                 ..FieldConfig::default()
             },
             overrides: Vec::new(),
@@ -569,7 +511,9 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
         );
         l.add(score, 6, 8);
         let mut states = Panel::new("state-timeline", "Check states");
-        states.description = Some("1 when the check passed on its last run (obs_health_check_up); critical checks gate readiness.".to_owned());
+        states.description = Some(
+            "1 when the check passed on its last run (obs_health_check_up); critical checks gate readiness.".to_owned(),
+        );
         states.targets = vec![Target::range(
             "A",
             &format!("max by (check, critical) (obs_health_check_up{{{SEL}}})"),
@@ -608,7 +552,11 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
                 "Check runs by result",
                 "Runs per second by result: ok, error, timeout or panic (obs_health_check_runs_total).",
                 "ops",
-                vec![Target::range("A", &format!("sum by (check, result) (rate(obs_health_check_runs_total{{{SEL}}}[$__rate_interval]))"), "{{check}} {{result}}")],
+                vec![Target::range(
+                    "A",
+                    &format!("sum by (check, result) (rate(obs_health_check_runs_total{{{SEL}}}[$__rate_interval]))"),
+                    "{{check}} {{result}}",
+                )],
             ),
             12,
             8,
@@ -649,21 +597,9 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
             "Open and maximum file descriptors, and OS threads.",
             "short",
             vec![
-                Target::range(
-                    "A",
-                    &format!("process_open_fds{{{SEL}}}"),
-                    "open fds {{instance}}",
-                ),
-                Target::range(
-                    "B",
-                    &format!("process_max_fds{{{SEL}}}"),
-                    "max fds {{instance}}",
-                ),
-                Target::range(
-                    "C",
-                    &format!("process_threads{{{SEL}}}"),
-                    "threads {{instance}}",
-                ),
+                Target::range("A", &format!("process_open_fds{{{SEL}}}"), "open fds {{instance}}"),
+                Target::range("B", &format!("process_max_fds{{{SEL}}}"), "max fds {{instance}}"),
+                Target::range("C", &format!("process_threads{{{SEL}}}"), "threads {{instance}}"),
             ],
         ),
         8,
@@ -718,13 +654,7 @@ fn slo_panels(l: &mut Layout, o: &SloObjective, opts: &Options, period: u64) {
             let r = ((b'A' + i as u8) as char).to_string();
             Target::range(
                 &r,
-                &format!(
-                    "{}{{slo={}, sli={}}} / {}",
-                    rules::record_error_ratio(*w),
-                    q(&o.slo),
-                    q(o.sli),
-                    num(budget)
-                ),
+                &format!("{}{{slo={}, sli={}}} / {}", rules::record_error_ratio(*w), q(&o.slo), q(o.sli), num(budget)),
                 &format!("burn rate {}", dur(*w)),
             )
         })
@@ -736,11 +666,7 @@ fn slo_panels(l: &mut Layout, o: &SloObjective, opts: &Options, period: u64) {
         targets,
     );
     if let Some(fc) = burn.field_config.as_mut() {
-        fc.defaults.thresholds = Some(Thresholds::steps(&[
-            (None, "green"),
-            (Some(1.0), "orange"),
-            (Some(6.0), "red"),
-        ]));
+        fc.defaults.thresholds = Some(Thresholds::steps(&[(None, "green"), (Some(1.0), "orange"), (Some(6.0), "red")]));
         fc.defaults.custom = Some(json!({ "thresholdsStyle": { "mode": "line" } }));
     }
     l.add(burn, 10, 6);
@@ -767,11 +693,7 @@ fn metrics_dashboard(model: &Model, opts: &Options, job: &str, uids: &Uids) -> D
     }
     let mut l = Layout::new();
     for (module, metrics) in modules {
-        l.row(if module.is_empty() {
-            "(no module)"
-        } else {
-            module
-        });
+        l.row(if module.is_empty() { "(no module)" } else { module });
         for m in metrics {
             for (p, w) in metric_panels(m, &vars) {
                 l.add(p, w, 8);
@@ -801,13 +723,7 @@ impl Uids {
 pub(crate) fn dashboards(model: &Model, opts: &Options, job: &str) -> Vec<(String, Dashboard)> {
     let uids = Uids::new(&model.service);
     vec![
-        (
-            format!("{}-overview", model.service),
-            overview(model, opts, job, &uids),
-        ),
-        (
-            format!("{}-metrics", model.service),
-            metrics_dashboard(model, opts, job, &uids),
-        ),
+        (format!("{}-overview", model.service), overview(model, opts, job, &uids)),
+        (format!("{}-metrics", model.service), metrics_dashboard(model, opts, job, &uids)),
     ]
 }

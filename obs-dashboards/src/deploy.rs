@@ -98,24 +98,17 @@ pub struct ScrapeConfig {
 pub fn prometheus(opts: &Options, job: &str, rule_file: &str) -> PrometheusConfig {
     let interval = dur(opts.scaled(15));
     PrometheusConfig {
-        global: PromGlobal {
-            scrape_interval: interval.clone(),
-            evaluation_interval: interval,
-        },
+        global: PromGlobal { scrape_interval: interval.clone(), evaluation_interval: interval },
         rule_files: vec![rule_file.to_owned()],
         alerting: Alerting {
             alertmanagers: vec![AlertmanagerConfig {
-                static_configs: vec![StaticConfig {
-                    targets: vec![opts.alertmanager_target.clone()],
-                }],
+                static_configs: vec![StaticConfig { targets: vec![opts.alertmanager_target.clone()] }],
             }],
         },
         scrape_configs: vec![ScrapeConfig {
             job_name: job.to_owned(),
             metrics_path: opts.metrics_path.clone(),
-            static_configs: vec![StaticConfig {
-                targets: vec![opts.scrape_target.clone()],
-            }],
+            static_configs: vec![StaticConfig { targets: vec![opts.scrape_target.clone()] }],
         }],
     }
 }

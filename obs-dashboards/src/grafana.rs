@@ -70,10 +70,7 @@ impl Dashboard {
             schema_version: SCHEMA_VERSION,
             version: 1,
             refresh: "30s".to_owned(),
-            time: TimeRange {
-                from: "now-3h".to_owned(),
-                to: "now".to_owned(),
-            },
+            time: TimeRange { from: "now-3h".to_owned(), to: "now".to_owned() },
             templating: Templating { list: Vec::new() },
             annotations: Annotations { list: Vec::new() },
             links: Vec::new(),
@@ -234,11 +231,7 @@ impl VariableOption {
     /// assert_eq!(obs_dashboards::grafana::VariableOption::new("a", "a", false).text, "a");
     /// ```
     pub fn new(text: &str, value: &str, selected: bool) -> VariableOption {
-        VariableOption {
-            text: text.to_owned(),
-            value: value.to_owned(),
-            selected,
-        }
+        VariableOption { text: text.to_owned(), value: value.to_owned(), selected }
     }
 }
 
@@ -338,10 +331,7 @@ impl DataSourceRef {
     /// assert_eq!(obs_dashboards::grafana::DataSourceRef::variable().kind, "prometheus");
     /// ```
     pub fn variable() -> DataSourceRef {
-        DataSourceRef {
-            kind: "prometheus".to_owned(),
-            uid: "${datasource}".to_owned(),
-        }
+        DataSourceRef { kind: "prometheus".to_owned(), uid: "${datasource}".to_owned() }
     }
 }
 
@@ -416,12 +406,7 @@ impl Panel {
             kind: kind.to_owned(),
             title: title.to_owned(),
             description: None,
-            grid_pos: GridPos {
-                x: 0,
-                y: 0,
-                w: 8,
-                h: 8,
-            },
+            grid_pos: GridPos { x: 0, y: 0, w: 8, h: 8 },
             datasource: Some(DataSourceRef::variable()),
             targets: Vec::new(),
             field_config: Some(FieldConfigSource::default()),
@@ -442,12 +427,7 @@ impl Panel {
             kind: "row".to_owned(),
             title: title.to_owned(),
             description: None,
-            grid_pos: GridPos {
-                x: 0,
-                y: 0,
-                w: 24,
-                h: 1,
-            },
+            grid_pos: GridPos { x: 0, y: 0, w: 24, h: 1 },
             datasource: None,
             targets: Vec::new(),
             field_config: None,
@@ -513,12 +493,7 @@ impl Target {
     /// assert!(obs_dashboards::grafana::Target::instant("A", "up").instant);
     /// ```
     pub fn instant(ref_id: &str, expr: &str) -> Target {
-        Target {
-            range: false,
-            instant: true,
-            format: "table".to_owned(),
-            ..Target::range(ref_id, expr, "")
-        }
+        Target { range: false, instant: true, format: "table".to_owned(), ..Target::range(ref_id, expr, "") }
     }
 }
 
@@ -590,13 +565,7 @@ impl Thresholds {
     pub fn steps(steps: &[(Option<f64>, &str)]) -> Thresholds {
         Thresholds {
             mode: "absolute".to_owned(),
-            steps: steps
-                .iter()
-                .map(|(v, c)| ThresholdStep {
-                    value: *v,
-                    color: (*c).to_owned(),
-                })
-                .collect(),
+            steps: steps.iter().map(|(v, c)| ThresholdStep { value: *v, color: (*c).to_owned() }).collect(),
         }
     }
 }

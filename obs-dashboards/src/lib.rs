@@ -187,27 +187,12 @@ impl Artifacts {
         for (stem, d) in &self.dashboards {
             let mut json = serde_json::to_string_pretty(d).expect("dashboards serialize");
             json.push('\n');
-            files.push(File {
-                path: format!("grafana/dashboards/{stem}.json").into(),
-                contents: json,
-            });
+            files.push(File { path: format!("grafana/dashboards/{stem}.json").into(), contents: json });
         }
-        files.push(File {
-            path: self.rules_path(),
-            contents: yaml(&self.rules),
-        });
-        files.push(File {
-            path: self.rule_tests_path(),
-            contents: yaml(&self.rule_tests),
-        });
-        files.push(File {
-            path: "prometheus/prometheus.yml".into(),
-            contents: yaml(&self.prometheus),
-        });
-        files.push(File {
-            path: "alertmanager/alertmanager.yml".into(),
-            contents: yaml(&self.alertmanager),
-        });
+        files.push(File { path: self.rules_path(), contents: yaml(&self.rules) });
+        files.push(File { path: self.rule_tests_path(), contents: yaml(&self.rule_tests) });
+        files.push(File { path: "prometheus/prometheus.yml".into(), contents: yaml(&self.prometheus) });
+        files.push(File { path: "alertmanager/alertmanager.yml".into(), contents: yaml(&self.alertmanager) });
         files.push(File {
             path: format!("grafana/provisioning/datasources/{s}.yml").into(),
             contents: yaml(&self.grafana_datasources),
@@ -235,13 +220,8 @@ impl Artifacts {
 /// assert_eq!(a.prometheus.scrape_configs[0].job_name, "svc-prod");
 /// ```
 pub fn generate(model: &Model, opts: &Options) -> Result<Artifacts, Error> {
-    if model.user_metrics().next().is_none()
-        && model.functions.is_empty()
-        && model.health_checks.is_empty()
-    {
-        return Err(Error::EmptyCatalog {
-            obs_metrics: model.metrics.len(),
-        });
+    if model.user_metrics().next().is_none() && model.functions.is_empty() && model.health_checks.is_empty() {
+        return Err(Error::EmptyCatalog { obs_metrics: model.metrics.len() });
     }
     let mut model = model.clone();
     model.sort();
@@ -249,11 +229,7 @@ pub fn generate(model: &Model, opts: &Options) -> Result<Artifacts, Error> {
         model.service = s.clone();
     }
     let service = model.service.clone();
-    if service.is_empty()
-        || !service
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
+    if service.is_empty() || !service.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         return Err(Error::Options(format!(
             "service name `{service}` must be letters, digits, `-` and `_` (it names files and uids); set --service"
         )));
@@ -262,11 +238,7 @@ pub fn generate(model: &Model, opts: &Options) -> Result<Artifacts, Error> {
         return Err(Error::Options("time_scale must be at least 1".to_owned()));
     }
     let r = &opts.receivers;
-    if [&r.page, &r.ticket, &r.info]
-        .iter()
-        .any(|r| !r.slack_channels.is_empty())
-        && opts.slack_api_url.is_none()
-    {
+    if [&r.page, &r.ticket, &r.info].iter().any(|r| !r.slack_channels.is_empty()) && opts.slack_api_url.is_none() {
         return Err(Error::Options(
             "a Slack channel is configured but no Slack API URL: add --slack-api-url https://hooks.slack.com/services/...".to_owned(),
         ));
@@ -289,11 +261,6 @@ pub fn generate(model: &Model, opts: &Options) -> Result<Artifacts, Error> {
         grafana_datasources: deploy::datasources(opts),
         grafana_dashboards: deploy::dashboard_providers(opts, &service),
     };
-    artifacts.rule_tests = ruletests::generate(
-        &generated.cases,
-        opts,
-        &job,
-        &format!("../rules/{service}.rules.yml"),
-    );
+    artifacts.rule_tests = ruletests::generate(&generated.cases, opts, &job, &format!("../rules/{service}.rules.yml"));
     Ok(artifacts)
 }

@@ -128,10 +128,7 @@ impl Model {
     /// assert!(obs_dashboards::Model::new("shop").metrics.is_empty());
     /// ```
     pub fn new(service: &str) -> Model {
-        Model {
-            service: service.to_owned(),
-            ..Model::default()
-        }
+        Model { service: service.to_owned(), ..Model::default() }
     }
 
     /// Copies the catalog. The service name is the crate that declares the most entries, obs' own excepted.
@@ -153,9 +150,7 @@ impl Model {
                     .iter()
                     .map(|l| Label {
                         name: l.name.to_owned(),
-                        values: l
-                            .values
-                            .map(|v| v.iter().map(|s| (*s).to_owned()).collect()),
+                        values: l.values.map(|v| v.iter().map(|s| (*s).to_owned()).collect()),
                     })
                     .collect(),
                 buckets: m.buckets().to_vec(),
@@ -180,13 +175,8 @@ impl Model {
                 }),
             })
             .collect();
-        let health_checks = catalog
-            .health_checks()
-            .map(|h| HealthCheck {
-                name: h.name.to_owned(),
-                critical: h.critical,
-            })
-            .collect();
+        let health_checks =
+            catalog.health_checks().map(|h| HealthCheck { name: h.name.to_owned(), critical: h.critical }).collect();
         let mut crates: Vec<&str> = catalog
             .exposed()
             .map(|m| m.crate_name())
@@ -203,12 +193,7 @@ impl Model {
                 service = group[0].to_owned();
             }
         }
-        let mut model = Model {
-            service,
-            metrics,
-            functions,
-            health_checks,
-        };
+        let mut model = Model { service, metrics, functions, health_checks };
         model.sort();
         model
     }
@@ -226,8 +211,7 @@ impl Model {
     /// ```
     pub fn sort(&mut self) {
         self.metrics.sort_by(|a, b| a.name.cmp(&b.name));
-        self.functions
-            .sort_by(|a, b| (&a.module, &a.function).cmp(&(&b.module, &b.function)));
+        self.functions.sort_by(|a, b| (&a.module, &a.function).cmp(&(&b.module, &b.function)));
         self.health_checks.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
@@ -370,10 +354,7 @@ impl Label {
     /// assert_eq!(obs_dashboards::Label::fixed("ok", &["false", "true"]).values.unwrap().len(), 2);
     /// ```
     pub fn fixed(name: &str, values: &[&str]) -> Label {
-        Label {
-            name: name.to_owned(),
-            values: Some(values.iter().map(|s| (*s).to_owned()).collect()),
-        }
+        Label { name: name.to_owned(), values: Some(values.iter().map(|s| (*s).to_owned()).collect()) }
     }
     /// A label with dynamic values.
     ///
@@ -381,10 +362,7 @@ impl Label {
     /// assert!(obs_dashboards::Label::dynamic("route").values.is_none());
     /// ```
     pub fn dynamic(name: &str) -> Label {
-        Label {
-            name: name.to_owned(),
-            values: None,
-        }
+        Label { name: name.to_owned(), values: None }
     }
 }
 
@@ -400,9 +378,7 @@ impl Function {
             module: module.to_owned(),
             red_metrics: true,
             in_flight: false,
-            buckets: vec![
-                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-            ],
+            buckets: vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
             slo: None,
         }
     }

@@ -123,11 +123,7 @@ pub struct SloObjective {
 
 impl SloObjective {
     fn fsel(&self, sel: &str) -> String {
-        format!(
-            "{sel}, function={}, module={}",
-            q(&self.function),
-            q(&self.module)
-        )
+        format!("{sel}, function={}, module={}", q(&self.function), q(&self.module))
     }
 
     /// The share of bad calls over `range`, per function.
@@ -157,11 +153,8 @@ impl SloObjective {
     /// ```
     pub fn calls_expr(&self, sel: &str, range: &str) -> String {
         let s = self.fsel(sel);
-        let metric = if self.threshold.is_some() {
-            "function_calls_duration_seconds_count"
-        } else {
-            "function_calls_total"
-        };
+        let metric =
+            if self.threshold.is_some() { "function_calls_duration_seconds_count" } else { "function_calls_total" };
         format!("sum by (function, module) (rate({metric}{{{s}}}[{range}]))")
     }
 
@@ -174,16 +167,8 @@ impl SloObjective {
     pub fn describe(&self) -> String {
         let pct = num(self.objective * 100.0);
         match self.threshold {
-            None => format!(
-                "{pct}% of calls to {}::{} succeed",
-                self.module, self.function
-            ),
-            Some(t) => format!(
-                "{pct}% of calls to {}::{} finish within {}s",
-                self.module,
-                self.function,
-                num(t)
-            ),
+            None => format!("{pct}% of calls to {}::{} succeed", self.module, self.function),
+            Some(t) => format!("{pct}% of calls to {}::{} finish within {}s", self.module, self.function, num(t)),
         }
     }
 }
@@ -233,10 +218,7 @@ pub fn objectives(model: &Model) -> Vec<SloObjective> {
 /// assert_eq!(w, [300, 1800, 3600, 7200, 21600, 86400, 259200]);
 /// ```
 pub fn burn_windows(opts: &Options) -> Vec<u64> {
-    let mut w: Vec<u64> = BURN_ALERTS
-        .iter()
-        .flat_map(|(l, s, ..)| [opts.scaled(*l), opts.scaled(*s)])
-        .collect();
+    let mut w: Vec<u64> = BURN_ALERTS.iter().flat_map(|(l, s, ..)| [opts.scaled(*l), opts.scaled(*s)]).collect();
     w.sort_unstable();
     w.dedup();
     w
@@ -265,16 +247,9 @@ pub fn record_calls(window: u64) -> String {
 #[allow(clippy::large_enum_variant)] // a handful per service, built once
 pub(crate) enum Case {
     /// The four burn-rate alerts of one objective.
-    Slo {
-        objective: SloObjective,
-        alerts: Vec<AlertingRule>,
-    },
+    Slo { objective: SloObjective, alerts: Vec<AlertingRule> },
     /// A threshold alert of a declared metric.
-    Threshold {
-        metric: Metric,
-        alert: AlertDesc,
-        rule: AlertingRule,
-    },
+    Threshold { metric: Metric, alert: AlertDesc, rule: AlertingRule },
     /// A critical health check.
     Health { check: String, rule: AlertingRule },
     /// `up == 0`.
@@ -323,21 +298,12 @@ impl Ctx<'_> {
         annotations.insert("summary".to_owned(), summary);
         annotations.insert("description".to_owned(), description);
         annotations.insert("dashboard".to_owned(), dashboard.to_owned());
-        annotations.insert(
-            "runbook_url".to_owned(),
-            format!(
-                "{}/{name}",
-                self.opts.runbook_url_base.trim_end_matches('/')
-            ),
-        );
+        annotations
+            .insert("runbook_url".to_owned(), format!("{}/{name}", self.opts.runbook_url_base.trim_end_matches('/')));
         AlertingRule {
             alert: name.to_owned(),
             expr,
-            for_: dur(if for_s == 0 {
-                0
-            } else {
-                self.opts.scaled(for_s)
-            }),
+            for_: dur(if for_s == 0 { 0 } else { self.opts.scaled(for_s) }),
             labels,
             annotations,
         }
@@ -360,16 +326,9 @@ pub fn signal_expr(m: &Metric, signal: AlertSignal, sel: &str, scale: u32) -> St
             format!("rate({}{{{sel}}}[{}])", m.sample_name(), sc(window_seconds))
         }
         AlertSignal::Increase { window_seconds } => {
-            format!(
-                "increase({}{{{sel}}}[{}])",
-                m.sample_name(),
-                sc(window_seconds)
-            )
+            format!("increase({}{{{sel}}}[{}])", m.sample_name(), sc(window_seconds))
         }
-        AlertSignal::Quantile {
-            quantile,
-            window_seconds,
-        } => {
+        AlertSignal::Quantile { quantile, window_seconds } => {
             let mut by = vec!["job", "instance"];
             by.extend(m.labels.iter().map(|l| l.name.as_str()));
             by.push("le");
@@ -387,37 +346,19 @@ pub fn signal_expr(m: &Metric, signal: AlertSignal, sel: &str, scale: u32) -> St
 fn describe_signal(m: &Metric, signal: AlertSignal) -> String {
     match signal {
         AlertSignal::Value => m.sample_name(),
-        AlertSignal::Rate { window_seconds } => format!(
-            "the per-second rate of {} over {}",
-            m.sample_name(),
-            dur(window_seconds)
-        ),
-        AlertSignal::Increase { window_seconds } => format!(
-            "the increase of {} over {}",
-            m.sample_name(),
-            dur(window_seconds)
-        ),
-        AlertSignal::Quantile {
-            quantile,
-            window_seconds,
-        } => {
-            format!(
-                "the p{} of {} over {}",
-                num(quantile * 100.0),
-                m.name,
-                dur(window_seconds)
-            )
+        AlertSignal::Rate { window_seconds } => {
+            format!("the per-second rate of {} over {}", m.sample_name(), dur(window_seconds))
+        }
+        AlertSignal::Increase { window_seconds } => {
+            format!("the increase of {} over {}", m.sample_name(), dur(window_seconds))
+        }
+        AlertSignal::Quantile { quantile, window_seconds } => {
+            format!("the p{} of {} over {}", num(quantile * 100.0), m.name, dur(window_seconds))
         }
     }
 }
 
-pub(crate) fn generate(
-    model: &Model,
-    opts: &Options,
-    job: &str,
-    overview_uid: &str,
-    metrics_uid: &str,
-) -> Generated {
+pub(crate) fn generate(model: &Model, opts: &Options, job: &str, overview_uid: &str, metrics_uid: &str) -> Generated {
     let base = opts.grafana_url.trim_end_matches('/');
     let cx = Ctx {
         opts,
@@ -472,13 +413,7 @@ pub(crate) fn generate(
                     record_calls(s),
                     num(opts.slo_min_calls_per_hour)
                 );
-                let name = format!(
-                    "{}{}BurnRate{}{}",
-                    camel(&o.slo),
-                    camel(o.sli),
-                    dur(long),
-                    dur(short)
-                );
+                let name = format!("{}{}BurnRate{}{}", camel(&o.slo), camel(o.sli), dur(long), dur(short));
                 let lasts = 30.0 * 24.0 / factor;
                 let rule = cx.alert(
                     &name,
@@ -505,10 +440,7 @@ pub(crate) fn generate(
                 these.push(rule.clone());
                 alerts.push(Rule::Alerting(rule));
             }
-            cases.push(Case::Slo {
-                objective: o.clone(),
-                alerts: these,
-            });
+            cases.push(Case::Slo { objective: o.clone(), alerts: these });
         }
         groups.push(RuleGroup {
             name: format!("{}-slo-alerts", model.service),
@@ -524,12 +456,8 @@ pub(crate) fn generate(
             if m.kind == MetricKind::Info {
                 continue;
             }
-            let expr = format!(
-                "{} {} {}",
-                signal_expr(m, a.signal, &sel, opts.time_scale),
-                a.op.as_str(),
-                num(a.threshold)
-            );
+            let expr =
+                format!("{} {} {}", signal_expr(m, a.signal, &sel, opts.time_scale), a.op.as_str(), num(a.threshold));
             let description = if a.description.is_empty() {
                 format!(
                     "{} {} {} for {} ({}: {}).",
@@ -554,11 +482,7 @@ pub(crate) fn generate(
                 &cx.metrics_url,
             );
             thresholds.push(Rule::Alerting(rule.clone()));
-            cases.push(Case::Threshold {
-                metric: m.clone(),
-                alert: *a,
-                rule,
-            });
+            cases.push(Case::Threshold { metric: m.clone(), alert: *a, rule });
         }
     }
     if !thresholds.is_empty() {
@@ -587,17 +511,10 @@ pub(crate) fn generate(
             &cx.overview_url,
         );
         health.push(Rule::Alerting(rule.clone()));
-        cases.push(Case::Health {
-            check: h.name.clone(),
-            rule,
-        });
+        cases.push(Case::Health { check: h.name.clone(), rule });
     }
     if !health.is_empty() {
-        groups.push(RuleGroup {
-            name: format!("{}-health", model.service),
-            interval: interval.clone(),
-            rules: health,
-        });
+        groups.push(RuleGroup { name: format!("{}-health", model.service), interval: interval.clone(), rules: health });
     }
 
     // The service's targets.
@@ -608,11 +525,7 @@ pub(crate) fn generate(
         Severity::Critical,
         &[],
         format!("A target of {} is down", model.service),
-        format!(
-            "Prometheus could not scrape a target of job {} for {}.",
-            job,
-            dur(opts.scaled(120))
-        ),
+        format!("Prometheus could not scrape a target of job {} for {}.", job, dur(opts.scaled(120))),
         &cx.overview_url,
     );
     let absent = cx.alert(
@@ -637,8 +550,5 @@ pub(crate) fn generate(
     cases.push(Case::TargetDown(down));
     cases.push(Case::TargetAbsent(absent));
 
-    Generated {
-        file: RuleFile { groups },
-        cases,
-    }
+    Generated { file: RuleFile { groups }, cases }
 }

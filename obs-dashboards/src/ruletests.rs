@@ -92,10 +92,7 @@ const INSTANCE: &str = "test-instance:9000";
 type Labels = Vec<(String, String)>;
 
 fn series(name: &str, labels: &Labels) -> String {
-    let inner: Vec<String> = labels
-        .iter()
-        .map(|(k, v)| format!("{k}={}", crate::util::q(v)))
-        .collect();
+    let inner: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={}", crate::util::q(v))).collect();
     format!("{name}{{{}}}", inner.join(", "))
 }
 
@@ -112,10 +109,7 @@ fn expect(rule: &AlertingRule, labels: &Labels) -> ExpAlert {
     for (k, v) in &rule.labels {
         exp_labels.insert(k.clone(), v.clone());
     }
-    ExpAlert {
-        exp_labels,
-        exp_annotations: rule.annotations.clone(),
-    }
+    ExpAlert { exp_labels, exp_annotations: rule.annotations.clone() }
 }
 
 fn case(eval: u64, rule: &AlertingRule, fires: Option<&Labels>) -> AlertTestCase {
@@ -126,34 +120,16 @@ fn case(eval: u64, rule: &AlertingRule, fires: Option<&Labels>) -> AlertTestCase
     }
 }
 
-fn group(
-    name: String,
-    interval: u64,
-    input_series: Vec<InputSeries>,
-    tests: Vec<AlertTestCase>,
-) -> TestGroup {
-    TestGroup {
-        name,
-        interval: dur(interval),
-        input_series,
-        alert_rule_test: tests,
-    }
+fn group(name: String, interval: u64, input_series: Vec<InputSeries>, tests: Vec<AlertTestCase>) -> TestGroup {
+    TestGroup { name, interval: dur(interval), input_series, alert_rule_test: tests }
 }
 
 /// Values of a signal on which `op threshold` holds (`.0`) and does not (`.1`); `nonneg` for rates.
 fn pick(op: AlertOp, t: f64, nonneg: bool) -> (Option<f64>, Option<f64>) {
     let above = t.abs() * 2.0 + 1.0;
-    let below = if nonneg {
-        (t > 0.0).then_some(t / 2.0)
-    } else {
-        Some(t - (t.abs() + 1.0))
-    };
+    let below = if nonneg { (t > 0.0).then_some(t / 2.0) } else { Some(t - (t.abs() + 1.0)) };
     let at = (!nonneg || t >= 0.0).then_some(t);
-    let at_or_below = if nonneg {
-        (t >= 0.0).then_some(t / 2.0)
-    } else {
-        below
-    };
+    let at_or_below = if nonneg { (t >= 0.0).then_some(t / 2.0) } else { below };
     match op {
         AlertOp::Gt => (Some(above), at_or_below),
         AlertOp::Ge => (Some(above), below),
@@ -188,16 +164,9 @@ fn quantile_in_bucket(buckets: &[f64], i: usize, q: f64) -> f64 {
 }
 
 fn metric_labels(m: &Metric, job: &str) -> Labels {
-    let mut l = vec![
-        ("job".to_owned(), job.to_owned()),
-        ("instance".to_owned(), INSTANCE.to_owned()),
-    ];
+    let mut l = vec![("job".to_owned(), job.to_owned()), ("instance".to_owned(), INSTANCE.to_owned())];
     for lab in &m.labels {
-        let v = lab
-            .values
-            .as_ref()
-            .and_then(|v| v.first().cloned())
-            .unwrap_or_else(|| "example".to_owned());
+        let v = lab.values.as_ref().and_then(|v| v.first().cloned()).unwrap_or_else(|| "example".to_owned());
         l.push((lab.name.clone(), v));
     }
     l
@@ -216,14 +185,10 @@ fn threshold_series(
     let sc = |w: u64| (w / u64::from(scale.max(1))).max(1) as f64;
     let iv = interval as f64;
     Some(match signal {
-        AlertSignal::Value => vec![InputSeries {
-            series: series(&m.sample_name(), labels),
-            values: constant(v, n),
-        }],
-        AlertSignal::Rate { .. } => vec![InputSeries {
-            series: series(&m.sample_name(), labels),
-            values: counter(v * iv, n),
-        }],
+        AlertSignal::Value => vec![InputSeries { series: series(&m.sample_name(), labels), values: constant(v, n) }],
+        AlertSignal::Rate { .. } => {
+            vec![InputSeries { series: series(&m.sample_name(), labels), values: counter(v * iv, n) }]
+        }
         AlertSignal::Increase { window_seconds } => vec![InputSeries {
             series: series(&m.sample_name(), labels),
             values: counter(v / sc(window_seconds) * iv, n),
@@ -250,16 +215,11 @@ fn quantile_series(
     if m.buckets.is_empty() {
         return None;
     }
-    let i = (0..=m.buckets.len())
-        .find(|&i| holds(op, quantile_in_bucket(&m.buckets, i, q), t) == want)?;
+    let i = (0..=m.buckets.len()).find(|&i| holds(op, quantile_in_bucket(&m.buckets, i, q), t) == want)?;
     let step = 10.0 * interval as f64;
     let mut out = Vec::new();
     for j in 0..=m.buckets.len() {
-        let le = if j == m.buckets.len() {
-            "+Inf".to_owned()
-        } else {
-            obs_runtime::format_f64(m.buckets[j])
-        };
+        let le = if j == m.buckets.len() { "+Inf".to_owned() } else { obs_runtime::format_f64(m.buckets[j]) };
         let mut l = labels.clone();
         l.push(("le".to_owned(), le));
         out.push(InputSeries {
@@ -296,10 +256,7 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
     let mut tests = Vec::new();
     for c in cases {
         match c {
-            Case::Slo {
-                objective: o,
-                alerts,
-            } => {
+            Case::Slo { objective: o, alerts } => {
                 let budget = 1.0 - o.objective;
                 let eval = round(opts.scaled(30 * 60));
                 let n = steps(eval);
@@ -322,10 +279,7 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                                     series: series("function_calls_total", &ok),
                                     values: counter(total - bad, n),
                                 },
-                                InputSeries {
-                                    series: series("function_calls_total", &err),
-                                    values: counter(bad, n),
-                                },
+                                InputSeries { series: series("function_calls_total", &err), values: counter(bad, n) },
                             ]
                         }
                         Some(t) => {
@@ -337,10 +291,7 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                                     values: counter(total - bad, n),
                                 },
                                 InputSeries {
-                                    series: series(
-                                        "function_calls_duration_seconds_count",
-                                        &labels,
-                                    ),
+                                    series: series("function_calls_duration_seconds_count", &labels),
                                     values: counter(total, n),
                                 },
                             ]
@@ -354,20 +305,22 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                 let fire_ratio = (budget * 20.0).min(1.0);
                 let what = format!("{} {} of {}::{}", o.slo, o.sli, o.module, o.function);
                 tests.push(group(
-                    format!("{what}: {}% bad calls burn the budget; each window pair whose factor is exceeded fires", num(fire_ratio * 100.0)),
+                    format!(
+                        "{what}: {}% bad calls burn the budget; each window pair whose factor is exceeded fires",
+                        num(fire_ratio * 100.0)
+                    ),
                     iv,
                     input(1000.0, fire_ratio),
                     alerts
                         .iter()
                         .zip(BURN_ALERTS)
-                        .map(|(a, (.., factor, _, _))| case(eval, a, (fire_ratio > factor * budget).then_some(&exp_labels)))
+                        .map(|(a, (.., factor, _, _))| {
+                            case(eval, a, (fire_ratio > factor * budget).then_some(&exp_labels))
+                        })
                         .collect(),
                 ));
                 tests.push(group(
-                    format!(
-                        "{what}: {}% bad calls, within budget: quiet",
-                        num(budget * 50.0)
-                    ),
+                    format!("{what}: {}% bad calls, within budget: quiet", num(budget * 50.0)),
                     iv,
                     input(1000.0, budget / 2.0),
                     alerts.iter().map(|a| case(eval, a, None)).collect(),
@@ -383,22 +336,14 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                     ));
                 }
             }
-            Case::Threshold {
-                metric,
-                alert,
-                rule,
-            } => {
+            Case::Threshold { metric, alert, rule } => {
                 let window = match alert.signal {
                     AlertSignal::Value => 0,
                     AlertSignal::Rate { window_seconds }
                     | AlertSignal::Increase { window_seconds }
                     | AlertSignal::Quantile { window_seconds, .. } => opts.scaled(window_seconds),
                 };
-                let for_s = if alert.for_seconds == 0 {
-                    0
-                } else {
-                    opts.scaled(alert.for_seconds)
-                };
+                let for_s = if alert.for_seconds == 0 { 0 } else { opts.scaled(alert.for_seconds) };
                 let eval = round(window + for_s + 5 * iv);
                 let n = steps(eval) + 2;
                 let labels = metric_labels(metric, job);
@@ -408,16 +353,9 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                 }
                 let build = |want: bool| -> Option<Vec<InputSeries>> {
                     match alert.signal {
-                        AlertSignal::Quantile { quantile, .. } => quantile_series(
-                            metric,
-                            quantile,
-                            alert.op,
-                            alert.threshold,
-                            want,
-                            iv,
-                            n,
-                            &labels,
-                        ),
+                        AlertSignal::Quantile { quantile, .. } => {
+                            quantile_series(metric, quantile, alert.op, alert.threshold, want, iv, n, &labels)
+                        }
                         s => {
                             let nonneg = !matches!(s, AlertSignal::Value);
                             if nonneg && matches!(alert.op, AlertOp::Eq | AlertOp::Ne) {
@@ -431,10 +369,7 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                 };
                 if let Some(input) = build(true) {
                     tests.push(group(
-                        format!(
-                            "{} on {}: fires when `{}` holds",
-                            rule.alert, metric.name, rule.expr
-                        ),
+                        format!("{} on {}: fires when `{}` holds", rule.alert, metric.name, rule.expr),
                         iv,
                         input,
                         vec![case(eval, rule, Some(&out_labels))],
@@ -463,46 +398,32 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                 tests.push(group(
                     format!("health check {check} failing: fires"),
                     iv,
-                    vec![InputSeries {
-                        series: s.clone(),
-                        values: constant(0.0, n),
-                    }],
+                    vec![InputSeries { series: s.clone(), values: constant(0.0, n) }],
                     vec![case(eval, rule, Some(&labels))],
                 ));
                 tests.push(group(
                     format!("health check {check} passing: quiet"),
                     iv,
-                    vec![InputSeries {
-                        series: s,
-                        values: constant(1.0, n),
-                    }],
+                    vec![InputSeries { series: s, values: constant(1.0, n) }],
                     vec![case(eval, rule, None)],
                 ));
             }
             Case::TargetDown(rule) => {
                 let eval = round(opts.scaled(120) + 3 * iv);
                 let n = steps(eval) + 2;
-                let labels: Labels = vec![
-                    ("job".to_owned(), job.to_owned()),
-                    ("instance".to_owned(), INSTANCE.to_owned()),
-                ];
+                let labels: Labels =
+                    vec![("job".to_owned(), job.to_owned()), ("instance".to_owned(), INSTANCE.to_owned())];
                 let s = series("up", &labels);
                 tests.push(group(
                     "target down: fires".to_owned(),
                     iv,
-                    vec![InputSeries {
-                        series: s.clone(),
-                        values: constant(0.0, n),
-                    }],
+                    vec![InputSeries { series: s.clone(), values: constant(0.0, n) }],
                     vec![case(eval, rule, Some(&labels))],
                 ));
                 tests.push(group(
                     "target up: quiet".to_owned(),
                     iv,
-                    vec![InputSeries {
-                        series: s,
-                        values: constant(1.0, n),
-                    }],
+                    vec![InputSeries { series: s, values: constant(1.0, n) }],
                     vec![case(eval, rule, None)],
                 ));
             }
@@ -510,38 +431,24 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                 let eval = round(opts.scaled(300) + 3 * iv);
                 let n = steps(eval) + 2;
                 let labels: Labels = vec![("job".to_owned(), job.to_owned())];
-                let other: Labels = vec![
-                    ("job".to_owned(), format!("{job}-other")),
-                    ("instance".to_owned(), INSTANCE.to_owned()),
-                ];
-                let mine: Labels = vec![
-                    ("job".to_owned(), job.to_owned()),
-                    ("instance".to_owned(), INSTANCE.to_owned()),
-                ];
+                let other: Labels =
+                    vec![("job".to_owned(), format!("{job}-other")), ("instance".to_owned(), INSTANCE.to_owned())];
+                let mine: Labels =
+                    vec![("job".to_owned(), job.to_owned()), ("instance".to_owned(), INSTANCE.to_owned())];
                 tests.push(group(
                     "no target of the job: fires".to_owned(),
                     iv,
-                    vec![InputSeries {
-                        series: series("up", &other),
-                        values: constant(1.0, n),
-                    }],
+                    vec![InputSeries { series: series("up", &other), values: constant(1.0, n) }],
                     vec![case(eval, rule, Some(&labels))],
                 ));
                 tests.push(group(
                     "the job has a target: quiet".to_owned(),
                     iv,
-                    vec![InputSeries {
-                        series: series("up", &mine),
-                        values: constant(1.0, n),
-                    }],
+                    vec![InputSeries { series: series("up", &mine), values: constant(1.0, n) }],
                     vec![case(eval, rule, None)],
                 ));
             }
         }
     }
-    RuleTestFile {
-        rule_files: vec![rule_file.to_owned()],
-        evaluation_interval: dur(iv),
-        tests,
-    }
+    RuleTestFile { rule_files: vec![rule_file.to_owned()], evaluation_interval: dur(iv), tests }
 }

@@ -33,17 +33,8 @@ pub(crate) fn fnv(s: &str) -> u64 {
 
 /// A Grafana uid (at most 40 characters) derived from `key`.
 pub(crate) fn uid(prefix: &str, key: &str) -> String {
-    let p: String = prefix
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .take(22)
-        .collect();
+    let p: String =
+        prefix.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).take(22).collect();
     format!("{p}-{:016x}", fnv(key))
 }
 

@@ -40,71 +40,29 @@ struct AlertsJobs;
 #[obs::metric(
     histogram,
     unit = "seconds",
-    alert(
-        name = "SlowJobs",
-        quantile = 0.95,
-        window = "15m",
-        expr = "> 2",
-        summary = "Jobs are slow"
-    )
+    alert(name = "SlowJobs", quantile = 0.95, window = "15m", expr = "> 2", summary = "Jobs are slow")
 )]
 struct AlertsJobDuration;
 
 #[test]
 fn declared_alerts_reach_the_catalog() {
     AlertsQueueDepth.set(1);
-    AlertsJobs
-        .with(Job {
-            outcome: Outcome::Ok,
-        })
-        .inc();
+    AlertsJobs.with(Job { outcome: Outcome::Ok }).inc();
     AlertsJobDuration.observe(0.1);
     let _ = Outcome::Failed;
     let catalog = obs_runtime::catalog();
     let q = catalog.metric("alerts_queue_depth").unwrap().desc().alerts;
     assert_eq!(q.len(), 1);
-    assert_eq!(
-        (q[0].name, q[0].op, q[0].threshold),
-        ("QueueBacklog", AlertOp::Gt, 100.0)
-    );
-    assert_eq!(
-        (q[0].for_seconds, q[0].severity, q[0].signal),
-        (300, Severity::Warning, AlertSignal::Value)
-    );
+    assert_eq!((q[0].name, q[0].op, q[0].threshold), ("QueueBacklog", AlertOp::Gt, 100.0));
+    assert_eq!((q[0].for_seconds, q[0].severity, q[0].signal), (300, Severity::Warning, AlertSignal::Value));
     let j = catalog.metric("alerts_jobs").unwrap().desc().alerts;
-    assert_eq!(
-        j[0].signal,
-        AlertSignal::Rate {
-            window_seconds: 600
-        }
-    );
-    assert_eq!(
-        (j[0].for_seconds, j[0].severity),
-        (5400, Severity::Critical)
-    );
-    assert_eq!(
-        j[0].description,
-        "More than one job every two seconds fails."
-    );
-    assert_eq!(
-        j[1].signal,
-        AlertSignal::Increase {
-            window_seconds: 3600
-        }
-    );
+    assert_eq!(j[0].signal, AlertSignal::Rate { window_seconds: 600 });
+    assert_eq!((j[0].for_seconds, j[0].severity), (5400, Severity::Critical));
+    assert_eq!(j[0].description, "More than one job every two seconds fails.");
+    assert_eq!(j[1].signal, AlertSignal::Increase { window_seconds: 3600 });
     assert_eq!(j[1].for_seconds, 300, "`for` defaults to 5m");
-    let h = catalog
-        .metric("alerts_job_duration_seconds")
-        .unwrap()
-        .desc()
-        .alerts;
-    assert_eq!(
-        h[0].signal,
-        AlertSignal::Quantile {
-            quantile: 0.95,
-            window_seconds: 900
-        }
-    );
+    let h = catalog.metric("alerts_job_duration_seconds").unwrap().desc().alerts;
+    assert_eq!(h[0].signal, AlertSignal::Quantile { quantile: 0.95, window_seconds: 900 });
 }
 
 #[test]

@@ -16,18 +16,11 @@ fn check_passes_on_fresh_output_and_fails_with_a_diff_on_edits() {
     let mut log = Vec::new();
     assert!(run(&parse(&args(&["--out", d])).unwrap(), &model, &mut log).unwrap());
     let written = String::from_utf8(log).unwrap();
-    assert!(
-        written.contains("wrote ") && written.contains("shop.rules.yml"),
-        "{written}"
-    );
+    assert!(written.contains("wrote ") && written.contains("shop.rules.yml"), "{written}");
 
     let check = parse(&args(&["--out", d, "--check"])).unwrap();
     let mut log = Vec::new();
-    assert!(
-        run(&check, &model, &mut log).unwrap(),
-        "{}",
-        String::from_utf8_lossy(&log)
-    );
+    assert!(run(&check, &model, &mut log).unwrap(), "{}", String::from_utf8_lossy(&log));
 
     // Hand-edit the rules: stale, with a unified diff naming the line.
     let rules = dir.join("prometheus/rules/shop.rules.yml");
@@ -37,10 +30,7 @@ fn check_passes_on_fresh_output_and_fails_with_a_diff_on_edits() {
     assert!(!run(&check, &model, &mut log).unwrap());
     let out = String::from_utf8(log).unwrap();
     assert!(out.contains("stale: "), "{out}");
-    assert!(
-        out.contains("-    for: 1h") && out.contains("+    for: 10m"),
-        "{out}"
-    );
+    assert!(out.contains("-    for: 1h") && out.contains("+    for: 10m"), "{out}");
     assert!(out.contains("@@"), "{out}");
 
     // A missing file fails too.
@@ -50,12 +40,7 @@ fn check_passes_on_fresh_output_and_fails_with_a_diff_on_edits() {
     assert!(String::from_utf8(log).unwrap().contains("missing: "));
 
     // Regenerating fixes it.
-    assert!(run(
-        &parse(&args(&["--out", d])).unwrap(),
-        &model,
-        &mut Vec::new()
-    )
-    .unwrap());
+    assert!(run(&parse(&args(&["--out", d])).unwrap(), &model, &mut Vec::new()).unwrap());
     assert!(run(&check, &model, &mut Vec::new()).unwrap());
 }
 
@@ -68,16 +53,8 @@ fn options_come_from_flags_and_a_config_file() {
         "job: shop-prod\ndatasource_uid: prom-eu\nreceivers:\n  page:\n    webhook_urls: [http://pager/]\n  ticket:\n    email_to: [team@example.com]\n",
     )
     .unwrap();
-    let cmd = parse(&args(&[
-        "--config",
-        cfg.to_str().unwrap(),
-        "--out",
-        "x",
-        "--folder",
-        "Shop",
-        "--fast-alerts",
-    ]))
-    .unwrap();
+    let cmd =
+        parse(&args(&["--config", cfg.to_str().unwrap(), "--out", "x", "--folder", "Shop", "--fast-alerts"])).unwrap();
     assert_eq!(cmd.options.job.as_deref(), Some("shop-prod"));
     assert_eq!(cmd.options.datasource_uid, "prom-eu");
     assert_eq!(cmd.options.folder, "Shop");
@@ -85,24 +62,15 @@ fn options_come_from_flags_and_a_config_file() {
     assert_eq!(cmd.options.receivers.page.webhook_urls, ["http://pager/"]);
     let a = obs_dashboards::generate(&common::fixture(), &cmd.options).unwrap();
     let am = serde_norway::to_string(&a.alertmanager).unwrap();
-    assert!(
-        am.contains("url: http://pager/") && am.contains("to: team@example.com"),
-        "{am}"
-    );
+    assert!(am.contains("url: http://pager/") && am.contains("to: team@example.com"), "{am}");
     assert!(am.contains("smtp_smarthost"), "{am}");
     // --fast-alerts: an hour becomes a minute.
     let rules = serde_norway::to_string(&a.rules).unwrap();
     assert!(rules.contains("slo:sli_error:ratio_rate1m"), "{rules}");
 
     let err = parse(&args(&["--out", "x", "--slack-channel", "#c"]))
-        .map(|c| {
-            obs_dashboards::generate(&common::fixture(), &c.options)
-                .unwrap_err()
-                .to_string()
-        })
+        .map(|c| obs_dashboards::generate(&common::fixture(), &c.options).unwrap_err().to_string())
         .unwrap();
     assert!(err.contains("--slack-api-url"), "{err}");
-    assert!(parse(&args(&["--check"]))
-        .unwrap_err()
-        .contains("--out DIR is required"));
+    assert!(parse(&args(&["--check"])).unwrap_err().contains("--out DIR is required"));
 }

@@ -33,18 +33,10 @@ fn assert_covered(model: &Model) {
             MetricKind::Histogram => format!("{}_bucket", m.name),
             _ => m.sample_name(),
         };
-        assert!(
-            queried(&exprs, &sample),
-            "metric {} ({sample}) is in no panel",
-            m.name
-        );
+        assert!(queried(&exprs, &sample), "metric {} ({sample}) is in no panel", m.name);
     }
     for f in &model.functions {
-        assert!(
-            queried(&exprs, "function_calls_total"),
-            "traced function {} is in no panel",
-            f.function
-        );
+        assert!(queried(&exprs, "function_calls_total"), "traced function {} is in no panel", f.function);
         assert!(queried(&exprs, "function_calls_duration_seconds_bucket"));
     }
     if !model.health_checks.is_empty() {
@@ -57,13 +49,7 @@ fn assert_covered(model: &Model) {
             assert!(queried(&exprs, s), "{s} is in no panel");
         }
     }
-    for s in [
-        "process_cpu_seconds_total",
-        "process_resident_memory_bytes",
-        "process_open_fds",
-        "build_info",
-        "up",
-    ] {
+    for s in ["process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds", "build_info", "up"] {
         assert!(queried(&exprs, s), "{s} is in no panel");
     }
 }
@@ -120,66 +106,24 @@ fn every_metric_of_the_real_catalog_is_in_a_panel() {
 fn panels_fit_the_kind() {
     let a = generate(&common::fixture(), &Options::default()).unwrap();
     let (_, metrics) = &a.dashboards[1];
-    let find = |title: &str| {
-        metrics
-            .panels
-            .iter()
-            .find(|p| p.title == title)
-            .unwrap_or_else(|| panic!("no panel {title}"))
-    };
+    let find =
+        |title: &str| metrics.panels.iter().find(|p| p.title == title).unwrap_or_else(|| panic!("no panel {title}"));
     let counter = find("shop_payment_attempts_total (rate)");
     assert_eq!(counter.kind, "timeseries");
-    assert!(counter.targets[0]
-        .expr
-        .starts_with("sum by (outcome) (rate(shop_payment_attempts_total{"));
+    assert!(counter.targets[0].expr.starts_with("sum by (outcome) (rate(shop_payment_attempts_total{"));
     assert!(counter.targets[0].expr.contains("outcome=~\"$outcome\""));
-    assert_eq!(
-        counter.description.as_deref(),
-        Some("Payment attempts, by outcome.")
-    );
+    assert_eq!(counter.description.as_deref(), Some("Payment attempts, by outcome."));
     let hist = find("shop_db_query_duration_seconds p50 / p90 / p99");
-    assert!(hist
-        .targets
-        .iter()
-        .all(|t| t.exemplar && t.expr.starts_with("histogram_quantile(")));
-    assert_eq!(
-        hist.field_config.as_ref().unwrap().defaults.unit.as_deref(),
-        Some("s")
-    );
-    assert_eq!(
-        find("shop_db_query_duration_seconds distribution").kind,
-        "heatmap"
-    );
+    assert!(hist.targets.iter().all(|t| t.exemplar && t.expr.starts_with("histogram_quantile(")));
+    assert_eq!(hist.field_config.as_ref().unwrap().defaults.unit.as_deref(), Some("s"));
+    assert_eq!(find("shop_db_query_duration_seconds distribution").kind, "heatmap");
     assert_eq!(find("shop_build_info").kind, "table");
     let ratio = find("shop_cache_hit_ratio");
-    assert_eq!(
-        ratio
-            .field_config
-            .as_ref()
-            .unwrap()
-            .defaults
-            .unit
-            .as_deref(),
-        Some("percentunit")
-    );
+    assert_eq!(ratio.field_config.as_ref().unwrap().defaults.unit.as_deref(), Some("percentunit"));
     let bytes = find("shop_payload_bytes p50 / p90 / p99");
-    assert_eq!(
-        bytes
-            .field_config
-            .as_ref()
-            .unwrap()
-            .defaults
-            .unit
-            .as_deref(),
-        Some("bytes")
-    );
+    assert_eq!(bytes.field_config.as_ref().unwrap().defaults.unit.as_deref(), Some("bytes"));
     // Rows per module.
-    let rows: Vec<&str> = metrics
-        .panels
-        .iter()
-        .filter(|p| p.kind == "row")
-        .map(|p| p.title.as_str())
-        .collect();
+    let rows: Vec<&str> = metrics.panels.iter().filter(|p| p.kind == "row").map(|p| p.title.as_str()).collect();
     assert_eq!(
         rows,
         [
@@ -193,36 +137,16 @@ fn panels_fit_the_kind() {
         ]
     );
     // Variables: datasource, job, instance, one per fixed label.
-    let vars: Vec<&str> = metrics
-        .templating
-        .list
-        .iter()
-        .map(|v| v.name.as_str())
-        .collect();
-    assert_eq!(
-        vars,
-        [
-            "datasource",
-            "job",
-            "instance",
-            "method",
-            "outcome",
-            "status_class"
-        ]
-    );
+    let vars: Vec<&str> = metrics.templating.list.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(vars, ["datasource", "job", "instance", "method", "outcome", "status_class"]);
     // SLO panels on the overview.
     let (_, overview) = &a.dashboards[0];
-    for t in [
-        "objective",
-        "SLI over the time range",
-        "error budget remaining (30d)",
-        "burn rate",
-    ] {
+    for t in ["objective", "SLI over the time range", "error budget remaining (30d)", "burn rate"] {
         assert!(
-            overview.panels.iter().any(|p| p
-                .title
-                .starts_with("checkout latency (shop::cart::checkout): ")
-                && p.title.contains(t)),
+            overview
+                .panels
+                .iter()
+                .any(|p| p.title.starts_with("checkout latency (shop::cart::checkout): ") && p.title.contains(t)),
             "no SLO panel `{t}`"
         );
     }
@@ -231,13 +155,10 @@ fn panels_fit_the_kind() {
 #[test]
 fn an_empty_catalog_is_an_error_that_names_the_cure() {
     let mut model = Model::new("svc");
-    model.metrics.push(
-        obs_dashboards::Metric::new("obs_series", MetricKind::Gauge, "Series.")
-            .crate_name("obs-runtime"),
-    );
-    let err = generate(&model, &Options::default())
-        .unwrap_err()
-        .to_string();
+    model
+        .metrics
+        .push(obs_dashboards::Metric::new("obs_series", MetricKind::Gauge, "Series.").crate_name("obs-runtime"));
+    let err = generate(&model, &Options::default()).unwrap_err().to_string();
     assert!(err.contains("use your_crate as _;"), "{err}");
     assert!(err.contains("rust-lang/rust#64731"), "{err}");
 }

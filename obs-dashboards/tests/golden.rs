@@ -8,9 +8,7 @@ use std::path::Path;
 
 #[test]
 fn generated_files_match_the_golden_files() {
-    let files = generate(&common::fixture(), &Options::default())
-        .unwrap()
-        .files();
+    let files = generate(&common::fixture(), &Options::default()).unwrap().files();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         let _ = std::fs::remove_dir_all(&root);
@@ -22,11 +20,7 @@ fn generated_files_match_the_golden_files() {
         let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
         if on_disk != f.contents {
             let diff = similar::TextDiff::from_lines(&on_disk, &f.contents);
-            stale.push(format!(
-                "{}",
-                diff.unified_diff()
-                    .header(&path.display().to_string(), "generated")
-            ));
+            stale.push(format!("{}", diff.unified_diff().header(&path.display().to_string(), "generated")));
         }
     }
     assert!(

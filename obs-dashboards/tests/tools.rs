@@ -44,11 +44,7 @@ fn receivers() -> Options {
         email_to: vec!["oncall@example.com".into()],
     };
     Options {
-        receivers: Receivers {
-            page: all.clone(),
-            ticket: all,
-            info: Receiver::default(),
-        },
+        receivers: Receivers { page: all.clone(), ticket: all, info: Receiver::default() },
         slack_api_url: Some("https://hooks.slack.com/services/T000/B000/XXXX".into()),
         ..Options::default()
     }
@@ -59,14 +55,10 @@ fn promtool_checks(dir: &Path, a: &obs_dashboards::Artifacts) {
     c.arg("check").arg("rules").arg(dir.join(a.rules_path()));
     run(c, "promtool check rules");
     let mut c = tool("promtool");
-    c.arg("test")
-        .arg("rules")
-        .arg(dir.join(a.rule_tests_path()));
+    c.arg("test").arg("rules").arg(dir.join(a.rule_tests_path()));
     run(c, "promtool test rules");
     let mut c = tool("promtool");
-    c.arg("check")
-        .arg("config")
-        .arg(dir.join("prometheus/prometheus.yml"));
+    c.arg("check").arg("config").arg(dir.join("prometheus/prometheus.yml"));
     run(c, "promtool check config");
 }
 
@@ -79,11 +71,7 @@ fn promtool_accepts_rules_and_every_generated_rule_test_passes() {
     for g in &a.rules.groups {
         for r in &g.rules {
             if let obs_dashboards::rules::Rule::Alerting(r) = r {
-                assert!(
-                    yaml.contains(&format!("alertname: {}", r.alert)),
-                    "no test for {}",
-                    r.alert
-                );
+                assert!(yaml.contains(&format!("alertname: {}", r.alert)), "no test for {}", r.alert);
             }
         }
     }
@@ -91,26 +79,16 @@ fn promtool_accepts_rules_and_every_generated_rule_test_passes() {
 
 #[test]
 fn fast_alerts_rules_pass_their_tests_too() {
-    let (dir, a) = generated(
-        "promtool-fast",
-        &Options {
-            time_scale: 60,
-            ..Options::default()
-        },
-    );
+    let (dir, a) = generated("promtool-fast", &Options { time_scale: 60, ..Options::default() });
     promtool_checks(&dir, &a);
 }
 
 #[test]
 fn amtool_accepts_the_alertmanager_config() {
-    for (name, opts) in [
-        ("am-default", Options::default()),
-        ("am-receivers", receivers()),
-    ] {
+    for (name, opts) in [("am-default", Options::default()), ("am-receivers", receivers())] {
         let (dir, _) = generated(name, &opts);
         let mut c = tool("amtool");
-        c.arg("check-config")
-            .arg(dir.join("alertmanager/alertmanager.yml"));
+        c.arg("check-config").arg(dir.join("alertmanager/alertmanager.yml"));
         run(c, &format!("amtool check-config ({name})"));
     }
 }
@@ -129,8 +107,7 @@ fn dashboards_type_check_against_grafana_schema() {
     let (dir, a) = generated("tsc", &Options::default());
     let mut files = Vec::new();
     for (stem, _) in &a.dashboards {
-        let json =
-            std::fs::read_to_string(dir.join(format!("grafana/dashboards/{stem}.json"))).unwrap();
+        let json = std::fs::read_to_string(dir.join(format!("grafana/dashboards/{stem}.json"))).unwrap();
         let ts = dir.join(format!("{stem}.ts"));
         std::fs::write(&ts, to_typescript(&json, &pkg)).unwrap();
         files.push(ts);
@@ -161,14 +138,8 @@ fn dashboards_type_check_against_grafana_schema() {
 fn to_typescript(json: &str, pkg: &Path) -> String {
     let body = json
         .trim_end()
-        .replace(
-            "\"mode\": \"absolute\"",
-            "\"mode\": ThresholdsMode.Absolute",
-        )
-        .replace(
-            "\"mode\": \"percentage\"",
-            "\"mode\": ThresholdsMode.Percentage",
-        )
+        .replace("\"mode\": \"absolute\"", "\"mode\": ThresholdsMode.Absolute")
+        .replace("\"mode\": \"percentage\"", "\"mode\": ThresholdsMode.Percentage")
         .replace("\"type\": \"value\"", "\"type\": MappingType.ValueToText")
         .replace("\"type\": \"range\"", "\"type\": MappingType.RangeToText");
     format!(
@@ -183,10 +154,7 @@ fn a_broken_dashboard_is_caught_by_the_type_check() {
     let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema-check");
     let tsc = schema.join("node_modules/.bin/tsc");
     let pkg = schema.join("node_modules/@grafana/schema");
-    assert!(
-        tsc.exists(),
-        "run `npm ci --prefix obs-dashboards/schema-check` (bash scripts/test.sh does)"
-    );
+    assert!(tsc.exists(), "run `npm ci --prefix obs-dashboards/schema-check` (bash scripts/test.sh does)");
     let dir = common::temp_dir("tsc-broken");
     let ts = dir.join("broken.ts");
     std::fs::write(
@@ -199,13 +167,7 @@ fn a_broken_dashboard_is_caught_by_the_type_check() {
     .unwrap();
     let out = Command::new("node")
         .arg(&tsc)
-        .args([
-            "--noEmit",
-            "--strict",
-            "--skipLibCheck",
-            "--moduleResolution",
-            "node",
-        ])
+        .args(["--noEmit", "--strict", "--skipLibCheck", "--moduleResolution", "node"])
         .arg(&ts)
         .output()
         .unwrap();

@@ -34,9 +34,6 @@ impl Ctxt {
 
     /// All recorded errors as `compile_error!` invocations.
     pub fn into_compile_errors(self) -> TokenStream {
-        self.errors
-            .iter()
-            .map(syn::Error::to_compile_error)
-            .collect()
+        self.errors.iter().map(syn::Error::to_compile_error).collect()
     }
 }

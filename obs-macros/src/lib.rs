@@ -9,8 +9,8 @@ mod health;
 mod labels;
 mod metric;
 mod names;
-mod traced;
 mod namespace;
+mod traced;
 
 use proc_macro::TokenStream;
 

@@ -29,9 +29,7 @@ pub fn snake_case(ident: &str) -> String {
 pub fn check_metric_name(name: &str, what: &str) -> Result<(), String> {
     check_name(name, what)?;
     if name.contains(':') {
-        return Err(format!(
-            "{what} `{name}` contains `:`, which Prometheus reserves for recording rules; use `_`"
-        ));
+        return Err(format!("{what} `{name}` contains `:`, which Prometheus reserves for recording rules; use `_`"));
     }
     Ok(())
 }
@@ -40,9 +38,7 @@ pub fn check_metric_name(name: &str, what: &str) -> Result<(), String> {
 pub fn check_label_name(name: &str) -> Result<(), String> {
     check_name(name, "label name")?;
     if name.contains(':') {
-        return Err(format!(
-            "label name `{name}` contains `:`; label names are [a-zA-Z_][a-zA-Z0-9_]*"
-        ));
+        return Err(format!("label name `{name}` contains `:`; label names are [a-zA-Z_][a-zA-Z0-9_]*"));
     }
     if name == "le" || name == "quantile" {
         return Err(format!(
@@ -62,36 +58,29 @@ fn check_name(name: &str, what: &str) -> Result<(), String> {
             "{what} `{name}` must start with a letter or `_`; Prometheus names match [a-zA-Z_:][a-zA-Z0-9_:]*"
         ));
     }
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == ':'))
-    {
+    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == ':')) {
         return Err(format!(
             "{what} `{name}` contains `{bad}`; Prometheus names match [a-zA-Z_:][a-zA-Z0-9_:]*, so use `_` instead"
         ));
     }
     if name.starts_with("__") {
-        return Err(format!(
-            "{what} `{name}` starts with `__`, which Prometheus reserves for internal use"
-        ));
+        return Err(format!("{what} `{name}` starts with `__`, which Prometheus reserves for internal use"));
     }
     Ok(())
 }
 
 /// Base units accepted without comment (Prometheus' naming guide).
 pub const BASE_UNITS: &[&str] = &[
-    "seconds", "bytes", "ratio", "meters", "grams", "volts", "amperes", "joules", "celsius",
-    "kelvin", "hertz", "watts", "bits",
+    "seconds", "bytes", "ratio", "meters", "grams", "volts", "amperes", "joules", "celsius", "kelvin", "hertz",
+    "watts", "bits",
 ];
 
 /// A unit that is not a base unit, with the base unit to use instead.
 pub fn non_base_unit(unit: &str) -> Option<&'static str> {
     Some(match unit {
-        "ms" | "millis" | "milliseconds" | "us" | "µs" | "micros" | "microseconds" | "ns"
-        | "nanos" | "nanoseconds" | "s" | "sec" | "secs" | "second" | "minutes" | "minute"
-        | "hours" | "hour" | "days" | "day" => "seconds",
-        "b" | "byte" | "kb" | "kib" | "kilobytes" | "mb" | "mib" | "megabytes" | "gb" | "gib"
-        | "gigabytes" => "bytes",
+        "ms" | "millis" | "milliseconds" | "us" | "µs" | "micros" | "microseconds" | "ns" | "nanos" | "nanoseconds"
+        | "s" | "sec" | "secs" | "second" | "minutes" | "minute" | "hours" | "hour" | "days" | "day" => "seconds",
+        "b" | "byte" | "kb" | "kib" | "kilobytes" | "mb" | "mib" | "megabytes" | "gb" | "gib" | "gigabytes" => "bytes",
         "percent" | "percentage" | "pct" => "ratio",
         "kilograms" | "kg" | "g" => "grams",
         "km" | "kilometers" | "m" | "meter" | "cm" | "mm" => "meters",

@@ -9,11 +9,8 @@ pub fn namespace(input: TokenStream) -> TokenStream {
     let lit: LitStr = match syn::parse2(input) {
         Ok(l) => l,
         Err(e) => {
-            return syn::Error::new(
-                e.span(),
-                "expected a string literal: `obs::namespace!(\"myservice\");`",
-            )
-            .to_compile_error()
+            return syn::Error::new(e.span(), "expected a string literal: `obs::namespace!(\"myservice\");`")
+                .to_compile_error()
         }
     };
     if let Err(msg) = check_metric_name(&lit.value(), "namespace") {

@@ -24,14 +24,8 @@ impl Block {
     pub(crate) fn leak(words: usize, sharded: bool) -> &'static Block {
         let stride = words.div_ceil(8).max(1) * 8;
         let shared_row = if sharded { slots::count() as usize } else { 0 };
-        let lines = (0..(shared_row + 1) * stride / 8)
-            .map(|_| Line(Default::default()))
-            .collect();
-        Box::leak(Box::new(Block {
-            lines,
-            stride,
-            shared_row,
-        }))
+        let lines = (0..(shared_row + 1) * stride / 8).map(|_| Line(Default::default())).collect();
+        Box::leak(Box::new(Block { lines, stride, shared_row }))
     }
 
     #[inline(always)]
@@ -66,16 +60,12 @@ impl Block {
 
     /// The sum over all rows of an integer cell.
     pub(crate) fn sum_u64(&self, word: usize) -> u64 {
-        (0..=self.shared_row).fold(0u64, |acc, r| {
-            acc.wrapping_add(self.cell(r, word).load(Relaxed))
-        })
+        (0..=self.shared_row).fold(0u64, |acc, r| acc.wrapping_add(self.cell(r, word).load(Relaxed)))
     }
 
     /// The sum over all rows of a float cell.
     pub(crate) fn sum_f64(&self, word: usize) -> f64 {
-        (0..=self.shared_row)
-            .map(|r| f64::from_bits(self.cell(r, word).load(Relaxed)))
-            .sum()
+        (0..=self.shared_row).map(|r| f64::from_bits(self.cell(r, word).load(Relaxed))).sum()
     }
 
     /// The single cell of an unsharded block, for atomic read-modify-write.

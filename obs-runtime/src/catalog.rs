@@ -4,7 +4,9 @@
 //! (rust-lang/rust#64731). A crate that declares metrics but is otherwise unused must be named once, for example
 //! `use that_crate as _;`, or its metrics vanish from the catalog.
 
-use crate::desc::{FunctionDesc, HealthCheckDesc, HealthCheckEntry, Location, MetricDesc, MetricKind, Namespace, NamespaceDecl};
+use crate::desc::{
+    FunctionDesc, HealthCheckDesc, HealthCheckEntry, Location, MetricDesc, MetricKind, Namespace, NamespaceDecl,
+};
 use crate::encoding::{escape_help, Format};
 use crate::registry::{Collect, MetricEntry};
 use std::collections::{BTreeMap, HashMap};
@@ -98,21 +100,14 @@ impl std::error::Error for CatalogErrors {}
 /// ```
 pub fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| {
-        Catalog::gather(
-            inventory::iter::<MetricEntry>
-                .into_iter()
-                .map(|e| e.collector),
-        )
-    })
+    CATALOG.get_or_init(|| Catalog::gather(inventory::iter::<MetricEntry>.into_iter().map(|e| e.collector)))
 }
 
 impl Catalog {
     fn gather(collectors: impl Iterator<Item = &'static dyn Collect>) -> Catalog {
         let mut errors = Vec::new();
         let mut namespaces: BTreeMap<&'static str, &'static NamespaceDecl> = BTreeMap::new();
-        let mut decls: Vec<&'static NamespaceDecl> =
-            inventory::iter::<NamespaceDecl>.into_iter().collect();
+        let mut decls: Vec<&'static NamespaceDecl> = inventory::iter::<NamespaceDecl>.into_iter().collect();
         decls.sort_by_key(|d| d.location);
         for d in decls {
             if let Some(prev) = namespaces.insert(d.crate_ident, d) {
@@ -170,23 +165,13 @@ impl Catalog {
                 }
             }
         }
-        let by_desc = metrics
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.desc() as *const MetricDesc as usize, i))
-            .collect();
+        let by_desc = metrics.iter().enumerate().map(|(i, m)| (m.desc() as *const MetricDesc as usize, i)).collect();
         let mut functions: Vec<&'static FunctionDesc> = inventory::iter::<FunctionDesc>.into_iter().collect();
         functions.sort_by_key(|f| (f.location.module_path, f.function, f.location));
         let mut health_checks: Vec<&'static HealthCheckEntry> =
             inventory::iter::<HealthCheckEntry>.into_iter().collect();
         health_checks.sort_by_key(|h| (h.desc.name, h.desc.location));
-        Catalog {
-            metrics,
-            functions,
-            health_checks,
-            by_desc,
-            errors,
-        }
+        Catalog { metrics, functions, health_checks, by_desc, errors }
     }
 
     /// Every declared metric, sorted by name.
@@ -225,9 +210,7 @@ impl Catalog {
 
     /// The entry of the metric declared by `desc`.
     pub fn entry_of(&self, desc: &MetricDesc) -> Option<&CatalogMetric> {
-        self.by_desc
-            .get(&(desc as *const MetricDesc as usize))
-            .map(|&i| &self.metrics[i])
+        self.by_desc.get(&(desc as *const MetricDesc as usize)).map(|&i| &self.metrics[i])
     }
 
     /// Checks the catalog: call it at start-up so duplicate names stop the service with both locations named.

@@ -22,10 +22,7 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 fn err(variable: &str, message: impl Into<String>) -> ConfigError {
-    ConfigError {
-        variable: variable.to_owned(),
-        message: message.into(),
-    }
+    ConfigError { variable: variable.to_owned(), message: message.into() }
 }
 
 /// The resolved settings of the runtime.
@@ -57,14 +54,15 @@ pub fn parse_resource_attributes(raw: &str) -> Result<Vec<(String, String)>, Con
     const VAR: &str = "OTEL_RESOURCE_ATTRIBUTES";
     let mut out = Vec::new();
     for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (k, v) = pair
-            .split_once('=')
-            .ok_or_else(|| err(VAR, format!("`{pair}` is not `key=value`")))?;
+        let (k, v) = pair.split_once('=').ok_or_else(|| err(VAR, format!("`{pair}` is not `key=value`")))?;
         let k = k.trim();
         if k.is_empty() {
             return Err(err(VAR, format!("`{pair}` has an empty key")));
         }
-        out.push((k.to_owned(), percent_decode(v.trim()).ok_or_else(|| err(VAR, format!("bad percent-encoding in `{pair}`")))?));
+        out.push((
+            k.to_owned(),
+            percent_decode(v.trim()).ok_or_else(|| err(VAR, format!("bad percent-encoding in `{pair}`")))?,
+        ));
     }
     Ok(out)
 }
@@ -123,11 +121,7 @@ pub(crate) fn resolve(krate: CrateInfo, o: &Overrides, env: Env<'_>) -> Result<S
         .clone()
         .or_else(|| from_resource("service.version"))
         .unwrap_or_else(|| krate.version.to_owned());
-    let commit = o
-        .commit
-        .clone()
-        .or_else(|| env("OBS_BUILD_COMMIT"))
-        .unwrap_or_else(|| "unknown".to_owned());
+    let commit = o.commit.clone().or_else(|| env("OBS_BUILD_COMMIT")).unwrap_or_else(|| "unknown".to_owned());
     let sdk_disabled = match env("OTEL_SDK_DISABLED") {
         Some(v) => parse_bool("OTEL_SDK_DISABLED", &v)?,
         None => false,
@@ -208,12 +202,14 @@ mod tests {
 
     #[test]
     fn invalid_values_name_their_variable() {
-        let e = resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_EXPORTER_PROMETHEUS_PORT", "http")])).unwrap_err();
+        let e =
+            resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_EXPORTER_PROMETHEUS_PORT", "http")])).unwrap_err();
         assert_eq!(e.variable, "OTEL_EXPORTER_PROMETHEUS_PORT");
         assert!(e.to_string().contains("`http` is not a port number"));
         let e = resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_SDK_DISABLED", "yes")])).unwrap_err();
         assert_eq!(e.variable, "OTEL_SDK_DISABLED");
-        let e = resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_RESOURCE_ATTRIBUTES", "novalue")])).unwrap_err();
+        let e =
+            resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_RESOURCE_ATTRIBUTES", "novalue")])).unwrap_err();
         assert_eq!(e.variable, "OTEL_RESOURCE_ATTRIBUTES");
     }
 }

@@ -62,11 +62,7 @@ pub struct Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{} ({})",
-            self.file, self.line, self.column, self.module_path
-        )
+        write!(f, "{}:{}:{} ({})", self.file, self.line, self.column, self.module_path)
     }
 }
 
@@ -158,17 +154,8 @@ impl MetricDesc {
             labels: &[],
             buckets: &[],
             cap: DEFAULT_CAP,
-            location: Location {
-                file: caller.file(),
-                line: caller.line(),
-                column: caller.column(),
-                module_path: "",
-            },
-            krate: CrateInfo {
-                name: "",
-                version: "",
-                ident: "",
-            },
+            location: Location { file: caller.file(), line: caller.line(), column: caller.column(), module_path: "" },
+            krate: CrateInfo { name: "", version: "", ident: "" },
             alerts: &[],
         }
     }

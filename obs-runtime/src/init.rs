@@ -181,11 +181,8 @@ impl Builder {
         let mut local_addr = None;
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         if let Some(addr) = settings.listen {
-            let std_listener =
-                std::net::TcpListener::bind(addr).map_err(|source| InitError::Bind { addr, source })?;
-            std_listener
-                .set_nonblocking(true)
-                .map_err(|source| InitError::Bind { addr, source })?;
+            let std_listener = std::net::TcpListener::bind(addr).map_err(|source| InitError::Bind { addr, source })?;
+            std_listener.set_nonblocking(true).map_err(|source| InitError::Bind { addr, source })?;
             local_addr = std_listener.local_addr().ok();
             let app = crate::server::router(settings.bearer_token.as_deref());
             let _enter = runtime.enter();
@@ -202,13 +199,7 @@ impl Builder {
         if settings.health_checks {
             crate::health::runner::spawn_all(runtime.handle(), catalog().health_check_entries());
         }
-        Ok(Guard {
-            settings,
-            local_addr,
-            stop: Some(stop_tx),
-            runtime: Some(runtime),
-            trace,
-        })
+        Ok(Guard { settings, local_addr, stop: Some(stop_tx), runtime: Some(runtime), trace })
     }
 }
 

@@ -25,10 +25,7 @@ static REGISTRIES: Mutex<Vec<prometheus::Registry>> = Mutex::new(Vec::new());
 /// assert!(text.contains("# TYPE legacy_jobs counter\nlegacy_jobs_total 1.0\n"));
 /// ```
 pub fn register_prometheus_registry(registry: prometheus::Registry) {
-    REGISTRIES
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(registry);
+    REGISTRIES.lock().unwrap_or_else(|e| e.into_inner()).push(registry);
 }
 
 #[allow(deprecated)] // `Untyped` getters are deprecated in the plain model, yet still what `gather` returns
@@ -45,16 +42,8 @@ pub(crate) fn encode_registries(catalog: &Catalog, format: Format, out: &mut Str
         let om = format == Format::OpenMetrics;
         let counter = f.get_field_type() == MetricType::COUNTER;
         // OpenMetrics names a counter family without `_total` and requires it on the sample.
-        let family = if counter && om {
-            name.strip_suffix("_total").unwrap_or(name)
-        } else {
-            name
-        };
-        let sample = if counter && om {
-            format!("{family}_total")
-        } else {
-            name.to_owned()
-        };
+        let family = if counter && om { name.strip_suffix("_total").unwrap_or(name) } else { name };
+        let sample = if counter && om { format!("{family}_total") } else { name.to_owned() };
         if taken.contains(family) || taken.contains(&sample) {
             continue;
         }
@@ -82,33 +71,28 @@ pub(crate) fn encode_registries(catalog: &Catalog, format: Format, out: &mut Str
                 escape_label_value(&mut labels, l.value());
                 labels.push('"');
             }
-            let line =
-                |out: &mut String, suffix: &str, extra: Option<(&str, String)>, v: String| {
-                    out.push_str(family);
-                    out.push_str(suffix);
-                    let mut l = labels.clone();
-                    if let Some((k, x)) = extra {
-                        if !l.is_empty() {
-                            l.push(',');
-                        }
-                        l.push_str(&format!("{k}=\"{x}\""));
-                    }
+            let line = |out: &mut String, suffix: &str, extra: Option<(&str, String)>, v: String| {
+                out.push_str(family);
+                out.push_str(suffix);
+                let mut l = labels.clone();
+                if let Some((k, x)) = extra {
                     if !l.is_empty() {
-                        out.push('{');
-                        out.push_str(&l);
-                        out.push('}');
+                        l.push(',');
                     }
-                    out.push(' ');
-                    out.push_str(&v);
-                    out.push('\n');
-                };
+                    l.push_str(&format!("{k}=\"{x}\""));
+                }
+                if !l.is_empty() {
+                    out.push('{');
+                    out.push_str(&l);
+                    out.push('}');
+                }
+                out.push(' ');
+                out.push_str(&v);
+                out.push('\n');
+            };
             match f.get_field_type() {
                 MetricType::COUNTER => {
-                    let suffix = if sample.len() > family.len() {
-                        &sample[family.len()..]
-                    } else {
-                        ""
-                    };
+                    let suffix = if sample.len() > family.len() { &sample[family.len()..] } else { "" };
                     line(out, suffix, None, format_f64(m.get_counter().get_value()));
                 }
                 MetricType::GAUGE => line(out, "", None, format_f64(m.get_gauge().get_value())),
@@ -120,12 +104,7 @@ pub(crate) fn encode_registries(catalog: &Catalog, format: Format, out: &mut Str
                             continue;
                         }
                         let le = format_f64(b.upper_bound());
-                        line(
-                            out,
-                            "_bucket",
-                            Some(("le", le)),
-                            b.cumulative_count().to_string(),
-                        );
+                        line(out, "_bucket", Some(("le", le)), b.cumulative_count().to_string());
                     }
                     let count = h.get_sample_count().to_string();
                     line(out, "_bucket", Some(("le", "+Inf".into())), count.clone());
@@ -135,12 +114,7 @@ pub(crate) fn encode_registries(catalog: &Catalog, format: Format, out: &mut Str
                 MetricType::SUMMARY => {
                     let s = m.get_summary();
                     for q in s.get_quantile() {
-                        line(
-                            out,
-                            "",
-                            Some(("quantile", format_f64(q.quantile()))),
-                            format_f64(q.value()),
-                        );
+                        line(out, "", Some(("quantile", format_f64(q.quantile()))), format_f64(q.value()));
                     }
                     line(out, "_count", None, s.sample_count().to_string());
                     line(out, "_sum", None, format_f64(s.sample_sum()));

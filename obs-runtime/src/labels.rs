@@ -202,16 +202,7 @@ mod tests {
     fn mixed_radix_round_trips() {
         const A: &[&str] = &["a0", "a1", "a2"];
         const B: &[&str] = &["b0", "b1"];
-        let labels = [
-            LabelDesc {
-                name: "a",
-                values: Some(A),
-            },
-            LabelDesc {
-                name: "b",
-                values: Some(B),
-            },
-        ];
+        let labels = [LabelDesc { name: "a", values: Some(A) }, LabelDesc { name: "b", values: Some(B) }];
         assert_eq!(fixed_product(&labels), Some(6));
         // index = a * |B| + b
         assert_eq!(fixed_values(&labels, 0), ["a0", "b0"]);

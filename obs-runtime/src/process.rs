@@ -27,10 +27,14 @@ impl Collect for ProcessMetric {
 
 static PROCESS: [ProcessMetric; 7] = [
     ProcessMetric {
-        desc: &MetricDesc::new("process_cpu_seconds", MetricKind::Counter, "Total user and system CPU time spent in seconds.")
-            .float()
-            .unit("seconds")
-            .no_namespace(),
+        desc: &MetricDesc::new(
+            "process_cpu_seconds",
+            MetricKind::Counter,
+            "Total user and system CPU time spent in seconds.",
+        )
+        .float()
+        .unit("seconds")
+        .no_namespace(),
         read: cpu_seconds,
     },
     ProcessMetric {
@@ -46,7 +50,8 @@ static PROCESS: [ProcessMetric; 7] = [
         read: || status_kib("VmSize:").map(|k| k * 1024.0),
     },
     ProcessMetric {
-        desc: &MetricDesc::new("process_open_fds", MetricKind::Gauge, "Number of open file descriptors.").no_namespace(),
+        desc: &MetricDesc::new("process_open_fds", MetricKind::Gauge, "Number of open file descriptors.")
+            .no_namespace(),
         read: || std::fs::read_dir("/proc/self/fd").ok().map(|d| d.count() as f64),
     },
     ProcessMetric {
@@ -55,7 +60,8 @@ static PROCESS: [ProcessMetric; 7] = [
         read: max_fds,
     },
     ProcessMetric {
-        desc: &MetricDesc::new("process_threads", MetricKind::Gauge, "Number of OS threads in the process.").no_namespace(),
+        desc: &MetricDesc::new("process_threads", MetricKind::Gauge, "Number of OS threads in the process.")
+            .no_namespace(),
         read: || status_kib("Threads:"),
     },
     ProcessMetric {
@@ -112,13 +118,7 @@ fn start_time() -> Option<f64> {
 
 fn status_kib(key: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(key))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
+    status.lines().find_map(|l| l.strip_prefix(key))?.split_whitespace().next()?.parse().ok()
 }
 
 fn max_fds() -> Option<f64> {

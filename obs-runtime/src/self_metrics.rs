@@ -43,16 +43,8 @@ struct ReasonLabels {
     reason: &'static str,
 }
 
-const REASON_LABELS: &[LabelDesc] = &[
-    LabelDesc {
-        name: "metric",
-        values: None,
-    },
-    LabelDesc {
-        name: "reason",
-        values: None,
-    },
-];
+const REASON_LABELS: &[LabelDesc] =
+    &[LabelDesc { name: "metric", values: None }, LabelDesc { name: "reason", values: None }];
 
 impl LabelSet for ReasonLabels {
     const LABELS: &'static [LabelDesc] = REASON_LABELS;
@@ -108,12 +100,7 @@ pub(crate) fn record_overflow(desc: &'static MetricDesc, reason: OverflowReason)
         OverflowReason::Cardinality => "cardinality",
         OverflowReason::ValueTooLong => "value_too_long",
     };
-    OVERFLOWS
-        .with(ReasonLabels {
-            metric: name_of(desc),
-            reason,
-        })
-        .inc();
+    OVERFLOWS.with(ReasonLabels { metric: name_of(desc), reason }).inc();
 }
 
 #[cold]
@@ -123,27 +110,15 @@ pub(crate) fn record_drop(desc: &'static MetricDesc, reason: DropReason) {
         DropReason::Negative => "negative",
         DropReason::Infinite => "infinite",
     };
-    DROPS
-        .with(ReasonLabels {
-            metric: name_of(desc),
-            reason,
-        })
-        .inc();
+    DROPS.with(ReasonLabels { metric: name_of(desc), reason }).inc();
 }
 
 /// `obs_series{metric}`: computed at each scrape from the catalog.
 struct SeriesGauge;
 
-const SERIES_DESC: MetricDesc = MetricDesc::new(
-    "obs_series",
-    MetricKind::Gauge,
-    "Series held by each metric family.",
-)
-.labels(&[LabelDesc {
-    name: "metric",
-    values: None,
-}])
-.no_namespace();
+const SERIES_DESC: MetricDesc = MetricDesc::new("obs_series", MetricKind::Gauge, "Series held by each metric family.")
+    .labels(&[LabelDesc { name: "metric", values: None }])
+    .no_namespace();
 
 impl Collect for SeriesGauge {
     fn desc(&self) -> &'static MetricDesc {

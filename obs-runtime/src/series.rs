@@ -75,12 +75,7 @@ struct DynState {
 
 impl SeriesStore {
     /// `dense_ok` is false for kinds that must not expose unset label combinations (info).
-    pub(crate) const fn new(
-        desc: &'static MetricDesc,
-        width: u32,
-        sharded: bool,
-        dense_ok: bool,
-    ) -> Self {
+    pub(crate) const fn new(desc: &'static MetricDesc, width: u32, sharded: bool, dense_ok: bool) -> Self {
         // The labels come from `L::LABELS`, so this agrees with `L::FIXED`, without bounding `new` on `L`: a
         // missing `#[derive(Labels)]` is then reported once, on the user's type.
         let dense = match fixed_product(desc.labels) {
@@ -106,10 +101,7 @@ impl SeriesStore {
     #[inline(always)]
     pub(crate) fn resolve<L: LabelSet>(&self, labels: &L) -> SeriesRef {
         if L::FIXED.is_some() && self.dense != 0 {
-            SeriesRef {
-                block: self.dense_block(),
-                base: labels.fixed_index() * self.width,
-            }
+            SeriesRef { block: self.dense_block(), base: labels.fixed_index() * self.width }
         } else {
             self.resolve_dynamic(labels)
         }
@@ -125,8 +117,7 @@ impl SeriesStore {
 
     #[cold]
     fn init_dense(&self) -> &'static Block {
-        self.dense_block
-            .get_or_init(|| Block::leak((self.dense * self.width) as usize, self.sharded))
+        self.dense_block.get_or_init(|| Block::leak((self.dense * self.width) as usize, self.sharded))
     }
 
     fn map(&self) -> &DynMap {
@@ -143,11 +134,8 @@ impl SeriesStore {
         labels.hash_values(&mut h);
         let hash = h.finish();
         let shard = &map.shards[(hash >> 40) as usize % SHARDS];
-        let found = shard
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .find(hash, |e| labels.matches(&e.key))
-            .map(|e| e.series);
+        let found =
+            shard.read().unwrap_or_else(|e| e.into_inner()).find(hash, |e| labels.matches(&e.key)).map(|e| e.series);
         match found {
             Some(s) => s,
             None => self.insert(map, shard, hash, labels),
@@ -155,13 +143,7 @@ impl SeriesStore {
     }
 
     #[cold]
-    fn insert<L: LabelSet>(
-        &self,
-        map: &DynMap,
-        shard: &RwLock<HashTable<Entry>>,
-        hash: u64,
-        labels: &L,
-    ) -> SeriesRef {
+    fn insert<L: LabelSet>(&self, map: &DynMap, shard: &RwLock<HashTable<Entry>>, hash: u64, labels: &L) -> SeriesRef {
         let mut st = map.state.lock().unwrap_or_else(|e| e.into_inner());
         let mut table = shard.write().unwrap_or_else(|e| e.into_inner());
         if let Some(e) = table.find(hash, |e| labels.matches(&e.key)) {
@@ -184,8 +166,7 @@ impl SeriesStore {
         }
         let series = self.alloc(&mut st);
         st.len += 1;
-        st.ordered
-            .insert(render_labels(self.desc, &key).into(), series);
+        st.ordered.insert(render_labels(self.desc, &key).into(), series);
         table.insert_unique(hash, Entry { hash, key, series }, |e| e.hash);
         series
     }
@@ -196,10 +177,7 @@ impl SeriesStore {
             _ => (Block::leak((CHUNK * self.width) as usize, self.sharded), 0),
         };
         st.chunk = Some((block, used + 1));
-        SeriesRef {
-            block,
-            base: used * self.width,
-        }
+        SeriesRef { block, base: used * self.width }
     }
 
     fn overflow_series(&self, st: &mut DynState) -> SeriesRef {
@@ -207,12 +185,7 @@ impl SeriesStore {
             return s;
         }
         let s = self.alloc(st);
-        let key: Vec<Cow<'static, str>> = self
-            .desc
-            .labels
-            .iter()
-            .map(|_| Cow::Borrowed(OVERFLOW_VALUE))
-            .collect();
+        let key: Vec<Cow<'static, str>> = self.desc.labels.iter().map(|_| Cow::Borrowed(OVERFLOW_VALUE)).collect();
         st.ordered.insert(render_labels(self.desc, &key).into(), s);
         st.overflow = Some(s);
         s
@@ -223,13 +196,7 @@ impl SeriesStore {
         if self.dense != 0 {
             return self.dense as usize;
         }
-        self.dynamic.get().map_or(0, |m| {
-            m.state
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .ordered
-                .len()
-        })
+        self.dynamic.get().map_or(0, |m| m.state.lock().unwrap_or_else(|e| e.into_inner()).ordered.len())
     }
 
     /// Calls `f` with each series' rendered labels (`a="x",b="y"`) and cells, in exposition order.
@@ -239,22 +206,14 @@ impl SeriesStore {
             let rendered = self.dense_labels.get_or_init(|| {
                 (0..self.dense)
                     .map(|i| {
-                        let vals: Vec<Cow<'static, str>> = fixed_values(self.desc.labels, i)
-                            .into_iter()
-                            .map(Cow::Borrowed)
-                            .collect();
+                        let vals: Vec<Cow<'static, str>> =
+                            fixed_values(self.desc.labels, i).into_iter().map(Cow::Borrowed).collect();
                         render_labels(self.desc, &vals)
                     })
                     .collect()
             });
             for (i, labels) in rendered.iter().enumerate() {
-                f(
-                    labels,
-                    SeriesRef {
-                        block,
-                        base: i as u32 * self.width,
-                    },
-                );
+                f(labels, SeriesRef { block, base: i as u32 * self.width });
             }
         } else if let Some(map) = self.dynamic.get() {
             let st = map.state.lock().unwrap_or_else(|e| e.into_inner());

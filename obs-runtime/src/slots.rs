@@ -31,10 +31,7 @@ struct Pool {
     free: Vec<u32>,
 }
 
-static POOL: Mutex<Pool> = Mutex::new(Pool {
-    next: 0,
-    free: Vec::new(),
-});
+static POOL: Mutex<Pool> = Mutex::new(Pool { next: 0, free: Vec::new() });
 static COUNT: OnceLock<u32> = OnceLock::new();
 
 /// Number of exclusive slots; fixed for the life of the process once storage exists.
@@ -97,9 +94,6 @@ mod tests {
     #[test]
     fn a_thread_gets_an_exclusive_slot() {
         let a = std::thread::spawn(current).join().unwrap();
-        assert!(
-            a < count(),
-            "a fresh thread owns a slot while fewer than count() threads hold one"
-        );
+        assert!(a < count(), "a fresh thread owns a slot while fewer than count() threads hold one");
     }
 }

@@ -159,7 +159,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         println!("shop: serving the shop on http://{shop}  (GET /catalogue/books, POST /cart/1, POST /checkout)");
         println!("shop: metrics on http://{ops}/metrics, liveness /health, readiness /ready");
         println!("shop: fault switches: curl -X POST 'http://{shop}/faults?error_rate=0.5&fail_database=true'");
-        println!("shop: load generator {}; Ctrl-C stops", if load { "on (SHOP_LOADGEN=0 turns it off)" } else { "off" });
+        println!(
+            "shop: load generator {}; Ctrl-C stops",
+            if load { "on (SHOP_LOADGEN=0 turns it off)" } else { "off" }
+        );
         if load {
             tokio::spawn(loadgen::run(shop));
         }

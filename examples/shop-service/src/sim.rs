@@ -1,7 +1,7 @@
 //! The simulated database and payment provider, with realistic, randomised latencies.
 
 use crate::faults;
-use crate::metrics::{DbQueryDuration, PaymentAttempts, Payment, PaymentOutcome};
+use crate::metrics::{DbQueryDuration, Payment, PaymentAttempts, PaymentOutcome};
 use std::cell::Cell;
 use std::time::Duration;
 

@@ -132,7 +132,10 @@ pub fn health_check(attr: TokenStream, item: TokenStream) -> TokenStream {
         ok = false;
     }
     if !sig.generics.params.is_empty() {
-        cx.error_spanned_by(&sig.generics, "a health check cannot be generic: the runner calls it with no type arguments");
+        cx.error_spanned_by(
+            &sig.generics,
+            "a health check cannot be generic: the runner calls it with no type arguments",
+        );
         ok = false;
     }
     if !sig.inputs.is_empty() {
@@ -155,7 +158,13 @@ pub fn health_check(attr: TokenStream, item: TokenStream) -> TokenStream {
     let interval_ms = duration(&mut cx, &args.interval, "interval", DEFAULT_INTERVAL_MS);
     let critical = args.critical.is_some();
     let weight = match &args.weight {
-        None => if critical { 2 } else { 1 },
+        None => {
+            if critical {
+                2
+            } else {
+                1
+            }
+        }
         Some(w) => match w.base10_parse::<u32>() {
             Ok(n) if n > 0 => n,
             _ => {

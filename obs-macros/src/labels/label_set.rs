@@ -19,10 +19,7 @@ pub fn derive_labels(input: TokenStream) -> TokenStream {
         Data::Struct(s) => match &s.fields {
             Fields::Named(named) => named.named.iter().collect::<Vec<_>>(),
             Fields::Unnamed(u) => {
-                cx.error_spanned_by(
-                    u,
-                    "label sets need named fields: each field's name is its label's name",
-                );
+                cx.error_spanned_by(u, "label sets need named fields: each field's name is its label's name");
                 Vec::new()
             }
             Fields::Unit => Vec::new(),
@@ -35,34 +32,23 @@ pub fn derive_labels(input: TokenStream) -> TokenStream {
             Vec::new()
         }
         Data::Union(u) => {
-            cx.error_spanned_by(
-                u.union_token,
-                "`Labels` is derived on a struct with named fields, not a union",
-            );
+            cx.error_spanned_by(u.union_token, "`Labels` is derived on a struct with named fields, not a union");
             Vec::new()
         }
     };
 
     let mut seen: HashMap<String, proc_macro2::Span> = HashMap::new();
     let mut names = Vec::new();
-    let fields: Vec<(&syn::Field, &syn::Ident)> = fields
-        .iter()
-        .filter_map(|f| f.ident.as_ref().map(|i| (*f, i)))
-        .collect();
+    let fields: Vec<(&syn::Field, &syn::Ident)> =
+        fields.iter().filter_map(|f| f.ident.as_ref().map(|i| (*f, i))).collect();
     for (f, ident) in &fields {
         let rename = label_attr(&mut cx, &f.attrs, "name");
-        let name = rename.as_ref().map_or_else(
-            || ident.to_string().trim_start_matches("r#").to_owned(),
-            |l| l.value(),
-        );
+        let name = rename.as_ref().map_or_else(|| ident.to_string().trim_start_matches("r#").to_owned(), |l| l.value());
         let span = rename.as_ref().map_or(ident.span(), |l| l.span());
         if let Err(msg) = check_label_name(&name) {
             cx.error_at(span, msg);
         } else if seen.insert(name.clone(), span).is_some() {
-            cx.error_at(
-                span,
-                format!("duplicate label `{name}`: another field already has this label name"),
-            );
+            cx.error_at(span, format!("duplicate label `{name}`: another field already has this label name"));
         }
         names.push(name);
     }
@@ -86,7 +72,8 @@ pub fn derive_labels(input: TokenStream) -> TokenStream {
         hash.push(quote_spanned!(ty.span()=>
             #lv::with_str(&self.#field, |__obs_s| ::obs::__private::hash_str(__obs_h, __obs_s));
         ));
-        matches.push(quote_spanned!(ty.span()=> && #lv::with_str(&self.#field, |__obs_s| __obs_s == &*__obs_stored[#i])));
+        matches
+            .push(quote_spanned!(ty.span()=> && #lv::with_str(&self.#field, |__obs_s| __obs_s == &*__obs_stored[#i])));
         stored.push(quote_spanned!(ty.span()=> #lv::to_stored(&self.#field)));
     }
     let errors = cx.into_compile_errors();

@@ -32,10 +32,7 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
             Vec::new()
         }
         Data::Union(u) => {
-            cx.error_spanned_by(
-                u.union_token,
-                "`LabelValue` is derived on a fieldless enum, not a union",
-            );
+            cx.error_spanned_by(u.union_token, "`LabelValue` is derived on a fieldless enum, not a union");
             shape_ok = false;
             Vec::new()
         }
@@ -55,9 +52,7 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
             );
         }
         let rename = label_attr(&mut cx, &v.attrs, "rename");
-        let value = rename
-            .as_ref()
-            .map_or_else(|| snake_case(&v.ident.to_string()), |l| l.value());
+        let value = rename.as_ref().map_or_else(|| snake_case(&v.ident.to_string()), |l| l.value());
         if value.is_empty() {
             cx.error_spanned_by(
                 &rename,
@@ -65,13 +60,8 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
             );
         } else if seen.insert(value.clone(), ()).is_some() {
             match &rename {
-                Some(l) => {
-                    cx.error_spanned_by(l, format!("two variants have the label value `{value}`"))
-                }
-                None => cx.error_spanned_by(
-                    &v.ident,
-                    format!("two variants have the label value `{value}`"),
-                ),
+                Some(l) => cx.error_spanned_by(l, format!("two variants have the label value `{value}`")),
+                None => cx.error_spanned_by(&v.ident, format!("two variants have the label value `{value}`")),
             }
         }
         let var = &v.ident;
@@ -85,16 +75,10 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
     let (impl_g, ty_g, where_c) = input.generics.split_for_impl();
     let (index_body, with_str_body, stored_body) = if !shape_ok {
         // Fallback for a struct or union: the impl exists so uses do not cascade; the build fails on the error above.
-        let fallback = quote!(::core::unreachable!(
-            "obs: `LabelValue` derive failed to compile"
-        ));
+        let fallback = quote!(::core::unreachable!("obs: `LabelValue` derive failed to compile"));
         (fallback.clone(), fallback.clone(), fallback)
     } else if variants.is_empty() {
-        (
-            quote!(match *self {}),
-            quote!(match *self {}),
-            quote!(match *self {}),
-        )
+        (quote!(match *self {}), quote!(match *self {}), quote!(match *self {}))
     } else {
         let str_body = quote!(match self { #(#arms_str)* });
         (

@@ -22,10 +22,7 @@ fn label_attr(cx: &mut Ctxt, attrs: &[Attribute], key: &str) -> Option<LitStr> {
                     found = Some(lit);
                 }
             } else {
-                let got = meta
-                    .path
-                    .get_ident()
-                    .map_or_else(|| "?".to_owned(), |i| i.to_string());
+                let got = meta.path.get_ident().map_or_else(|| "?".to_owned(), |i| i.to_string());
                 cx.error_spanned_by(
                     &meta.path,
                     format!("unknown option `{got}` in `#[label]`; expected `{key} = \"...\"`"),

@@ -16,30 +16,11 @@ pub enum Kind {
 }
 
 pub const KINDS: &[&str] = &["counter", "gauge", "histogram", "info"];
-pub const OPTIONS: &[&str] = &[
-    "labels",
-    "name",
-    "namespace",
-    "unit",
-    "buckets",
-    "cap",
-    "value",
-    "alert",
-];
+pub const OPTIONS: &[&str] = &["labels", "name", "namespace", "unit", "buckets", "cap", "value", "alert"];
 
 /// Keys inside `alert(...)`.
-pub const ALERT_OPTIONS: &[&str] = &[
-    "name",
-    "expr",
-    "for",
-    "severity",
-    "summary",
-    "description",
-    "rate",
-    "increase",
-    "quantile",
-    "window",
-];
+pub const ALERT_OPTIONS: &[&str] =
+    &["name", "expr", "for", "severity", "summary", "description", "rate", "increase", "quantile", "window"];
 
 impl Kind {
     fn from_ident(s: &str) -> Option<Kind> {
@@ -95,10 +76,7 @@ pub fn parse_args(cx: &mut Ctxt, tokens: TokenStream) -> Args {
 
 fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
     let Some(key) = meta.path.get_ident().cloned() else {
-        cx.error_spanned_by(
-            &meta.path,
-            "expected a metric kind or an option name, not a path",
-        );
+        cx.error_spanned_by(&meta.path, "expected a metric kind or an option name, not a path");
         return skip_value(&meta);
     };
     let k = key.to_string();
@@ -116,11 +94,7 @@ fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::
         }
         if !OPTIONS.contains(&k.as_str()) {
             let msg = if args.kind.is_none() {
-                format!(
-                    "unknown metric kind `{k}`{}; expected one of: {}",
-                    did_you_mean(&k, KINDS),
-                    KINDS.join(", ")
-                )
+                format!("unknown metric kind `{k}`{}; expected one of: {}", did_you_mean(&k, KINDS), KINDS.join(", "))
             } else {
                 unknown_option(&k)
             };
@@ -190,10 +164,7 @@ fn parse_alert(cx: &mut Ctxt, key: Ident, meta: &ParseNestedMeta<'_>) -> syn::Re
             ($field:ident, $value:expr) => {{
                 let v = $value;
                 if a.$field.is_some() {
-                    cx.error_spanned_by(
-                        &ik,
-                        format!("duplicate `{k}` in `alert(...)`; give it once"),
-                    );
+                    cx.error_spanned_by(&ik, format!("duplicate `{k}` in `alert(...)`; give it once"));
                 } else {
                     a.$field = Some(v);
                 }
@@ -228,16 +199,8 @@ fn parse_alert(cx: &mut Ctxt, key: Ident, meta: &ParseNestedMeta<'_>) -> syn::Re
 }
 
 fn unknown_option(k: &str) -> String {
-    let kinds_too = if KINDS.contains(&k) {
-        " (the kind comes first, once)"
-    } else {
-        ""
-    };
-    format!(
-        "unknown option `{k}`{}{kinds_too}; expected one of: {}",
-        did_you_mean(k, OPTIONS),
-        OPTIONS.join(", ")
-    )
+    let kinds_too = if KINDS.contains(&k) { " (the kind comes first, once)" } else { "" };
+    format!("unknown option `{k}`{}{kinds_too}; expected one of: {}", did_you_mean(k, OPTIONS), OPTIONS.join(", "))
 }
 
 /// Consumes `= value` or `(...)` after an unknown key so parsing can go on.
@@ -259,11 +222,7 @@ pub fn help_from_docs(attrs: &[Attribute]) -> Option<String> {
             continue;
         }
         if let syn::Meta::NameValue(nv) = &attr.meta {
-            if let Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                ..
-            }) = &nv.value
-            {
+            if let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value {
                 let v = s.value();
                 // A bare `///` is an empty string, which `lines()` would skip: it ends the paragraph.
                 if v.trim().is_empty() {
@@ -275,11 +234,7 @@ pub fn help_from_docs(attrs: &[Attribute]) -> Option<String> {
             }
         }
     }
-    let para: Vec<String> = lines
-        .into_iter()
-        .skip_while(|l| l.is_empty())
-        .take_while(|l| !l.is_empty())
-        .collect();
+    let para: Vec<String> = lines.into_iter().skip_while(|l| l.is_empty()).take_while(|l| !l.is_empty()).collect();
     if para.is_empty() {
         None
     } else {

@@ -37,10 +37,7 @@ pub fn metric(attr: TokenStream, item: TokenStream) -> TokenStream {
             return fallback::emit(cx.into_compile_errors(), item, None);
         }
         other => {
-            cx.error_spanned_by(
-                other,
-                "`#[metric]` goes on a unit struct: declare `struct Name;`",
-            );
+            cx.error_spanned_by(other, "`#[metric]` goes on a unit struct: declare `struct Name;`");
             return fallback::emit(cx.into_compile_errors(), item, None);
         }
     };
@@ -55,10 +52,7 @@ pub fn metric(attr: TokenStream, item: TokenStream) -> TokenStream {
     if !matches!(s.fields, syn::Fields::Unit) {
         cx.error_spanned_by(
             &s.fields,
-            format!(
-                "a metric is declared on a unit struct; remove the fields: `struct {};`",
-                s.ident
-            ),
+            format!("a metric is declared on a unit struct; remove the fields: `struct {};`", s.ident),
         );
         expandable = false;
     }
@@ -76,11 +70,7 @@ pub fn metric(attr: TokenStream, item: TokenStream) -> TokenStream {
     let model = valid::validate(&mut cx, args, kind, &s.ident, help);
     let expansion = expand::expand(&model);
     if cx.has_errors() {
-        return fallback::emit(
-            cx.into_compile_errors(),
-            s.to_token_stream(),
-            expandable.then_some(expansion),
-        );
+        return fallback::emit(cx.into_compile_errors(), s.to_token_stream(), expandable.then_some(expansion));
     }
     quote::quote! {
         #s

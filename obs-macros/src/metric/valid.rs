@@ -7,13 +7,10 @@ use crate::names::{check_metric_name, non_base_unit, snake_case, BASE_UNITS};
 use syn::{Expr, Ident, Lit, Type};
 
 /// Prometheus' default buckets (client_golang `DefBuckets`), in seconds.
-pub const DEFAULT_BUCKETS: &[f64] = &[
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+pub const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 /// Default buckets for `unit = "bytes"`: `exponential(64, 4, 10)`, 64 B to 16 MiB.
-pub const DEFAULT_BYTE_BUCKETS: &[f64] = &[
-    64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0, 16777216.0,
-];
+pub const DEFAULT_BYTE_BUCKETS: &[f64] =
+    &[64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0, 16777216.0];
 pub const DEFAULT_CAP: u32 = 2000;
 
 pub enum ValueTy {
@@ -58,13 +55,7 @@ pub struct AlertModel {
     pub description: String,
 }
 
-pub fn validate(
-    cx: &mut Ctxt,
-    args: Args,
-    kind: Kind,
-    ident: &Ident,
-    help: Option<String>,
-) -> Model {
+pub fn validate(cx: &mut Ctxt, args: Args, kind: Kind, ident: &Ident, help: Option<String>) -> Model {
     let help = help.unwrap_or_else(|| {
         cx.error_spanned_by(
             ident,
@@ -83,10 +74,7 @@ pub fn validate(
                 "f64" => ValueTy::Float,
                 s if s == int => ValueTy::Int,
                 s => {
-                    cx.error_spanned_by(
-                        v,
-                        format!("a {} holds `{int}` or `f64`, not `{s}`", kind_name(kind)),
-                    );
+                    cx.error_spanned_by(v, format!("a {} holds `{int}` or `f64`, not `{s}`", kind_name(kind)));
                     ValueTy::Int
                 }
             }
@@ -151,22 +139,15 @@ pub fn validate(
             }
         }
         Kind::Gauge | Kind::Histogram => {
-            let reserved: &[&str] = if kind == Kind::Histogram {
-                &["_total", "_bucket", "_sum", "_count"]
-            } else {
-                &["_total"]
-            };
+            let reserved: &[&str] =
+                if kind == Kind::Histogram { &["_total", "_bucket", "_sum", "_count"] } else { &["_total"] };
             if let Some(sfx) = reserved.iter().find(|s| name.ends_with(*s)) {
                 cx.error_at(
                     name_span,
                     format!(
                         "a {} name must not end in `{sfx}`: that suffix belongs to {}; rename it",
                         kind_name(kind),
-                        if *sfx == "_total" {
-                            "counters"
-                        } else {
-                            "the histogram's own samples"
-                        }
+                        if *sfx == "_total" { "counters" } else { "the histogram's own samples" }
                     ),
                 );
             }
@@ -197,9 +178,7 @@ pub fn validate(
             Vec::new()
         }
         (Some((_, expr)), _) => parse_buckets(cx, expr).unwrap_or_else(|| DEFAULT_BUCKETS.to_vec()),
-        (None, Kind::Histogram) if unit.as_deref() == Some("bytes") => {
-            DEFAULT_BYTE_BUCKETS.to_vec()
-        }
+        (None, Kind::Histogram) if unit.as_deref() == Some("bytes") => DEFAULT_BYTE_BUCKETS.to_vec(),
         (None, Kind::Histogram) => DEFAULT_BUCKETS.to_vec(),
         (None, _) => Vec::new(),
     };
@@ -208,10 +187,7 @@ pub fn validate(
         None => DEFAULT_CAP,
         Some(lit) => match lit.base10_parse::<u32>() {
             Ok(0) => {
-                cx.error_spanned_by(
-                    lit,
-                    "`cap` must be at least 1: it is the most series this metric keeps",
-                );
+                cx.error_spanned_by(lit, "`cap` must be at least 1: it is the most series this metric keeps");
                 DEFAULT_CAP
             }
             Ok(n) => n,
@@ -229,10 +205,7 @@ pub fn validate(
                 let lit = a.name.as_ref().expect("a validated alert has a name");
                 cx.error_spanned_by(
                     lit,
-                    format!(
-                        "two alerts of this metric are named `{}`; give each its own name",
-                        m.name
-                    ),
+                    format!("two alerts of this metric are named `{}`; give each its own name", m.name),
                 );
             } else {
                 alerts.push(m);
@@ -240,19 +213,7 @@ pub fn validate(
         }
     }
 
-    Model {
-        ident: ident.clone(),
-        kind,
-        value,
-        labels: args.labels,
-        name,
-        namespace,
-        unit,
-        buckets,
-        cap,
-        help,
-        alerts,
-    }
+    Model { ident: ident.clone(), kind, value, labels: args.labels, name, namespace, unit, buckets, cap, help, alerts }
 }
 
 const SEVERITIES: &[&str] = &["critical", "warning", "info"];
@@ -331,14 +292,8 @@ fn validate_alert(cx: &mut Ctxt, a: &AlertArgs, kind: Kind) -> Option<AlertModel
         }
     };
     let for_seconds = a.for_.as_ref().map_or(300, |l| duration(l, "`for`"));
-    let rate = a
-        .rate
-        .as_ref()
-        .map(|(_, l)| duration(l, "the `rate` window"));
-    let increase = a
-        .increase
-        .as_ref()
-        .map(|(_, l)| duration(l, "the `increase` window"));
+    let rate = a.rate.as_ref().map(|(_, l)| duration(l, "the `rate` window"));
+    let increase = a.increase.as_ref().map(|(_, l)| duration(l, "the `increase` window"));
     let window = a.window.as_ref().map(|(_, l)| duration(l, "the `window`"));
     for w in [rate, increase, window].into_iter().flatten() {
         if w == 0 {
@@ -368,7 +323,10 @@ fn validate_alert(cx: &mut Ctxt, a: &AlertArgs, kind: Kind) -> Option<AlertModel
     let summary = match &a.summary {
         Some(lit) if !lit.value().trim().is_empty() => lit.value(),
         Some(lit) => {
-            cx.error_spanned_by(lit, "the summary is empty; say in one line what is wrong, such as `summary = \"The queue is backing up\"`");
+            cx.error_spanned_by(
+                lit,
+                "the summary is empty; say in one line what is wrong, such as `summary = \"The queue is backing up\"`",
+            );
             ok = false;
             String::new()
         }
@@ -390,21 +348,11 @@ fn validate_alert(cx: &mut Ctxt, a: &AlertArgs, kind: Kind) -> Option<AlertModel
     let signal = match kind {
         Kind::Counter => {
             if let Some((k, _)) = &a.quantile {
-                not_for(
-                    cx,
-                    k,
-                    "counter",
-                    "alert on `rate = \"5m\"` or `increase = \"1h\"` instead",
-                );
+                not_for(cx, k, "counter", "alert on `rate = \"5m\"` or `increase = \"1h\"` instead");
                 ok = false;
             }
             if let Some((k, _)) = &a.window {
-                not_for(
-                    cx,
-                    k,
-                    "counter",
-                    "the window is the value of `rate` or `increase`",
-                );
+                not_for(cx, k, "counter", "the window is the value of `rate` or `increase`");
                 ok = false;
             }
             match (rate, increase, &a.increase) {
@@ -428,28 +376,23 @@ fn validate_alert(cx: &mut Ctxt, a: &AlertArgs, kind: Kind) -> Option<AlertModel
         }
         Kind::Gauge => {
             for (k, _) in [&a.rate, &a.increase, &a.window].into_iter().flatten() {
-                not_for(
-                    cx,
-                    k,
-                    "gauge",
-                    "a gauge alert compares its current value; remove it",
-                );
+                not_for(cx, k, "gauge", "a gauge alert compares its current value; remove it");
                 ok = false;
             }
             if let Some((k, _)) = &a.quantile {
-                not_for(
-                    cx,
-                    k,
-                    "gauge",
-                    "a gauge alert compares its current value; remove it",
-                );
+                not_for(cx, k, "gauge", "a gauge alert compares its current value; remove it");
                 ok = false;
             }
             Signal::Value
         }
         Kind::Histogram => {
             for (k, _) in [&a.rate, &a.increase].into_iter().flatten() {
-                not_for(cx, k, "histogram", "a histogram alert compares a quantile: use `quantile = 0.99` and `window = \"5m\"`");
+                not_for(
+                    cx,
+                    k,
+                    "histogram",
+                    "a histogram alert compares a quantile: use `quantile = 0.99` and `window = \"5m\"`",
+                );
                 ok = false;
             }
             match &a.quantile {
@@ -464,7 +407,10 @@ fn validate_alert(cx: &mut Ctxt, a: &AlertArgs, kind: Kind) -> Option<AlertModel
                 Some((_, e)) => match number(e) {
                     Some(q) if q > 0.0 && q < 1.0 => Signal::Quantile(q, window.unwrap_or(300)),
                     _ => {
-                        cx.error_spanned_by(e, "`quantile` must be a number between 0 and 1 (exclusive), such as `0.99`");
+                        cx.error_spanned_by(
+                            e,
+                            "`quantile` must be a number between 0 and 1 (exclusive), such as `0.99`",
+                        );
                         ok = false;
                         Signal::Value
                     }
@@ -473,31 +419,15 @@ fn validate_alert(cx: &mut Ctxt, a: &AlertArgs, kind: Kind) -> Option<AlertModel
         }
         Kind::Info => unreachable!("rejected above"),
     };
-    ok.then_some(AlertModel {
-        name,
-        signal,
-        op,
-        threshold,
-        for_seconds,
-        severity,
-        summary,
-        description,
-    })
+    ok.then_some(AlertModel { name, signal, op, threshold, for_seconds, severity, summary, description })
 }
 
 /// `"> 100"`, `">=0.5"`, `"!= 0"`: a comparison and a finite number.
 fn parse_condition(s: &str) -> Option<(&'static str, f64)> {
     let s = s.trim();
-    let (op, rest) = [
-        (">=", "Ge"),
-        ("<=", "Le"),
-        ("==", "Eq"),
-        ("!=", "Ne"),
-        (">", "Gt"),
-        ("<", "Lt"),
-    ]
-    .iter()
-    .find_map(|(sym, op)| s.strip_prefix(sym).map(|r| (*op, r)))?;
+    let (op, rest) = [(">=", "Ge"), ("<=", "Le"), ("==", "Eq"), ("!=", "Ne"), (">", "Gt"), ("<", "Lt")]
+        .iter()
+        .find_map(|(sym, op)| s.strip_prefix(sym).map(|r| (*op, r)))?;
     let v: f64 = rest.trim().parse().ok()?;
     v.is_finite().then_some((op, v))
 }
@@ -554,14 +484,14 @@ fn parse_buckets(cx: &mut Ctxt, expr: &Expr) -> Option<Vec<f64>> {
                 match number(e) {
                     Some(v) if v.is_finite() => out.push((v, e)),
                     Some(_) => {
-                        cx.error_spanned_by(e, "bucket bounds must be finite; the `+Inf` bucket is always added, so leave it out");
+                        cx.error_spanned_by(
+                            e,
+                            "bucket bounds must be finite; the `+Inf` bucket is always added, so leave it out",
+                        );
                         ok = false;
                     }
                     None => {
-                        cx.error_spanned_by(
-                            e,
-                            "bucket bounds must be number literals, such as `0.25`",
-                        );
+                        cx.error_spanned_by(e, "bucket bounds must be number literals, such as `0.25`");
                         ok = false;
                     }
                 }
@@ -570,10 +500,7 @@ fn parse_buckets(cx: &mut Ctxt, expr: &Expr) -> Option<Vec<f64>> {
                 if w[1].0 <= w[0].0 {
                     cx.error_spanned_by(
                         w[1].1,
-                        format!(
-                            "bucket bounds must be strictly increasing, but {} follows {}",
-                            w[1].0, w[0].0
-                        ),
+                        format!("bucket bounds must be strictly increasing, but {} follows {}", w[1].0, w[0].0),
                     );
                     ok = false;
                 }
@@ -616,26 +543,17 @@ fn parse_buckets(cx: &mut Ctxt, expr: &Expr) -> Option<Vec<f64>> {
             let n = count as usize;
             if func == "exponential" {
                 if start <= 0.0 {
-                    cx.error_spanned_by(
-                        args[0],
-                        "`start` of exponential buckets must be greater than 0",
-                    );
+                    cx.error_spanned_by(args[0], "`start` of exponential buckets must be greater than 0");
                     return None;
                 }
                 if step <= 1.0 {
-                    cx.error_spanned_by(
-                        args[1],
-                        "`factor` of exponential buckets must be greater than 1",
-                    );
+                    cx.error_spanned_by(args[1], "`factor` of exponential buckets must be greater than 1");
                     return None;
                 }
                 (0..n).map(|i| start * step.powi(i as i32)).collect()
             } else {
                 if step <= 0.0 {
-                    cx.error_spanned_by(
-                        args[1],
-                        "`width` of linear buckets must be greater than 0",
-                    );
+                    cx.error_spanned_by(args[1], "`width` of linear buckets must be greater than 0");
                     return None;
                 }
                 (0..n).map(|i| start + step * i as f64).collect()
@@ -650,10 +568,7 @@ fn parse_buckets(cx: &mut Ctxt, expr: &Expr) -> Option<Vec<f64>> {
         }
     };
     if values.iter().any(|v: &f64| !v.is_finite()) {
-        cx.error_spanned_by(
-            expr,
-            "these buckets overflow to infinity; use a smaller start, factor or count",
-        );
+        cx.error_spanned_by(expr, "these buckets overflow to infinity; use a smaller start, factor or count");
         return None;
     }
     Some(values)

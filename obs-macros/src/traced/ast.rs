@@ -8,19 +8,8 @@ use syn::meta::ParseNestedMeta;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::{Attribute, Expr, Ident, ItemImpl, LitBool, LitStr, Signature, Visibility};
 
-pub const OPTIONS: &[&str] = &[
-    "name",
-    "skip",
-    "skip_all",
-    "fields",
-    "kind",
-    "err",
-    "metrics",
-    "in_flight",
-    "slo",
-    "buckets",
-    "off",
-];
+pub const OPTIONS: &[&str] =
+    &["name", "skip", "skip_all", "fields", "kind", "err", "metrics", "in_flight", "slo", "buckets", "off"];
 pub const KINDS: &[&str] = &["internal", "server", "client", "producer", "consumer"];
 pub const SLO_OPTIONS: &[&str] = &["name", "success_rate", "latency"];
 pub const LATENCY_OPTIONS: &[&str] = &["percentile", "threshold"];
@@ -128,11 +117,7 @@ fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::
         }
         "metrics" => once!(metrics, meta.value()?.parse::<LitBool>()?),
         "in_flight" => {
-            let on = if meta.input.peek(syn::Token![=]) {
-                meta.value()?.parse::<LitBool>()?.value
-            } else {
-                true
-            };
+            let on = if meta.input.peek(syn::Token![=]) { meta.value()?.parse::<LitBool>()?.value } else { true };
             once!(in_flight, (key.clone(), on))
         }
         "slo" => {
@@ -145,11 +130,7 @@ fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::
         _ => {
             cx.error_spanned_by(
                 &key,
-                format!(
-                    "unknown option `{k}`{}; expected one of: {}",
-                    did_you_mean(&k, OPTIONS),
-                    OPTIONS.join(", ")
-                ),
+                format!("unknown option `{k}`{}; expected one of: {}", did_you_mean(&k, OPTIONS), OPTIONS.join(", ")),
             );
             return skip_value(&meta);
         }
@@ -160,12 +141,7 @@ fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::
 fn parse_slo(cx: &mut Ctxt, slo: &mut SloArgs, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
     let key = meta.path.get_ident().cloned();
     let k = key.as_ref().map(|i| i.to_string()).unwrap_or_default();
-    let dup = |cx: &mut Ctxt| {
-        cx.error_spanned_by(
-            &meta.path,
-            format!("duplicate SLO option `{k}`; give it once"),
-        )
-    };
+    let dup = |cx: &mut Ctxt| cx.error_spanned_by(&meta.path, format!("duplicate SLO option `{k}`; give it once"));
     match k.as_str() {
         "name" => {
             let v = meta.value()?.parse::<LitStr>()?;
@@ -199,9 +175,7 @@ fn parse_slo(cx: &mut Ctxt, slo: &mut SloArgs, meta: ParseNestedMeta<'_>) -> syn
                 }
                 Ok(())
             })?;
-            let key = key
-                .clone()
-                .unwrap_or_else(|| Ident::new("latency", Span::call_site()));
+            let key = key.clone().unwrap_or_else(|| Ident::new("latency", Span::call_site()));
             if slo.latency.replace((key, percentile, threshold)).is_some() {
                 dup(cx);
             }
@@ -238,11 +212,7 @@ fn parse_field(input: ParseStream<'_>) -> syn::Result<Field> {
     };
     input.parse::<syn::Token![=]>()?;
     let value: Expr = input.parse()?;
-    Ok(Field {
-        key,
-        key_span,
-        value,
-    })
+    Ok(Field { key, key_span, value })
 }
 
 /// Consumes `= value` or `(...)` after an unknown key so parsing can go on.
@@ -292,32 +262,17 @@ impl Parse for FnItem {
         let sig: Signature = input.parse()?;
         if input.peek(syn::Token![;]) {
             let semi = input.parse()?;
-            return Ok(FnItem {
-                attrs,
-                vis,
-                sig,
-                body: None,
-                semi: Some(semi),
-            });
+            return Ok(FnItem { attrs, vis, sig, body: None, semi: Some(semi) });
         }
         let group: proc_macro2::Group = input.parse()?;
         if group.delimiter() != proc_macro2::Delimiter::Brace {
-            return Err(syn::Error::new(
-                group.span(),
-                "expected the function's body `{ ... }`",
-            ));
+            return Err(syn::Error::new(group.span(), "expected the function's body `{ ... }`"));
         }
         let body = match syn::parse2::<syn::Block>(quote::quote!(#group)) {
             Ok(b) => Body::Parsed(b),
             Err(_) => Body::Raw(group),
         };
-        Ok(FnItem {
-            attrs,
-            vis,
-            sig,
-            body: Some(body),
-            semi: None,
-        })
+        Ok(FnItem { attrs, vis, sig, body: Some(body), semi: None })
     }
 }
 

@@ -14,9 +14,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Stmt};
 
 pub fn expand_fn(m: &Model, f: &FnItem) -> TokenStream {
-    let FnItem {
-        attrs, vis, sig, ..
-    } = f;
+    let FnItem { attrs, vis, sig, .. } = f;
     let Some(body) = &f.body else {
         return f.to_token_stream();
     };

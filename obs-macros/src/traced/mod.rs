@@ -21,10 +21,7 @@ pub fn traced(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     match target {
         Target::Other(tokens, noun) => {
-            cx.error_spanned_by(
-                tokens,
-                format!("`#[traced]` goes on a function or an `impl` block, not on {noun}"),
-            );
+            cx.error_spanned_by(tokens, format!("`#[traced]` goes on a function or an `impl` block, not on {noun}"));
             fallback::emit(cx.into_compile_errors(), item)
         }
         Target::Fn(f) => {
@@ -54,12 +51,7 @@ pub fn traced(attr: TokenStream, item: TokenStream) -> TokenStream {
 fn traced_impl(cx: &mut Ctxt, args: &ast::Args, mut imp: ItemImpl) -> TokenStream {
     for it in &mut imp.items {
         let ImplItem::Fn(m) = it else { continue };
-        let has_own = m.attrs.iter().any(|a| {
-            a.path()
-                .segments
-                .last()
-                .is_some_and(|s| s.ident == "traced")
-        });
+        let has_own = m.attrs.iter().any(|a| a.path().segments.last().is_some_and(|s| s.ident == "traced"));
         if has_own || m.sig.constness.is_some() {
             continue;
         }

@@ -6,14 +6,10 @@ use crate::ctxt::Ctxt;
 use crate::names::did_you_mean;
 use proc_macro2::Span;
 use quote::ToTokens;
-use syn::{
-    Expr, FnArg, GenericArgument, Ident, Lit, Pat, PathArguments, ReturnType, Type, TypeParamBound,
-};
+use syn::{Expr, FnArg, GenericArgument, Ident, Lit, Pat, PathArguments, ReturnType, Type, TypeParamBound};
 
 /// Prometheus' default buckets (client_golang `DefBuckets`), in seconds.
-pub const DEFAULT_BUCKETS: &[f64] = &[
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+pub const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 pub struct Slo {
     pub name: String,
@@ -38,11 +34,7 @@ pub struct Model {
 
 impl Model {
     pub fn attribute_keys(&self) -> Vec<String> {
-        self.args
-            .iter()
-            .map(|a| a.to_string())
-            .chain(self.fields.iter().map(|f| f.0.clone()))
-            .collect()
+        self.args.iter().map(|a| a.to_string()).chain(self.fields.iter().map(|f| f.0.clone())).collect()
     }
 }
 
@@ -59,7 +51,9 @@ pub fn validate_impl_args(cx: &mut Ctxt, args: &Args) {
         if let Some(span) = span {
             cx.error_at(
                 span,
-                format!("`{key}` is set per function: on an `impl` block, put `#[traced({key} ...)]` on the method instead"),
+                format!(
+                    "`{key}` is set per function: on an `impl` block, put `#[traced({key} ...)]` on the method instead"
+                ),
             );
         }
     }
@@ -143,10 +137,7 @@ pub fn validate(cx: &mut Ctxt, args: &Args, f: &FnItem) -> Model {
     let recorded: Vec<Ident> = if args.skip_all.is_some() {
         Vec::new()
     } else {
-        names
-            .into_iter()
-            .filter(|n| !skipped.contains(&n.to_string()))
-            .collect()
+        names.into_iter().filter(|n| !skipped.contains(&n.to_string())).collect()
     };
 
     let mut fields: Vec<(String, Span, Expr)> = Vec::new();
@@ -154,9 +145,7 @@ pub fn validate(cx: &mut Ctxt, args: &Args, f: &FnItem) -> Model {
         for f in fs {
             if f.key.is_empty() {
                 cx.error_at(f.key_span, "a field key cannot be empty");
-            } else if fields.iter().any(|(k, _, _)| *k == f.key)
-                || recorded.iter().any(|a| *a == f.key)
-            {
+            } else if fields.iter().any(|(k, _, _)| *k == f.key) || recorded.iter().any(|a| *a == f.key) {
                 cx.error_at(
                     f.key_span,
                     format!("attribute `{}` is recorded twice (as an argument or another field); rename it, or `skip` the argument", f.key),
@@ -191,13 +180,7 @@ pub fn validate(cx: &mut Ctxt, args: &Args, f: &FnItem) -> Model {
     if let Some((key, _)) = &args.err {
         if !returns_result(sig) {
             let shown = match output_type(sig) {
-                Some(t) => format!(
-                    "`{}`",
-                    t.to_token_stream()
-                        .to_string()
-                        .replace(" < ", "<")
-                        .replace(" >", ">")
-                ),
+                Some(t) => format!("`{}`", t.to_token_stream().to_string().replace(" < ", "<").replace(" >", ">")),
                 None => "`()`".to_owned(),
             };
             cx.error_spanned_by(
@@ -213,7 +196,10 @@ pub fn validate(cx: &mut Ctxt, args: &Args, f: &FnItem) -> Model {
     let metrics = args.metrics.as_ref().is_none_or(|b| b.value);
     let in_flight = args.in_flight.as_ref().is_some_and(|(_, on)| *on);
     if let (false, Some((key, true))) = (metrics, &args.in_flight) {
-        cx.error_spanned_by(key, "`in_flight` is one of the RED metrics, which `metrics = false` turns off; remove one of them");
+        cx.error_spanned_by(
+            key,
+            "`in_flight` is one of the RED metrics, which `metrics = false` turns off; remove one of them",
+        );
     }
 
     let buckets = match &args.buckets {
@@ -325,10 +311,7 @@ fn fraction(cx: &mut Ctxt, e: &Expr, what: &str, example: &str) -> Option<f64> {
             None
         }
         None => {
-            cx.error_spanned_by(
-                e,
-                format!("`{what}` must be a number literal, such as {example}"),
-            );
+            cx.error_spanned_by(e, format!("`{what}` must be a number literal, such as {example}"));
             None
         }
     }
@@ -391,37 +374,36 @@ fn first_type_arg(args: &PathArguments) -> Option<&Type> {
 
 /// Whether the function returns a `Result` (any path ending in `Result`, such as `io::Result<T>`).
 fn returns_result(sig: &syn::Signature) -> bool {
-    output_type(sig)
-        .and_then(last_segment)
-        .is_some_and(|s| s.ident.to_string().ends_with("Result"))
+    output_type(sig).and_then(last_segment).is_some_and(|s| s.ident.to_string().ends_with("Result"))
 }
 
 /// Whether a type mentions `impl Trait`, which a `let` annotation cannot name.
 pub fn mentions_impl(ty: &Type) -> bool {
-    ty.to_token_stream().into_iter().any(|t| {
-        matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "impl") || group_mentions_impl(&t)
-    })
+    ty.to_token_stream()
+        .into_iter()
+        .any(|t| matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "impl") || group_mentions_impl(&t))
 }
 
 fn group_mentions_impl(t: &proc_macro2::TokenTree) -> bool {
     match t {
-        proc_macro2::TokenTree::Group(g) => g.stream().into_iter().any(|t| {
-            matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "impl") || group_mentions_impl(&t)
-        }),
+        proc_macro2::TokenTree::Group(g) => g
+            .stream()
+            .into_iter()
+            .any(|t| matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "impl") || group_mentions_impl(&t)),
         _ => false,
     }
 }
 
 fn parse_buckets(cx: &mut Ctxt, e: &Expr) -> Option<Vec<f64>> {
     let Expr::Array(arr) = e else {
-        cx.error_spanned_by(
-            e,
-            "`buckets` takes an array of upper bounds in seconds, such as `[0.01, 0.1, 1.0]`",
-        );
+        cx.error_spanned_by(e, "`buckets` takes an array of upper bounds in seconds, such as `[0.01, 0.1, 1.0]`");
         return None;
     };
     if arr.elems.is_empty() {
-        cx.error_spanned_by(arr, "`buckets` is empty; give at least one upper bound in seconds, such as `[0.1, 0.5, 1.0]`");
+        cx.error_spanned_by(
+            arr,
+            "`buckets` is empty; give at least one upper bound in seconds, such as `[0.1, 0.5, 1.0]`",
+        );
         return None;
     }
     let mut out: Vec<(f64, &Expr)> = Vec::new();
@@ -430,7 +412,10 @@ fn parse_buckets(cx: &mut Ctxt, e: &Expr) -> Option<Vec<f64>> {
         match number(el) {
             Some(v) if v.is_finite() && v > 0.0 => out.push((v, el)),
             Some(_) => {
-                cx.error_spanned_by(el, "duration bucket bounds must be finite and greater than 0; `+Inf` is always added");
+                cx.error_spanned_by(
+                    el,
+                    "duration bucket bounds must be finite and greater than 0; `+Inf` is always added",
+                );
                 ok = false;
             }
             None => {
@@ -443,10 +428,7 @@ fn parse_buckets(cx: &mut Ctxt, e: &Expr) -> Option<Vec<f64>> {
         if w[1].0 <= w[0].0 {
             cx.error_spanned_by(
                 w[1].1,
-                format!(
-                    "bucket bounds must be strictly increasing, but {} follows {}",
-                    w[1].0, w[0].0
-                ),
+                format!("bucket bounds must be strictly increasing, but {} follows {}", w[1].0, w[0].0),
             );
             ok = false;
         }

@@ -55,11 +55,7 @@ pub fn encode(format: Format) -> String {
 pub fn encode_into(catalog: &Catalog, format: Format, out: &mut String) {
     for m in catalog.exposed() {
         out.push_str(m.header(format));
-        let mut enc = FamilyEncoder {
-            out,
-            name: m.name(),
-            format,
-        };
+        let mut enc = FamilyEncoder { out, name: m.name(), format };
         m.collector().encode(&mut enc);
     }
     #[cfg(feature = "prometheus")]
@@ -136,11 +132,7 @@ impl FamilyEncoder<'_> {
         self.out.push_str(itoa::Buffer::new().format(v));
         if let (Format::OpenMetrics, Some(e)) = (self.format, exemplar) {
             use std::fmt::Write;
-            let _ = write!(
-                self.out,
-                " # {{trace_id=\"{:032x}\",span_id=\"{:016x}\"}} ",
-                e.trace_id, e.span_id
-            );
+            let _ = write!(self.out, " # {{trace_id=\"{:032x}\",span_id=\"{:016x}\"}} ", e.trace_id, e.span_id);
             numbers::push_f64(self.out, e.value);
             self.out.push(' ');
             let _ = write!(self.out, "{:.3}", e.timestamp);

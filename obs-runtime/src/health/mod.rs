@@ -66,12 +66,7 @@ pub struct HealthReport {
 fn states() -> &'static Mutex<BTreeMap<&'static str, CheckStatus>> {
     static STATES: OnceLock<Mutex<BTreeMap<&'static str, CheckStatus>>> = OnceLock::new();
     STATES.get_or_init(|| {
-        Mutex::new(
-            catalog()
-                .health_checks()
-                .map(|d| (d.name, CheckStatus::unknown(d.critical)))
-                .collect(),
-        )
+        Mutex::new(catalog().health_checks().map(|d| (d.name, CheckStatus::unknown(d.critical))).collect())
     })
 }
 

@@ -32,10 +32,7 @@ pub struct CounterHandle {
 impl<L> Counter<L> {
     /// A counter family for `desc`; `const` so it can sit in a `static`.
     pub const fn new(desc: &'static MetricDesc) -> Self {
-        Counter {
-            store: SeriesStore::new(desc, 1, true, true),
-            _labels: PhantomData,
-        }
+        Counter { store: SeriesStore::new(desc, 1, true, true), _labels: PhantomData }
     }
 
     /// The series of `labels`; keep the handle to skip the lookup next time.
@@ -44,9 +41,7 @@ impl<L> Counter<L> {
     where
         L: LabelSet,
     {
-        CounterHandle {
-            s: self.store.resolve(&labels),
-        }
+        CounterHandle { s: self.store.resolve(&labels) }
     }
 
     /// The declaration.
@@ -131,10 +126,7 @@ pub struct FloatCounterHandle {
 impl<L> FloatCounter<L> {
     /// A float counter family for `desc`.
     pub const fn new(desc: &'static MetricDesc) -> Self {
-        FloatCounter {
-            store: SeriesStore::new(desc, 1, true, true),
-            _labels: PhantomData,
-        }
+        FloatCounter { store: SeriesStore::new(desc, 1, true, true), _labels: PhantomData }
     }
     /// The series of `labels`.
     #[inline(always)]
@@ -142,10 +134,7 @@ impl<L> FloatCounter<L> {
     where
         L: LabelSet,
     {
-        FloatCounterHandle {
-            s: self.store.resolve(&labels),
-            desc: self.store.desc(),
-        }
+        FloatCounterHandle { s: self.store.resolve(&labels), desc: self.store.desc() }
     }
     /// The declaration.
     pub fn desc(&self) -> &'static MetricDesc {

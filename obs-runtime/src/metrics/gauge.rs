@@ -49,10 +49,7 @@ impl Drop for InFlight {
 impl<L> Gauge<L> {
     /// A gauge family for `desc`.
     pub const fn new(desc: &'static MetricDesc) -> Self {
-        Gauge {
-            store: SeriesStore::new(desc, 1, false, true),
-            _labels: PhantomData,
-        }
+        Gauge { store: SeriesStore::new(desc, 1, false, true), _labels: PhantomData }
     }
     /// The series of `labels`.
     #[inline(always)]
@@ -60,9 +57,7 @@ impl<L> Gauge<L> {
     where
         L: LabelSet,
     {
-        GaugeHandle {
-            s: self.store.resolve(&labels),
-        }
+        GaugeHandle { s: self.store.resolve(&labels) }
     }
     /// The declaration.
     pub fn desc(&self) -> &'static MetricDesc {
@@ -129,10 +124,7 @@ impl GaugeHandle {
     #[inline]
     pub fn add(self, v: i64) {
         if is_enabled() {
-            self.s
-                .block
-                .atomic(self.s.word(0))
-                .fetch_add(v as u64, Relaxed);
+            self.s.block.atomic(self.s.word(0)).fetch_add(v as u64, Relaxed);
         }
     }
     /// Subtracts `v`.
@@ -160,12 +152,7 @@ impl<L> Collect for Gauge<L> {
     }
     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
         self.store.for_each(|labels, s| {
-            enc.sample_i64(
-                "",
-                labels,
-                None,
-                s.block.atomic(s.word(0)).load(Relaxed) as i64,
-            );
+            enc.sample_i64("", labels, None, s.block.atomic(s.word(0)).load(Relaxed) as i64);
         });
     }
     fn series_count(&self) -> usize {
@@ -196,10 +183,7 @@ pub struct FloatGaugeHandle {
 impl<L> FloatGauge<L> {
     /// A float gauge family for `desc`.
     pub const fn new(desc: &'static MetricDesc) -> Self {
-        FloatGauge {
-            store: SeriesStore::new(desc, 1, false, true),
-            _labels: PhantomData,
-        }
+        FloatGauge { store: SeriesStore::new(desc, 1, false, true), _labels: PhantomData }
     }
     /// The series of `labels`.
     #[inline(always)]
@@ -207,9 +191,7 @@ impl<L> FloatGauge<L> {
     where
         L: LabelSet,
     {
-        FloatGaugeHandle {
-            s: self.store.resolve(&labels),
-        }
+        FloatGaugeHandle { s: self.store.resolve(&labels) }
     }
     /// The declaration.
     pub fn desc(&self) -> &'static MetricDesc {
@@ -239,10 +221,7 @@ impl FloatGaugeHandle {
     #[inline]
     pub fn set(self, v: f64) {
         if is_enabled() {
-            self.s
-                .block
-                .atomic(self.s.word(0))
-                .store(v.to_bits(), Relaxed);
+            self.s.block.atomic(self.s.word(0)).store(v.to_bits(), Relaxed);
         }
     }
     /// Adds `v` (negative to subtract).
@@ -264,12 +243,7 @@ impl<L> Collect for FloatGauge<L> {
     }
     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
         self.store.for_each(|labels, s| {
-            enc.sample_f64(
-                "",
-                labels,
-                None,
-                f64::from_bits(s.block.atomic(s.word(0)).load(Relaxed)),
-            );
+            enc.sample_f64("", labels, None, f64::from_bits(s.block.atomic(s.word(0)).load(Relaxed)));
         });
     }
     fn series_count(&self) -> usize {

@@ -100,10 +100,7 @@ impl<L> Histogram<L> {
     where
         L: LabelSet,
     {
-        HistogramHandle {
-            s: self.store.resolve(&labels),
-            desc: self.store.desc(),
-        }
+        HistogramHandle { s: self.store.resolve(&labels), desc: self.store.desc() }
     }
     /// The declaration.
     pub fn desc(&self) -> &'static MetricDesc {
@@ -154,10 +151,7 @@ impl HistogramHandle {
     /// Starts a timer that observes the elapsed seconds when dropped.
     #[inline]
     pub fn start_timer(self) -> HistogramTimer {
-        HistogramTimer {
-            handle: self,
-            start: Instant::now(),
-        }
+        HistogramTimer { handle: self, start: Instant::now() }
     }
     /// The current counts and sum.
     pub fn snapshot(self) -> HistogramSnapshot {
@@ -168,9 +162,7 @@ impl HistogramHandle {
 fn snapshot(s: SeriesRef, bounds: &'static [f64]) -> HistogramSnapshot {
     HistogramSnapshot {
         bounds,
-        counts: (0..=bounds.len())
-            .map(|i| s.block.sum_u64(s.word(i)))
-            .collect(),
+        counts: (0..=bounds.len()).map(|i| s.block.sum_u64(s.word(i))).collect(),
         sum: s.block.sum_f64(s.word(bounds.len() + 1)),
     }
 }
@@ -181,36 +173,19 @@ impl<L> Collect for Histogram<L> {
     }
     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
         let bounds = self.store.desc().buckets;
-        let le = self.le.get_or_init(|| {
-            bounds
-                .iter()
-                .map(|b| format_f64(*b))
-                .chain(["+Inf".to_owned()])
-                .collect()
-        });
+        let le = self.le.get_or_init(|| bounds.iter().map(|b| format_f64(*b)).chain(["+Inf".to_owned()]).collect());
         let om = enc.format() == crate::Format::OpenMetrics;
         self.store.for_each(|labels, s| {
-            let exemplars = if om {
-                crate::trace::exemplars_of_series(s.block as *const _ as usize, s.base)
-            } else {
-                Vec::new()
-            };
+            let exemplars =
+                if om { crate::trace::exemplars_of_series(s.block as *const _ as usize, s.base) } else { Vec::new() };
             let mut cum = 0u64;
             for (i, le) in le.iter().enumerate() {
                 cum += s.block.sum_u64(s.word(i));
-                let ex = exemplars
-                    .iter()
-                    .find(|(b, _)| *b as usize == i)
-                    .map(|(_, e)| e);
+                let ex = exemplars.iter().find(|(b, _)| *b as usize == i).map(|(_, e)| e);
                 enc.sample_u64_exemplar("_bucket", labels, Some(le), cum, ex);
             }
             enc.sample_u64("_count", labels, None, cum);
-            enc.sample_f64(
-                "_sum",
-                labels,
-                None,
-                s.block.sum_f64(s.word(bounds.len() + 1)),
-            );
+            enc.sample_f64("_sum", labels, None, s.block.sum_f64(s.word(bounds.len() + 1)));
         });
     }
     fn series_count(&self) -> usize {

@@ -26,10 +26,7 @@ pub struct Info<L = ()> {
 impl<L> Info<L> {
     /// An info family for `desc`. Only label sets that were set are exposed, so it never uses the dense layout.
     pub const fn new(desc: &'static MetricDesc) -> Self {
-        Info {
-            store: SeriesStore::new(desc, 1, false, false),
-            _labels: PhantomData,
-        }
+        Info { store: SeriesStore::new(desc, 1, false, false), _labels: PhantomData }
     }
     /// Exposes `labels` with value 1.
     pub fn set(&self, labels: L)

@@ -13,11 +13,10 @@ use std::io::Write;
 pub(crate) struct ScrapeDuration;
 
 fn accepts(headers: &HeaderMap, name: header::HeaderName, needle: &str) -> bool {
-    headers
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.split(',').any(|part| part.trim().starts_with(needle) && !part.contains("q=0,") && !part.trim_end().ends_with("q=0")))
+    headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).any(|v| {
+        v.split(',')
+            .any(|part| part.trim().starts_with(needle) && !part.contains("q=0,") && !part.trim_end().ends_with("q=0"))
+    })
 }
 
 /// `GET /metrics`: OpenMetrics when the `Accept` header asks for it, Prometheus text otherwise; gzip on request.
@@ -44,9 +43,7 @@ pub async fn metrics(headers: HeaderMap) -> Response {
     } else {
         body.into_response()
     };
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
     response
 }
 

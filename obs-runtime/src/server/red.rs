@@ -123,10 +123,7 @@ pub(crate) struct HttpServerRequestsInFlight;
 /// ```
 pub async fn track_requests(req: Request, next: Next) -> Response {
     let method = Method::from(req.method());
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     // A caller's `traceparent` becomes the parent of the spans this request records.
     let remote = crate::trace::extract(req.headers()).map(|(ctx, _)| ctx);
     let _in_flight = HttpServerRequestsInFlight.track();

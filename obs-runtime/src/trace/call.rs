@@ -35,17 +35,8 @@ impl Call {
         let on = is_enabled();
         let parent = context::current();
         let ctx = if on && sampler::is_active() {
-            let trace_id = if parent.is_valid() {
-                parent.trace_id
-            } else {
-                id::trace_id()
-            };
-            SpanContext {
-                trace_id,
-                span_id: id::span_id(),
-                sampled: sampler::decide(&parent, trace_id),
-                remote: false,
-            }
+            let trace_id = if parent.is_valid() { parent.trace_id } else { id::trace_id() };
+            SpanContext { trace_id, span_id: id::span_id(), sampled: sampler::decide(&parent, trace_id), remote: false }
         } else {
             SpanContext::NONE
         };
@@ -116,13 +107,7 @@ impl Call {
     }
 
     #[cold]
-    fn emit(
-        &mut self,
-        end: u64,
-        outcome: Outcome,
-        error: Option<Cow<'static, str>>,
-        cancelled: bool,
-    ) {
+    fn emit(&mut self, end: u64, outcome: Outcome, error: Option<Cow<'static, str>>, cancelled: bool) {
         let mut events = Vec::new();
         let status = match (outcome, error) {
             (Outcome::Panic, _) => SpanStatus::Error(Cow::Borrowed("panicked")),
@@ -130,10 +115,7 @@ impl Call {
                 events.push(SpanEvent {
                     name: Cow::Borrowed("exception"),
                     at: end,
-                    attributes: vec![(
-                        Cow::Borrowed("exception.message"),
-                        AttrValue::Str(msg.clone()),
-                    )],
+                    attributes: vec![(Cow::Borrowed("exception.message"), AttrValue::Str(msg.clone()))],
                 });
                 SpanStatus::Error(msg)
             }
@@ -144,23 +126,15 @@ impl Call {
             attributes.push((Cow::Borrowed("obs.cancelled"), AttrValue::Bool(true)));
         }
         let trace_state = if self.parent.remote {
-            context::TRACE_STATE.with(|t| {
-                t.borrow()
-                    .as_ref()
-                    .filter(|(tid, _)| *tid == self.ctx.trace_id)
-                    .map(|(_, s)| s.clone())
-            })
+            context::TRACE_STATE
+                .with(|t| t.borrow().as_ref().filter(|(tid, _)| *tid == self.ctx.trace_id).map(|(_, s)| s.clone()))
         } else {
             None
         };
         ring::push(SpanRecord {
             trace_id: self.ctx.trace_id,
             span_id: self.ctx.span_id,
-            parent_span_id: if self.parent.is_valid() {
-                self.parent.span_id
-            } else {
-                0
-            },
+            parent_span_id: if self.parent.is_valid() { self.parent.span_id } else { 0 },
             parent_remote: self.parent.remote,
             name: self.f.desc.span_name,
             kind: self.f.desc.kind,

@@ -51,9 +51,7 @@ fn anchor_instant() -> Instant {
 fn init() -> u64 {
     let a = ANCHOR.get_or_init(|| {
         let tsc = tsc_usable();
-        let unix_ns = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
+        let unix_ns = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
         if tsc {
             #[cfg(target_arch = "x86_64")]
             {
@@ -66,21 +64,13 @@ fn init() -> u64 {
                 let ns = (i1 - i0).as_nanos() as f64 / (t1.wrapping_sub(t0)).max(1) as f64;
                 NS_PER_TICK.store(ns.to_bits(), Relaxed);
                 MODE.store(TSC, Relaxed);
-                return Anchor {
-                    tick: t0,
-                    instant: i0,
-                    unix_ns,
-                };
+                return Anchor { tick: t0, instant: i0, unix_ns };
             }
         }
         NS_PER_TICK.store(1f64.to_bits(), Relaxed);
         let instant = anchor_instant();
         MODE.store(INSTANT, Relaxed);
-        Anchor {
-            tick: 0,
-            instant,
-            unix_ns,
-        }
+        Anchor { tick: 0, instant, unix_ns }
     });
     let _ = a;
     now()
@@ -94,8 +84,7 @@ fn tsc_usable() -> bool {
         return false;
     };
     let flags = info.lines().find(|l| l.starts_with("flags")).unwrap_or("");
-    flags.split_whitespace().any(|f| f == "constant_tsc")
-        && flags.split_whitespace().any(|f| f == "nonstop_tsc")
+    flags.split_whitespace().any(|f| f == "constant_tsc") && flags.split_whitespace().any(|f| f == "nonstop_tsc")
 }
 
 /// Nanoseconds per tick.
@@ -113,9 +102,7 @@ pub fn seconds(start: u64, end: u64) -> f64 {
 /// Unix time in nanoseconds of a reading.
 pub fn unix_nanos(tick: u64) -> u64 {
     let Some(a) = ANCHOR.get() else {
-        return SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
+        return SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
     };
     let delta = tick as i128 - a.tick as i128;
     (a.unix_ns as i128 + (delta as f64 * ns_per_tick()) as i128).max(0) as u64

@@ -22,12 +22,7 @@ pub struct SpanContext {
 
 impl SpanContext {
     /// No span: children of it start a new trace.
-    pub const NONE: SpanContext = SpanContext {
-        trace_id: 0,
-        span_id: 0,
-        sampled: false,
-        remote: false,
-    };
+    pub const NONE: SpanContext = SpanContext { trace_id: 0, span_id: 0, sampled: false, remote: false };
 
     /// Whether this is a real span (both ids non-zero).
     pub fn is_valid(&self) -> bool {
@@ -55,18 +50,12 @@ impl SpanContext {
     /// }).join().unwrap();
     /// ```
     pub fn attach(self) -> ContextGuard {
-        ContextGuard {
-            prev: replace(self),
-            _not_send: std::marker::PhantomData,
-        }
+        ContextGuard { prev: replace(self), _not_send: std::marker::PhantomData }
     }
 
     /// Runs `fut` with this context current during each poll: the hand-off for spawned tasks.
     pub fn wrap<F: Future>(self, fut: F) -> WithContext<F> {
-        WithContext {
-            ctx: self,
-            inner: fut,
-        }
+        WithContext { ctx: self, inner: fut }
     }
 }
 

@@ -51,9 +51,7 @@ pub(crate) fn record(key: usize, offset: u32, bucket: u32, ctx: context::SpanCon
 /// The exemplars of one series, by bucket.
 pub(crate) fn of_series(key: usize, offset: u32) -> Vec<(u32, Exemplar)> {
     let m = STORE.lock().unwrap_or_else(|e| e.into_inner());
-    m.range((key, offset, 0)..=(key, offset, u32::MAX))
-        .map(|(k, v)| (k.2, *v))
-        .collect()
+    m.range((key, offset, 0)..=(key, offset, u32::MAX)).map(|(k, v)| (k.2, *v)).collect()
 }
 
 /// Records an exemplar for an observation of `value` into bucket `bucket`, if made inside a sampled span.

@@ -24,10 +24,7 @@ pub struct JsonLogs {
 /// # let _ = layer;
 /// ```
 pub fn json_logs(writer: impl Write + Send + 'static, service: impl Into<String>) -> JsonLogs {
-    JsonLogs {
-        out: Mutex::new(Box::new(writer)),
-        service: service.into(),
-    }
+    JsonLogs { out: Mutex::new(Box::new(writer)), service: service.into() }
 }
 
 fn escape(out: &mut String, s: &str) {
@@ -70,27 +67,17 @@ pub(crate) fn rfc3339(unix_nanos: u128) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z", rem / 3600, rem / 60 % 60, rem % 60)
 }
 
 impl<S: Subscriber> Layer<S> for JsonLogs {
     fn on_event(&self, event: &Event<'_>, _cx: Context<'_, S>) {
         let mut fields = Vec::new();
         event.record(&mut Fields(&mut fields));
-        let message = fields
-            .iter()
-            .position(|(k, _)| k == "message")
-            .map(|i| fields.remove(i).1.to_string())
-            .unwrap_or_default();
+        let message =
+            fields.iter().position(|(k, _)| k == "message").map(|i| fields.remove(i).1.to_string()).unwrap_or_default();
         let meta = event.metadata();
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         let mut line = String::with_capacity(256);
         line.push_str("{\"timestamp\":");
         escape(&mut line, &rfc3339(now));
@@ -112,10 +99,7 @@ impl<S: Subscriber> Layer<S> for JsonLogs {
         line.push('}');
         let ctx = context::current();
         if ctx.is_valid() {
-            line.push_str(&format!(
-                ",\"trace_id\":\"{:032x}\",\"span_id\":\"{:016x}\"",
-                ctx.trace_id, ctx.span_id
-            ));
+            line.push_str(&format!(",\"trace_id\":\"{:032x}\",\"span_id\":\"{:016x}\"", ctx.trace_id, ctx.span_id));
         } else {
             line.push_str(",\"trace_id\":null,\"span_id\":null");
         }

@@ -70,14 +70,10 @@ impl Visit for Fields<'_> {
         self.0.push((Cow::Borrowed(f.name()), AttrValue::Bool(v)));
     }
     fn record_str(&mut self, f: &Field, v: &str) {
-        self.0
-            .push((Cow::Borrowed(f.name()), AttrValue::Str(v.to_owned().into())));
+        self.0.push((Cow::Borrowed(f.name()), AttrValue::Str(v.to_owned().into())));
     }
     fn record_debug(&mut self, f: &Field, v: &dyn fmt::Debug) {
-        self.0.push((
-            Cow::Borrowed(f.name()),
-            AttrValue::Str(format!("{v:?}").into()),
-        ));
+        self.0.push((Cow::Borrowed(f.name()), AttrValue::Str(format!("{v:?}").into())));
     }
 }
 
@@ -90,35 +86,17 @@ where
         let parent = if attrs.is_root() {
             SpanContext::NONE
         } else if let Some(p) = attrs.parent() {
-            cx.span(p)
-                .and_then(|p| p.extensions().get::<ObsSpan>().map(|o| o.ctx))
-                .unwrap_or(SpanContext::NONE)
+            cx.span(p).and_then(|p| p.extensions().get::<ObsSpan>().map(|o| o.ctx)).unwrap_or(SpanContext::NONE)
         } else {
             context::current()
         };
         let ctx = if sampler::is_active() && crate::switch::is_enabled() {
-            let trace_id = if parent.is_valid() {
-                parent.trace_id
-            } else {
-                id::trace_id()
-            };
-            SpanContext {
-                trace_id,
-                span_id: id::span_id(),
-                sampled: sampler::decide(&parent, trace_id),
-                remote: false,
-            }
+            let trace_id = if parent.is_valid() { parent.trace_id } else { id::trace_id() };
+            SpanContext { trace_id, span_id: id::span_id(), sampled: sampler::decide(&parent, trace_id), remote: false }
         } else {
             SpanContext::NONE
         };
-        let mut o = ObsSpan {
-            ctx,
-            parent,
-            start: clock::now(),
-            attrs: Vec::new(),
-            events: Vec::new(),
-            error: None,
-        };
+        let mut o = ObsSpan { ctx, parent, start: clock::now(), attrs: Vec::new(), events: Vec::new(), error: None };
         if ctx.sampled {
             attrs.record(&mut Fields(&mut o.attrs));
         }
@@ -173,15 +151,8 @@ where
         if *event.metadata().level() == tracing_core::Level::ERROR {
             o.error = Some(message.clone());
         }
-        attributes.push((
-            Cow::Borrowed("level"),
-            AttrValue::Str(Cow::Borrowed(event.metadata().level().as_str())),
-        ));
-        o.events.push(SpanEvent {
-            name: Cow::Owned(message),
-            at: clock::now(),
-            attributes,
-        });
+        attributes.push((Cow::Borrowed("level"), AttrValue::Str(Cow::Borrowed(event.metadata().level().as_str()))));
+        o.events.push(SpanEvent { name: Cow::Owned(message), at: clock::now(), attributes });
     }
 
     fn on_close(&self, span_id: Id, cx: Context<'_, S>) {
@@ -197,19 +168,13 @@ where
         ring::push(SpanRecord {
             trace_id: o.ctx.trace_id,
             span_id: o.ctx.span_id,
-            parent_span_id: if o.parent.is_valid() {
-                o.parent.span_id
-            } else {
-                0
-            },
+            parent_span_id: if o.parent.is_valid() { o.parent.span_id } else { 0 },
             parent_remote: o.parent.remote,
             name: span.metadata().name(),
             kind: SpanKind::Internal,
             start: o.start,
             end: clock::now(),
-            status: o
-                .error
-                .map_or(SpanStatus::Unset, |e| SpanStatus::Error(e.into())),
+            status: o.error.map_or(SpanStatus::Unset, |e| SpanStatus::Error(e.into())),
             attributes: o.attrs,
             events: o.events,
             function: None,

@@ -13,12 +13,9 @@ pub(crate) static EXPORT_ERRORS: AtomicU64 = AtomicU64::new(0);
 /// Spans of batches the exporter refused.
 pub(crate) static DROPPED_EXPORT: AtomicU64 = AtomicU64::new(0);
 
-static EXPORTED_DESC: MetricDesc = MetricDesc::new(
-    "obs_spans_exported",
-    MetricKind::Counter,
-    "Spans handed to the exporter successfully.",
-)
-.no_namespace();
+static EXPORTED_DESC: MetricDesc =
+    MetricDesc::new("obs_spans_exported", MetricKind::Counter, "Spans handed to the exporter successfully.")
+        .no_namespace();
 
 const REASONS: &[&str] = &["queue_full", "export_failed"];
 static DROPPED_DESC: MetricDesc = MetricDesc::new(
@@ -26,18 +23,12 @@ static DROPPED_DESC: MetricDesc = MetricDesc::new(
     MetricKind::Counter,
     "Spans lost, by reason: a thread's span queue was full, or the exporter failed.",
 )
-.labels(&[LabelDesc {
-    name: "reason",
-    values: Some(REASONS),
-}])
+.labels(&[LabelDesc { name: "reason", values: Some(REASONS) }])
 .no_namespace();
 
-static ERRORS_DESC: MetricDesc = MetricDesc::new(
-    "obs_span_export_errors",
-    MetricKind::Counter,
-    "Batches of spans the exporter failed to send.",
-)
-.no_namespace();
+static ERRORS_DESC: MetricDesc =
+    MetricDesc::new("obs_span_export_errors", MetricKind::Counter, "Batches of spans the exporter failed to send.")
+        .no_namespace();
 
 struct Exported;
 struct Dropped;
@@ -61,12 +52,7 @@ impl Collect for Dropped {
     }
     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
         enc.sample_u64("_total", "reason=\"queue_full\"", None, ring::dropped());
-        enc.sample_u64(
-            "_total",
-            "reason=\"export_failed\"",
-            None,
-            DROPPED_EXPORT.load(Relaxed),
-        );
+        enc.sample_u64("_total", "reason=\"export_failed\"", None, DROPPED_EXPORT.load(Relaxed));
     }
     fn series_count(&self) -> usize {
         2
@@ -95,10 +81,5 @@ crate::register!(ERRORS_C);
 /// Totals of the pipeline's counters, for tests: (exported, dropped because a queue was full, dropped because
 /// export failed, export errors).
 pub fn pipeline_stats() -> (u64, u64, u64, u64) {
-    (
-        EXPORTED.load(Relaxed),
-        ring::dropped(),
-        DROPPED_EXPORT.load(Relaxed),
-        EXPORT_ERRORS.load(Relaxed),
-    )
+    (EXPORTED.load(Relaxed), ring::dropped(), DROPPED_EXPORT.load(Relaxed), EXPORT_ERRORS.load(Relaxed))
 }

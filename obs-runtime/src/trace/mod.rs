@@ -51,9 +51,7 @@ pub use json::{json_logs, JsonLogs};
 pub use layer::{layer, ObsLayer};
 pub use metrics::pipeline_stats;
 pub use pipeline::{Protocol, TraceError, TraceGuard, TracePipeline};
-pub use propagation::{
-    attach_remote, extract, inject, inject_current, parse_trace_state, parse_traceparent, Carrier,
-};
+pub use propagation::{attach_remote, extract, inject, inject_current, parse_trace_state, parse_traceparent, Carrier};
 pub use record::{SpanEvent, SpanRecord, SpanStatus};
 pub use red::{traced_function, Outcome, TracedEntry, TracedFn};
 pub use sampler::{is_active, sampling_ratio, set_sampling_ratio, Sampler};

@@ -85,20 +85,14 @@ mod imp {
         Ok(Box::new(OtlpSink {
             exporter,
             runtime,
-            scope: InstrumentationScope::builder("obs")
-                .with_version(env!("CARGO_PKG_VERSION"))
-                .build(),
+            scope: InstrumentationScope::builder("obs").with_version(env!("CARGO_PKG_VERSION")).build(),
         }))
     }
 
     fn to_resource(r: &Resource) -> opentelemetry_sdk::Resource {
         opentelemetry_sdk::Resource::builder_empty()
             .with_service_name(r.service_name.clone())
-            .with_attributes(
-                r.attributes
-                    .iter()
-                    .map(|(k, v)| KeyValue::new(k.clone(), v.clone())),
-            )
+            .with_attributes(r.attributes.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())))
             .build()
     }
 
@@ -138,11 +132,7 @@ mod imp {
 
     /// One span in the SDK's model, with the function's static attributes added.
     pub(crate) fn convert(s: &SpanRecord, scope: &InstrumentationScope) -> SpanData {
-        let trace_state = s
-            .trace_state
-            .as_deref()
-            .and_then(|t| TraceState::from_str(t).ok())
-            .unwrap_or_default();
+        let trace_state = s.trace_state.as_deref().and_then(|t| TraceState::from_str(t).ok()).unwrap_or_default();
         let mut attributes: Vec<KeyValue> = Vec::with_capacity(s.attributes.len() + 4);
         if let Some(f) = s.function {
             attributes.push(KeyValue::new("code.function.name", f.function));
@@ -150,11 +140,7 @@ mod imp {
             attributes.push(KeyValue::new("code.file.path", f.location.file));
             attributes.push(KeyValue::new("code.line.number", f.location.line as i64));
         }
-        attributes.extend(
-            s.attributes
-                .iter()
-                .map(|(k, v)| KeyValue::new(k.clone(), value(v))),
-        );
+        attributes.extend(s.attributes.iter().map(|(k, v)| KeyValue::new(k.clone(), value(v))));
         let mut events = SpanEvents::default();
         events.events = s
             .events
@@ -163,10 +149,7 @@ mod imp {
                 ot::Event::new(
                     e.name.clone(),
                     time(super::super::clock::unix_nanos(e.at)),
-                    e.attributes
-                        .iter()
-                        .map(|(k, v)| KeyValue::new(k.clone(), value(v)))
-                        .collect(),
+                    e.attributes.iter().map(|(k, v)| KeyValue::new(k.clone(), value(v))).collect(),
                     0,
                 )
             })
@@ -197,9 +180,7 @@ mod imp {
             links: SpanLinks::default(),
             status: match &s.status {
                 SpanStatus::Unset => ot::Status::Unset,
-                SpanStatus::Error(d) => ot::Status::Error {
-                    description: d.clone(),
-                },
+                SpanStatus::Error(d) => ot::Status::Error { description: d.clone() },
             },
             instrumentation_scope: scope.clone(),
         }

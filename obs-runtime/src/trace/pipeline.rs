@@ -46,10 +46,7 @@ impl fmt::Display for TraceError {
 impl std::error::Error for TraceError {}
 
 fn env_error(variable: &'static str, message: impl Into<String>) -> TraceError {
-    TraceError {
-        variable: Some(variable),
-        message: message.into(),
-    }
+    TraceError { variable: Some(variable), message: message.into() }
 }
 
 /// How spans are sampled, exported and described; build it with [`TracePipeline::builder`] or
@@ -92,10 +89,7 @@ impl TracePipeline {
     /// recorded, for exemplars and sinks, but sent nowhere until an endpoint or a sink is set).
     pub fn builder() -> TracePipeline {
         TracePipeline {
-            resource: Resource {
-                service_name: default_service_name(),
-                attributes: Vec::new(),
-            },
+            resource: Resource { service_name: default_service_name(), attributes: Vec::new() },
             endpoint: None,
             protocol: Protocol::HttpProtobuf,
             sampler: Sampler::default(),
@@ -122,12 +116,7 @@ impl TracePipeline {
             match v.trim().to_ascii_lowercase().as_str() {
                 "true" => p.disabled = true,
                 "false" => {}
-                _ => {
-                    return Err(env_error(
-                        "OTEL_SDK_DISABLED",
-                        format!("`{v}` is not `true` or `false`"),
-                    ))
-                }
+                _ => return Err(env_error("OTEL_SDK_DISABLED", format!("`{v}` is not `true` or `false`"))),
             }
         }
         if let Some(attrs) = get("OTEL_RESOURCE_ATTRIBUTES") {
@@ -140,10 +129,7 @@ impl TracePipeline {
                 };
                 let (k, v) = (k.trim(), percent_decode(v.trim()));
                 if k.is_empty() {
-                    return Err(env_error(
-                        "OTEL_RESOURCE_ATTRIBUTES",
-                        format!("`{pair}` has an empty key"),
-                    ));
+                    return Err(env_error("OTEL_RESOURCE_ATTRIBUTES", format!("`{pair}` has an empty key")));
                 }
                 if k == "service.name" {
                     p.resource.service_name = v;
@@ -173,10 +159,7 @@ impl TracePipeline {
             };
         }
         let (endpoint_var, endpoint) = match get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
-            Some(e) => (
-                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-                Some(e.trim().to_owned()),
-            ),
+            Some(e) => ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", Some(e.trim().to_owned())),
             None => (
                 "OTEL_EXPORTER_OTLP_ENDPOINT",
                 get("OTEL_EXPORTER_OTLP_ENDPOINT").map(|base| {
@@ -190,13 +173,8 @@ impl TracePipeline {
             ),
         };
         if let Some(e) = &endpoint {
-            if !(e.starts_with("http://") || e.starts_with("https://"))
-                || e.len() <= "http://".len()
-            {
-                return Err(env_error(
-                    endpoint_var,
-                    format!("`{e}` is not an http:// or https:// URL"),
-                ));
+            if !(e.starts_with("http://") || e.starts_with("https://")) || e.len() <= "http://".len() {
+                return Err(env_error(endpoint_var, format!("`{e}` is not an http:// or https:// URL")));
             }
         }
         p.endpoint = endpoint;
@@ -206,10 +184,7 @@ impl TracePipeline {
                 None => Ok(1.0),
                 Some(a) => match a.trim().parse::<f64>() {
                     Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
-                    _ => Err(env_error(
-                        "OTEL_TRACES_SAMPLER_ARG",
-                        format!("`{a}` is not a ratio between 0 and 1"),
-                    )),
+                    _ => Err(env_error("OTEL_TRACES_SAMPLER_ARG", format!("`{a}` is not a ratio between 0 and 1"))),
                 },
             }
         };
@@ -312,17 +287,7 @@ impl TracePipeline {
         }
         let shared = Arc::new(Shared::default());
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let TracePipeline {
-            resource,
-            endpoint,
-            protocol,
-            sampler,
-            interval,
-            max_batch,
-            timeout,
-            mut sinks,
-            ..
-        } = self;
+        let TracePipeline { resource, endpoint, protocol, sampler, interval, max_batch, timeout, mut sinks, .. } = self;
         let thread_shared = shared.clone();
         let handle = std::thread::Builder::new()
             .name("obs-span-collector".into())
@@ -352,21 +317,13 @@ impl TracePipeline {
             }
             Err(_) => {
                 let _ = handle.join();
-                return Err(TraceError {
-                    variable: None,
-                    message: "the span collector thread failed to start".into(),
-                });
+                return Err(TraceError { variable: None, message: "the span collector thread failed to start".into() });
             }
         }
         sampler::configure(sampler);
         sampler::ACTIVE.store(true, SeqCst);
         *installed = true;
-        Ok(TraceGuard {
-            inner: Some(GuardInner {
-                shared,
-                handle: Some(handle),
-            }),
-        })
+        Ok(TraceGuard { inner: Some(GuardInner { shared, handle: Some(handle) }) })
     }
 }
 
@@ -398,11 +355,7 @@ fn collect_loop(
         let (target, shutdown) = {
             let mut st = shared.state.lock().unwrap_or_else(|e| e.into_inner());
             if st.flush_requested == st.flush_done && !st.shutdown {
-                st = shared
-                    .wake
-                    .wait_timeout(st, interval)
-                    .unwrap_or_else(|e| e.into_inner())
-                    .0;
+                st = shared.wake.wait_timeout(st, interval).unwrap_or_else(|e| e.into_inner()).0;
             }
             (st.flush_requested, st.shutdown)
         };
@@ -449,9 +402,7 @@ struct GuardInner {
 
 impl fmt::Debug for TraceGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TraceGuard")
-            .field("active", &self.inner.is_some())
-            .finish()
+        f.debug_struct("TraceGuard").field("active", &self.inner.is_some()).finish()
     }
 }
 
@@ -464,11 +415,7 @@ impl TraceGuard {
         let target = st.flush_requested;
         inner.shared.wake.notify_all();
         while st.flush_done < target {
-            st = inner
-                .shared
-                .done
-                .wait(st)
-                .unwrap_or_else(|e| e.into_inner());
+            st = inner.shared.done.wait(st).unwrap_or_else(|e| e.into_inner());
         }
     }
 
@@ -502,11 +449,7 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && b[i + 1].is_ascii_hexdigit()
-            && b[i + 2].is_ascii_hexdigit()
-        {
+        if b[i] == b'%' && i + 2 < b.len() && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit() {
             let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
             out.push(hex(b[i + 1]) * 16 + hex(b[i + 2]));
             i += 3;

@@ -28,10 +28,9 @@ impl Carrier for http::HeaderMap {
         http::HeaderMap::get(self, key).and_then(|v| v.to_str().ok())
     }
     fn set(&mut self, key: &str, value: String) {
-        if let (Ok(k), Ok(v)) = (
-            http::header::HeaderName::from_bytes(key.as_bytes()),
-            http::HeaderValue::from_str(&value),
-        ) {
+        if let (Ok(k), Ok(v)) =
+            (http::header::HeaderName::from_bytes(key.as_bytes()), http::HeaderValue::from_str(&value))
+        {
             self.insert(k, v);
         }
     }
@@ -51,13 +50,7 @@ pub fn inject(ctx: &SpanContext, trace_state: Option<&str>, carrier: &mut impl C
     if !ctx.is_valid() {
         return;
     }
-    carrier.set(
-        "traceparent",
-        format!(
-            "00-{:032x}-{:016x}-{:02x}",
-            ctx.trace_id, ctx.span_id, ctx.sampled as u8
-        ),
-    );
+    carrier.set("traceparent", format!("00-{:032x}-{:016x}-{:02x}", ctx.trace_id, ctx.span_id, ctx.sampled as u8));
     if let Some(ts) = trace_state.filter(|s| parse_trace_state(s).is_some()) {
         carrier.set("tracestate", ts.to_owned());
     }
@@ -71,10 +64,7 @@ pub fn inject_current(carrier: &mut impl Carrier) {
 /// Reads a remote context and its `tracestate`; `None` when `traceparent` is absent or malformed.
 pub fn extract(carrier: &impl Carrier) -> Option<(SpanContext, Option<String>)> {
     let ctx = parse_traceparent(carrier.get("traceparent")?)?;
-    let state = carrier
-        .get("tracestate")
-        .and_then(parse_trace_state)
-        .map(str::to_owned);
+    let state = carrier.get("tracestate").and_then(parse_trace_state).map(str::to_owned);
     Some((ctx, state))
 }
 
@@ -96,10 +86,7 @@ pub fn parse_traceparent(v: &str) -> Option<SpanContext> {
         return None;
     }
     let version = u8::from_str_radix(hex_field(&v[0..2])?, 16).ok()?;
-    if version == 0xff
-        || (version == 0 && b.len() != 55)
-        || (version > 0 && b.len() > 55 && b[55] != b'-')
-    {
+    if version == 0xff || (version == 0 && b.len() != 55) || (version > 0 && b.len() > 55 && b[55] != b'-') {
         return None;
     }
     if b[2] != b'-' || b[35] != b'-' || b[52] != b'-' {
@@ -111,19 +98,12 @@ pub fn parse_traceparent(v: &str) -> Option<SpanContext> {
     if trace_id == 0 || span_id == 0 {
         return None;
     }
-    Some(SpanContext {
-        trace_id,
-        span_id,
-        sampled: flags & 1 == 1,
-        remote: true,
-    })
+    Some(SpanContext { trace_id, span_id, sampled: flags & 1 == 1, remote: true })
 }
 
 /// Lowercase hex only, as the specification requires.
 fn hex_field(s: &str) -> Option<&str> {
-    s.bytes()
-        .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
-        .then_some(s)
+    s.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)).then_some(s)
 }
 
 /// Checks a `tracestate` value: at most 32 `key=value` members, 512 bytes, printable ASCII.
@@ -138,13 +118,10 @@ pub fn parse_trace_state(v: &str) -> Option<&str> {
         let (k, val) = member.split_once('=')?;
         let key_ok = !k.is_empty()
             && k.len() <= 256
-            && k.bytes()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"_-*/@".contains(&c));
+            && k.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"_-*/@".contains(&c));
         let val_ok = !val.is_empty()
             && val.len() <= 256
-            && val
-                .bytes()
-                .all(|c| (0x20..=0x7e).contains(&c) && c != b',' && c != b'=');
+            && val.bytes().all(|c| (0x20..=0x7e).contains(&c) && c != b',' && c != b'=');
         if !key_ok || !val_ok {
             return None;
         }

@@ -68,9 +68,6 @@ impl SpanRecord {
     }
     /// Attribute value by key (run-time attributes only).
     pub fn attribute(&self, key: &str) -> Option<&AttrValue> {
-        self.attributes
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v)
+        self.attributes.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 }

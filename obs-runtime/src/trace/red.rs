@@ -81,8 +81,7 @@ impl TracedFn {
     #[cold]
     fn init_block(&self) -> &'static Block {
         // Words: 3 results, one count per bucket plus +Inf, the sum.
-        self.block
-            .get_or_init(|| Block::leak(3 + self.desc.buckets.len() + 2, true))
+        self.block.get_or_init(|| Block::leak(3 + self.desc.buckets.len() + 2, true))
     }
 
     /// Records one finished call.
@@ -120,12 +119,7 @@ impl TracedFn {
     pub fn durations(&self) -> (Vec<(f64, u64)>, f64) {
         let bounds = self.desc.buckets;
         let Some(b) = self.block.get() else {
-            let zero = bounds
-                .iter()
-                .copied()
-                .chain([f64::INFINITY])
-                .map(|x| (x, 0))
-                .collect();
+            let zero = bounds.iter().copied().chain([f64::INFINITY]).map(|x| (x, 0)).collect();
             return (zero, 0.0);
         };
         let mut cum = 0;
@@ -160,28 +154,16 @@ impl TracedFn {
 /// assert!(obs_runtime::trace::traced_function("no_such_module", "nothing").is_none());
 /// ```
 pub fn traced_function(module: &str, function: &str) -> Option<&'static TracedFn> {
-    functions()
-        .iter()
-        .copied()
-        .find(|f| f.desc.location.module_path == module && f.desc.function == function)
+    functions().iter().copied().find(|f| f.desc.location.module_path == module && f.desc.function == function)
 }
 
 /// Every traced function with RED metrics, sorted by module and name; two with one label set are merged.
 fn functions() -> &'static [&'static TracedFn] {
     static ALL: OnceLock<Vec<&'static TracedFn>> = OnceLock::new();
     ALL.get_or_init(|| {
-        let mut v: Vec<&'static TracedFn> = inventory::iter::<TracedEntry>
-            .into_iter()
-            .map(|e| e.function)
-            .filter(|f| f.desc.red_metrics)
-            .collect();
-        v.sort_by_key(|f| {
-            (
-                f.desc.location.module_path,
-                f.desc.function,
-                f.desc.location,
-            )
-        });
+        let mut v: Vec<&'static TracedFn> =
+            inventory::iter::<TracedEntry>.into_iter().map(|e| e.function).filter(|f| f.desc.red_metrics).collect();
+        v.sort_by_key(|f| (f.desc.location.module_path, f.desc.function, f.desc.location));
         v
     })
 }
@@ -189,43 +171,23 @@ fn functions() -> &'static [&'static TracedFn] {
 /// Groups functions sharing one label set (same name in one module, e.g. methods of two types).
 fn groups() -> impl Iterator<Item = &'static [&'static TracedFn]> {
     functions().chunk_by(|a, b| {
-        a.desc.function == b.desc.function
-            && a.desc.location.module_path == b.desc.location.module_path
+        a.desc.function == b.desc.function && a.desc.location.module_path == b.desc.location.module_path
     })
 }
 
-const FN_LABELS: &[LabelDesc] = &[
-    LabelDesc {
-        name: "function",
-        values: None,
-    },
-    LabelDesc {
-        name: "module",
-        values: None,
-    },
-];
+const FN_LABELS: &[LabelDesc] =
+    &[LabelDesc { name: "function", values: None }, LabelDesc { name: "module", values: None }];
 
 const RESULT_VALUES: &[&str] = &RESULTS;
 
 const CALL_LABELS: &[LabelDesc] = &[
-    LabelDesc {
-        name: "function",
-        values: None,
-    },
-    LabelDesc {
-        name: "module",
-        values: None,
-    },
-    LabelDesc {
-        name: "result",
-        values: Some(RESULT_VALUES),
-    },
+    LabelDesc { name: "function", values: None },
+    LabelDesc { name: "module", values: None },
+    LabelDesc { name: "result", values: Some(RESULT_VALUES) },
 ];
 
 /// Prometheus' default buckets: the family's nominal bounds (each function may declare its own).
-const DEFAULT_BUCKETS: &[f64] = &[
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 static CALLS_DESC: MetricDesc = MetricDesc::new(
     "function_calls",
@@ -273,10 +235,7 @@ impl Collect for Calls {
                 labels.push_str(",result=\"");
                 labels.push_str(name);
                 labels.push('"');
-                let v = g
-                    .iter()
-                    .map(|f| f.block.get().map_or(0, |b| b.sum_u64(r)))
-                    .sum();
+                let v = g.iter().map(|f| f.block.get().map_or(0, |b| b.sum_u64(r))).sum();
                 enc.sample_u64("_total", &labels, None, v);
             }
         }
@@ -295,29 +254,15 @@ impl Collect for Durations {
             let first = g[0];
             let bounds = first.desc.buckets;
             // Functions with other bounds cannot be summed into this series; the first one is shown.
-            let members: Vec<&TracedFn> = g
-                .iter()
-                .copied()
-                .filter(|f| f.desc.buckets == bounds)
-                .collect();
-            let le = first.le.get_or_init(|| {
-                bounds
-                    .iter()
-                    .map(|b| format_f64(*b))
-                    .chain(["+Inf".to_owned()])
-                    .collect()
-            });
-            let exemplars: Vec<(u32, exemplar::Exemplar)> = members
-                .iter()
-                .flat_map(|f| exemplar::of_series(*f as *const TracedFn as usize, 0))
-                .collect();
+            let members: Vec<&TracedFn> = g.iter().copied().filter(|f| f.desc.buckets == bounds).collect();
+            let le =
+                first.le.get_or_init(|| bounds.iter().map(|b| format_f64(*b)).chain(["+Inf".to_owned()]).collect());
+            let exemplars: Vec<(u32, exemplar::Exemplar)> =
+                members.iter().flat_map(|f| exemplar::of_series(*f as *const TracedFn as usize, 0)).collect();
             let labels = first.labels();
             let mut cum = 0u64;
             for (i, le) in le.iter().enumerate() {
-                cum += members
-                    .iter()
-                    .map(|f| f.block.get().map_or(0, |b| b.sum_u64(3 + i)))
-                    .sum::<u64>();
+                cum += members.iter().map(|f| f.block.get().map_or(0, |b| b.sum_u64(3 + i))).sum::<u64>();
                 let ex = exemplars
                     .iter()
                     .filter(|(b, _)| *b as usize == i)
@@ -326,14 +271,7 @@ impl Collect for Durations {
                 enc.sample_u64_exemplar("_bucket", labels, Some(le), cum, ex);
             }
             enc.sample_u64("_count", labels, None, cum);
-            let sum = members
-                .iter()
-                .map(|f| {
-                    f.block
-                        .get()
-                        .map_or(0.0, |b| b.sum_f64(3 + bounds.len() + 1))
-                })
-                .sum();
+            let sum = members.iter().map(|f| f.block.get().map_or(0.0, |b| b.sum_f64(3 + bounds.len() + 1))).sum();
             enc.sample_f64("_sum", labels, None, sum);
         }
     }
@@ -356,9 +294,7 @@ impl Collect for InFlightCalls {
         }
     }
     fn series_count(&self) -> usize {
-        groups()
-            .filter(|g| g.iter().any(|f| f.desc.in_flight))
-            .count()
+        groups().filter(|g| g.iter().any(|f| f.desc.in_flight)).count()
     }
 }
 

@@ -36,9 +36,7 @@ unsafe impl Send for Ring {}
 impl Ring {
     fn new() -> Ring {
         Ring {
-            slots: (0..CAPACITY)
-                .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
-                .collect(),
+            slots: (0..CAPACITY).map(|_| UnsafeCell::new(MaybeUninit::uninit())).collect(),
             head: Padded(AtomicUsize::new(0)),
             tail: Padded(AtomicUsize::new(0)),
             dropped: AtomicU64::new(0),

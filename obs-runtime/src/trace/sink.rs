@@ -45,10 +45,7 @@ impl MemorySink {
 
 impl SpanSink for MemorySink {
     fn export(&mut self, batch: &[SpanRecord], _: &Resource) -> Result<(), String> {
-        self.spans
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(batch);
+        self.spans.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(batch);
         Ok(())
     }
 }
