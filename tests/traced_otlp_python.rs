@@ -75,7 +75,7 @@ fn quickstart_spans_reach_an_independent_otlp_receiver() {
             .unwrap_or_else(|| panic!("reserve_stock's parent is a checkout: {r}"));
         assert_eq!(parent["trace_id"], r["trace_id"]);
         assert_eq!(r["attributes"]["warehouse"], "eu-1");
-        assert_eq!(r["attributes"]["items"].as_i64().is_some(), true, "{r}");
+        assert!(r["attributes"]["items"].as_i64().is_some(), "{r}");
     }
     for c in &checkouts {
         assert_eq!(c["parent_span_id"], "", "checkout is a root span");
