@@ -341,7 +341,16 @@ fn one_series_threads(c: &mut Criterion) {
         fam_dyn.get_or_create(&pc::Route { route: black_box("/cart") }).inc();
     };
 
+    // Control: thread-private work only. Its 2-thread ÷ 1-thread ratio is 1 when the two threads really get a core
+    // each, and about 2 when they share one (a busy machine, or vCPUs placed on one physical core by the host).
+    let control_op = || {
+        black_box(black_box(0x2545_f491_4f6c_dd1d_u64).wrapping_mul(0x5851_f42d_4c95_7f2d));
+    };
+
     let mut g = c.benchmark_group(group::THREADS);
+    for threads in [1, 2] {
+        g.bench_function(format!("control_{threads}t"), |b| b.iter_custom(|n| per_thread(threads, n, &control_op)));
+    }
     for threads in [1, 2] {
         g.bench_function(format!("obs_dyn_{threads}t"), |b| b.iter_custom(|n| per_thread(threads, n, &obs_dyn_op)));
         g.bench_function(format!("prometheus_vec_dyn_{threads}t"), |b| {

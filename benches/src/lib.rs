@@ -211,8 +211,8 @@ pub fn report(dir: &Path, since: SystemTime) -> (String, bool) {
          `histogram!(..)` through the global `PrometheusRecorder`, `PrometheusHandle::render()`; measured 0.0.25: \
          `CounterVec::inc(labels)` (dense for fixed labels, lasso `ThreadedRodeo` for the dynamic one), \
          `collect_family_into` a `BufferedTextEncoder`. obs: `Metric.with(labels).inc()` each time, \
-         `obs::encode(Format::Prometheus)` of the whole binary (the 10 000 series, plus some 40 lines for the \
-         other tiny bench metrics and obs' self-metrics). Case 5 spawns fresh threads per sample, starts them at \
+         `obs::encode(Format::Prometheus)` of the whole binary (the 10 000 series, plus the few lines of the \
+         other tiny bench metrics and obs' self-metrics: the run prints the line count). Case 5 spawns fresh threads per sample, starts them at \
          a barrier and reports the slowest thread's time ÷ its own op count; 5a/5b write the fixed-label series \
          of case 2, 5c/5d the dynamic-label series of case 3.",
     );
@@ -261,6 +261,18 @@ pub fn report(dir: &Path, since: SystemTime) -> (String, bool) {
         &times,
         &|r| r <= 2.0,
     );
+    if let Some(control) = ratio(group::THREADS, "control_2t", "control_1t") {
+        let _ = writeln!(
+            out,
+            "| control for the line above: thread-private work, 2 threads ÷ 1 thread (1.0 = two free cores) | \
+             {control:.2}× | {} |",
+            if control <= 1.2 {
+                "the two threads ran in parallel"
+            } else {
+                "the threads shared a core: 2-thread figures are inflated"
+            }
+        );
+    }
     check(
         &mut out,
         "histogram observe ≤ 3× raw atomic",
