@@ -295,6 +295,27 @@ def self_test_broken_query(prom, dashboards_dir, metrics_url):
     raise Failure("self-test: no dashboard query of a shop_ metric to break")
 
 
+def check_exposition(metrics_url, dashboards_dir, report):
+    """The live /metrics passes promtool, and every family it exposes (bar the standard process metrics) is
+    queried by at least one generated panel."""
+    status, body = request("GET", metrics_url)
+    out = subprocess.run(["promtool", "check", "metrics"], input=body, capture_output=True, timeout=30)
+    lint = (out.stdout + out.stderr).decode().strip()
+    if out.returncode != 0 or lint:
+        raise Failure(f"promtool check metrics on the live service: {lint}")
+    families = {m.group(1) for m in re.finditer(r"^# TYPE (\S+) ", body.decode(), re.M)}
+    families = {f for f in families if not f.startswith("process_")}
+    exprs = " ".join(t.get("expr", "") for path in dashboards_dir.glob("*.json")
+                     for p in panels_of(json.loads(path.read_text())) for t in p.get("targets", []))
+    used = set(re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", exprs))
+    missing = sorted(f for f in families
+                     if not ({f, f + "_bucket", f + "_count", f + "_sum", f.removesuffix("_total")} & used))
+    report["exposition"] = {"families": len(families), "not_in_a_panel": missing}
+    if missing:
+        raise Failure(f"exposed but in no panel: {', '.join(missing)}")
+    log(f"exposition: promtool clean; all {len(families)} exposed families (bar process_*) are in a panel")
+
+
 def check_recording_rules(prom, report):
     rules = prom.rules()
     recording = [r for r in rules if r["type"] == "recording"]
@@ -606,6 +627,7 @@ def main():
         time.sleep(20)  # let rates and histograms fill a few scrapes
         procs.check_alive()
         metrics_url = f"http://{metrics_target}/metrics"
+        check_exposition(metrics_url, gen / "grafana" / "dashboards", report)
         check_dashboards(prom, gen / "grafana" / "dashboards", report, metrics_url)
         self_test_broken_query(prom, gen / "grafana" / "dashboards", metrics_url)
         check_recording_rules(prom, report)
