@@ -1,4 +1,4 @@
-//! Helpers for the `metrics` benchmark: where criterion wrote its estimates, and the ratio table built from them.
+//! Helpers for the `metrics` and `spans` benchmarks: where criterion wrote its estimates, and the ratio table built from them.
 //!
 //! The benchmarks themselves live in `benches/metrics.rs`; run them from the repository root with
 //! `cargo bench -p obs-benches --bench metrics`.
@@ -6,6 +6,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+
+pub mod spans;
 
 /// Series populated for the encoding case.
 pub const ENCODE_SERIES: usize = 10_000;
@@ -102,6 +104,11 @@ pub struct Estimate {
 /// `$CARGO_TARGET_DIR/criterion`, else `<target>/criterion` with `<target>` derived from this executable
 /// (`<target>/[<triple>/]<profile>/deps/<exe>`). The first candidate holding any of our groups wins.
 pub fn criterion_dir() -> Option<PathBuf> {
+    criterion_dir_with(&[group::PLAIN, group::FIXED, group::DYNAMIC, group::HISTOGRAM, group::THREADS, group::ENCODE])
+}
+
+/// [`criterion_dir`], for a bench whose groups are `groups`.
+pub fn criterion_dir_with(groups: &[&str]) -> Option<PathBuf> {
     let mut candidates = Vec::new();
     if let Some(h) = std::env::var_os("CRITERION_HOME") {
         candidates.push(PathBuf::from(h));
@@ -118,11 +125,7 @@ pub fn criterion_dir() -> Option<PathBuf> {
         }
     }
     candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/criterion"));
-    candidates.into_iter().find(|c| {
-        [group::PLAIN, group::FIXED, group::DYNAMIC, group::HISTOGRAM, group::THREADS, group::ENCODE]
-            .iter()
-            .any(|g| c.join(g).is_dir())
-    })
+    candidates.into_iter().find(|c| groups.iter().any(|g| c.join(g).is_dir()))
 }
 
 /// Reads the median of `<dir>/<group>/<bench>/new/estimates.json`.
@@ -136,7 +139,7 @@ pub fn read_estimate(dir: &Path, group: &str, bench: &str, since: SystemTime) ->
 }
 
 /// Formats nanoseconds with a sensible precision.
-fn ns(v: f64) -> String {
+pub fn ns(v: f64) -> String {
     if v >= 1_000_000.0 {
         format!("{:.2} ms", v / 1_000_000.0)
     } else if v >= 10_000.0 {

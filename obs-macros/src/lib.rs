@@ -4,6 +4,7 @@
 //! Each macro is split by stage, after thiserror and serde_derive: parse (`ast`), validate (`valid`), expand
 //! (`expand`), and a fallback that still emits the item when there are errors, so no cascade follows.
 
+mod common;
 mod ctxt;
 mod health;
 mod labels;

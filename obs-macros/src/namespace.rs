@@ -16,17 +16,13 @@ pub fn namespace(input: TokenStream) -> TokenStream {
     if let Err(msg) = check_metric_name(&lit.value(), "namespace") {
         return syn::Error::new_spanned(&lit, msg).to_compile_error();
     }
+    let location = crate::common::location(lit.span());
     quote! {
         ::obs::__private::inventory::submit! {
             ::obs::__private::NamespaceDecl {
                 crate_ident: ::obs::__private::crate_info!().ident,
                 namespace: #lit,
-                location: ::obs::__private::Location {
-                    file: ::core::file!(),
-                    line: ::core::line!(),
-                    column: ::core::column!(),
-                    module_path: ::core::module_path!(),
-                },
+                location: #location,
             }
         }
     }

@@ -196,14 +196,7 @@ pub fn health_check(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let at = sig.ident.span();
-    let location = quote_spanned! {at=>
-        ::obs::__private::Location {
-            file: ::core::file!(),
-            line: ::core::line!(),
-            column: ::core::column!(),
-            module_path: ::core::module_path!(),
-        }
-    };
+    let location = crate::common::location(at);
     quote! {
         #errors
         #f

@@ -77,7 +77,7 @@ pub fn parse_args(cx: &mut Ctxt, tokens: TokenStream) -> Args {
 fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
     let Some(key) = meta.path.get_ident().cloned() else {
         cx.error_spanned_by(&meta.path, "expected a metric kind or an option name, not a path");
-        return skip_value(&meta);
+        return crate::common::skip_value(&meta);
     };
     let k = key.to_string();
     let bare = meta.input.is_empty() || meta.input.peek(syn::Token![,]);
@@ -126,7 +126,7 @@ fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::
         }
         _ => {
             cx.error_spanned_by(&key, unknown_option(&k));
-            return skip_value(&meta);
+            return crate::common::skip_value(&meta);
         }
     }
     Ok(())
@@ -157,7 +157,7 @@ fn parse_alert(cx: &mut Ctxt, key: Ident, meta: &ParseNestedMeta<'_>) -> syn::Re
     meta.parse_nested_meta(|inner| {
         let Some(ik) = inner.path.get_ident().cloned() else {
             cx.error_spanned_by(&inner.path, "expected an `alert` setting name, not a path");
-            return skip_value(&inner);
+            return crate::common::skip_value(&inner);
         };
         let k = ik.to_string();
         macro_rules! once {
@@ -190,7 +190,7 @@ fn parse_alert(cx: &mut Ctxt, key: Ident, meta: &ParseNestedMeta<'_>) -> syn::Re
                         ALERT_OPTIONS.join(", ")
                     ),
                 );
-                return skip_value(&inner);
+                return crate::common::skip_value(&inner);
             }
         }
         Ok(())
@@ -201,17 +201,6 @@ fn parse_alert(cx: &mut Ctxt, key: Ident, meta: &ParseNestedMeta<'_>) -> syn::Re
 fn unknown_option(k: &str) -> String {
     let kinds_too = if KINDS.contains(&k) { " (the kind comes first, once)" } else { "" };
     format!("unknown option `{k}`{}{kinds_too}; expected one of: {}", did_you_mean(k, OPTIONS), OPTIONS.join(", "))
-}
-
-/// Consumes `= value` or `(...)` after an unknown key so parsing can go on.
-fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
-    if meta.input.peek(syn::Token![=]) {
-        meta.value()?.parse::<Expr>()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        let _content;
-        syn::parenthesized!(_content in meta.input);
-    }
-    Ok(())
 }
 
 /// The first paragraph of the doc comment, joined into one line: Prometheus HELP is a single line.

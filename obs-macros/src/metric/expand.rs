@@ -90,14 +90,7 @@ pub fn expand(m: &Model) -> TokenStream {
         }
     });
     let at = ident.span();
-    let location = quote_spanned! {at=>
-        ::obs::__private::Location {
-            file: ::core::file!(),
-            line: ::core::line!(),
-            column: ::core::column!(),
-            module_path: ::core::module_path!(),
-        }
-    };
+    let location = crate::common::location(at);
     quote! {
         #[allow(non_upper_case_globals)]
         const _: () = {

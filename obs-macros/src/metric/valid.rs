@@ -4,7 +4,7 @@
 use super::ast::{AlertArgs, Args, Kind};
 use crate::ctxt::Ctxt;
 use crate::names::{check_metric_name, non_base_unit, snake_case, BASE_UNITS};
-use syn::{Expr, Ident, Lit, Type};
+use syn::{Ident, Type};
 
 /// Prometheus' default buckets (client_golang `DefBuckets`), in seconds.
 pub const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
@@ -177,7 +177,7 @@ pub fn validate(cx: &mut Ctxt, args: Args, kind: Kind, ident: &Ident, help: Opti
             );
             Vec::new()
         }
-        (Some((_, expr)), _) => parse_buckets(cx, expr).unwrap_or_else(|| DEFAULT_BUCKETS.to_vec()),
+        (Some((_, expr)), _) => crate::common::parse_buckets(cx, expr).unwrap_or_else(|| DEFAULT_BUCKETS.to_vec()),
         (None, Kind::Histogram) if unit.as_deref() == Some("bytes") => DEFAULT_BYTE_BUCKETS.to_vec(),
         (None, Kind::Histogram) => DEFAULT_BUCKETS.to_vec(),
         (None, _) => Vec::new(),
@@ -404,7 +404,7 @@ fn validate_alert(cx: &mut Ctxt, a: &AlertArgs, kind: Kind) -> Option<AlertModel
                     ok = false;
                     Signal::Value
                 }
-                Some((_, e)) => match number(e) {
+                Some((_, e)) => match crate::common::number(e) {
                     Some(q) if q > 0.0 && q < 1.0 => Signal::Quantile(q, window.unwrap_or(300)),
                     _ => {
                         cx.error_spanned_by(
@@ -464,127 +464,5 @@ pub fn kind_name(k: Kind) -> &'static str {
         Kind::Gauge => "gauge",
         Kind::Histogram => "histogram",
         Kind::Info => "info metric",
-    }
-}
-
-/// `[..]`, `exponential(start, factor, count)` or `linear(start, width, count)`, evaluated at compile time.
-fn parse_buckets(cx: &mut Ctxt, expr: &Expr) -> Option<Vec<f64>> {
-    let values: Vec<f64> = match expr {
-        Expr::Array(arr) => {
-            if arr.elems.is_empty() {
-                cx.error_spanned_by(
-                    arr,
-                    "`buckets` is empty; give at least one upper bound, such as `[0.1, 0.5, 1.0]`",
-                );
-                return None;
-            }
-            let mut out = Vec::new();
-            let mut ok = true;
-            for e in &arr.elems {
-                match number(e) {
-                    Some(v) if v.is_finite() => out.push((v, e)),
-                    Some(_) => {
-                        cx.error_spanned_by(
-                            e,
-                            "bucket bounds must be finite; the `+Inf` bucket is always added, so leave it out",
-                        );
-                        ok = false;
-                    }
-                    None => {
-                        cx.error_spanned_by(e, "bucket bounds must be number literals, such as `0.25`");
-                        ok = false;
-                    }
-                }
-            }
-            for w in out.windows(2) {
-                if w[1].0 <= w[0].0 {
-                    cx.error_spanned_by(
-                        w[1].1,
-                        format!("bucket bounds must be strictly increasing, but {} follows {}", w[1].0, w[0].0),
-                    );
-                    ok = false;
-                }
-            }
-            if !ok {
-                return None;
-            }
-            out.into_iter().map(|(v, _)| v).collect()
-        }
-        Expr::Call(call) => {
-            let func = match &*call.func {
-                Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
-                _ => None,
-            };
-            let Some(func) = func.filter(|f| f == "exponential" || f == "linear") else {
-                cx.error_spanned_by(
-                    &call.func,
-                    "expected `exponential(start, factor, count)` or `linear(start, width, count)`",
-                );
-                return None;
-            };
-            let args: Vec<&Expr> = call.args.iter().collect();
-            let nums: Vec<Option<f64>> = args.iter().map(|a| number(a)).collect();
-            let (Some(&Some(start)), Some(&Some(step)), Some(&Some(count)), 3) =
-                (nums.first(), nums.get(1), nums.get(2), nums.len())
-            else {
-                cx.error_spanned_by(
-                    call,
-                    format!(
-                        "`{func}` takes three number literals: `{func}(start, {}, count)`",
-                        if func == "linear" { "width" } else { "factor" }
-                    ),
-                );
-                return None;
-            };
-            if count < 1.0 || count.fract() != 0.0 || count > 1000.0 {
-                cx.error_spanned_by(args[2], "`count` must be a whole number from 1 to 1000");
-                return None;
-            }
-            let n = count as usize;
-            if func == "exponential" {
-                if start <= 0.0 {
-                    cx.error_spanned_by(args[0], "`start` of exponential buckets must be greater than 0");
-                    return None;
-                }
-                if step <= 1.0 {
-                    cx.error_spanned_by(args[1], "`factor` of exponential buckets must be greater than 1");
-                    return None;
-                }
-                (0..n).map(|i| start * step.powi(i as i32)).collect()
-            } else {
-                if step <= 0.0 {
-                    cx.error_spanned_by(args[1], "`width` of linear buckets must be greater than 0");
-                    return None;
-                }
-                (0..n).map(|i| start + step * i as f64).collect()
-            }
-        }
-        other => {
-            cx.error_spanned_by(
-                other,
-                "expected `[bounds...]`, `exponential(start, factor, count)` or `linear(start, width, count)`",
-            );
-            return None;
-        }
-    };
-    if values.iter().any(|v: &f64| !v.is_finite()) {
-        cx.error_spanned_by(expr, "these buckets overflow to infinity; use a smaller start, factor or count");
-        return None;
-    }
-    Some(values)
-}
-
-/// A number literal, possibly negated.
-fn number(e: &Expr) -> Option<f64> {
-    match e {
-        Expr::Lit(l) => match &l.lit {
-            Lit::Float(f) => f.base10_parse::<f64>().ok(),
-            Lit::Int(i) => i.base10_parse::<f64>().ok(),
-            _ => None,
-        },
-        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => number(&u.expr).map(|v| -v),
-        Expr::Group(g) => number(&g.expr),
-        Expr::Paren(p) => number(&p.expr),
-        _ => None,
     }
 }

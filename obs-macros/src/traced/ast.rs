@@ -65,7 +65,7 @@ pub fn parse_args(cx: &mut Ctxt, tokens: TokenStream) -> Args {
 fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
     let Some(key) = meta.path.get_ident().cloned() else {
         cx.error_spanned_by(&meta.path, "expected an option name, not a path");
-        return skip_value(&meta);
+        return crate::common::skip_value(&meta);
     };
     let k = key.to_string();
     macro_rules! once {
@@ -132,7 +132,7 @@ fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::
                 &key,
                 format!("unknown option `{k}`{}; expected one of: {}", did_you_mean(&k, OPTIONS), OPTIONS.join(", ")),
             );
-            return skip_value(&meta);
+            return crate::common::skip_value(&meta);
         }
     }
     Ok(())
@@ -170,7 +170,7 @@ fn parse_slo(cx: &mut Ctxt, slo: &mut SloArgs, meta: ParseNestedMeta<'_>) -> syn
                                 did_you_mean(&lk, LATENCY_OPTIONS)
                             ),
                         );
-                        return skip_value(&m);
+                        return crate::common::skip_value(&m);
                     }
                 }
                 Ok(())
@@ -189,7 +189,7 @@ fn parse_slo(cx: &mut Ctxt, slo: &mut SloArgs, meta: ParseNestedMeta<'_>) -> syn
                     SLO_OPTIONS.join(", ")
                 ),
             );
-            return skip_value(&meta);
+            return crate::common::skip_value(&meta);
         }
     }
     Ok(())
@@ -213,18 +213,6 @@ fn parse_field(input: ParseStream<'_>) -> syn::Result<Field> {
     input.parse::<syn::Token![=]>()?;
     let value: Expr = input.parse()?;
     Ok(Field { key, key_span, value })
-}
-
-/// Consumes `= value` or `(...)` after an unknown key so parsing can go on.
-fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
-    if meta.input.peek(syn::Token![=]) {
-        meta.value()?.parse::<Expr>()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        let content;
-        syn::parenthesized!(content in meta.input);
-        content.parse::<TokenStream>()?;
-    }
-    Ok(())
 }
 
 trait ParseAnyIdent {

@@ -146,14 +146,7 @@ fn descriptor(m: &Model) -> TokenStream {
         }
     };
     let at = m.function.span();
-    let location = quote_spanned! {at=>
-        ::obs::__private::Location {
-            file: ::core::file!(),
-            line: ::core::line!(),
-            column: ::core::column!(),
-            module_path: ::core::module_path!(),
-        }
-    };
+    let location = crate::common::location(at);
     quote! {
         const __OBS_FN_DESC: ::obs::__private::trace::FunctionDesc = ::obs::__private::trace::FunctionDesc {
             function: #function,

@@ -6,7 +6,7 @@ use crate::ctxt::Ctxt;
 use crate::names::did_you_mean;
 use proc_macro2::Span;
 use quote::ToTokens;
-use syn::{Expr, FnArg, GenericArgument, Ident, Lit, Pat, PathArguments, ReturnType, Type, TypeParamBound};
+use syn::{Expr, FnArg, GenericArgument, Ident, Pat, PathArguments, ReturnType, Type, TypeParamBound};
 
 /// Prometheus' default buckets (client_golang `DefBuckets`), in seconds.
 pub const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
@@ -238,7 +238,7 @@ pub fn validate(cx: &mut Ctxt, args: &Args, f: &FnItem) -> Model {
                     }
                 };
                 let t = match t {
-                    Some(e) => match number(e) {
+                    Some(e) => match crate::common::number(e) {
                         Some(v) if buckets.iter().any(|b| same(*b, v)) => Some(v),
                         Some(v) => {
                             let msg = format!(
@@ -301,7 +301,7 @@ fn same(a: f64, b: f64) -> bool {
 
 /// A number strictly between 0 and 1.
 fn fraction(cx: &mut Ctxt, e: &Expr, what: &str, example: &str) -> Option<f64> {
-    match number(e) {
+    match crate::common::number(e) {
         Some(v) if v > 0.0 && v < 1.0 => Some(v),
         Some(v) => {
             cx.error_spanned_by(
@@ -395,57 +395,10 @@ fn group_mentions_impl(t: &proc_macro2::TokenTree) -> bool {
 }
 
 fn parse_buckets(cx: &mut Ctxt, e: &Expr) -> Option<Vec<f64>> {
-    let Expr::Array(arr) = e else {
-        cx.error_spanned_by(e, "`buckets` takes an array of upper bounds in seconds, such as `[0.01, 0.1, 1.0]`");
-        return None;
-    };
-    if arr.elems.is_empty() {
-        cx.error_spanned_by(
-            arr,
-            "`buckets` is empty; give at least one upper bound in seconds, such as `[0.1, 0.5, 1.0]`",
-        );
+    let values = crate::common::parse_buckets(cx, e)?;
+    if values.first().is_some_and(|v| *v <= 0.0) {
+        cx.error_spanned_by(e, "duration bucket bounds must be greater than 0: a call takes some time");
         return None;
     }
-    let mut out: Vec<(f64, &Expr)> = Vec::new();
-    let mut ok = true;
-    for el in &arr.elems {
-        match number(el) {
-            Some(v) if v.is_finite() && v > 0.0 => out.push((v, el)),
-            Some(_) => {
-                cx.error_spanned_by(
-                    el,
-                    "duration bucket bounds must be finite and greater than 0; `+Inf` is always added",
-                );
-                ok = false;
-            }
-            None => {
-                cx.error_spanned_by(el, "bucket bounds must be number literals, such as `0.25`");
-                ok = false;
-            }
-        }
-    }
-    for w in out.windows(2) {
-        if w[1].0 <= w[0].0 {
-            cx.error_spanned_by(
-                w[1].1,
-                format!("bucket bounds must be strictly increasing, but {} follows {}", w[1].0, w[0].0),
-            );
-            ok = false;
-        }
-    }
-    ok.then(|| out.into_iter().map(|(v, _)| v).collect())
-}
-
-fn number(e: &Expr) -> Option<f64> {
-    match e {
-        Expr::Lit(l) => match &l.lit {
-            Lit::Float(f) => f.base10_parse::<f64>().ok(),
-            Lit::Int(i) => i.base10_parse::<f64>().ok(),
-            _ => None,
-        },
-        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => number(&u.expr).map(|v| -v),
-        Expr::Group(g) => number(&g.expr),
-        Expr::Paren(p) => number(&p.expr),
-        _ => None,
-    }
+    Some(values)
 }
