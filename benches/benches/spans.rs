@@ -381,9 +381,9 @@ fn main() {
     let url = loopback_receiver();
     // Short defaults keep the whole run to a few minutes on 2 cores; command-line options override them.
     let mut c = Criterion::default()
-        .warm_up_time(Duration::from_millis(700))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(30)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+        .sample_size(40)
         .configure_from_args();
 
     // Sanity: each traced variant is live (a fastrace build without `enable` would record nothing).

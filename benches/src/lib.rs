@@ -1,7 +1,7 @@
 //! Helpers for the `metrics` and `spans` benchmarks: where criterion wrote its estimates, and the ratio table built from them.
 //!
-//! The benchmarks themselves live in `benches/metrics.rs`; run them from the repository root with
-//! `cargo bench -p obs-benches --bench metrics`.
+//! The benchmarks themselves live in `benches/metrics.rs` and `benches/spans.rs` (helpers in [`spans`]); run them
+//! from the repository root with `cargo bench -p obs-benches --bench metrics` and `--bench spans`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -117,10 +117,12 @@ pub fn health_check(attr: TokenStream, item: TokenStream) -> TokenStream {
     let f: ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(_) => {
-            cx.error_at(
-                proc_macro2::Span::call_site(),
-                "`#[health_check]` goes on a function: `fn db() -> Result<(), Error>` or `async fn db() -> Result<(), Error>`",
-            );
+            let msg = "`#[health_check]` goes on a function: `fn db() -> Result<(), Error>` or `async fn db() -> Result<(), Error>`";
+            // Spanned on the item when it parses as one, so the error points at what the attribute is on.
+            match syn::parse2::<syn::Item>(item.clone()) {
+                Ok(other) => cx.error_spanned_by(other, msg),
+                Err(_) => cx.error_at(proc_macro2::Span::call_site(), msg),
+            }
             let errors = cx.into_compile_errors();
             return quote!(#errors #item);
         }

@@ -1,0 +1,5 @@
+/// Latency.
+#[obs::metric(histogram, unit = "Seconds")]
+struct Latency;
+
+fn main() {}

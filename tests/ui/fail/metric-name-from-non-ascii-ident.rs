@@ -1,0 +1,5 @@
+/// Size of the queue.
+#[obs::metric(gauge)]
+struct Größe;
+
+fn main() {}

@@ -1,0 +1,5 @@
+/// Requests.
+#[obs::metric(counter, my::option = 1)]
+struct Requests;
+
+fn main() {}

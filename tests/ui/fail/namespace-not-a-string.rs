@@ -1,0 +1,3 @@
+obs::namespace!(shop);
+
+fn main() {}
