@@ -25,6 +25,22 @@ pub const MAX_LABEL_VALUE_LEN: usize = 1024;
 /// The value every label of the overflow series takes.
 pub const OVERFLOW_VALUE: &str = "__overflow__";
 
+/// Entries of the per-thread cache of dynamic label sets.
+const CACHE_SLOTS: usize = 64;
+
+#[derive(Clone, Copy)]
+struct Cached {
+    store: usize,
+    hash: u64,
+    key: &'static [Cow<'static, str>],
+    series: SeriesRef,
+}
+
+thread_local! {
+    static CACHE: std::cell::RefCell<[Option<Cached>; CACHE_SLOTS]> =
+        const { std::cell::RefCell::new([None; CACHE_SLOTS]) };
+}
+
 /// The cells of one series: a position in a block.
 #[derive(Clone, Copy)]
 pub(crate) struct SeriesRef {
@@ -60,7 +76,8 @@ struct DynMap {
 
 struct Entry {
     hash: u64,
-    key: Box<[Cow<'static, str>]>,
+    // Leaked: series are never removed, and the per-thread cache keeps references to keys.
+    key: &'static [Cow<'static, str>],
     series: SeriesRef,
 }
 
@@ -133,11 +150,27 @@ impl SeriesStore {
         let mut h = map.hasher.build_hasher();
         labels.hash_values(&mut h);
         let hash = h.finish();
+        let store = self as *const SeriesStore as usize;
+        // A hit in this thread's cache takes no lock and writes no shared line, so hot dynamic series scale
+        // across threads; the key is compared, so a hash collision only costs a miss.
+        let slot = (hash ^ (store as u64 >> 6)) as usize % CACHE_SLOTS;
+        let cached = CACHE.with(|c| c.borrow()[slot]);
+        if let Some(c) = cached {
+            if c.store == store && c.hash == hash && labels.matches(c.key) {
+                return c.series;
+            }
+        }
         let shard = &map.shards[(hash >> 40) as usize % SHARDS];
-        let found =
-            shard.read().unwrap_or_else(|e| e.into_inner()).find(hash, |e| labels.matches(&e.key)).map(|e| e.series);
+        let found = shard
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .find(hash, |e| labels.matches(e.key))
+            .map(|e| (e.series, e.key));
         match found {
-            Some(s) => s,
+            Some((series, key)) => {
+                CACHE.with(|c| c.borrow_mut()[slot] = Some(Cached { store, hash, key, series }));
+                series
+            }
             None => self.insert(map, shard, hash, labels),
         }
     }
@@ -146,7 +179,7 @@ impl SeriesStore {
     fn insert<L: LabelSet>(&self, map: &DynMap, shard: &RwLock<HashTable<Entry>>, hash: u64, labels: &L) -> SeriesRef {
         let mut st = map.state.lock().unwrap_or_else(|e| e.into_inner());
         let mut table = shard.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(e) = table.find(hash, |e| labels.matches(&e.key)) {
+        if let Some(e) = table.find(hash, |e| labels.matches(e.key)) {
             return e.series;
         }
         let key = labels.to_stored();
@@ -166,7 +199,9 @@ impl SeriesStore {
         }
         let series = self.alloc(&mut st);
         st.len += 1;
-        st.ordered.insert(render_labels(self.desc, &key).into(), series);
+        // Only accepted keys are kept, so what is leaked is bounded by the cap.
+        let key: &'static [Cow<'static, str>] = Box::leak(key);
+        st.ordered.insert(render_labels(self.desc, key).into(), series);
         table.insert_unique(hash, Entry { hash, key, series }, |e| e.hash);
         series
     }
