@@ -34,28 +34,28 @@ impl Block {
         &self.lines[i / 8].0[i % 8]
     }
 
+    /// The caller's row of a sharded block: its own slot, or the shared row. Resolve it once when writing
+    /// several cells (a histogram's bucket and sum), so the slot is looked up once.
+    #[inline(always)]
+    pub(crate) fn row(&self) -> Row<'_> {
+        let s = slots::current();
+        if s < slots::SHARED {
+            Row { block: self, row: s as usize, exclusive: true }
+        } else {
+            Row { block: self, row: self.shared_row, exclusive: false }
+        }
+    }
+
     /// Adds to a sharded cell: a plain load + store in the caller's own slot.
     #[inline(always)]
     pub(crate) fn add_u64(&self, word: usize, v: u64) {
-        let s = slots::current();
-        if s < slots::SHARED {
-            let c = self.cell(s as usize, word);
-            c.store(c.load(Relaxed).wrapping_add(v), Relaxed);
-        } else {
-            self.cell(self.shared_row, word).fetch_add(v, Relaxed);
-        }
+        self.row().add_u64(word, v)
     }
 
     /// Adds a float to a sharded cell holding `f64` bits.
     #[inline(always)]
     pub(crate) fn add_f64(&self, word: usize, v: f64) {
-        let s = slots::current();
-        if s < slots::SHARED {
-            let c = self.cell(s as usize, word);
-            c.store((f64::from_bits(c.load(Relaxed)) + v).to_bits(), Relaxed);
-        } else {
-            atomic_add_f64(self.cell(self.shared_row, word), v);
-        }
+        self.row().add_f64(word, v)
     }
 
     /// The sum over all rows of an integer cell.
@@ -72,6 +72,38 @@ impl Block {
     #[inline(always)]
     pub(crate) fn atomic(&self, word: usize) -> &AtomicU64 {
         self.cell(0, word)
+    }
+}
+
+/// One row of a sharded block, as resolved by [`Block::row`].
+pub(crate) struct Row<'a> {
+    block: &'a Block,
+    row: usize,
+    /// The caller owns the row, so plain load + store is exact; otherwise the row is shared: atomic RMW.
+    exclusive: bool,
+}
+
+impl Row<'_> {
+    /// Adds `v` to an integer cell of this row.
+    #[inline(always)]
+    pub(crate) fn add_u64(&self, word: usize, v: u64) {
+        let c = self.block.cell(self.row, word);
+        if self.exclusive {
+            c.store(c.load(Relaxed).wrapping_add(v), Relaxed);
+        } else {
+            c.fetch_add(v, Relaxed);
+        }
+    }
+
+    /// Adds `v` to a float cell of this row.
+    #[inline(always)]
+    pub(crate) fn add_f64(&self, word: usize, v: f64) {
+        let c = self.block.cell(self.row, word);
+        if self.exclusive {
+            c.store((f64::from_bits(c.load(Relaxed)) + v).to_bits(), Relaxed);
+        } else {
+            atomic_add_f64(c, v);
+        }
     }
 }
 

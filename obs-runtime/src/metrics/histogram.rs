@@ -143,8 +143,9 @@ impl HistogramHandle {
         } else {
             bounds.partition_point(|b| *b < v)
         };
-        self.s.block.add_u64(self.s.word(i), 1);
-        self.s.block.add_f64(self.s.word(bounds.len() + 1), v);
+        let row = self.s.block.row();
+        row.add_u64(self.s.word(i), 1);
+        row.add_f64(self.s.word(bounds.len() + 1), v);
         // Inside a sampled span, the observation leaves its trace as the bucket's exemplar (OpenMetrics).
         crate::trace::observe_exemplar(self.s.block as *const _ as usize, self.s.base, i, v);
     }

@@ -33,8 +33,10 @@ impl Call {
     #[inline(always)]
     pub fn start(f: &'static TracedFn) -> Call {
         let on = is_enabled();
-        let parent = context::current();
-        let ctx = if on && sampler::is_active() {
+        // Without a pipeline there is no span to parent: skip the context read.
+        let tracing = on && sampler::is_active();
+        let parent = if tracing { context::current() } else { SpanContext::NONE };
+        let ctx = if tracing {
             let trace_id = if parent.is_valid() { parent.trace_id } else { id::trace_id() };
             SpanContext { trace_id, span_id: id::span_id(), sampled: sampler::decide(&parent, trace_id), remote: false }
         } else {
@@ -92,7 +94,7 @@ impl Call {
         let end = clock::now();
         let f = self.f;
         if f.desc.red_metrics {
-            f.record(outcome, clock::seconds(self.start, end));
+            f.record(outcome, clock::seconds(self.start, end), end);
             if f.desc.in_flight {
                 f.in_flight_add(-1);
             }

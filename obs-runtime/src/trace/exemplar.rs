@@ -24,6 +24,29 @@ pub struct Exemplar {
 /// (series key, series offset, bucket) → latest exemplar.
 static STORE: Mutex<BTreeMap<(usize, u32, u32), Exemplar>> = Mutex::new(BTreeMap::new());
 
+/// An exemplar is replaced at most this often per bucket: a scrape shows one per bucket anyway, so fresher ones
+/// would only cost the sampled path a lock and a map insert on every call.
+const MIN_AGE_SECONDS: f64 = 0.01;
+const RECENT_SLOTS: usize = 1024;
+/// When each (series, bucket) hash slot last took an exemplar, in clock ticks. Written at most every
+/// `MIN_AGE_SECONDS` per slot, so these lines are read far more than written and stay shared in every cache.
+static RECENT: [std::sync::atomic::AtomicU64; RECENT_SLOTS] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; RECENT_SLOTS];
+
+/// Whether the exemplar of this bucket was replaced too recently to replace it again at tick `now`.
+#[inline(always)]
+fn too_recent(key: usize, offset: u32, bucket: u32, now: u64) -> bool {
+    use std::sync::atomic::Ordering::Relaxed;
+    let h = (key as u64 ^ (u64::from(offset) << 32) ^ u64::from(bucket)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let slot = &RECENT[(h >> 54) as usize % RECENT_SLOTS];
+    let last = slot.load(Relaxed);
+    if last != 0 && now >= last && super::clock::seconds(last, now) < MIN_AGE_SECONDS {
+        return true;
+    }
+    slot.store(now.max(1), Relaxed);
+    false
+}
+
 /// The current sampled span, if an observation made now should leave an exemplar.
 #[inline(always)]
 pub(crate) fn sampled_context() -> Option<context::SpanContext> {
@@ -34,14 +57,14 @@ pub(crate) fn sampled_context() -> Option<context::SpanContext> {
     (c.sampled && c.is_valid()).then_some(c)
 }
 
-/// Records the exemplar of bucket `bucket` of the series at (`key`, `offset`).
+/// Records the exemplar of bucket `bucket` of the series at (`key`, `offset`), observed at tick `now`.
 #[cold]
-pub(crate) fn record(key: usize, offset: u32, bucket: u32, ctx: context::SpanContext, value: f64) {
+fn record(key: usize, offset: u32, bucket: u32, ctx: context::SpanContext, value: f64, now: u64) {
     let ex = Exemplar {
         trace_id: ctx.trace_id,
         span_id: ctx.span_id,
         value,
-        timestamp: super::clock::unix_nanos(super::clock::now()) as f64 * 1e-9,
+        timestamp: super::clock::unix_nanos(now) as f64 * 1e-9,
     };
     if let Ok(mut m) = STORE.try_lock() {
         m.insert((key, offset, bucket), ex);
@@ -58,6 +81,21 @@ pub(crate) fn of_series(key: usize, offset: u32) -> Vec<(u32, Exemplar)> {
 #[inline(always)]
 pub(crate) fn observe(key: usize, offset: u32, bucket: usize, value: f64) {
     if let Some(ctx) = sampled_context() {
-        record(key, offset, bucket as u32, ctx, value);
+        observe_sampled(key, offset, bucket as u32, ctx, value, super::clock::now());
+    }
+}
+
+/// As [`observe`], for a caller that already read the clock (a traced call's end).
+#[inline(always)]
+pub(crate) fn observe_at(key: usize, offset: u32, bucket: usize, value: f64, now: u64) {
+    if let Some(ctx) = sampled_context() {
+        observe_sampled(key, offset, bucket as u32, ctx, value, now);
+    }
+}
+
+#[inline(always)]
+fn observe_sampled(key: usize, offset: u32, bucket: u32, ctx: context::SpanContext, value: f64, now: u64) {
+    if !too_recent(key, offset, bucket, now) {
+        record(key, offset, bucket, ctx, value, now);
     }
 }

@@ -86,18 +86,19 @@ impl TracedFn {
 
     /// Records one finished call.
     #[inline(always)]
-    pub(crate) fn record(&self, outcome: Outcome, seconds: f64) {
-        let b = self.block();
-        b.add_u64(outcome as usize, 1);
+    pub(crate) fn record(&self, outcome: Outcome, seconds: f64, end: u64) {
+        // One slot lookup for the three writes.
+        let row = self.block().row();
+        row.add_u64(outcome as usize, 1);
         let bounds = self.desc.buckets;
         let i = if bounds.len() <= 16 {
             bounds.iter().take_while(|x| **x < seconds).count()
         } else {
             bounds.partition_point(|x| *x < seconds)
         };
-        b.add_u64(3 + i, 1);
-        b.add_f64(3 + bounds.len() + 1, seconds);
-        exemplar::observe(self as *const TracedFn as usize, 0, i, seconds);
+        row.add_u64(3 + i, 1);
+        row.add_f64(3 + bounds.len() + 1, seconds);
+        exemplar::observe_at(self as *const TracedFn as usize, 0, i, seconds, end);
     }
 
     #[inline(always)]
