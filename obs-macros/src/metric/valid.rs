@@ -202,11 +202,11 @@ pub fn validate(cx: &mut Ctxt, args: Args, kind: Kind, ident: &Ident, help: Opti
     for a in &args.alerts {
         if let Some(m) = validate_alert(cx, a, kind) {
             if alerts.iter().any(|b| b.name == m.name) {
-                let lit = a.name.as_ref().expect("a validated alert has a name");
-                cx.error_spanned_by(
-                    lit,
-                    format!("two alerts of this metric are named `{}`; give each its own name", m.name),
-                );
+                let msg = format!("two alerts of this metric are named `{}`; give each its own name", m.name);
+                match a.name.as_ref() {
+                    Some(lit) => cx.error_spanned_by(lit, msg),
+                    None => cx.error_at(proc_macro2::Span::call_site(), msg),
+                }
             } else {
                 alerts.push(m);
             }
@@ -417,7 +417,8 @@ fn validate_alert(cx: &mut Ctxt, a: &AlertArgs, kind: Kind) -> Option<AlertModel
                 },
             }
         }
-        Kind::Info => unreachable!("rejected above"),
+        // Rejected above with its own error; never a panic in a macro.
+        Kind::Info => return None,
     };
     ok.then_some(AlertModel { name, signal, op, threshold, for_seconds, severity, summary, description })
 }

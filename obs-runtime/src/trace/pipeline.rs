@@ -286,6 +286,7 @@ impl TracePipeline {
             });
         }
         let shared = Arc::new(Shared::default());
+        *COLLECTOR.lock().unwrap_or_else(|e| e.into_inner()) = Some(shared.clone());
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let TracePipeline { resource, endpoint, protocol, sampler, interval, max_batch, timeout, mut sinks, .. } = self;
         let thread_shared = shared.clone();
@@ -334,6 +335,17 @@ struct State {
     flush_requested: u64,
     flush_done: u64,
     shutdown: bool,
+}
+
+/// The installed collector, for rings to wake early.
+static COLLECTOR: Mutex<Option<Arc<Shared>>> = Mutex::new(None);
+
+/// Wakes the collector before its interval: a thread's ring is half full. Ends the collector's wait only, so a
+/// burst of nudges costs one early drain.
+pub(crate) fn nudge() {
+    if let Some(shared) = COLLECTOR.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        shared.wake.notify_one();
+    }
 }
 
 #[derive(Default)]
@@ -431,6 +443,7 @@ impl Drop for TraceGuard {
             return;
         };
         sampler::ACTIVE.store(false, SeqCst);
+        *COLLECTOR.lock().unwrap_or_else(|e| e.into_inner()) = None;
         {
             let mut st = inner.shared.state.lock().unwrap_or_else(|e| e.into_inner());
             st.shutdown = true;

@@ -47,11 +47,18 @@ impl Ring {
     #[inline]
     fn push(&self, cached_tail: &Cell<usize>, rec: SpanRecord) {
         let h = self.head.0.load(Relaxed);
-        if h - cached_tail.get() >= CAPACITY {
+        let used = h - cached_tail.get();
+        if used >= CAPACITY {
             cached_tail.set(self.tail.0.load(Acquire));
             if h - cached_tail.get() >= CAPACITY {
                 self.dropped.store(self.dropped.load(Relaxed) + 1, Relaxed);
                 return;
+            }
+        } else if used == CAPACITY / 2 {
+            // Half full by the cached tail: check the real one, and wake the collector rather than drop later.
+            cached_tail.set(self.tail.0.load(Acquire));
+            if h - cached_tail.get() >= CAPACITY / 2 {
+                super::pipeline::nudge();
             }
         }
         // SAFETY: slot `h` is free: the consumer released it (tail > h - CAPACITY) and only this thread writes.
