@@ -22,24 +22,36 @@ fn root() -> PathBuf {
 
 #[test]
 fn quickstart_spans_reach_an_independent_otlp_receiver() {
-    let check = Command::new("python3")
-        .args(["-c", "import opentelemetry.proto.collector.trace.v1.trace_service_pb2, google.protobuf"])
-        .status();
+    export_and_check("http/protobuf");
+}
+
+#[test]
+fn quickstart_spans_reach_an_independent_otlp_receiver_over_grpc() {
+    export_and_check("grpc");
+}
+
+fn export_and_check(protocol: &str) {
+    let grpc = protocol == "grpc";
+    let imports = if grpc {
+        "import opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc, google.protobuf, grpc"
+    } else {
+        "import opentelemetry.proto.collector.trace.v1.trace_service_pb2, google.protobuf"
+    };
+    let check = Command::new("python3").args(["-c", imports]).status();
     assert!(
         matches!(check, Ok(s) if s.success()),
-        "python3 with `opentelemetry-proto` and `protobuf` is required: run scripts/test.sh, or \
-         `pip install opentelemetry-proto protobuf`"
+        "python3 with `opentelemetry-proto`, `protobuf` (and `grpcio` for gRPC) is required: run scripts/test.sh, \
+         or `pip install opentelemetry-proto protobuf grpcio`"
     );
-    let dir = std::env::temp_dir().join(format!("obs-otlp-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("obs-otlp-{}-{}", std::process::id(), protocol.replace('/', "-")));
     std::fs::create_dir_all(&dir).unwrap();
     let (port_file, out_file) = (dir.join("port"), dir.join("spans.jsonl"));
-    let _receiver = Kill(
-        Command::new("python3")
-            .arg(root().join("scripts/otlp_receiver.py"))
-            .args([&port_file, &out_file])
-            .spawn()
-            .expect("start the receiver"),
-    );
+    let mut receiver = Command::new("python3");
+    receiver.arg(root().join("scripts/otlp_receiver.py")).args([&port_file, &out_file]);
+    if grpc {
+        receiver.arg("--grpc");
+    }
+    let _receiver = Kill(receiver.spawn().expect("start the receiver"));
     let port = wait_for(&port_file, Duration::from_secs(20));
 
     // The quickstart, built by Cargo for this test run's profile, exports before it exits.
@@ -48,7 +60,7 @@ fn quickstart_spans_reach_an_independent_otlp_receiver() {
         .current_dir(root())
         .args(["run", "-q", "--example", "quickstart"])
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://127.0.0.1:{port}"))
-        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", protocol)
         .env("OTEL_SERVICE_NAME", "quickstart-e2e")
         .env("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=test")
         .stdout(Stdio::null())
