@@ -15,8 +15,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # Python: the official OpenMetrics parser, the OTLP protos (an independent decoder), the OpenTelemetry SDK (a
 # cross-language peer), and what the end-to-end suite uses to read YAML and draw the dashboards.
-python3 -c 'import prometheus_client, google.protobuf, opentelemetry.proto, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, yaml, matplotlib' 2>/dev/null \
-  || python3 -m pip install -q prometheus-client protobuf opentelemetry-proto opentelemetry-sdk \
+python3 -c 'import prometheus_client, google.protobuf, grpc, opentelemetry.proto, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, yaml, matplotlib' 2>/dev/null \
+  || python3 -m pip install -q prometheus-client protobuf grpcio opentelemetry-proto opentelemetry-sdk \
        opentelemetry-exporter-otlp-proto-http pyyaml matplotlib
 # npm: Grafana's published schema types, to type-check the generated dashboards.
 command -v npm >/dev/null || { $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null; }
