@@ -7,7 +7,7 @@
 
 use super::attr::AttrValue;
 use super::context::{self, SpanContext};
-use super::record::{SpanEvent, SpanRecord, SpanStatus};
+use super::record::{CallExtra, RawCall, SpanEvent, SpanStatus};
 use super::red::{Outcome, TracedFn};
 use super::{clock, id, ring, sampler};
 use crate::switch::is_enabled;
@@ -133,20 +133,22 @@ impl Call {
         } else {
             None
         };
-        ring::push(SpanRecord {
+        // The common span (no attributes, no error) travels without any allocation.
+        let plain = matches!(status, SpanStatus::Unset) && attributes.is_empty() && events.is_empty();
+        let extra = if plain && trace_state.is_none() {
+            None
+        } else {
+            Some(Box::new(CallExtra { status, attributes, events, trace_state }))
+        };
+        ring::push_call(RawCall {
             trace_id: self.ctx.trace_id,
             span_id: self.ctx.span_id,
             parent_span_id: if self.parent.is_valid() { self.parent.span_id } else { 0 },
-            parent_remote: self.parent.remote,
-            name: self.f.desc.span_name,
-            kind: self.f.desc.kind,
             start: self.start,
             end,
-            status,
-            attributes,
-            events,
-            function: Some(self.f.desc),
-            trace_state,
+            function: self.f.desc,
+            parent_remote: self.parent.remote,
+            extra,
         });
     }
 }

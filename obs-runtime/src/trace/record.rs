@@ -71,3 +71,61 @@ impl SpanRecord {
         self.attributes.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 }
+
+/// What the hot path leaves in a ring: a compact record of a traced call, turned into a [`SpanRecord`] on the
+/// collector thread, or a full record (spans of the `tracing` layer, which carry run-time names).
+pub(crate) enum Pending {
+    Call(RawCall),
+    Full(Box<SpanRecord>),
+}
+
+/// A finished traced call, as small as the hot path can leave it: the name, kind and static attributes come from
+/// its `FunctionDesc`; anything else rides in `extra`, allocated only when there is something to say.
+pub(crate) struct RawCall {
+    pub(crate) trace_id: u128,
+    pub(crate) span_id: u64,
+    pub(crate) parent_span_id: u64,
+    pub(crate) start: u64,
+    pub(crate) end: u64,
+    pub(crate) function: &'static FunctionDesc,
+    pub(crate) parent_remote: bool,
+    pub(crate) extra: Option<Box<CallExtra>>,
+}
+
+/// The rarer parts of a traced call's span.
+pub(crate) struct CallExtra {
+    pub(crate) status: SpanStatus,
+    pub(crate) attributes: Vec<(Cow<'static, str>, AttrValue)>,
+    pub(crate) events: Vec<SpanEvent>,
+    pub(crate) trace_state: Option<Box<str>>,
+}
+
+impl Pending {
+    /// The full record, built off the hot path.
+    pub(crate) fn into_record(self) -> SpanRecord {
+        match self {
+            Pending::Full(r) => *r,
+            Pending::Call(c) => {
+                let (status, attributes, events, trace_state) = match c.extra {
+                    Some(e) => (e.status, e.attributes, e.events, e.trace_state),
+                    None => (SpanStatus::Unset, Vec::new(), Vec::new(), None),
+                };
+                SpanRecord {
+                    trace_id: c.trace_id,
+                    span_id: c.span_id,
+                    parent_span_id: c.parent_span_id,
+                    parent_remote: c.parent_remote,
+                    name: c.function.span_name,
+                    kind: c.function.kind,
+                    start: c.start,
+                    end: c.end,
+                    status,
+                    attributes,
+                    events,
+                    function: Some(c.function),
+                    trace_state,
+                }
+            }
+        }
+    }
+}

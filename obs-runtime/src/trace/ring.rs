@@ -5,7 +5,7 @@
 //! written by two threads, no allocation. The collector (and a flush) drains every ring under one lock. A full ring
 //! drops the span and counts it; the caller never blocks.
 
-use super::record::SpanRecord;
+use super::record::{Pending, RawCall, SpanRecord};
 use std::cell::{Cell, UnsafeCell};
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::*};
@@ -18,7 +18,7 @@ pub const CAPACITY: usize = 2048;
 struct Padded<T>(T);
 
 pub(crate) struct Ring {
-    slots: Box<[UnsafeCell<MaybeUninit<SpanRecord>>]>,
+    slots: Box<[UnsafeCell<MaybeUninit<Pending>>]>,
     /// Written by the owning thread only.
     head: Padded<AtomicUsize>,
     /// Written by the consumer (under `RINGS`) only.
@@ -45,7 +45,7 @@ impl Ring {
 
     /// Producer side; only the owning thread calls it.
     #[inline]
-    fn push(&self, cached_tail: &Cell<usize>, rec: SpanRecord) {
+    fn push(&self, cached_tail: &Cell<usize>, rec: Pending) {
         let h = self.head.0.load(Relaxed);
         let used = h - cached_tail.get();
         if used >= CAPACITY {
@@ -72,7 +72,7 @@ impl Ring {
         let h = self.head.0.load(Acquire);
         for i in t..h {
             // SAFETY: slots in [tail, head) were fully written before `head` was released.
-            out.push(unsafe { (*self.slots[i % CAPACITY].get()).assume_init_read() });
+            out.push(unsafe { (*self.slots[i % CAPACITY].get()).assume_init_read() }.into_record());
         }
         self.tail.0.store(h, Release);
     }
@@ -105,7 +105,13 @@ thread_local! {
 /// Hands a finished span to the collector; never blocks. Returns `false` when it was dropped.
 #[inline]
 pub(crate) fn push(rec: SpanRecord) -> bool {
-    LOCAL.try_with(|l| l.ring.push(&l.cached_tail, rec)).is_ok()
+    LOCAL.try_with(|l| l.ring.push(&l.cached_tail, Pending::Full(Box::new(rec)))).is_ok()
+}
+
+/// Hands a finished traced call to the collector in its compact form; never blocks.
+#[inline]
+pub(crate) fn push_call(call: RawCall) -> bool {
+    LOCAL.try_with(|l| l.ring.push(&l.cached_tail, Pending::Call(call))).is_ok()
 }
 
 /// Moves every span finished so far, on any thread, into `out`; rings of exited threads are retired.
