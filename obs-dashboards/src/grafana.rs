@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The dashboard schema version written (Grafana 12/13).
+///
+/// ```
+/// assert_eq!(obs_dashboards::grafana::SCHEMA_VERSION, 42);
+/// ```
 pub const SCHEMA_VERSION: u32 = 42;
 
 /// A dashboard.

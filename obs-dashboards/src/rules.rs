@@ -92,6 +92,13 @@ pub struct AlertingRule {
 }
 
 /// The SRE workbook's alerting windows: `(long, short, burn-rate factor, severity, for)`, in seconds, unscaled.
+///
+/// ```
+/// use obs_dashboards::rules::BURN_ALERTS;
+/// let (long, short, factor, _severity, _for) = BURN_ALERTS[0];
+/// assert_eq!((long, short, factor), (3600, 300, 14.4)); // 2% of a 30-day budget in one hour
+/// assert!(BURN_ALERTS.iter().all(|(long, short, ..)| short < long));
+/// ```
 pub const BURN_ALERTS: [(u64, u64, f64, Severity, u64); 4] = [
     (3600, 300, 14.4, Severity::Critical, 120),
     (6 * 3600, 1800, 6.0, Severity::Critical, 120),

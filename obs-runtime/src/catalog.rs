@@ -14,6 +14,15 @@ use std::fmt;
 use std::sync::OnceLock;
 
 /// All declarations linked into this binary; see [`catalog`].
+///
+/// ```
+/// use obs_runtime::{Gauge, MetricDesc, MetricKind};
+/// static QUEUE: Gauge = Gauge::new(&MetricDesc::new("queue_depth", MetricKind::Gauge, "Jobs waiting."));
+/// obs_runtime::register!(QUEUE);
+/// let catalog = obs_runtime::catalog();
+/// catalog.validate().unwrap();
+/// assert_eq!(catalog.metric("queue_depth").unwrap().help(), "Jobs waiting.");
+/// ```
 pub struct Catalog {
     metrics: Vec<CatalogMetric>,
     functions: Vec<&'static FunctionDesc>,
@@ -23,6 +32,15 @@ pub struct Catalog {
 }
 
 /// One declared metric family, with its resolved name.
+///
+/// ```
+/// use obs_runtime::{Counter, MetricDesc, MetricKind};
+/// static JOBS: Counter = Counter::new(&MetricDesc::new("jobs", MetricKind::Counter, "Jobs run."));
+/// obs_runtime::register!(JOBS);
+/// let m = obs_runtime::catalog().metric("jobs").unwrap();
+/// assert_eq!((m.kind(), m.sample_name()), (MetricKind::Counter, "jobs_total".to_owned()));
+/// assert!(!m.is_shadowed());
+/// ```
 pub struct CatalogMetric {
     collector: &'static dyn Collect,
     name: String,
@@ -33,6 +51,16 @@ pub struct CatalogMetric {
 }
 
 /// A problem found when the catalog was gathered: two declarations of one name, or two namespaces for one crate.
+///
+/// ```
+/// use obs_runtime::{Counter, MetricDesc, MetricKind};
+/// static JOBS: Counter = Counter::new(&MetricDesc::new("jobs", MetricKind::Counter, "Jobs run."));
+/// static JOBS_AGAIN: Counter = Counter::new(&MetricDesc::new("jobs", MetricKind::Counter, "Jobs, again."));
+/// obs_runtime::register!(JOBS);
+/// obs_runtime::register!(JOBS_AGAIN);
+/// let errors = obs_runtime::catalog().validate().unwrap_err();
+/// assert!(matches!(&errors.0[0], obs_runtime::CatalogError::DuplicateName { name, .. } if name == "jobs"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CatalogError {
     /// Two metrics expose the same sample name.
@@ -74,6 +102,17 @@ impl fmt::Display for CatalogError {
 impl std::error::Error for CatalogError {}
 
 /// The errors of a catalog, reported together.
+///
+/// ```
+/// use obs_runtime::{Counter, MetricDesc, MetricKind};
+/// static JOBS: Counter = Counter::new(&MetricDesc::new("jobs", MetricKind::Counter, "Jobs run."));
+/// static JOBS_AGAIN: Counter = Counter::new(&MetricDesc::new("jobs", MetricKind::Counter, "Jobs, again."));
+/// obs_runtime::register!(JOBS);
+/// obs_runtime::register!(JOBS_AGAIN);
+/// let errors = obs_runtime::catalog().validate().unwrap_err();
+/// assert_eq!(errors.0.len(), 1);
+/// assert!(errors.to_string().starts_with("two metrics expose the name `jobs`"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CatalogErrors(pub Vec<CatalogError>);
 
@@ -175,21 +214,48 @@ impl Catalog {
     }
 
     /// Every declared metric, sorted by name.
+    ///
+    /// ```
+    /// use obs_runtime::{Gauge, MetricDesc, MetricKind};
+    /// static QUEUE: Gauge = Gauge::new(&MetricDesc::new("queue_depth", MetricKind::Gauge, "Jobs waiting."));
+    /// obs_runtime::register!(QUEUE);
+    /// let names: Vec<&str> = obs_runtime::catalog().metrics().iter().map(|m| m.name()).collect();
+    /// assert!(names.contains(&"queue_depth"));
+    /// assert!(names.is_sorted());
+    /// ```
     pub fn metrics(&self) -> &[CatalogMetric] {
         &self.metrics
     }
 
     /// Every `#[traced]` function, sorted by module path and name.
+    ///
+    /// ```
+    /// for f in obs_runtime::catalog().functions() {
+    ///     println!("{}::{}", f.location.module_path, f.function);
+    /// }
+    /// ```
     pub fn functions(&self) -> &[&'static FunctionDesc] {
         &self.functions
     }
 
     /// Every `#[health_check]`, sorted by name.
+    ///
+    /// ```
+    /// let critical = obs_runtime::catalog().health_checks().filter(|c| c.critical).count();
+    /// println!("{critical} critical health checks");
+    /// ```
     pub fn health_checks(&self) -> impl Iterator<Item = &'static HealthCheckDesc> + '_ {
         self.health_checks.iter().map(|h| h.desc)
     }
 
     /// The health checks with their run functions, for the runner.
+    ///
+    /// ```
+    /// for entry in obs_runtime::catalog().health_check_entries() {
+    ///     let _one_run = (entry.run)(); // a future; the runner awaits it with the check's timeout
+    ///     println!("{} every {} ms", entry.desc.name, entry.desc.interval_ms);
+    /// }
+    /// ```
     pub fn health_check_entries(&self) -> &[&'static HealthCheckEntry] {
         &self.health_checks
     }
@@ -204,11 +270,31 @@ impl Catalog {
     }
 
     /// The metrics that are exposed: all of them but the later of two that share a name.
+    ///
+    /// ```
+    /// use obs_runtime::{Counter, MetricDesc, MetricKind};
+    /// static JOBS: Counter = Counter::new(&MetricDesc::new("jobs", MetricKind::Counter, "Jobs run."));
+    /// static JOBS_AGAIN: Counter = Counter::new(&MetricDesc::new("jobs", MetricKind::Counter, "Jobs, again."));
+    /// obs_runtime::register!(JOBS);
+    /// obs_runtime::register!(JOBS_AGAIN);
+    /// let catalog = obs_runtime::catalog();
+    /// // The later declaration of `jobs` is hidden until the conflict is fixed.
+    /// assert_eq!(catalog.metrics().iter().filter(|m| m.name() == "jobs").count(), 2);
+    /// assert_eq!(catalog.exposed().filter(|m| m.name() == "jobs").count(), 1);
+    /// ```
     pub fn exposed(&self) -> impl Iterator<Item = &CatalogMetric> {
         self.metrics.iter().filter(|m| !m.shadowed)
     }
 
     /// The entry of the metric declared by `desc`.
+    ///
+    /// ```
+    /// use obs_runtime::{Gauge, MetricDesc, MetricKind};
+    /// static QUEUE: Gauge = Gauge::new(&MetricDesc::new("queue_depth", MetricKind::Gauge, "Jobs waiting."));
+    /// obs_runtime::register!(QUEUE);
+    /// let entry = obs_runtime::catalog().entry_of(QUEUE.desc()).unwrap();
+    /// assert_eq!(entry.name(), "queue_depth");
+    /// ```
     pub fn entry_of(&self, desc: &MetricDesc) -> Option<&CatalogMetric> {
         self.by_desc.get(&(desc as *const MetricDesc as usize)).map(|&i| &self.metrics[i])
     }
@@ -229,22 +315,83 @@ impl Catalog {
 
 impl CatalogMetric {
     /// The collector behind this entry.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static LATENCY: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("latency_seconds", MetricKind::Histogram, "Latency.")
+    /// #         .unit("seconds")
+    /// #         .buckets(&[0.1, 1.0]),
+    /// # );
+    /// # obs_runtime::register!(LATENCY);
+    /// let m = obs_runtime::catalog().metric("latency_seconds").unwrap();
+    /// LATENCY.observe(0.5);
+    /// assert_eq!(m.collector().series_count(), 1);
+    /// ```
     pub fn collector(&self) -> &'static dyn Collect {
         self.collector
     }
     /// The declaration.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static LATENCY: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("latency_seconds", MetricKind::Histogram, "Latency.")
+    /// #         .unit("seconds")
+    /// #         .buckets(&[0.1, 1.0]),
+    /// # );
+    /// # obs_runtime::register!(LATENCY);
+    /// let m = obs_runtime::catalog().metric("latency_seconds").unwrap();
+    /// assert_eq!(m.desc().buckets, [0.1, 1.0]);
+    /// ```
     pub fn desc(&self) -> &'static MetricDesc {
         self.collector.desc()
     }
     /// The family name: namespace, name and unit, without `_total` / `_info`.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static LATENCY: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("latency_seconds", MetricKind::Histogram, "Latency.")
+    /// #         .unit("seconds")
+    /// #         .buckets(&[0.1, 1.0]),
+    /// # );
+    /// # obs_runtime::register!(LATENCY);
+    /// let m = obs_runtime::catalog().metric("latency_seconds").unwrap();
+    /// assert_eq!(m.name(), "latency_seconds");
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
     /// The namespace prefix in force, if any.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static LATENCY: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("latency_seconds", MetricKind::Histogram, "Latency.")
+    /// #         .unit("seconds")
+    /// #         .buckets(&[0.1, 1.0]),
+    /// # );
+    /// # obs_runtime::register!(LATENCY);
+    /// let m = obs_runtime::catalog().metric("latency_seconds").unwrap();
+    /// assert_eq!(m.namespace(), None); // hand-built descriptors belong to no crate namespace
+    /// ```
     pub fn namespace(&self) -> Option<&'static str> {
         self.namespace
     }
     /// The name of the main sample: `_total` for counters, `_info` for info metrics, the family name otherwise.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static LATENCY: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("latency_seconds", MetricKind::Histogram, "Latency.")
+    /// #         .unit("seconds")
+    /// #         .buckets(&[0.1, 1.0]),
+    /// # );
+    /// # obs_runtime::register!(LATENCY);
+    /// let m = obs_runtime::catalog().metric("latency_seconds").unwrap();
+    /// assert_eq!(m.sample_name(), "latency_seconds");
+    /// ```
     pub fn sample_name(&self) -> String {
         match self.kind() {
             MetricKind::Counter => format!("{}_total", self.name),
@@ -253,6 +400,20 @@ impl CatalogMetric {
         }
     }
     /// Every sample name this family owns in either format.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static LATENCY: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("latency_seconds", MetricKind::Histogram, "Latency.")
+    /// #         .unit("seconds")
+    /// #         .buckets(&[0.1, 1.0]),
+    /// # );
+    /// # obs_runtime::register!(LATENCY);
+    /// let m = obs_runtime::catalog().metric("latency_seconds").unwrap();
+    /// let names = m.sample_names();
+    /// assert!(names.contains(&"latency_seconds_bucket".to_owned()));
+    /// assert_eq!(names.len(), 4);
+    /// ```
     pub fn sample_names(&self) -> Vec<String> {
         let n = &self.name;
         let mut v = vec![n.clone()];
@@ -267,46 +428,179 @@ impl CatalogMetric {
         v
     }
     /// The kind.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static LATENCY: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("latency_seconds", MetricKind::Histogram, "Latency.")
+    /// #         .unit("seconds")
+    /// #         .buckets(&[0.1, 1.0]),
+    /// # );
+    /// # obs_runtime::register!(LATENCY);
+    /// let m = obs_runtime::catalog().metric("latency_seconds").unwrap();
+    /// assert_eq!(m.kind(), MetricKind::Histogram);
+    /// ```
     pub fn kind(&self) -> MetricKind {
         self.desc().kind
     }
     /// HELP text.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static LATENCY: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("latency_seconds", MetricKind::Histogram, "Latency.")
+    /// #         .unit("seconds")
+    /// #         .buckets(&[0.1, 1.0]),
+    /// # );
+    /// # obs_runtime::register!(LATENCY);
+    /// let m = obs_runtime::catalog().metric("latency_seconds").unwrap();
+    /// assert_eq!(m.help(), "Latency.");
+    /// ```
     pub fn help(&self) -> &'static str {
         self.desc().help
     }
     /// The base unit, if any.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static LATENCY: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("latency_seconds", MetricKind::Histogram, "Latency.")
+    /// #         .unit("seconds")
+    /// #         .buckets(&[0.1, 1.0]),
+    /// # );
+    /// # obs_runtime::register!(LATENCY);
+    /// let m = obs_runtime::catalog().metric("latency_seconds").unwrap();
+    /// assert_eq!(m.unit(), Some("seconds"));
+    /// ```
     pub fn unit(&self) -> Option<&'static str> {
         self.desc().unit
     }
     /// The labels, with their value sets when fixed.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static LATENCY: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("latency_seconds", MetricKind::Histogram, "Latency.")
+    /// #         .unit("seconds")
+    /// #         .buckets(&[0.1, 1.0]),
+    /// # );
+    /// # obs_runtime::register!(LATENCY);
+    /// let m = obs_runtime::catalog().metric("latency_seconds").unwrap();
+    /// assert!(m.labels().is_empty());
+    /// ```
     pub fn labels(&self) -> &'static [crate::LabelDesc] {
         self.desc().labels
     }
     /// Histogram bucket bounds (empty for other kinds).
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static LATENCY: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("latency_seconds", MetricKind::Histogram, "Latency.")
+    /// #         .unit("seconds")
+    /// #         .buckets(&[0.1, 1.0]),
+    /// # );
+    /// # obs_runtime::register!(LATENCY);
+    /// let m = obs_runtime::catalog().metric("latency_seconds").unwrap();
+    /// assert_eq!(m.buckets(), [0.1, 1.0]);
+    /// ```
     pub fn buckets(&self) -> &'static [f64] {
         self.desc().buckets
     }
     /// The series cap.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static LATENCY: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("latency_seconds", MetricKind::Histogram, "Latency.")
+    /// #         .unit("seconds")
+    /// #         .buckets(&[0.1, 1.0]),
+    /// # );
+    /// # obs_runtime::register!(LATENCY);
+    /// let m = obs_runtime::catalog().metric("latency_seconds").unwrap();
+    /// assert_eq!(m.cap(), obs_runtime::DEFAULT_CAP);
+    /// ```
     pub fn cap(&self) -> u32 {
         self.desc().cap
     }
     /// Where it is declared.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static LATENCY: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("latency_seconds", MetricKind::Histogram, "Latency.")
+    /// #         .unit("seconds")
+    /// #         .buckets(&[0.1, 1.0]),
+    /// # );
+    /// # obs_runtime::register!(LATENCY);
+    /// let m = obs_runtime::catalog().metric("latency_seconds").unwrap();
+    /// assert_eq!(m.location().file, file!());
+    /// ```
     pub fn location(&self) -> Location {
         self.desc().location
     }
     /// The declaring crate's package name.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static LATENCY: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("latency_seconds", MetricKind::Histogram, "Latency.")
+    /// #         .unit("seconds")
+    /// #         .buckets(&[0.1, 1.0]),
+    /// # );
+    /// # obs_runtime::register!(LATENCY);
+    /// let m = obs_runtime::catalog().metric("latency_seconds").unwrap();
+    /// assert_eq!(m.crate_name(), ""); // `#[metric]` fills it in; hand-built descriptors leave it empty
+    /// ```
     pub fn crate_name(&self) -> &'static str {
         self.desc().krate.name
     }
     /// The declaring crate's version.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static LATENCY: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("latency_seconds", MetricKind::Histogram, "Latency.")
+    /// #         .unit("seconds")
+    /// #         .buckets(&[0.1, 1.0]),
+    /// # );
+    /// # obs_runtime::register!(LATENCY);
+    /// let m = obs_runtime::catalog().metric("latency_seconds").unwrap();
+    /// assert_eq!(m.crate_version(), "");
+    /// ```
     pub fn crate_version(&self) -> &'static str {
         self.desc().krate.version
     }
     /// Series currently held.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static LATENCY: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("latency_seconds", MetricKind::Histogram, "Latency.")
+    /// #         .unit("seconds")
+    /// #         .buckets(&[0.1, 1.0]),
+    /// # );
+    /// # obs_runtime::register!(LATENCY);
+    /// let m = obs_runtime::catalog().metric("latency_seconds").unwrap();
+    /// LATENCY.observe(0.05);
+    /// assert_eq!(m.series_count(), 1);
+    /// ```
     pub fn series_count(&self) -> usize {
         self.collector.series_count()
     }
     /// Whether another declaration of the same name hides this one.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static LATENCY: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("latency_seconds", MetricKind::Histogram, "Latency.")
+    /// #         .unit("seconds")
+    /// #         .buckets(&[0.1, 1.0]),
+    /// # );
+    /// # obs_runtime::register!(LATENCY);
+    /// let m = obs_runtime::catalog().metric("latency_seconds").unwrap();
+    /// assert!(!m.is_shadowed());
+    /// ```
     pub fn is_shadowed(&self) -> bool {
         self.shadowed
     }

@@ -5,6 +5,12 @@ use std::fmt;
 use std::net::{SocketAddr, ToSocketAddrs};
 
 /// A setting that could not be used; the message names the variable or option and the accepted values.
+///
+/// ```
+/// let err = obs_runtime::parse_resource_attributes("novalue").unwrap_err();
+/// assert_eq!(err.variable, "OTEL_RESOURCE_ATTRIBUTES");
+/// assert_eq!(err.to_string(), "OTEL_RESOURCE_ATTRIBUTES: `novalue` is not `key=value`");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
     /// The variable or builder option at fault.
@@ -26,6 +32,18 @@ fn err(variable: &str, message: impl Into<String>) -> ConfigError {
 }
 
 /// The resolved settings of the runtime.
+///
+/// ```
+/// let settings = obs_runtime::builder!()
+///     .service_name("checkout")
+///     .listen("127.0.0.1:0")
+///     .without_health_checks()
+///     .settings()
+///     .unwrap();
+/// assert_eq!(settings.service_name, "checkout");
+/// assert_eq!(settings.listen.unwrap().port(), 0);
+/// assert!(!settings.health_checks);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// `service.name`.
@@ -50,6 +68,12 @@ pub struct Settings {
 pub(crate) type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// Parses `OTEL_RESOURCE_ATTRIBUTES`: `key=value` pairs separated by commas, values percent-decoded.
+///
+/// ```
+/// let attrs = obs_runtime::parse_resource_attributes("deployment.environment=prod%20eu, team=payments").unwrap();
+/// assert_eq!(attrs[0], ("deployment.environment".to_owned(), "prod eu".to_owned()));
+/// assert_eq!(attrs[1], ("team".to_owned(), "payments".to_owned()));
+/// ```
 pub fn parse_resource_attributes(raw: &str) -> Result<Vec<(String, String)>, ConfigError> {
     const VAR: &str = "OTEL_RESOURCE_ATTRIBUTES";
     let mut out = Vec::new();

@@ -4,6 +4,12 @@ use crate::labels::LabelDesc;
 use std::fmt;
 
 /// The kind of a metric family.
+///
+/// ```
+/// use obs_runtime::MetricKind;
+/// assert_eq!(MetricKind::Counter.to_string(), "counter");
+/// assert!(MetricKind::Counter < MetricKind::Gauge); // sorts in declaration order
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum MetricKind {
     /// A monotonic total, exposed with the `_total` suffix.
@@ -39,6 +45,12 @@ impl fmt::Display for MetricKind {
 }
 
 /// Whether a counter or gauge holds integers or floats.
+///
+/// ```
+/// use obs_runtime::{MetricDesc, MetricKind, ValueType};
+/// assert_eq!(MetricDesc::new("queue_depth", MetricKind::Gauge, "Jobs waiting.").value, ValueType::Int);
+/// assert_eq!(MetricDesc::new("load_ratio", MetricKind::Gauge, "Load.").float().value, ValueType::Float);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ValueType {
     /// `u64` for counters, `i64` for gauges.
@@ -48,6 +60,13 @@ pub enum ValueType {
 }
 
 /// Where a declaration sits in the source.
+///
+/// ```
+/// use obs_runtime::{MetricDesc, MetricKind};
+/// let (desc, line) = (MetricDesc::new("jobs", MetricKind::Counter, "Jobs run."), line!());
+/// assert_eq!((desc.location.file, desc.location.line), (file!(), line));
+/// assert!(desc.location.to_string().starts_with(&format!("{}:{line}:", file!())));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Location {
     /// `file!()` of the declaration.
@@ -67,6 +86,13 @@ impl fmt::Display for Location {
 }
 
 /// The crate a declaration comes from.
+///
+/// ```
+/// use obs_runtime::{Builder, CrateInfo};
+/// let krate = CrateInfo { name: "shop", version: "1.2.3", ident: "shop" };
+/// let settings = Builder::new(krate).without_server().settings().unwrap();
+/// assert_eq!(settings.service_version, "1.2.3"); // the crate's version is the default
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CrateInfo {
     /// `CARGO_PKG_NAME`.
@@ -78,6 +104,13 @@ pub struct CrateInfo {
 }
 
 /// The namespace rule of one metric.
+///
+/// ```
+/// use obs_runtime::{MetricDesc, MetricKind, Namespace};
+/// let desc = MetricDesc::new("jobs", MetricKind::Counter, "Jobs run.");
+/// assert_eq!(desc.namespace, Namespace::Crate);
+/// assert_eq!(desc.no_namespace().namespace, Namespace::Explicit(""));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Namespace {
     /// Use the crate's `obs::namespace!`, if it declares one.
@@ -87,6 +120,16 @@ pub enum Namespace {
 }
 
 /// Everything a `#[metric]` declaration states.
+///
+/// ```
+/// use obs_runtime::{MetricDesc, MetricKind, DEFAULT_CAP};
+/// const D: MetricDesc = MetricDesc::new("request_duration_seconds", MetricKind::Histogram, "Request latency.")
+///     .unit("seconds")
+///     .buckets(&[0.1, 0.5, 1.0]);
+/// assert_eq!(D.unit, Some("seconds"));
+/// assert_eq!(D.buckets.len(), 3);
+/// assert_eq!(D.cap, DEFAULT_CAP);
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct MetricDesc {
     /// The snake-case name with its unit suffix, without namespace and without `_total` / `_info`.
@@ -116,6 +159,17 @@ pub struct MetricDesc {
 }
 
 /// A crate-wide namespace, declared with `obs::namespace!("...")`.
+///
+/// ```
+/// use obs_runtime::{Location, NamespaceDecl};
+/// // What `obs::namespace!("shop")` submits for the crate `shop`:
+/// let decl = NamespaceDecl {
+///     crate_ident: "shop",
+///     namespace: "shop",
+///     location: Location { file: file!(), line: line!(), column: 1, module_path: module_path!() },
+/// };
+/// assert_eq!(decl.namespace, "shop");
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct NamespaceDecl {
     /// `CARGO_CRATE_NAME` of the declaring crate.
@@ -129,6 +183,12 @@ pub struct NamespaceDecl {
 inventory::collect!(NamespaceDecl);
 
 /// The series cap of a metric that does not set `cap`.
+///
+/// ```
+/// use obs_runtime::{MetricDesc, MetricKind, DEFAULT_CAP};
+/// assert_eq!(DEFAULT_CAP, 2000);
+/// assert_eq!(MetricDesc::new("jobs", MetricKind::Counter, "Jobs run.").cap, DEFAULT_CAP);
+/// ```
 pub const DEFAULT_CAP: u32 = 2000;
 
 impl MetricDesc {
@@ -175,31 +235,68 @@ impl MetricDesc {
         self
     }
     /// Sets the labels (usually `<L as LabelSet>::LABELS`).
+    ///
+    /// ```
+    /// use obs_runtime::{LabelDesc, MetricDesc, MetricKind};
+    /// const LABELS: &[LabelDesc] = &[LabelDesc { name: "method", values: None }];
+    /// const D: MetricDesc = MetricDesc::new("requests", MetricKind::Counter, "Requests.").labels(LABELS);
+    /// assert_eq!(D.labels[0].name, "method");
+    /// ```
     pub const fn labels(mut self, labels: &'static [LabelDesc]) -> Self {
         self.labels = labels;
         self
     }
     /// Sets histogram buckets.
+    ///
+    /// ```
+    /// use obs_runtime::{MetricDesc, MetricKind};
+    /// const D: MetricDesc = MetricDesc::new("latency_seconds", MetricKind::Histogram, "Lat.").buckets(&[0.1, 1.0]);
+    /// assert_eq!(D.buckets, [0.1, 1.0]);
+    /// ```
     pub const fn buckets(mut self, buckets: &'static [f64]) -> Self {
         self.buckets = buckets;
         self
     }
     /// Sets the series cap.
+    ///
+    /// ```
+    /// use obs_runtime::{MetricDesc, MetricKind};
+    /// const D: MetricDesc = MetricDesc::new("requests", MetricKind::Counter, "Requests.").cap(100);
+    /// assert_eq!(D.cap, 100);
+    /// ```
     pub const fn cap(mut self, cap: u32) -> Self {
         self.cap = cap;
         self
     }
     /// Sets the unit.
+    ///
+    /// ```
+    /// use obs_runtime::{MetricDesc, MetricKind};
+    /// const D: MetricDesc = MetricDesc::new("memory_bytes", MetricKind::Gauge, "Memory.").unit("bytes");
+    /// assert_eq!(D.unit, Some("bytes"));
+    /// ```
     pub const fn unit(mut self, unit: &'static str) -> Self {
         self.unit = Some(unit);
         self
     }
     /// Marks the values as floats.
+    ///
+    /// ```
+    /// use obs_runtime::{MetricDesc, MetricKind, ValueType};
+    /// const D: MetricDesc = MetricDesc::new("load_ratio", MetricKind::Gauge, "Load.").float();
+    /// assert_eq!(D.value, ValueType::Float);
+    /// ```
     pub const fn float(mut self) -> Self {
         self.value = ValueType::Float;
         self
     }
     /// Exposes the name without any namespace prefix.
+    ///
+    /// ```
+    /// use obs_runtime::{MetricDesc, MetricKind, Namespace};
+    /// const D: MetricDesc = MetricDesc::new("up", MetricKind::Gauge, "Up.").no_namespace();
+    /// assert_eq!(D.namespace, Namespace::Explicit(""));
+    /// ```
     pub const fn no_namespace(mut self) -> Self {
         self.namespace = Namespace::Explicit("");
         self
@@ -207,6 +304,13 @@ impl MetricDesc {
 }
 
 /// The OpenTelemetry span kind of a traced function.
+///
+/// ```
+/// use obs_runtime::SpanKind;
+/// // Every `#[traced]` function linked in, by span kind (none in this example).
+/// let servers = obs_runtime::catalog().functions().iter().filter(|f| f.kind == SpanKind::Server).count();
+/// assert_eq!(servers, 0);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SpanKind {
     /// Work inside the process (the default).
@@ -222,6 +326,13 @@ pub enum SpanKind {
 }
 
 /// A latency objective: `percentile` of calls finish within `threshold_seconds` (a histogram bucket bound).
+///
+/// ```
+/// use obs_runtime::LatencyObjective;
+/// // 99% of calls finish within 250 ms.
+/// let p99 = LatencyObjective { percentile: 0.99, threshold_seconds: 0.25 };
+/// assert!(p99.percentile < 1.0);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LatencyObjective {
     /// The share of calls, e.g. `0.99`.
@@ -231,6 +342,16 @@ pub struct LatencyObjective {
 }
 
 /// A service-level objective declared on a traced function.
+///
+/// ```
+/// use obs_runtime::{LatencyObjective, SloDesc};
+/// let slo = SloDesc {
+///     name: "checkout",
+///     success_rate: Some(0.999),
+///     latency: Some(LatencyObjective { percentile: 0.99, threshold_seconds: 0.25 }),
+/// };
+/// assert_eq!(slo.latency.map(|l| l.threshold_seconds), Some(0.25));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SloDesc {
     /// The objective's name, used in rule and alert names.
@@ -242,6 +363,12 @@ pub struct SloDesc {
 }
 
 /// Everything `#[traced]` states about one function.
+///
+/// ```
+/// for f in obs_runtime::catalog().functions() {
+///     println!("{} ({:?}) in {}, RED metrics: {}", f.function, f.kind, f.location.module_path, f.red_metrics);
+/// }
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct FunctionDesc {
     /// The function's identifier, the `function` label of its RED metrics.
@@ -269,6 +396,12 @@ pub struct FunctionDesc {
 inventory::collect!(FunctionDesc);
 
 /// Everything `#[health_check]` states about one check.
+///
+/// ```
+/// for check in obs_runtime::catalog().health_checks() {
+///     println!("{}: every {} ms, critical: {}", check.name, check.interval_ms, check.critical);
+/// }
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct HealthCheckDesc {
     /// The check's name (the function's identifier unless renamed), the `check` label of its metrics.
@@ -288,9 +421,24 @@ pub struct HealthCheckDesc {
 }
 
 /// The future a health check returns, boxed so sync and async checks share one type.
+///
+/// ```
+/// use obs_runtime::HealthFuture;
+/// let check: HealthFuture = Box::pin(async { Err("database unreachable".to_owned()) });
+/// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// assert_eq!(rt.block_on(check), Err("database unreachable".to_owned()));
+/// ```
 pub type HealthFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>>;
 
 /// One `#[health_check]`: its declaration and a function that starts one run.
+///
+/// ```
+/// let rt = tokio::runtime::Runtime::new().unwrap();
+/// for entry in obs_runtime::catalog().health_check_entries() {
+///     let result = rt.block_on((entry.run)());
+///     println!("{}: {result:?}", entry.desc.name);
+/// }
+/// ```
 pub struct HealthCheckEntry {
     /// The declaration.
     pub desc: &'static HealthCheckDesc,
@@ -301,6 +449,12 @@ pub struct HealthCheckEntry {
 inventory::collect!(HealthCheckEntry);
 
 /// How urgent an alert is; it picks the Alertmanager route (page, ticket or info).
+///
+/// ```
+/// use obs_runtime::Severity;
+/// assert!(Severity::Critical < Severity::Warning); // most urgent first
+/// assert_eq!(Severity::Warning.to_string(), "warning");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     /// Someone is paged now.
@@ -333,6 +487,12 @@ impl fmt::Display for Severity {
 }
 
 /// The comparison of a threshold alert.
+///
+/// ```
+/// use obs_runtime::{AlertDesc, AlertOp, AlertSignal};
+/// const LOW: AlertDesc = AlertDesc::new("CacheCold", AlertSignal::Value, AlertOp::Lt, 0.5);
+/// assert_eq!(LOW.op.as_str(), "<");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AlertOp {
     /// `>`
@@ -368,6 +528,13 @@ impl AlertOp {
 }
 
 /// What a threshold alert compares: chosen to make sense for the metric's kind.
+///
+/// ```
+/// use obs_runtime::{AlertDesc, AlertOp, AlertSignal};
+/// let p99 = AlertSignal::Quantile { quantile: 0.99, window_seconds: 300 };
+/// let slow = AlertDesc::new("SlowRequests", p99, AlertOp::Gt, 0.5);
+/// assert!(matches!(slow.signal, AlertSignal::Quantile { window_seconds: 300, .. }));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum AlertSignal {
     /// A gauge's value, per series.
@@ -396,6 +563,15 @@ pub enum AlertSignal {
 /// ```text
 /// #[obs::metric(gauge, alert(name = "QueueBacklog", expr = "> 100", for = "5m", severity = "warning",
 ///                            summary = "The queue is backing up"))]
+/// ```
+///
+/// ```
+/// use obs_runtime::{AlertDesc, AlertOp, AlertSignal, Severity};
+/// const BACKLOG: AlertDesc = AlertDesc::new("QueueBacklog", AlertSignal::Value, AlertOp::Gt, 100.0)
+///     .for_seconds(300)
+///     .severity(Severity::Warning)
+///     .summary("The queue is backing up");
+/// assert_eq!((BACKLOG.op.as_str(), BACKLOG.threshold, BACKLOG.for_seconds), (">", 100.0, 300));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AlertDesc {
@@ -438,21 +614,46 @@ impl AlertDesc {
         }
     }
     /// Sets `for`.
+    ///
+    /// ```
+    /// use obs_runtime::{AlertDesc, AlertOp, AlertSignal};
+    /// const A: AlertDesc = AlertDesc::new("QueueBacklog", AlertSignal::Value, AlertOp::Gt, 100.0).for_seconds(600);
+    /// assert_eq!(A.for_seconds, 600);
+    /// ```
     pub const fn for_seconds(mut self, s: u64) -> Self {
         self.for_seconds = s;
         self
     }
     /// Sets the severity.
+    ///
+    /// ```
+    /// use obs_runtime::{AlertDesc, AlertOp, AlertSignal, Severity};
+    /// const A: AlertDesc = AlertDesc::new("Down", AlertSignal::Value, AlertOp::Eq, 0.0).severity(Severity::Critical);
+    /// assert_eq!(A.severity, Severity::Critical);
+    /// ```
     pub const fn severity(mut self, s: Severity) -> Self {
         self.severity = s;
         self
     }
     /// Sets the summary.
+    ///
+    /// ```
+    /// use obs_runtime::{AlertDesc, AlertOp, AlertSignal};
+    /// const A: AlertDesc = AlertDesc::new("Down", AlertSignal::Value, AlertOp::Eq, 0.0).summary("Service down");
+    /// assert_eq!(A.summary, "Service down");
+    /// ```
     pub const fn summary(mut self, s: &'static str) -> Self {
         self.summary = s;
         self
     }
     /// Sets the description.
+    ///
+    /// ```
+    /// use obs_runtime::{AlertDesc, AlertOp, AlertSignal};
+    /// const A: AlertDesc =
+    ///     AlertDesc::new("Down", AlertSignal::Value, AlertOp::Eq, 0.0).description("No instance answers.");
+    /// assert!(A.description.starts_with("No instance"));
+    /// ```
     pub const fn description(mut self, s: &'static str) -> Self {
         self.description = s;
         self

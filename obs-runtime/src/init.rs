@@ -21,6 +21,14 @@ struct BuildLabels {
 struct BuildInfo;
 
 /// Why `init` failed.
+///
+/// ```
+/// let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+/// let addr = taken.local_addr().unwrap().to_string();
+/// let err = obs_runtime::builder!().listen(addr).without_health_checks().init().err().expect("the port is taken");
+/// assert!(matches!(err, obs_runtime::InitError::Bind { .. }));
+/// assert!(err.to_string().starts_with("cannot listen on 127.0.0.1:"));
+/// ```
 #[derive(Debug)]
 pub enum InitError {
     /// A setting or environment variable is invalid.
@@ -94,57 +102,129 @@ impl fmt::Debug for Builder {
 
 impl Builder {
     /// Settings for the crate `krate` (its name and version are the service defaults).
+    ///
+    /// ```
+    /// use obs_runtime::{Builder, CrateInfo};
+    /// let builder = Builder::new(CrateInfo { name: "shop", version: "1.2.3", ident: "shop" }).without_server();
+    /// assert_eq!(builder.settings().unwrap().service_version, "1.2.3");
+    /// ```
     pub fn new(krate: CrateInfo) -> Self {
         Builder { krate, o: Overrides::default(), trace: None }
     }
     /// `service.name` (otherwise `OTEL_SERVICE_NAME`, then the crate name).
+    ///
+    /// ```
+    /// let settings = obs_runtime::builder!().service_name("checkout").without_server().settings().unwrap();
+    /// assert_eq!(settings.service_name, "checkout");
+    /// ```
     pub fn service_name(mut self, name: impl Into<String>) -> Self {
         self.o.service_name = Some(name.into());
         self
     }
     /// `service.version` (otherwise the crate version).
+    ///
+    /// ```
+    /// let settings = obs_runtime::builder!().service_version("2.0.0-rc.1").without_server().settings().unwrap();
+    /// assert_eq!(settings.service_version, "2.0.0-rc.1");
+    /// ```
     pub fn service_version(mut self, version: impl Into<String>) -> Self {
         self.o.service_version = Some(version.into());
         self
     }
     /// The commit shown in `build_info` (otherwise `OBS_BUILD_COMMIT`).
+    ///
+    /// ```
+    /// let settings = obs_runtime::builder!().commit("4f2a9c1").without_server().settings().unwrap();
+    /// assert_eq!(settings.commit, "4f2a9c1");
+    /// ```
     pub fn commit(mut self, commit: impl Into<String>) -> Self {
         self.o.commit = Some(commit.into());
         self
     }
     /// Where to serve the endpoints (otherwise `OTEL_EXPORTER_PROMETHEUS_HOST:PORT`, default `localhost:9464`).
+    ///
+    /// ```
+    /// let settings = obs_runtime::builder!().listen("127.0.0.1:9000").settings().unwrap();
+    /// assert_eq!(settings.listen, Some("127.0.0.1:9000".parse().unwrap()));
+    /// ```
     pub fn listen(mut self, addr: impl Into<String>) -> Self {
         self.o.listen = Some(addr.into());
         self
     }
     /// Requires `Authorization: Bearer <token>` on every endpoint (otherwise `OBS_BEARER_TOKEN`).
+    ///
+    /// ```
+    /// let settings = obs_runtime::builder!().bearer_token("s3cret").without_server().settings().unwrap();
+    /// assert_eq!(settings.bearer_token.as_deref(), Some("s3cret"));
+    /// ```
     pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
         self.o.bearer_token = Some(token.into());
         self
     }
     /// Serves no endpoints: mount [`crate::server::router`] in your own axum app instead.
+    ///
+    /// ```
+    /// let obs = obs_runtime::builder!().without_server().without_health_checks().init().unwrap();
+    /// assert_eq!(obs.local_addr(), None); // mount `obs_runtime::server::router` in your own app instead
+    /// ```
     pub fn without_server(mut self) -> Self {
         self.o.serve = Some(false);
         self
     }
     /// Does not run the `#[health_check]`s in the background.
+    ///
+    /// ```
+    /// let settings = obs_runtime::builder!().without_health_checks().without_server().settings().unwrap();
+    /// assert!(!settings.health_checks);
+    /// ```
     pub fn without_health_checks(mut self) -> Self {
         self.o.health_checks = Some(false);
         self
     }
     /// Exports spans through this pipeline (otherwise one is built from the `OTEL_*` variables, and installed
     /// when `OTEL_EXPORTER_OTLP_ENDPOINT` is set).
+    ///
+    /// ```
+    /// use obs_runtime::trace::{MemorySink, TracePipeline};
+    /// let sink = MemorySink::default();
+    /// let obs = obs_runtime::builder!()
+    ///     .without_server()
+    ///     .without_health_checks()
+    ///     .trace_pipeline(TracePipeline::builder().service_name("checkout").sink(sink.clone()))
+    ///     .init()
+    ///     .unwrap();
+    /// obs.flush();
+    /// assert!(sink.spans().is_empty()); // nothing traced yet
+    /// ```
     pub fn trace_pipeline(mut self, pipeline: crate::trace::TracePipeline) -> Self {
         self.trace = Some(pipeline);
         self
     }
     /// The settings these options and the environment resolve to.
+    ///
+    /// ```
+    /// let settings = obs_runtime::builder!().listen("127.0.0.1:0").settings().unwrap();
+    /// assert!(settings.listen.unwrap().ip().is_loopback());
+    /// assert_eq!(settings.service_version, env!("CARGO_PKG_VERSION"));
+    /// ```
     pub fn settings(&self) -> Result<Settings, ConfigError> {
         config::resolve(self.krate, &self.o, &|k| std::env::var(k).ok())
     }
 
     /// Validates the catalog, starts the endpoints and the health checks on a small background runtime, and
     /// returns the guard that stops them. Works from a plain `main` and from inside a tokio runtime.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// let obs = obs_runtime::builder!().listen("127.0.0.1:0").without_health_checks().init()?;
+    /// let mut conn = std::net::TcpStream::connect(obs.local_addr().unwrap())?;
+    /// conn.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+    /// let mut response = String::new();
+    /// conn.read_to_string(&mut response)?;
+    /// assert!(response.starts_with("HTTP/1.1 200"));
+    /// assert!(response.contains("build_info{"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn init(self) -> Result<Guard, InitError> {
         let settings = self.settings()?;
         catalog().validate().map_err(InitError::Catalog)?;
@@ -204,6 +284,14 @@ impl Builder {
 }
 
 /// Keeps obs running; dropping it stops the endpoints and the health checks.
+///
+/// ```
+/// let guard = obs_runtime::builder!().listen("127.0.0.1:0").without_health_checks().init().unwrap();
+/// let addr = guard.local_addr().unwrap();
+/// assert!(std::net::TcpStream::connect(addr).is_ok());
+/// drop(guard); // stops the endpoints
+/// assert!(std::net::TcpStream::connect(addr).is_err());
+/// ```
 #[must_use = "obs stops when the guard is dropped"]
 pub struct Guard {
     settings: Settings,
@@ -215,20 +303,41 @@ pub struct Guard {
 
 impl Guard {
     /// The address the endpoints listen on (useful with port 0).
+    ///
+    /// ```
+    /// let obs = obs_runtime::builder!().listen("127.0.0.1:0").without_health_checks().init().unwrap();
+    /// assert_ne!(obs.local_addr().unwrap().port(), 0); // the port the OS picked
+    /// ```
     pub fn local_addr(&self) -> Option<SocketAddr> {
         self.local_addr
     }
     /// The settings in force.
+    ///
+    /// ```
+    /// let obs = obs_runtime::builder!().without_server().without_health_checks().init().unwrap();
+    /// assert_eq!(obs.settings().listen, None);
+    /// ```
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
     /// Exports the spans recorded so far now, rather than at the next batch.
+    ///
+    /// ```
+    /// let obs = obs_runtime::builder!().without_server().without_health_checks().init().unwrap();
+    /// obs.flush(); // no trace pipeline here: nothing to export
+    /// ```
     pub fn flush(&self) {
         if let Some(t) = &self.trace {
             t.flush();
         }
     }
     /// A handle to obs' background runtime, to run a health check now or spawn work beside it.
+    ///
+    /// ```
+    /// let obs = obs_runtime::builder!().without_server().without_health_checks().init().unwrap();
+    /// let rt = obs.handle().unwrap();
+    /// assert_eq!(rt.block_on(rt.spawn(async { 1 + 1 })).unwrap(), 2);
+    /// ```
     pub fn handle(&self) -> Option<tokio::runtime::Handle> {
         self.runtime.as_ref().map(|r| r.handle().clone())
     }

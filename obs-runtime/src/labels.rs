@@ -8,6 +8,14 @@ use std::borrow::Cow;
 use std::hash::Hasher;
 
 /// One label's name and, when it is fixed at compile time, its possible values.
+///
+/// ```
+/// use obs_runtime::LabelDesc;
+/// let method = LabelDesc { name: "method", values: Some(&["get", "post"]) };
+/// let user = LabelDesc { name: "user", values: None }; // dynamic: any string
+/// assert_eq!(method.values.map(<[_]>::len), Some(2));
+/// assert!(user.values.is_none());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LabelDesc {
     /// The Prometheus label name.
@@ -34,18 +42,43 @@ pub struct LabelDesc {
 )]
 pub trait LabelValue {
     /// Every value in index order, when the set is fixed at compile time.
+    ///
+    /// ```
+    /// use obs_runtime::LabelValue;
+    /// assert_eq!(<bool as LabelValue>::VALUES, Some(&["false", "true"][..]));
+    /// assert_eq!(<&str as LabelValue>::VALUES, None); // dynamic
+    /// ```
     const VALUES: Option<&'static [&'static str]> = None;
 
     /// Position of `self` in [`Self::VALUES`]; unused for dynamic values.
+    ///
+    /// ```
+    /// use obs_runtime::LabelValue;
+    /// assert_eq!(false.index(), 0);
+    /// assert_eq!(true.index(), 1);
+    /// ```
     #[inline(always)]
     fn index(&self) -> u32 {
         0
     }
 
     /// Calls `f` with the value as it is exposed, without allocating.
+    ///
+    /// ```
+    /// use obs_runtime::LabelValue;
+    /// assert_eq!((-7i32).with_str(str::len), 2);
+    /// assert_eq!(true.with_str(|s| s.to_uppercase()), "TRUE");
+    /// ```
     fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R;
 
     /// The value as stored in a series key.
+    ///
+    /// ```
+    /// use obs_runtime::LabelValue;
+    /// use std::borrow::Cow;
+    /// assert_eq!(404u16.to_stored(), "404");
+    /// assert!(matches!(true.to_stored(), Cow::Borrowed("true"))); // fixed values are not allocated
+    /// ```
     fn to_stored(&self) -> Cow<'static, str> {
         self.with_str(|s| Cow::Owned(s.to_owned()))
     }
@@ -118,17 +151,80 @@ int_label_value!(u8 u16 u32 u64 u128 usize i8 i16 i32 i64 i128 isize);
 )]
 pub trait LabelSet {
     /// The labels, in declaration order.
+    ///
+    /// ```
+    /// # extern crate obs_runtime as obs;
+    /// use obs_runtime::LabelSet;
+    /// #[derive(obs_macros::Labels)]
+    /// struct Route {
+    ///     method: &'static str,
+    ///     status: u16,
+    /// }
+    /// let names: Vec<&str> = Route::LABELS.iter().map(|l| l.name).collect();
+    /// assert_eq!(names, ["method", "status"]);
+    /// ```
     const LABELS: &'static [LabelDesc];
     /// The number of distinct label sets when every label is fixed, else `None`.
+    ///
+    /// ```
+    /// use obs_runtime::LabelSet;
+    /// assert_eq!(<() as LabelSet>::FIXED, Some(1)); // one series, no labels
+    /// ```
     const FIXED: Option<u32>;
 
     /// Dense index of this label set; meaningful only when [`Self::FIXED`] is `Some`.
+    ///
+    /// ```
+    /// use obs_runtime::LabelSet;
+    /// assert_eq!(().fixed_index(), 0);
+    /// ```
     fn fixed_index(&self) -> u32;
     /// Feeds each value's string form to `h`, one [`hash_str`] per label, in declaration order.
+    ///
+    /// ```
+    /// # extern crate obs_runtime as obs;
+    /// use obs_runtime::LabelSet;
+    /// use std::collections::hash_map::DefaultHasher;
+    /// use std::hash::Hasher;
+    /// #[derive(obs_macros::Labels)]
+    /// struct User {
+    ///     user: &'static str,
+    /// }
+    /// let hash = |u: User| {
+    ///     let mut h = DefaultHasher::new();
+    ///     u.hash_values(&mut h);
+    ///     h.finish()
+    /// };
+    /// assert_eq!(hash(User { user: "ann" }), hash(User { user: "ann" }));
+    /// assert_ne!(hash(User { user: "ann" }), hash(User { user: "bob" }));
+    /// ```
     fn hash_values<H: Hasher>(&self, h: &mut H);
     /// Whether the stored key holds exactly these values.
+    ///
+    /// ```
+    /// # extern crate obs_runtime as obs;
+    /// use obs_runtime::LabelSet;
+    /// #[derive(obs_macros::Labels)]
+    /// struct User {
+    ///     user: &'static str,
+    /// }
+    /// let stored = User { user: "ann" }.to_stored();
+    /// assert!(User { user: "ann" }.matches(&stored));
+    /// assert!(!User { user: "bob" }.matches(&stored));
+    /// ```
     fn matches(&self, stored: &[Cow<'static, str>]) -> bool;
     /// The values as a stored key.
+    ///
+    /// ```
+    /// # extern crate obs_runtime as obs;
+    /// use obs_runtime::LabelSet;
+    /// #[derive(obs_macros::Labels)]
+    /// struct Route {
+    ///     method: &'static str,
+    ///     status: u16,
+    /// }
+    /// assert_eq!(*Route { method: "GET", status: 200 }.to_stored(), ["GET", "200"]);
+    /// ```
     fn to_stored(&self) -> Box<[Cow<'static, str>]>;
 }
 
@@ -149,6 +245,17 @@ impl LabelSet for () {
 }
 
 /// Hashes one value's string form; the derive and the map agree on this encoding.
+///
+/// ```
+/// use std::collections::hash_map::DefaultHasher;
+/// use std::hash::Hasher;
+/// let (mut a, mut b) = (DefaultHasher::new(), DefaultHasher::new());
+/// obs_runtime::hash_str(&mut a, "ab");
+/// obs_runtime::hash_str(&mut a, "c");
+/// obs_runtime::hash_str(&mut b, "a");
+/// obs_runtime::hash_str(&mut b, "bc");
+/// assert_ne!(a.finish(), b.finish()); // ("ab", "c") and ("a", "bc") differ
+/// ```
 #[inline]
 pub fn hash_str<H: Hasher>(h: &mut H, s: &str) {
     h.write(s.as_bytes());
@@ -156,6 +263,12 @@ pub fn hash_str<H: Hasher>(h: &mut H, s: &str) {
 }
 
 /// The number of values of a fixed label type, or 1 for a dynamic one (used in dense index arithmetic).
+///
+/// ```
+/// use obs_runtime::cardinality;
+/// assert_eq!(cardinality(Some(&["get", "post", "put"])), 3);
+/// assert_eq!(cardinality(None), 1);
+/// ```
 pub const fn cardinality(values: Option<&'static [&'static str]>) -> u32 {
     match values {
         Some(v) => v.len() as u32,
@@ -164,6 +277,15 @@ pub const fn cardinality(values: Option<&'static [&'static str]>) -> u32 {
 }
 
 /// The number of dense label sets, or `None` if any label is dynamic or the product overflows.
+///
+/// ```
+/// use obs_runtime::{fixed_product, LabelDesc};
+/// let method = LabelDesc { name: "method", values: Some(&["get", "post", "put"]) };
+/// let cached = LabelDesc { name: "cached", values: Some(&["false", "true"]) };
+/// let user = LabelDesc { name: "user", values: None };
+/// assert_eq!(fixed_product(&[method, cached]), Some(6));
+/// assert_eq!(fixed_product(&[method, user]), None);
+/// ```
 pub const fn fixed_product(labels: &[LabelDesc]) -> Option<u32> {
     let mut n: u32 = 1;
     let mut i = 0;

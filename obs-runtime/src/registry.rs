@@ -7,16 +7,76 @@ use crate::encoding::FamilyEncoder;
 ///
 /// Implemented by [`Counter`](crate::Counter), [`Gauge`](crate::Gauge), [`Histogram`](crate::Histogram),
 /// [`Info`](crate::Info) and their float variants; the exposition walks the catalog through this trait.
+///
+/// ```
+/// use obs_runtime::{Collect, FamilyEncoder, MetricDesc, MetricKind};
+/// static DESC: MetricDesc = MetricDesc::new("cpu_cores", MetricKind::Gauge, "Logical CPUs.");
+/// struct Cores;
+/// impl Collect for Cores {
+///     fn desc(&self) -> &'static MetricDesc { &DESC }
+///     fn encode(&self, enc: &mut FamilyEncoder<'_>) { enc.sample_u64("", "", None, 8) }
+///     fn series_count(&self) -> usize { 1 }
+/// }
+/// static CORES: Cores = Cores;
+/// obs_runtime::register!(CORES);
+/// assert!(obs_runtime::encode(obs_runtime::Format::Prometheus).contains("\ncpu_cores 8\n"));
+/// ```
 pub trait Collect: Sync {
     /// The declaration.
+    ///
+    /// ```
+    /// use obs_runtime::{Collect, Counter, MetricDesc, MetricKind};
+    /// static JOBS: Counter = Counter::new(&MetricDesc::new("jobs", MetricKind::Counter, "Jobs run."));
+    /// let collector: &dyn Collect = &JOBS;
+    /// assert_eq!(collector.desc().name, "jobs");
+    /// ```
     fn desc(&self) -> &'static MetricDesc;
     /// Writes every sample of the family (the headers are written by the caller).
+    ///
+    /// ```
+    /// use obs_runtime::{Collect, FamilyEncoder, MetricDesc, MetricKind};
+    /// static DESC: MetricDesc = MetricDesc::new("pool_size", MetricKind::Gauge, "Pool size.");
+    /// struct Pools;
+    /// impl Collect for Pools {
+    ///     fn desc(&self) -> &'static MetricDesc { &DESC }
+    ///     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+    ///         enc.sample_u64("", "pool=\"a\"", None, 4);
+    ///         enc.sample_u64("", "pool=\"b\"", None, 2);
+    ///     }
+    ///     fn series_count(&self) -> usize { 2 }
+    /// }
+    /// static POOLS: Pools = Pools;
+    /// obs_runtime::register!(POOLS);
+    /// let text = obs_runtime::encode(obs_runtime::Format::Prometheus);
+    /// assert!(text.contains("pool_size{pool=\"a\"} 4\npool_size{pool=\"b\"} 2\n"));
+    /// ```
     fn encode(&self, enc: &mut FamilyEncoder<'_>);
     /// Number of series currently held.
+    ///
+    /// ```
+    /// # extern crate obs_runtime as obs;
+    /// use obs_runtime::{Collect, Counter, LabelSet, MetricDesc, MetricKind};
+    /// #[derive(obs_macros::Labels)]
+    /// struct User {
+    ///     user: String,
+    /// }
+    /// static LOGINS: Counter<User> =
+    ///     Counter::new(&MetricDesc::new("logins", MetricKind::Counter, "Logins.").labels(User::LABELS));
+    /// LOGINS.with(User { user: "ann".into() }).inc();
+    /// LOGINS.with(User { user: "bob".into() }).inc();
+    /// assert_eq!(LOGINS.series_count(), 2);
+    /// ```
     fn series_count(&self) -> usize;
 }
 
 /// One declared metric, as submitted by `#[metric]`.
+///
+/// ```
+/// use obs_runtime::{Counter, MetricDesc, MetricEntry, MetricKind};
+/// static JOBS: Counter = Counter::new(&MetricDesc::new("jobs", MetricKind::Counter, "Jobs run."));
+/// let entry = MetricEntry::new(&JOBS); // what `obs_runtime::register!(JOBS)` submits
+/// assert_eq!(entry.collector.desc().name, "jobs");
+/// ```
 pub struct MetricEntry {
     /// The family's storage and encoder.
     pub collector: &'static dyn Collect,
@@ -24,6 +84,13 @@ pub struct MetricEntry {
 
 impl MetricEntry {
     /// Wraps a family for `inventory::submit!`.
+    ///
+    /// ```
+    /// use obs_runtime::{Counter, MetricDesc, MetricEntry, MetricKind};
+    /// static JOBS: Counter = Counter::new(&MetricDesc::new("jobs", MetricKind::Counter, "Jobs run."));
+    /// static ENTRY: MetricEntry = MetricEntry::new(&JOBS);
+    /// assert_eq!(ENTRY.collector.desc().kind, MetricKind::Counter);
+    /// ```
     pub const fn new(collector: &'static dyn Collect) -> Self {
         MetricEntry { collector }
     }

@@ -12,6 +12,12 @@ pub use numbers::format_f64;
 use crate::catalog::{catalog, Catalog};
 
 /// A text exposition format.
+///
+/// ```
+/// use obs_runtime::{encode, Format};
+/// assert!(!encode(Format::Prometheus).contains("# EOF"));
+/// assert!(encode(Format::OpenMetrics).ends_with("# EOF\n"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     /// Prometheus text format 0.0.4.
@@ -66,6 +72,20 @@ pub fn encode_into(catalog: &Catalog, format: Format, out: &mut String) {
 }
 
 /// Writes the samples of one family; handed to [`Collect::encode`](crate::Collect::encode).
+///
+/// ```
+/// use obs_runtime::{Collect, FamilyEncoder, MetricDesc, MetricKind};
+/// static DESC: MetricDesc = MetricDesc::new("uptime_seconds", MetricKind::Gauge, "Time since start.");
+/// struct Uptime;
+/// impl Collect for Uptime {
+///     fn desc(&self) -> &'static MetricDesc { &DESC }
+///     fn encode(&self, enc: &mut FamilyEncoder<'_>) { enc.sample_f64("", "", None, 42.5) }
+///     fn series_count(&self) -> usize { 1 }
+/// }
+/// static UPTIME: Uptime = Uptime;
+/// obs_runtime::register!(UPTIME);
+/// assert!(obs_runtime::encode(obs_runtime::Format::Prometheus).contains("\nuptime_seconds 42.5\n"));
+/// ```
 pub struct FamilyEncoder<'a> {
     out: &'a mut String,
     name: &'a str,
@@ -99,6 +119,23 @@ impl FamilyEncoder<'_> {
     }
 
     /// Writes `<name><suffix>{<labels>[,le="<le>"]} <v>`.
+    ///
+    /// ```
+    /// # use obs_runtime::{Collect, FamilyEncoder, Format, MetricDesc, MetricKind};
+    /// # static DESC: MetricDesc = MetricDesc::new("queue_length", MetricKind::Gauge, "Jobs waiting.");
+    /// struct Queue;
+    /// impl Collect for Queue {
+    ///     fn desc(&self) -> &'static MetricDesc { &DESC }
+    ///     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+    ///         enc.sample_u64("", "queue=\"mail\"", None, 7);
+    ///     }
+    ///     fn series_count(&self) -> usize { 1 }
+    /// }
+    /// # static QUEUE: Queue = Queue;
+    /// # obs_runtime::register!(QUEUE);
+    /// let text = obs_runtime::encode(Format::Prometheus);
+    /// assert!(text.contains("queue_length{queue=\"mail\"} 7\n"));
+    /// ```
     pub fn sample_u64(&mut self, suffix: &str, labels: &str, le: Option<&str>, v: u64) {
         self.head(suffix, labels, le);
         self.out.push_str(itoa::Buffer::new().format(v));
@@ -106,6 +143,22 @@ impl FamilyEncoder<'_> {
     }
 
     /// Writes an integer sample that may be negative.
+    ///
+    /// ```
+    /// # use obs_runtime::{Collect, FamilyEncoder, Format, MetricDesc, MetricKind};
+    /// # static DESC: MetricDesc = MetricDesc::new("balance", MetricKind::Gauge, "Jobs waiting.");
+    /// struct Queue;
+    /// impl Collect for Queue {
+    ///     fn desc(&self) -> &'static MetricDesc { &DESC }
+    ///     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+    ///         enc.sample_i64("", "", None, -2);
+    ///     }
+    ///     fn series_count(&self) -> usize { 1 }
+    /// }
+    /// # static QUEUE: Queue = Queue;
+    /// # obs_runtime::register!(QUEUE);
+    /// assert!(obs_runtime::encode(Format::Prometheus).contains("\nbalance -2\n"));
+    /// ```
     pub fn sample_i64(&mut self, suffix: &str, labels: &str, le: Option<&str>, v: i64) {
         self.head(suffix, labels, le);
         self.out.push_str(itoa::Buffer::new().format(v));
@@ -113,6 +166,24 @@ impl FamilyEncoder<'_> {
     }
 
     /// The format being written.
+    ///
+    /// ```
+    /// # use obs_runtime::{Collect, FamilyEncoder, Format, MetricDesc, MetricKind};
+    /// # static DESC: MetricDesc = MetricDesc::new("in_openmetrics", MetricKind::Gauge, "Jobs waiting.");
+    /// struct Queue;
+    /// impl Collect for Queue {
+    ///     fn desc(&self) -> &'static MetricDesc { &DESC }
+    ///     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+    ///         let v = if enc.format() == Format::OpenMetrics { 1 } else { 0 };
+    ///         enc.sample_u64("", "", None, v);
+    ///     }
+    ///     fn series_count(&self) -> usize { 1 }
+    /// }
+    /// # static QUEUE: Queue = Queue;
+    /// # obs_runtime::register!(QUEUE);
+    /// assert!(obs_runtime::encode(Format::OpenMetrics).contains("\nin_openmetrics 1\n"));
+    /// assert!(obs_runtime::encode(Format::Prometheus).contains("\nin_openmetrics 0\n"));
+    /// ```
     pub fn format(&self) -> Format {
         self.format
     }
@@ -120,6 +191,26 @@ impl FamilyEncoder<'_> {
     /// Writes an integer sample with an exemplar: OpenMetrics only, as
     /// `… 3 # {trace_id="…",span_id="…"} 0.042 1700000000.123`. The Prometheus text format has no exemplars
     /// (and `promtool` rejects them), so there the exemplar is left out.
+    ///
+    /// ```
+    /// # use obs_runtime::trace::Exemplar;
+    /// # use obs_runtime::{Collect, FamilyEncoder, Format, MetricDesc, MetricKind};
+    /// # static DESC: MetricDesc = MetricDesc::new("wait_seconds", MetricKind::Histogram, "Jobs waiting.");
+    /// struct Queue;
+    /// impl Collect for Queue {
+    ///     fn desc(&self) -> &'static MetricDesc { &DESC }
+    ///     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+    ///         let e = Exemplar { trace_id: 1, span_id: 2, value: 0.5, timestamp: 1700000000.0 };
+    ///         enc.sample_u64_exemplar("_bucket", "", Some("+Inf"), 3, Some(&e));
+    ///     }
+    ///     fn series_count(&self) -> usize { 1 }
+    /// }
+    /// # static QUEUE: Queue = Queue;
+    /// # obs_runtime::register!(QUEUE);
+    /// let om = obs_runtime::encode(Format::OpenMetrics);
+    /// assert!(om.contains("wait_seconds_bucket{le=\"+Inf\"} 3 # {trace_id=\"00000000000000000000000000000001\","));
+    /// assert!(obs_runtime::encode(Format::Prometheus).contains("wait_seconds_bucket{le=\"+Inf\"} 3\n"));
+    /// ```
     pub fn sample_u64_exemplar(
         &mut self,
         suffix: &str,
@@ -141,6 +232,22 @@ impl FamilyEncoder<'_> {
     }
 
     /// Writes a float sample (`NaN`, `+Inf` and `-Inf` spelled as both formats require).
+    ///
+    /// ```
+    /// # use obs_runtime::{Collect, FamilyEncoder, Format, MetricDesc, MetricKind};
+    /// # static DESC: MetricDesc = MetricDesc::new("timeout_seconds", MetricKind::Gauge, "Jobs waiting.");
+    /// struct Queue;
+    /// impl Collect for Queue {
+    ///     fn desc(&self) -> &'static MetricDesc { &DESC }
+    ///     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+    ///         enc.sample_f64("", "", None, f64::INFINITY);
+    ///     }
+    ///     fn series_count(&self) -> usize { 1 }
+    /// }
+    /// # static QUEUE: Queue = Queue;
+    /// # obs_runtime::register!(QUEUE);
+    /// assert!(obs_runtime::encode(Format::Prometheus).contains("\ntimeout_seconds +Inf\n"));
+    /// ```
     pub fn sample_f64(&mut self, suffix: &str, labels: &str, le: Option<&str>, v: f64) {
         self.head(suffix, labels, le);
         numbers::push_f64(self.out, v);

@@ -16,6 +16,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub use metrics::RunResult;
 
 /// The state of one check.
+///
+/// ```
+/// let report = obs_runtime::health_report();
+/// for (name, check) in &report.checks {
+///     println!("{name}: {} ({} failures in a row)", check.status, check.consecutive_failures);
+/// }
+/// ```
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CheckStatus {
     /// `healthy`, `unhealthy`, or `unknown` before the first run ends.
@@ -47,12 +54,24 @@ impl CheckStatus {
         }
     }
     /// Whether the last run passed.
+    ///
+    /// ```
+    /// let (ready, report) = obs_runtime::readiness();
+    /// assert_eq!(ready, report.checks.values().filter(|c| c.critical).all(|c| c.is_healthy()));
+    /// ```
     pub fn is_healthy(&self) -> bool {
         self.status == "healthy"
     }
 }
 
 /// A report of every check: what `/health` and `/ready` serve.
+///
+/// ```
+/// // No `#[health_check]` is linked into this example: everything is fine.
+/// let report = obs_runtime::health_report();
+/// assert_eq!((report.status, report.score), ("ok", 100.0));
+/// assert!(report.checks.is_empty());
+/// ```
 #[derive(Debug, Clone, Serialize)]
 pub struct HealthReport {
     /// `ok`, or `degraded` when any check fails (liveness), or `not_ready` (readiness).
@@ -132,6 +151,12 @@ pub fn readiness() -> (bool, HealthReport) {
 }
 
 /// Turns a check's `Result` into the runner's, keeping the error's message.
+///
+/// ```
+/// use obs_runtime::health::check_result;
+/// assert_eq!(check_result(Ok::<u32, std::io::Error>(42)), Ok(()));
+/// assert_eq!(check_result(Err::<(), _>("database down")), Err("database down".to_owned()));
+/// ```
 #[doc(hidden)]
 pub fn check_result<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<(), String> {
     r.map(|_| ()).map_err(|e| e.to_string())
@@ -141,6 +166,14 @@ pub fn check_result<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<(), Stri
 ///
 /// A sync check cannot be cancelled: while one run is still blocked, later runs report a timeout at once instead
 /// of starting another thread, so a hanging check holds one thread, never more.
+///
+/// ```
+/// fn ping() -> Result<(), String> {
+///     Ok(())
+/// }
+/// let rt = tokio::runtime::Runtime::new().unwrap();
+/// assert_eq!(rt.block_on(obs_runtime::health::blocking_check(ping)), Ok(()));
+/// ```
 #[doc(hidden)]
 pub fn blocking_check(f: fn() -> Result<(), String>) -> crate::desc::HealthFuture {
     static RUNNING: Mutex<Vec<usize>> = Mutex::new(Vec::new());

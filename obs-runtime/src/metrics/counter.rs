@@ -24,6 +24,16 @@ pub struct Counter<L = ()> {
 }
 
 /// One series of a [`Counter`]: `Copy`, resolved once and reusable.
+///
+/// ```
+/// use obs_runtime::{Counter, CounterHandle, MetricDesc, MetricKind};
+/// static SENT: Counter = Counter::new(&MetricDesc::new("emails_sent", MetricKind::Counter, "Emails sent."));
+/// let handle: CounterHandle = SENT.with(()); // resolved once, reused in the loop
+/// for _ in 0..3 {
+///     handle.inc();
+/// }
+/// assert_eq!(SENT.get(), 3);
+/// ```
 #[derive(Clone, Copy)]
 pub struct CounterHandle {
     s: SeriesRef,
@@ -31,11 +41,31 @@ pub struct CounterHandle {
 
 impl<L> Counter<L> {
     /// A counter family for `desc`; `const` so it can sit in a `static`.
+    ///
+    /// ```
+    /// use obs_runtime::{Counter, MetricDesc, MetricKind};
+    /// static RETRIES: Counter = Counter::new(&MetricDesc::new("retries", MetricKind::Counter, "Retries."));
+    /// assert_eq!(RETRIES.get(), 0);
+    /// ```
     pub const fn new(desc: &'static MetricDesc) -> Self {
         Counter { store: SeriesStore::new(desc, 1, true, true), _labels: PhantomData }
     }
 
     /// The series of `labels`; keep the handle to skip the lookup next time.
+    ///
+    /// ```
+    /// # extern crate obs_runtime as obs;
+    /// use obs_runtime::{Counter, LabelSet, MetricDesc, MetricKind};
+    /// #[derive(obs_macros::Labels)]
+    /// struct Route {
+    ///     method: &'static str,
+    /// }
+    /// static HITS: Counter<Route> =
+    ///     Counter::new(&MetricDesc::new("hits", MetricKind::Counter, "Hits.").labels(Route::LABELS));
+    /// HITS.with(Route { method: "GET" }).inc();
+    /// assert_eq!(HITS.with(Route { method: "GET" }).get(), 1);
+    /// assert_eq!(HITS.with(Route { method: "POST" }).get(), 0);
+    /// ```
     #[inline(always)]
     pub fn with(&self, labels: L) -> CounterHandle
     where
@@ -45,6 +75,13 @@ impl<L> Counter<L> {
     }
 
     /// The declaration.
+    ///
+    /// ```
+    /// # use obs_runtime::{Counter, MetricDesc, MetricKind};
+    /// # static ORDERS: Counter = Counter::new(&MetricDesc::new("orders", MetricKind::Counter, "Orders placed."));
+    /// assert_eq!(ORDERS.desc().name, "orders");
+    /// assert_eq!(ORDERS.desc().kind, MetricKind::Counter);
+    /// ```
     pub fn desc(&self) -> &'static MetricDesc {
         self.store.desc()
     }
@@ -52,16 +89,38 @@ impl<L> Counter<L> {
 
 impl Counter<()> {
     /// Adds 1.
+    ///
+    /// ```
+    /// # use obs_runtime::{Counter, MetricDesc, MetricKind};
+    /// # static ORDERS: Counter = Counter::new(&MetricDesc::new("orders", MetricKind::Counter, "Orders placed."));
+    /// ORDERS.inc();
+    /// assert_eq!(ORDERS.get(), 1);
+    /// ```
     #[inline(always)]
     pub fn inc(&self) {
         self.with(()).inc()
     }
     /// Adds `v`.
+    ///
+    /// ```
+    /// # use obs_runtime::{Counter, MetricDesc, MetricKind};
+    /// # static ORDERS: Counter = Counter::new(&MetricDesc::new("orders", MetricKind::Counter, "Orders placed."));
+    /// ORDERS.inc_by(5);
+    /// assert_eq!(ORDERS.get(), 5);
+    /// ```
     #[inline(always)]
     pub fn inc_by(&self, v: u64) {
         self.with(()).inc_by(v)
     }
     /// The current total.
+    ///
+    /// ```
+    /// # use obs_runtime::{Counter, MetricDesc, MetricKind};
+    /// # static ORDERS: Counter = Counter::new(&MetricDesc::new("orders", MetricKind::Counter, "Orders placed."));
+    /// assert_eq!(ORDERS.get(), 0);
+    /// ORDERS.inc();
+    /// assert_eq!(ORDERS.get(), 1);
+    /// ```
     pub fn get(&self) -> u64 {
         self.with(()).get()
     }
@@ -69,11 +128,27 @@ impl Counter<()> {
 
 impl CounterHandle {
     /// Adds 1.
+    ///
+    /// ```
+    /// # use obs_runtime::{Counter, MetricDesc, MetricKind};
+    /// # static ORDERS: Counter = Counter::new(&MetricDesc::new("orders", MetricKind::Counter, "Orders placed."));
+    /// let orders = ORDERS.with(());
+    /// orders.inc();
+    /// assert_eq!(orders.get(), 1);
+    /// ```
     #[inline(always)]
     pub fn inc(self) {
         self.inc_by(1)
     }
     /// Adds `v`.
+    ///
+    /// ```
+    /// # use obs_runtime::{Counter, MetricDesc, MetricKind};
+    /// # static ORDERS: Counter = Counter::new(&MetricDesc::new("orders", MetricKind::Counter, "Orders placed."));
+    /// let orders = ORDERS.with(());
+    /// orders.inc_by(3);
+    /// assert_eq!(ORDERS.get(), 3);
+    /// ```
     #[inline(always)]
     pub fn inc_by(self, v: u64) {
         if is_enabled() {
@@ -81,6 +156,14 @@ impl CounterHandle {
         }
     }
     /// The current total, summed over the write slots.
+    ///
+    /// ```
+    /// # use obs_runtime::{Counter, MetricDesc, MetricKind};
+    /// # static ORDERS: Counter = Counter::new(&MetricDesc::new("orders", MetricKind::Counter, "Orders placed."));
+    /// let orders = ORDERS.with(());
+    /// ORDERS.inc_by(2);
+    /// assert_eq!(orders.get(), 2);
+    /// ```
     pub fn get(self) -> u64 {
         self.s.block.sum_u64(self.s.word(0))
     }
@@ -117,6 +200,15 @@ pub struct FloatCounter<L = ()> {
 }
 
 /// One series of a [`FloatCounter`].
+///
+/// ```
+/// use obs_runtime::{FloatCounter, FloatCounterHandle, MetricDesc, MetricKind};
+/// static CPU: FloatCounter = FloatCounter::new(&MetricDesc::new("busy_seconds", MetricKind::Counter, "Busy."));
+/// let handle: FloatCounterHandle = CPU.with(());
+/// handle.inc_by(0.5);
+/// handle.inc_by(0.25);
+/// assert_eq!(CPU.get(), 0.75);
+/// ```
 #[derive(Clone, Copy)]
 pub struct FloatCounterHandle {
     s: SeriesRef,
@@ -125,10 +217,24 @@ pub struct FloatCounterHandle {
 
 impl<L> FloatCounter<L> {
     /// A float counter family for `desc`.
+    ///
+    /// ```
+    /// use obs_runtime::{FloatCounter, MetricDesc, MetricKind};
+    /// static SENT: FloatCounter = FloatCounter::new(&MetricDesc::new("sent_mb", MetricKind::Counter, "Sent."));
+    /// assert_eq!(SENT.get(), 0.0);
+    /// ```
     pub const fn new(desc: &'static MetricDesc) -> Self {
         FloatCounter { store: SeriesStore::new(desc, 1, true, true), _labels: PhantomData }
     }
     /// The series of `labels`.
+    ///
+    /// ```
+    /// # use obs_runtime::{FloatCounter, MetricDesc, MetricKind};
+    /// # static SENT: FloatCounter = FloatCounter::new(&MetricDesc::new("sent_mb", MetricKind::Counter, "Sent."));
+    /// let sent = SENT.with(());
+    /// sent.inc_by(1.5);
+    /// assert_eq!(SENT.get(), 1.5);
+    /// ```
     #[inline(always)]
     pub fn with(&self, labels: L) -> FloatCounterHandle
     where
@@ -137,6 +243,12 @@ impl<L> FloatCounter<L> {
         FloatCounterHandle { s: self.store.resolve(&labels), desc: self.store.desc() }
     }
     /// The declaration.
+    ///
+    /// ```
+    /// # use obs_runtime::{FloatCounter, MetricDesc, MetricKind};
+    /// # static SENT: FloatCounter = FloatCounter::new(&MetricDesc::new("sent_mb", MetricKind::Counter, "Sent."));
+    /// assert_eq!(SENT.desc().name, "sent_mb");
+    /// ```
     pub fn desc(&self) -> &'static MetricDesc {
         self.store.desc()
     }
@@ -144,11 +256,26 @@ impl<L> FloatCounter<L> {
 
 impl FloatCounter<()> {
     /// Adds `v`, which must be finite and non-negative.
+    ///
+    /// ```
+    /// # use obs_runtime::{FloatCounter, MetricDesc, MetricKind};
+    /// # static SENT: FloatCounter = FloatCounter::new(&MetricDesc::new("sent_mb", MetricKind::Counter, "Sent."));
+    /// SENT.inc_by(2.5);
+    /// SENT.inc_by(f64::NAN); // dropped
+    /// assert_eq!(SENT.get(), 2.5);
+    /// ```
     #[inline(always)]
     pub fn inc_by(&self, v: f64) {
         self.with(()).inc_by(v)
     }
     /// The current total.
+    ///
+    /// ```
+    /// # use obs_runtime::{FloatCounter, MetricDesc, MetricKind};
+    /// # static SENT: FloatCounter = FloatCounter::new(&MetricDesc::new("sent_mb", MetricKind::Counter, "Sent."));
+    /// SENT.inc_by(0.5);
+    /// assert_eq!(SENT.get(), 0.5);
+    /// ```
     pub fn get(&self) -> f64 {
         self.with(()).get()
     }
@@ -156,6 +283,15 @@ impl FloatCounter<()> {
 
 impl FloatCounterHandle {
     /// Adds `v`, which must be finite and non-negative.
+    ///
+    /// ```
+    /// # use obs_runtime::{FloatCounter, MetricDesc, MetricKind};
+    /// # static SENT: FloatCounter = FloatCounter::new(&MetricDesc::new("sent_mb", MetricKind::Counter, "Sent."));
+    /// let sent = SENT.with(());
+    /// sent.inc_by(0.125);
+    /// sent.inc_by(-1.0); // dropped: counters only go up
+    /// assert_eq!(sent.get(), 0.125);
+    /// ```
     #[inline(always)]
     pub fn inc_by(self, v: f64) {
         if !is_enabled() {
@@ -168,6 +304,14 @@ impl FloatCounterHandle {
         }
     }
     /// The current total.
+    ///
+    /// ```
+    /// # use obs_runtime::{FloatCounter, MetricDesc, MetricKind};
+    /// # static SENT: FloatCounter = FloatCounter::new(&MetricDesc::new("sent_mb", MetricKind::Counter, "Sent."));
+    /// let sent = SENT.with(());
+    /// SENT.inc_by(4.0);
+    /// assert_eq!(sent.get(), 4.0);
+    /// ```
     pub fn get(self) -> f64 {
         self.s.block.sum_f64(self.s.word(0))
     }

@@ -29,12 +29,30 @@ pub struct Gauge<L = ()> {
 }
 
 /// One series of a [`Gauge`].
+///
+/// ```
+/// use obs_runtime::{Gauge, GaugeHandle, MetricDesc, MetricKind};
+/// static WORKERS: Gauge = Gauge::new(&MetricDesc::new("workers", MetricKind::Gauge, "Live workers."));
+/// let workers: GaugeHandle = WORKERS.with(());
+/// workers.set(4);
+/// workers.dec();
+/// assert_eq!(WORKERS.get(), 3);
+/// ```
 #[derive(Clone, Copy)]
 pub struct GaugeHandle {
     s: SeriesRef,
 }
 
 /// Decrements its gauge when dropped; see [`GaugeHandle::track`].
+///
+/// ```
+/// use obs_runtime::{Gauge, InFlight, MetricDesc, MetricKind};
+/// static UPLOADS: Gauge = Gauge::new(&MetricDesc::new("uploads_active", MetricKind::Gauge, "Uploads in progress."));
+/// let guard: InFlight = UPLOADS.track();
+/// assert_eq!(UPLOADS.get(), 1);
+/// drop(guard);
+/// assert_eq!(UPLOADS.get(), 0);
+/// ```
 #[must_use = "the gauge is decremented when this guard drops"]
 pub struct InFlight {
     handle: GaugeHandle,
@@ -48,10 +66,30 @@ impl Drop for InFlight {
 
 impl<L> Gauge<L> {
     /// A gauge family for `desc`.
+    ///
+    /// ```
+    /// use obs_runtime::{Gauge, MetricDesc, MetricKind};
+    /// static CONNS: Gauge = Gauge::new(&MetricDesc::new("connections", MetricKind::Gauge, "Open connections."));
+    /// assert_eq!(CONNS.get(), 0);
+    /// ```
     pub const fn new(desc: &'static MetricDesc) -> Self {
         Gauge { store: SeriesStore::new(desc, 1, false, true), _labels: PhantomData }
     }
     /// The series of `labels`.
+    ///
+    /// ```
+    /// # extern crate obs_runtime as obs;
+    /// use obs_runtime::{Gauge, LabelSet, MetricDesc, MetricKind};
+    /// #[derive(obs_macros::Labels)]
+    /// struct Pool {
+    ///     pool: &'static str,
+    /// }
+    /// static IDLE: Gauge<Pool> =
+    ///     Gauge::new(&MetricDesc::new("idle_connections", MetricKind::Gauge, "Idle.").labels(Pool::LABELS));
+    /// IDLE.with(Pool { pool: "primary" }).set(8);
+    /// assert_eq!(IDLE.with(Pool { pool: "primary" }).get(), 8);
+    /// assert_eq!(IDLE.with(Pool { pool: "replica" }).get(), 0);
+    /// ```
     #[inline(always)]
     pub fn with(&self, labels: L) -> GaugeHandle
     where
@@ -60,6 +98,12 @@ impl<L> Gauge<L> {
         GaugeHandle { s: self.store.resolve(&labels) }
     }
     /// The declaration.
+    ///
+    /// ```
+    /// # use obs_runtime::{Gauge, MetricDesc, MetricKind};
+    /// # static CONNS: Gauge = Gauge::new(&MetricDesc::new("connections", MetricKind::Gauge, "Open connections."));
+    /// assert_eq!(CONNS.desc().kind, MetricKind::Gauge);
+    /// ```
     pub fn desc(&self) -> &'static MetricDesc {
         self.store.desc()
     }
@@ -67,36 +111,91 @@ impl<L> Gauge<L> {
 
 impl Gauge<()> {
     /// Sets the value.
+    ///
+    /// ```
+    /// # use obs_runtime::{Gauge, MetricDesc, MetricKind};
+    /// # static CONNS: Gauge = Gauge::new(&MetricDesc::new("connections", MetricKind::Gauge, "Open connections."));
+    /// CONNS.set(12);
+    /// assert_eq!(CONNS.get(), 12);
+    /// ```
     #[inline]
     pub fn set(&self, v: i64) {
         self.with(()).set(v)
     }
     /// Adds 1.
+    ///
+    /// ```
+    /// # use obs_runtime::{Gauge, MetricDesc, MetricKind};
+    /// # static CONNS: Gauge = Gauge::new(&MetricDesc::new("connections", MetricKind::Gauge, "Open connections."));
+    /// CONNS.inc();
+    /// CONNS.inc();
+    /// assert_eq!(CONNS.get(), 2);
+    /// ```
     #[inline]
     pub fn inc(&self) {
         self.with(()).add(1)
     }
     /// Subtracts 1.
+    ///
+    /// ```
+    /// # use obs_runtime::{Gauge, MetricDesc, MetricKind};
+    /// # static CONNS: Gauge = Gauge::new(&MetricDesc::new("connections", MetricKind::Gauge, "Open connections."));
+    /// CONNS.set(5);
+    /// CONNS.dec();
+    /// assert_eq!(CONNS.get(), 4);
+    /// ```
     #[inline]
     pub fn dec(&self) {
         self.with(()).sub(1)
     }
     /// Adds `v`.
+    ///
+    /// ```
+    /// # use obs_runtime::{Gauge, MetricDesc, MetricKind};
+    /// # static CONNS: Gauge = Gauge::new(&MetricDesc::new("connections", MetricKind::Gauge, "Open connections."));
+    /// CONNS.add(10);
+    /// assert_eq!(CONNS.get(), 10);
+    /// ```
     #[inline]
     pub fn add(&self, v: i64) {
         self.with(()).add(v)
     }
     /// Subtracts `v`.
+    ///
+    /// ```
+    /// # use obs_runtime::{Gauge, MetricDesc, MetricKind};
+    /// # static CONNS: Gauge = Gauge::new(&MetricDesc::new("connections", MetricKind::Gauge, "Open connections."));
+    /// CONNS.set(10);
+    /// CONNS.sub(3);
+    /// assert_eq!(CONNS.get(), 7);
+    /// ```
     #[inline]
     pub fn sub(&self, v: i64) {
         self.with(()).sub(v)
     }
     /// Adds 1 now and subtracts it when the guard drops: an in-flight count.
+    ///
+    /// ```
+    /// # use obs_runtime::{Gauge, MetricDesc, MetricKind};
+    /// # static CONNS: Gauge = Gauge::new(&MetricDesc::new("connections", MetricKind::Gauge, "Open connections."));
+    /// {
+    ///     let _conn = CONNS.track();
+    ///     assert_eq!(CONNS.get(), 1);
+    /// }
+    /// assert_eq!(CONNS.get(), 0);
+    /// ```
     #[inline]
     pub fn track(&self) -> InFlight {
         self.with(()).track()
     }
     /// The current value.
+    ///
+    /// ```
+    /// # use obs_runtime::{Gauge, MetricDesc, MetricKind};
+    /// # static CONNS: Gauge = Gauge::new(&MetricDesc::new("connections", MetricKind::Gauge, "Open connections."));
+    /// CONNS.sub(3); // gauges may go negative
+    /// assert_eq!(CONNS.get(), -3);
+    /// ```
     pub fn get(&self) -> i64 {
         self.with(()).get()
     }
@@ -104,6 +203,14 @@ impl Gauge<()> {
 
 impl GaugeHandle {
     /// Sets the value.
+    ///
+    /// ```
+    /// # use obs_runtime::{Gauge, MetricDesc, MetricKind};
+    /// # static CONNS: Gauge = Gauge::new(&MetricDesc::new("connections", MetricKind::Gauge, "Open connections."));
+    /// let conns = CONNS.with(());
+    /// conns.set(8);
+    /// assert_eq!(conns.get(), 8);
+    /// ```
     #[inline]
     pub fn set(self, v: i64) {
         if is_enabled() {
@@ -111,16 +218,40 @@ impl GaugeHandle {
         }
     }
     /// Adds 1.
+    ///
+    /// ```
+    /// # use obs_runtime::{Gauge, MetricDesc, MetricKind};
+    /// # static CONNS: Gauge = Gauge::new(&MetricDesc::new("connections", MetricKind::Gauge, "Open connections."));
+    /// let conns = CONNS.with(());
+    /// conns.inc();
+    /// assert_eq!(conns.get(), 1);
+    /// ```
     #[inline]
     pub fn inc(self) {
         self.add(1)
     }
     /// Subtracts 1.
+    ///
+    /// ```
+    /// # use obs_runtime::{Gauge, MetricDesc, MetricKind};
+    /// # static CONNS: Gauge = Gauge::new(&MetricDesc::new("connections", MetricKind::Gauge, "Open connections."));
+    /// let conns = CONNS.with(());
+    /// conns.dec();
+    /// assert_eq!(conns.get(), -1);
+    /// ```
     #[inline]
     pub fn dec(self) {
         self.sub(1)
     }
     /// Adds `v`.
+    ///
+    /// ```
+    /// # use obs_runtime::{Gauge, MetricDesc, MetricKind};
+    /// # static CONNS: Gauge = Gauge::new(&MetricDesc::new("connections", MetricKind::Gauge, "Open connections."));
+    /// let conns = CONNS.with(());
+    /// conns.add(5);
+    /// assert_eq!(CONNS.get(), 5);
+    /// ```
     #[inline]
     pub fn add(self, v: i64) {
         if is_enabled() {
@@ -128,6 +259,15 @@ impl GaugeHandle {
         }
     }
     /// Subtracts `v`.
+    ///
+    /// ```
+    /// # use obs_runtime::{Gauge, MetricDesc, MetricKind};
+    /// # static CONNS: Gauge = Gauge::new(&MetricDesc::new("connections", MetricKind::Gauge, "Open connections."));
+    /// let conns = CONNS.with(());
+    /// conns.set(5);
+    /// conns.sub(2);
+    /// assert_eq!(conns.get(), 3);
+    /// ```
     #[inline]
     pub fn sub(self, v: i64) {
         self.add(v.wrapping_neg())
@@ -135,12 +275,30 @@ impl GaugeHandle {
     /// Adds 1 now and subtracts it when the guard drops.
     ///
     /// The guard always undoes its own increment, even if obs was disabled in between, so the gauge cannot drift.
+    ///
+    /// ```
+    /// # use obs_runtime::{Gauge, MetricDesc, MetricKind};
+    /// # static CONNS: Gauge = Gauge::new(&MetricDesc::new("connections", MetricKind::Gauge, "Open connections."));
+    /// let conns = CONNS.with(());
+    /// let guard = conns.track();
+    /// assert_eq!(conns.get(), 1);
+    /// drop(guard);
+    /// assert_eq!(conns.get(), 0);
+    /// ```
     #[inline]
     pub fn track(self) -> InFlight {
         self.s.block.atomic(self.s.word(0)).fetch_add(1, Relaxed);
         InFlight { handle: self }
     }
     /// The current value.
+    ///
+    /// ```
+    /// # use obs_runtime::{Gauge, MetricDesc, MetricKind};
+    /// # static CONNS: Gauge = Gauge::new(&MetricDesc::new("connections", MetricKind::Gauge, "Open connections."));
+    /// let conns = CONNS.with(());
+    /// CONNS.set(3);
+    /// assert_eq!(conns.get(), 3);
+    /// ```
     pub fn get(self) -> i64 {
         self.s.block.atomic(self.s.word(0)).load(Relaxed) as i64
     }
@@ -175,6 +333,14 @@ pub struct FloatGauge<L = ()> {
 }
 
 /// One series of a [`FloatGauge`].
+///
+/// ```
+/// use obs_runtime::{FloatGauge, FloatGaugeHandle, MetricDesc, MetricKind};
+/// static TEMP: FloatGauge = FloatGauge::new(&MetricDesc::new("disk_celsius", MetricKind::Gauge, "Temp.").float());
+/// let temp: FloatGaugeHandle = TEMP.with(());
+/// temp.set(41.5);
+/// assert_eq!(TEMP.get(), 41.5);
+/// ```
 #[derive(Clone, Copy)]
 pub struct FloatGaugeHandle {
     s: SeriesRef,
@@ -182,10 +348,24 @@ pub struct FloatGaugeHandle {
 
 impl<L> FloatGauge<L> {
     /// A float gauge family for `desc`.
+    ///
+    /// ```
+    /// use obs_runtime::{FloatGauge, MetricDesc, MetricKind};
+    /// static HIT: FloatGauge = FloatGauge::new(&MetricDesc::new("hit_ratio", MetricKind::Gauge, "Hits.").float());
+    /// assert_eq!(HIT.get(), 0.0);
+    /// ```
     pub const fn new(desc: &'static MetricDesc) -> Self {
         FloatGauge { store: SeriesStore::new(desc, 1, false, true), _labels: PhantomData }
     }
     /// The series of `labels`.
+    ///
+    /// ```
+    /// # use obs_runtime::{FloatGauge, MetricDesc, MetricKind};
+    /// # static HIT: FloatGauge = FloatGauge::new(&MetricDesc::new("hit_ratio", MetricKind::Gauge, "Hits.").float());
+    /// let hit = HIT.with(());
+    /// hit.set(0.9);
+    /// assert_eq!(HIT.get(), 0.9);
+    /// ```
     #[inline(always)]
     pub fn with(&self, labels: L) -> FloatGaugeHandle
     where
@@ -194,6 +374,12 @@ impl<L> FloatGauge<L> {
         FloatGaugeHandle { s: self.store.resolve(&labels) }
     }
     /// The declaration.
+    ///
+    /// ```
+    /// # use obs_runtime::{FloatGauge, MetricDesc, MetricKind};
+    /// # static HIT: FloatGauge = FloatGauge::new(&MetricDesc::new("hit_ratio", MetricKind::Gauge, "Hits.").float());
+    /// assert_eq!(HIT.desc().value, obs_runtime::ValueType::Float);
+    /// ```
     pub fn desc(&self) -> &'static MetricDesc {
         self.store.desc()
     }
@@ -201,16 +387,39 @@ impl<L> FloatGauge<L> {
 
 impl FloatGauge<()> {
     /// Sets the value.
+    ///
+    /// ```
+    /// # use obs_runtime::{FloatGauge, MetricDesc, MetricKind};
+    /// # static HIT: FloatGauge = FloatGauge::new(&MetricDesc::new("hit_ratio", MetricKind::Gauge, "Hits.").float());
+    /// HIT.set(0.25);
+    /// assert_eq!(HIT.get(), 0.25);
+    /// ```
     #[inline]
     pub fn set(&self, v: f64) {
         self.with(()).set(v)
     }
     /// Adds `v` (negative to subtract).
+    ///
+    /// ```
+    /// # use obs_runtime::{FloatGauge, MetricDesc, MetricKind};
+    /// # static HIT: FloatGauge = FloatGauge::new(&MetricDesc::new("hit_ratio", MetricKind::Gauge, "Hits.").float());
+    /// HIT.set(0.5);
+    /// HIT.add(-0.25);
+    /// assert_eq!(HIT.get(), 0.25);
+    /// ```
     #[inline]
     pub fn add(&self, v: f64) {
         self.with(()).add(v)
     }
     /// The current value.
+    ///
+    /// ```
+    /// # use obs_runtime::{FloatGauge, MetricDesc, MetricKind};
+    /// # static HIT: FloatGauge = FloatGauge::new(&MetricDesc::new("hit_ratio", MetricKind::Gauge, "Hits.").float());
+    /// assert_eq!(HIT.get(), 0.0);
+    /// HIT.set(1.0);
+    /// assert_eq!(HIT.get(), 1.0);
+    /// ```
     pub fn get(&self) -> f64 {
         self.with(()).get()
     }
@@ -218,6 +427,14 @@ impl FloatGauge<()> {
 
 impl FloatGaugeHandle {
     /// Sets the value.
+    ///
+    /// ```
+    /// # use obs_runtime::{FloatGauge, MetricDesc, MetricKind};
+    /// # static HIT: FloatGauge = FloatGauge::new(&MetricDesc::new("hit_ratio", MetricKind::Gauge, "Hits.").float());
+    /// let hit = HIT.with(());
+    /// hit.set(0.75);
+    /// assert_eq!(hit.get(), 0.75);
+    /// ```
     #[inline]
     pub fn set(self, v: f64) {
         if is_enabled() {
@@ -225,6 +442,15 @@ impl FloatGaugeHandle {
         }
     }
     /// Adds `v` (negative to subtract).
+    ///
+    /// ```
+    /// # use obs_runtime::{FloatGauge, MetricDesc, MetricKind};
+    /// # static HIT: FloatGauge = FloatGauge::new(&MetricDesc::new("hit_ratio", MetricKind::Gauge, "Hits.").float());
+    /// let hit = HIT.with(());
+    /// hit.add(0.5);
+    /// hit.add(0.25);
+    /// assert_eq!(hit.get(), 0.75);
+    /// ```
     #[inline]
     pub fn add(self, v: f64) {
         if is_enabled() {
@@ -232,6 +458,14 @@ impl FloatGaugeHandle {
         }
     }
     /// The current value.
+    ///
+    /// ```
+    /// # use obs_runtime::{FloatGauge, MetricDesc, MetricKind};
+    /// # static HIT: FloatGauge = FloatGauge::new(&MetricDesc::new("hit_ratio", MetricKind::Gauge, "Hits.").float());
+    /// let hit = HIT.with(());
+    /// HIT.set(0.5);
+    /// assert_eq!(hit.get(), 0.5);
+    /// ```
     pub fn get(self) -> f64 {
         f64::from_bits(self.s.block.atomic(self.s.word(0)).load(Relaxed))
     }

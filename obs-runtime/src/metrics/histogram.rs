@@ -33,6 +33,16 @@ pub struct Histogram<L = ()> {
 }
 
 /// One series of a [`Histogram`].
+///
+/// ```
+/// use obs_runtime::{Histogram, HistogramHandle, MetricDesc, MetricKind};
+/// static SIZES: Histogram =
+///     Histogram::new(&MetricDesc::new("payload_bytes", MetricKind::Histogram, "Sizes.").buckets(&[100.0, 1000.0]));
+/// let sizes: HistogramHandle = SIZES.with(());
+/// sizes.observe(50.0);
+/// sizes.observe(500.0);
+/// assert_eq!(sizes.snapshot().count(), 2);
+/// ```
 #[derive(Clone, Copy)]
 pub struct HistogramHandle {
     s: SeriesRef,
@@ -40,6 +50,17 @@ pub struct HistogramHandle {
 }
 
 /// Observes the time since its creation when dropped; see [`HistogramHandle::start_timer`].
+///
+/// ```
+/// use obs_runtime::{Histogram, HistogramTimer, MetricDesc, MetricKind};
+/// static STEP: Histogram =
+///     Histogram::new(&MetricDesc::new("step_seconds", MetricKind::Histogram, "Step time.").buckets(&[0.1, 1.0]));
+/// let timer: HistogramTimer = STEP.start_timer();
+/// std::thread::sleep(std::time::Duration::from_millis(1));
+/// drop(timer); // observes the elapsed seconds
+/// assert_eq!(STEP.snapshot().count(), 1);
+/// assert!(STEP.snapshot().sum() >= 0.001);
+/// ```
 #[must_use = "the duration is observed when this timer drops"]
 pub struct HistogramTimer {
     handle: HistogramHandle,
@@ -53,6 +74,18 @@ impl Drop for HistogramTimer {
 }
 
 /// The state of one histogram series at one moment.
+///
+/// ```
+/// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+/// # static SIZES: Histogram = Histogram::new(
+/// #     &MetricDesc::new("payload_bytes", MetricKind::Histogram, "Payload sizes.").buckets(&[100.0, 1000.0]),
+/// # );
+/// SIZES.observe(10.0);
+/// SIZES.observe(5000.0);
+/// let snap = SIZES.snapshot();
+/// assert_eq!((snap.count(), snap.sum()), (2, 5010.0));
+/// assert_eq!(snap.buckets(), vec![(100.0, 1), (1000.0, 1), (f64::INFINITY, 2)]);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistogramSnapshot {
     bounds: &'static [f64],
@@ -62,14 +95,43 @@ pub struct HistogramSnapshot {
 
 impl HistogramSnapshot {
     /// Total observations.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static SIZES: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("payload_bytes", MetricKind::Histogram, "Payload sizes.").buckets(&[100.0, 1000.0]),
+    /// # );
+    /// SIZES.observe(10.0);
+    /// SIZES.observe(20.0);
+    /// assert_eq!(SIZES.snapshot().count(), 2);
+    /// ```
     pub fn count(&self) -> u64 {
         self.counts.iter().sum()
     }
     /// Sum of the observations.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static SIZES: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("payload_bytes", MetricKind::Histogram, "Payload sizes.").buckets(&[100.0, 1000.0]),
+    /// # );
+    /// SIZES.observe(10.0);
+    /// SIZES.observe(20.0);
+    /// assert_eq!(SIZES.snapshot().sum(), 30.0);
+    /// ```
     pub fn sum(&self) -> f64 {
         self.sum
     }
     /// Cumulative counts by upper bound, ending with `+Inf`.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static SIZES: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("payload_bytes", MetricKind::Histogram, "Payload sizes.").buckets(&[100.0, 1000.0]),
+    /// # );
+    /// SIZES.observe(500.0);
+    /// assert_eq!(SIZES.snapshot().buckets(), vec![(100.0, 0), (1000.0, 1), (f64::INFINITY, 1)]);
+    /// ```
     pub fn buckets(&self) -> Vec<(f64, u64)> {
         let mut cum = 0;
         self.bounds
@@ -87,6 +149,14 @@ impl HistogramSnapshot {
 
 impl<L> Histogram<L> {
     /// A histogram family for `desc`, whose `buckets` must be non-empty and strictly increasing.
+    ///
+    /// ```
+    /// use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// static SIZES: Histogram = Histogram::new(
+    ///     &MetricDesc::new("payload_bytes", MetricKind::Histogram, "Payload sizes.").buckets(&[100.0, 1000.0]),
+    /// );
+    /// assert_eq!(SIZES.snapshot().count(), 0);
+    /// ```
     pub const fn new(desc: &'static MetricDesc) -> Self {
         Histogram {
             store: SeriesStore::new(desc, desc.buckets.len() as u32 + 2, true, true),
@@ -95,6 +165,16 @@ impl<L> Histogram<L> {
         }
     }
     /// The series of `labels`.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static SIZES: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("payload_bytes", MetricKind::Histogram, "Payload sizes.").buckets(&[100.0, 1000.0]),
+    /// # );
+    /// let sizes = SIZES.with(());
+    /// sizes.observe(250.0);
+    /// assert_eq!(SIZES.snapshot().count(), 1);
+    /// ```
     #[inline(always)]
     pub fn with(&self, labels: L) -> HistogramHandle
     where
@@ -103,6 +183,14 @@ impl<L> Histogram<L> {
         HistogramHandle { s: self.store.resolve(&labels), desc: self.store.desc() }
     }
     /// The declaration.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static SIZES: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("payload_bytes", MetricKind::Histogram, "Payload sizes.").buckets(&[100.0, 1000.0]),
+    /// # );
+    /// assert_eq!(SIZES.desc().buckets, [100.0, 1000.0]);
+    /// ```
     pub fn desc(&self) -> &'static MetricDesc {
         self.store.desc()
     }
@@ -110,16 +198,46 @@ impl<L> Histogram<L> {
 
 impl Histogram<()> {
     /// Records one observation.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static SIZES: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("payload_bytes", MetricKind::Histogram, "Payload sizes.").buckets(&[100.0, 1000.0]),
+    /// # );
+    /// SIZES.observe(100.0); // bounds are inclusive: counted in `le="100"`
+    /// assert_eq!(SIZES.snapshot().buckets()[0], (100.0, 1));
+    /// ```
     #[inline(always)]
     pub fn observe(&self, v: f64) {
         self.with(()).observe(v)
     }
     /// Starts a timer that observes the elapsed seconds when dropped.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static SIZES: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("payload_bytes", MetricKind::Histogram, "Payload sizes.").buckets(&[100.0, 1000.0]),
+    /// # );
+    /// {
+    ///     let _timer = SIZES.start_timer();
+    /// }
+    /// assert_eq!(SIZES.snapshot().count(), 1);
+    /// ```
     #[inline]
     pub fn start_timer(&self) -> HistogramTimer {
         self.with(()).start_timer()
     }
     /// The current counts and sum.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static SIZES: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("payload_bytes", MetricKind::Histogram, "Payload sizes.").buckets(&[100.0, 1000.0]),
+    /// # );
+    /// SIZES.observe(42.0);
+    /// let snap = SIZES.snapshot();
+    /// assert_eq!((snap.count(), snap.sum()), (1, 42.0));
+    /// ```
     pub fn snapshot(&self) -> HistogramSnapshot {
         self.with(()).snapshot()
     }
@@ -127,6 +245,17 @@ impl Histogram<()> {
 
 impl HistogramHandle {
     /// Records one observation; NaN is dropped and counted in `obs_dropped_observations_total`.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static SIZES: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("payload_bytes", MetricKind::Histogram, "Payload sizes.").buckets(&[100.0, 1000.0]),
+    /// # );
+    /// let sizes = SIZES.with(());
+    /// sizes.observe(700.0);
+    /// sizes.observe(f64::NAN); // dropped
+    /// assert_eq!(sizes.snapshot().count(), 1);
+    /// ```
     #[inline(always)]
     pub fn observe(self, v: f64) {
         if !is_enabled() {
@@ -150,11 +279,31 @@ impl HistogramHandle {
         crate::trace::observe_exemplar(self.s.block as *const _ as usize, self.s.base, i, v);
     }
     /// Starts a timer that observes the elapsed seconds when dropped.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static SIZES: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("payload_bytes", MetricKind::Histogram, "Payload sizes.").buckets(&[100.0, 1000.0]),
+    /// # );
+    /// let timer = SIZES.with(()).start_timer();
+    /// drop(timer);
+    /// assert_eq!(SIZES.snapshot().count(), 1);
+    /// ```
     #[inline]
     pub fn start_timer(self) -> HistogramTimer {
         HistogramTimer { handle: self, start: Instant::now() }
     }
     /// The current counts and sum.
+    ///
+    /// ```
+    /// # use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// # static SIZES: Histogram = Histogram::new(
+    /// #     &MetricDesc::new("payload_bytes", MetricKind::Histogram, "Payload sizes.").buckets(&[100.0, 1000.0]),
+    /// # );
+    /// let sizes = SIZES.with(());
+    /// sizes.observe(5.0);
+    /// assert_eq!(sizes.snapshot().sum(), 5.0);
+    /// ```
     pub fn snapshot(self) -> HistogramSnapshot {
         snapshot(self.s, self.desc.buckets)
     }

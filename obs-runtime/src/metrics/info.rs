@@ -25,10 +25,32 @@ pub struct Info<L = ()> {
 
 impl<L> Info<L> {
     /// An info family for `desc`. Only label sets that were set are exposed, so it never uses the dense layout.
+    ///
+    /// ```
+    /// use obs_runtime::{Info, MetricDesc, MetricKind};
+    /// static MODE: Info = Info::new(&MetricDesc::new("mode", MetricKind::Info, "Running mode."));
+    /// obs_runtime::register!(MODE);
+    /// assert!(!obs_runtime::encode(obs_runtime::Format::Prometheus).contains("mode_info 1")); // not set yet
+    /// ```
     pub const fn new(desc: &'static MetricDesc) -> Self {
         Info { store: SeriesStore::new(desc, 1, false, false), _labels: PhantomData }
     }
     /// Exposes `labels` with value 1.
+    ///
+    /// ```
+    /// # extern crate obs_runtime as obs;
+    /// use obs_runtime::{Info, LabelSet, MetricDesc, MetricKind};
+    /// #[derive(obs_macros::Labels)]
+    /// struct Release {
+    ///     channel: &'static str,
+    /// }
+    /// static RELEASE: Info<Release> =
+    ///     Info::new(&MetricDesc::new("release", MetricKind::Info, "Release.").labels(Release::LABELS));
+    /// obs_runtime::register!(RELEASE);
+    /// RELEASE.set(Release { channel: "stable" });
+    /// let text = obs_runtime::encode(obs_runtime::Format::Prometheus);
+    /// assert!(text.contains("release_info{channel=\"stable\"} 1\n"));
+    /// ```
     pub fn set(&self, labels: L)
     where
         L: LabelSet,
@@ -37,6 +59,12 @@ impl<L> Info<L> {
         s.block.atomic(s.word(0)).store(1, Relaxed);
     }
     /// The declaration.
+    ///
+    /// ```
+    /// use obs_runtime::{Info, MetricDesc, MetricKind};
+    /// static MODE: Info = Info::new(&MetricDesc::new("mode", MetricKind::Info, "Running mode."));
+    /// assert_eq!(MODE.desc().kind, MetricKind::Info);
+    /// ```
     pub fn desc(&self) -> &'static MetricDesc {
         self.store.desc()
     }

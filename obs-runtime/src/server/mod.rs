@@ -10,8 +10,16 @@ use axum::Router;
 use std::sync::Arc;
 
 /// Requests served at once; more wait in line, so a burst of scrapes is answered, not dropped.
+///
+/// ```
+/// assert_eq!(obs_runtime::server::MAX_CONCURRENT_REQUESTS, 64);
+/// ```
 pub const MAX_CONCURRENT_REQUESTS: usize = 64;
 /// The largest request body accepted (the endpoints take none).
+///
+/// ```
+/// assert_eq!(obs_runtime::server::MAX_BODY_BYTES, 16 * 1024);
+/// ```
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// The endpoints as an axum router, to `merge` into your own app or serve alone.

@@ -6,6 +6,12 @@ use std::borrow::Cow;
 use std::fmt::Debug;
 
 /// The value of a span attribute.
+///
+/// ```
+/// use obs_runtime::trace::AttrValue;
+/// assert_eq!(AttrValue::I64(42).to_string(), "42");
+/// assert_eq!(AttrValue::Str("eu-west".into()).to_string(), "eu-west");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum AttrValue {
     /// A boolean.
@@ -30,6 +36,14 @@ impl std::fmt::Display for AttrValue {
 }
 
 /// Types recorded with their own type rather than formatted.
+///
+/// ```
+/// use obs_runtime::trace::{AttrValue, ToAttrValue};
+/// assert_eq!(7u8.to_attr_value(), AttrValue::I64(7));
+/// assert_eq!(true.to_attr_value(), AttrValue::Bool(true));
+/// assert_eq!("eu".to_attr_value(), AttrValue::Str("eu".into()));
+/// assert_eq!(u64::MAX.to_attr_value(), AttrValue::Str(u64::MAX.to_string().into()));
+/// ```
 pub trait ToAttrValue {
     /// The attribute value.
     fn to_attr_value(&self) -> AttrValue;

@@ -17,6 +17,20 @@ use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
 /// One running call; see the module documentation.
+///
+/// ```
+/// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+/// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+/// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+/// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+/// # static WORK: TracedFn = TracedFn::new(&DESC);
+/// use obs_runtime::trace::{Call, Outcome};
+/// let mut call = Call::enter(&WORK);
+/// // ... the function's body ...
+/// call.finish(Outcome::Ok, None);
+/// assert_eq!(WORK.calls(Outcome::Ok), 1);
+/// ```
 pub struct Call {
     f: &'static TracedFn,
     start: u64,
@@ -30,6 +44,20 @@ pub struct Call {
 
 impl Call {
     /// Starts a call without making its span current (async functions: [`Instrumented`] does, at each poll).
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// # static WORK: TracedFn = TracedFn::new(&DESC);
+    /// use obs_runtime::trace::{Call, Outcome};
+    /// let mut call = Call::start(&WORK);
+    /// assert_eq!(WORK.in_flight(), 1);
+    /// call.finish(Outcome::Error, Some("timeout".into()));
+    /// assert_eq!((WORK.in_flight(), WORK.calls(Outcome::Error)), (0, 1));
+    /// ```
     #[inline(always)]
     pub fn start(f: &'static TracedFn) -> Call {
         let on = is_enabled();
@@ -58,6 +86,22 @@ impl Call {
     }
 
     /// Starts a call and makes its span current until it finishes (sync functions).
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// # static WORK: TracedFn = TracedFn::new(&DESC);
+    /// # let sink = obs_runtime::trace::MemorySink::default();
+    /// # let guard = obs_runtime::trace::TracePipeline::builder().service_name("demo").sink(sink.clone()).install().unwrap();
+    /// use obs_runtime::trace::{current, Call, Outcome};
+    /// let mut call = Call::enter(&WORK);
+    /// assert_eq!(current(), call.context());
+    /// call.finish(Outcome::Ok, None);
+    /// assert!(!current().is_valid());
+    /// ```
     #[inline(always)]
     pub fn enter(f: &'static TracedFn) -> Call {
         let mut c = Call::start(f);
@@ -69,22 +113,80 @@ impl Call {
     }
 
     /// Whether the span is sampled, so attributes are worth formatting.
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// # static WORK: TracedFn = TracedFn::new(&DESC);
+    /// use obs_runtime::trace::Call;
+    /// // No pipeline is installed: RED metrics only, nothing to record.
+    /// assert!(!Call::start(&WORK).is_recording());
+    /// ```
     #[inline(always)]
     pub fn is_recording(&self) -> bool {
         self.ctx.sampled
     }
 
     /// The call's span context.
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// # static WORK: TracedFn = TracedFn::new(&DESC);
+    /// # let sink = obs_runtime::trace::MemorySink::default();
+    /// # let guard = obs_runtime::trace::TracePipeline::builder().service_name("demo").sink(sink.clone()).install().unwrap();
+    /// let call = obs_runtime::trace::Call::start(&WORK);
+    /// assert!(call.context().is_valid() && call.context().sampled);
+    /// ```
     pub fn context(&self) -> SpanContext {
         self.ctx
     }
 
     /// Adds a span attribute.
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// # static WORK: TracedFn = TracedFn::new(&DESC);
+    /// # let sink = obs_runtime::trace::MemorySink::default();
+    /// # let guard = obs_runtime::trace::TracePipeline::builder().service_name("demo").sink(sink.clone()).install().unwrap();
+    /// use obs_runtime::trace::{AttrValue, Call, Outcome};
+    /// let mut call = Call::enter(&WORK);
+    /// call.attr("order.id", AttrValue::I64(42));
+    /// call.finish(Outcome::Ok, None);
+    /// guard.flush();
+    /// assert_eq!(sink.spans()[0].attribute("order.id"), Some(&AttrValue::I64(42)));
+    /// ```
     pub fn attr(&mut self, key: &'static str, value: AttrValue) {
         self.attrs.push((Cow::Borrowed(key), value));
     }
 
     /// Ends the call: RED metrics, then the span. `error` is the rendered `Err` when `err` is set.
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// # static WORK: TracedFn = TracedFn::new(&DESC);
+    /// # let sink = obs_runtime::trace::MemorySink::default();
+    /// # let guard = obs_runtime::trace::TracePipeline::builder().service_name("demo").sink(sink.clone()).install().unwrap();
+    /// use obs_runtime::trace::{Call, Outcome, SpanStatus};
+    /// Call::enter(&WORK).finish(Outcome::Error, Some("timeout".into()));
+    /// guard.flush();
+    /// assert_eq!(sink.spans()[0].status, SpanStatus::Error("timeout".into()));
+    /// assert_eq!(WORK.calls(Outcome::Error), 1);
+    /// ```
     #[inline(always)]
     pub fn finish(&mut self, outcome: Outcome, error: Option<String>) {
         self.finished = true;
@@ -181,6 +283,23 @@ impl Drop for Call {
 }
 
 /// A traced async body: polled with the call's span current.
+///
+/// ```
+/// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+/// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+/// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+/// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+/// # static WORK: TracedFn = TracedFn::new(&DESC);
+/// # let sink = obs_runtime::trace::MemorySink::default();
+/// # let guard = obs_runtime::trace::TracePipeline::builder().service_name("demo").sink(sink.clone()).install().unwrap();
+/// # use std::future::Future;
+/// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// use obs_runtime::trace::{current, Call, Instrumented};
+/// let call = Call::start(&WORK);
+/// let fut = std::pin::pin!(Instrumented::new(&call, async { current() }));
+/// assert_eq!(fut.poll(&mut cx), std::task::Poll::Ready(call.context()));
+/// ```
 pub struct Instrumented<'a, F> {
     call: &'a Call,
     inner: F,
@@ -188,6 +307,21 @@ pub struct Instrumented<'a, F> {
 
 impl<'a, F: Future> Instrumented<'a, F> {
     /// Wraps the body of a traced async function.
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// # static WORK: TracedFn = TracedFn::new(&DESC);
+    /// # use std::future::Future;
+    /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// use obs_runtime::trace::{Call, Instrumented};
+    /// let call = Call::start(&WORK);
+    /// let fut = std::pin::pin!(Instrumented::new(&call, async { 1 + 1 }));
+    /// assert_eq!(fut.poll(&mut cx), std::task::Poll::Ready(2));
+    /// ```
     #[inline(always)]
     pub fn new(call: &'a Call, inner: F) -> Self {
         Instrumented { call, inner }

@@ -26,6 +26,12 @@ struct Anchor {
 static ANCHOR: OnceLock<Anchor> = OnceLock::new();
 
 /// The current reading, in ticks.
+///
+/// ```
+/// use obs_runtime::trace::clock;
+/// let (a, b) = (clock::now(), clock::now());
+/// assert!(b >= a);
+/// ```
 #[inline(always)]
 pub fn now() -> u64 {
     match MODE.load(Relaxed) {
@@ -88,18 +94,40 @@ fn tsc_usable() -> bool {
 }
 
 /// Nanoseconds per tick.
+///
+/// ```
+/// use obs_runtime::trace::clock;
+/// let _ = clock::now(); // calibrates on first use
+/// assert!(clock::ns_per_tick() > 0.0);
+/// ```
 #[inline(always)]
 pub fn ns_per_tick() -> f64 {
     f64::from_bits(NS_PER_TICK.load(Relaxed))
 }
 
 /// Seconds between two readings.
+///
+/// ```
+/// use obs_runtime::trace::clock;
+/// let start = clock::now();
+/// std::thread::sleep(std::time::Duration::from_millis(2));
+/// assert!(clock::seconds(start, clock::now()) > 0.0);
+/// assert_eq!(clock::seconds(10, 5), 0.0); // never negative
+/// ```
 #[inline(always)]
 pub fn seconds(start: u64, end: u64) -> f64 {
     end.saturating_sub(start) as f64 * ns_per_tick() * 1e-9
 }
 
 /// Unix time in nanoseconds of a reading.
+///
+/// ```
+/// use obs_runtime::trace::clock;
+/// use std::time::{SystemTime, UNIX_EPOCH};
+/// let t = clock::unix_nanos(clock::now());
+/// let sys = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64;
+/// assert!(t.abs_diff(sys) < 1_000_000_000);
+/// ```
 pub fn unix_nanos(tick: u64) -> u64 {
     let Some(a) = ANCHOR.get() else {
         return SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
@@ -109,6 +137,13 @@ pub fn unix_nanos(tick: u64) -> u64 {
 }
 
 /// Refines the tick length against `Instant` over all the time since calibration; called by the collector.
+///
+/// ```
+/// use obs_runtime::trace::clock;
+/// let _ = clock::now();
+/// clock::refine();
+/// assert!(clock::ns_per_tick() > 0.0);
+/// ```
 pub fn refine() {
     if MODE.load(Relaxed) != TSC {
         return;

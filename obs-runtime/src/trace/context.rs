@@ -8,6 +8,13 @@ use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
 /// The identity of a span as children and remote peers see it (W3C trace context).
+///
+/// ```
+/// use obs_runtime::trace::SpanContext;
+/// let ctx = SpanContext { trace_id: 1, span_id: 2, sampled: true, remote: false };
+/// assert!(ctx.is_valid());
+/// assert_eq!(SpanContext::default(), SpanContext::NONE);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SpanContext {
     /// The trace id (non-zero when valid).
@@ -22,19 +29,45 @@ pub struct SpanContext {
 
 impl SpanContext {
     /// No span: children of it start a new trace.
+    ///
+    /// ```
+    /// use obs_runtime::trace::{current, SpanContext};
+    /// assert!(!SpanContext::NONE.is_valid());
+    /// assert_eq!(current(), SpanContext::NONE); // outside any span
+    /// ```
     pub const NONE: SpanContext = SpanContext { trace_id: 0, span_id: 0, sampled: false, remote: false };
 
     /// Whether this is a real span (both ids non-zero).
+    ///
+    /// ```
+    /// use obs_runtime::trace::SpanContext;
+    /// let ctx = SpanContext { trace_id: 1, span_id: 2, sampled: false, remote: false };
+    /// assert!(ctx.is_valid());
+    /// assert!(!SpanContext { span_id: 0, ..ctx }.is_valid());
+    /// ```
     pub fn is_valid(&self) -> bool {
         self.trace_id != 0 && self.span_id != 0
     }
 
     /// The trace id as 32 lowercase hex digits.
+    ///
+    /// ```
+    /// use obs_runtime::trace::SpanContext;
+    /// let ctx = SpanContext { trace_id: 0x4bf92f3577b34da6a3ce929d0e0e4736, ..SpanContext::NONE };
+    /// assert_eq!(ctx.trace_id_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+    /// assert_eq!(SpanContext::NONE.trace_id_hex(), "0".repeat(32));
+    /// ```
     pub fn trace_id_hex(&self) -> String {
         format!("{:032x}", self.trace_id)
     }
 
     /// The span id as 16 lowercase hex digits.
+    ///
+    /// ```
+    /// use obs_runtime::trace::SpanContext;
+    /// let ctx = SpanContext { span_id: 0xff, ..SpanContext::NONE };
+    /// assert_eq!(ctx.span_id_hex(), "00000000000000ff");
+    /// ```
     pub fn span_id_hex(&self) -> String {
         format!("{:016x}", self.span_id)
     }
@@ -54,6 +87,16 @@ impl SpanContext {
     }
 
     /// Runs `fut` with this context current during each poll: the hand-off for spawned tasks.
+    ///
+    /// ```
+    /// # use std::future::Future;
+    /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// use obs_runtime::trace::{current, SpanContext};
+    /// let ctx = SpanContext { trace_id: 1, span_id: 2, sampled: true, remote: false };
+    /// let fut = std::pin::pin!(ctx.wrap(async { current() }));
+    /// assert_eq!(fut.poll(&mut cx), std::task::Poll::Ready(ctx));
+    /// assert_eq!(current(), SpanContext::NONE); // only during the poll
+    /// ```
     pub fn wrap<F: Future>(self, fut: F) -> WithContext<F> {
         WithContext { ctx: self, inner: fut }
     }
@@ -66,6 +109,14 @@ thread_local! {
 }
 
 /// The current span context of this thread ([`SpanContext::NONE`] outside any span).
+///
+/// ```
+/// use obs_runtime::trace::{current, SpanContext};
+/// assert_eq!(current(), SpanContext::NONE);
+/// let ctx = SpanContext { trace_id: 1, span_id: 2, sampled: true, remote: false };
+/// let _g = ctx.attach();
+/// assert_eq!(current(), ctx);
+/// ```
 #[inline(always)]
 pub fn current() -> SpanContext {
     CURRENT.get()
@@ -78,6 +129,16 @@ pub(crate) fn replace(ctx: SpanContext) -> SpanContext {
 }
 
 /// Restores the previous context when dropped; see [`SpanContext::attach`].
+///
+/// ```
+/// use obs_runtime::trace::{current, ContextGuard, SpanContext};
+/// let ctx = SpanContext { trace_id: 1, span_id: 2, sampled: true, remote: false };
+/// {
+///     let _g: ContextGuard = ctx.attach();
+///     assert_eq!(current(), ctx);
+/// }
+/// assert_eq!(current(), SpanContext::NONE);
+/// ```
 #[must_use = "the context is current only until this guard drops"]
 pub struct ContextGuard {
     prev: SpanContext,
@@ -91,6 +152,14 @@ impl Drop for ContextGuard {
 }
 
 /// A future polled with a given span context current; see [`SpanContext::wrap`].
+///
+/// ```
+/// # use std::future::Future;
+/// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// use obs_runtime::trace::{SpanContext, WithContext};
+/// let fut: WithContext<_> = SpanContext::NONE.wrap(async { 42 });
+/// assert_eq!(std::pin::pin!(fut).poll(&mut cx), std::task::Poll::Ready(42));
+/// ```
 pub struct WithContext<F> {
     ctx: SpanContext,
     inner: F,

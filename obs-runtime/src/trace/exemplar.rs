@@ -9,6 +9,12 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 /// One exemplar.
+///
+/// ```
+/// use obs_runtime::trace::Exemplar;
+/// let e = Exemplar { trace_id: 1, span_id: 2, value: 0.042, timestamp: 1_700_000_000.123 };
+/// assert_eq!(e, Exemplar { value: 0.042, ..e });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Exemplar {
     /// The trace of the observation.

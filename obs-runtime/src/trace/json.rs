@@ -12,6 +12,16 @@ use tracing_core::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 
 /// The JSON log layer; see [`json_logs`].
+///
+/// ```
+/// use obs_runtime::trace::{json_logs, JsonLogs};
+/// use tracing_subscriber::layer::SubscriberExt;
+/// let layer: JsonLogs = json_logs(std::io::sink(), "checkout");
+/// let subscriber = tracing_subscriber::registry().with(layer);
+/// tracing_core::dispatcher::with_default(&tracing_core::Dispatch::new(subscriber), || {
+///     // `tracing` events here are written as JSON lines
+/// });
+/// ```
 pub struct JsonLogs {
     out: Mutex<Box<dyn Write + Send>>,
     service: String,

@@ -29,10 +29,25 @@ use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
 /// The layer; see the module documentation.
+///
+/// ```
+/// use obs_runtime::trace::ObsLayer;
+/// use tracing_subscriber::layer::SubscriberExt;
+/// let subscriber = tracing_subscriber::registry().with(ObsLayer::default());
+/// let _dispatch = tracing_core::Dispatch::new(subscriber);
+/// ```
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ObsLayer;
 
 /// The `tracing` interop layer.
+///
+/// ```
+/// use tracing_subscriber::layer::SubscriberExt;
+/// let subscriber = tracing_subscriber::registry().with(obs_runtime::trace::layer());
+/// tracing_core::dispatcher::with_default(&tracing_core::Dispatch::new(subscriber), || {
+///     // `tracing` spans here are obs spans
+/// });
+/// ```
 pub fn layer() -> ObsLayer {
     ObsLayer
 }

@@ -80,6 +80,12 @@ crate::register!(ERRORS_C);
 
 /// Totals of the pipeline's counters, for tests: (exported, dropped because a queue was full, dropped because
 /// export failed, export errors).
+///
+/// ```
+/// let (exported, queue_full, export_failed, errors) = obs_runtime::trace::pipeline_stats();
+/// // Nothing has been traced in this process yet.
+/// assert_eq!((exported, queue_full, export_failed, errors), (0, 0, 0, 0));
+/// ```
 pub fn pipeline_stats() -> (u64, u64, u64, u64) {
     (EXPORTED.load(Relaxed), ring::dropped(), DROPPED_EXPORT.load(Relaxed), EXPORT_ERRORS.load(Relaxed))
 }

@@ -17,6 +17,12 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// The OTLP transport.
+///
+/// ```
+/// use obs_runtime::trace::{Protocol, TracePipeline};
+/// let p = TracePipeline::builder().endpoint("http://127.0.0.1:4317").protocol(Protocol::Grpc);
+/// assert!(format!("{p:?}").contains("Grpc"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
     /// OTLP/HTTP with protobuf bodies (port 4318, path `/v1/traces`).
@@ -26,6 +32,13 @@ pub enum Protocol {
 }
 
 /// A configuration error; names the environment variable at fault, when one is.
+///
+/// ```
+/// use obs_runtime::trace::TracePipeline;
+/// let err = TracePipeline::from_lookup(|k| (k == "OTEL_SDK_DISABLED").then(|| "maybe".to_string())).unwrap_err();
+/// assert_eq!(err.variable, Some("OTEL_SDK_DISABLED"));
+/// assert!(err.to_string().starts_with("OTEL_SDK_DISABLED: "));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraceError {
     /// The variable, e.g. `OTEL_TRACES_SAMPLER_ARG`.
@@ -51,6 +64,12 @@ fn env_error(variable: &'static str, message: impl Into<String>) -> TraceError {
 
 /// How spans are sampled, exported and described; build it with [`TracePipeline::builder`] or
 /// [`TracePipeline::from_env`], then [`install`](TracePipeline::install) it.
+///
+/// ```
+/// use obs_runtime::trace::{MemorySink, TracePipeline};
+/// let guard = TracePipeline::builder().service_name("checkout").sink(MemorySink::default()).install().unwrap();
+/// assert!(guard.is_active());
+/// ```
 pub struct TracePipeline {
     resource: Resource,
     endpoint: Option<String>,
@@ -87,6 +106,12 @@ fn default_service_name() -> String {
 impl TracePipeline {
     /// Defaults: `unknown_service:<exe>`, parent-based always-on sampling, no OTLP endpoint (spans are
     /// recorded, for exemplars and sinks, but sent nowhere until an endpoint or a sink is set).
+    ///
+    /// ```
+    /// let p = obs_runtime::trace::TracePipeline::builder();
+    /// assert!(p.resource().service_name.starts_with("unknown_service:"));
+    /// assert_eq!(p.otlp_endpoint(), None);
+    /// ```
     pub fn builder() -> TracePipeline {
         TracePipeline {
             resource: Resource { service_name: default_service_name(), attributes: Vec::new() },
@@ -105,11 +130,28 @@ impl TracePipeline {
     /// `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), `OTEL_EXPORTER_OTLP_PROTOCOL`,
     /// `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` and `OTEL_SDK_DISABLED`. An invalid value is an error
     /// naming its variable. Without an endpoint, nothing is exported over OTLP.
+    ///
+    /// ```
+    /// use obs_runtime::trace::TracePipeline;
+    /// let pipeline = TracePipeline::from_env().unwrap_or_else(|e| {
+    ///     eprintln!("tracing configuration: {e}");
+    ///     TracePipeline::builder()
+    /// });
+    /// assert!(!pipeline.resource().service_name.is_empty());
+    /// ```
     pub fn from_env() -> Result<TracePipeline, TraceError> {
         Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
     }
 
     /// [`from_env`](Self::from_env) with another source of variables (tests).
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// let vars = HashMap::from([("OTEL_SERVICE_NAME", "checkout"), ("OTEL_RESOURCE_ATTRIBUTES", "region=eu")]);
+    /// let p = obs_runtime::trace::TracePipeline::from_lookup(|k| vars.get(k).map(|v| v.to_string())).unwrap();
+    /// assert_eq!(p.resource().service_name, "checkout");
+    /// assert_eq!(p.resource().attributes, [("region".to_string(), "eu".to_string())]);
+    /// ```
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<TracePipeline, TraceError> {
         let mut p = TracePipeline::builder();
         if let Some(v) = get("OTEL_SDK_DISABLED") {
@@ -213,66 +255,148 @@ impl TracePipeline {
     }
 
     /// Sets `service.name`.
+    ///
+    /// ```
+    /// let p = obs_runtime::trace::TracePipeline::builder().service_name("checkout");
+    /// assert_eq!(p.resource().service_name, "checkout");
+    /// ```
     pub fn service_name(mut self, name: impl Into<String>) -> Self {
         self.resource.service_name = name.into();
         self
     }
     /// Adds a resource attribute.
+    ///
+    /// ```
+    /// let p = obs_runtime::trace::TracePipeline::builder().resource_attribute("deployment.environment", "prod");
+    /// assert_eq!(p.resource().attributes, [("deployment.environment".to_string(), "prod".to_string())]);
+    /// ```
     pub fn resource_attribute(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.resource.attributes.push((key.into(), value.into()));
         self
     }
     /// Exports over OTLP to this URL (the full URL, e.g. `http://127.0.0.1:4318/v1/traces` for HTTP).
+    ///
+    /// ```
+    /// let p = obs_runtime::trace::TracePipeline::builder().endpoint("http://127.0.0.1:4318/v1/traces");
+    /// assert_eq!(p.otlp_endpoint(), Some("http://127.0.0.1:4318/v1/traces"));
+    /// ```
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Some(url.into());
         self
     }
     /// The OTLP transport.
+    ///
+    /// ```
+    /// use obs_runtime::trace::{Protocol, TracePipeline};
+    /// let p = TracePipeline::builder().endpoint("http://127.0.0.1:4317").protocol(Protocol::Grpc);
+    /// assert_eq!(p.otlp_endpoint(), Some("http://127.0.0.1:4317"));
+    /// ```
     pub fn protocol(mut self, protocol: Protocol) -> Self {
         self.protocol = protocol;
         self
     }
     /// The sampler.
+    ///
+    /// ```
+    /// use obs_runtime::trace::{Sampler, TracePipeline};
+    /// let p = TracePipeline::builder().sampler(Sampler::TraceIdRatio(0.25));
+    /// assert!(format!("{p:?}").contains("TraceIdRatio(0.25)"));
+    /// ```
     pub fn sampler(mut self, sampler: Sampler) -> Self {
         self.sampler = sampler;
         self
     }
     /// Also sends every batch to `sink`.
+    ///
+    /// ```
+    /// use obs_runtime::trace::{MemorySink, TracePipeline};
+    /// let sink = MemorySink::default();
+    /// let guard = TracePipeline::builder().sink(sink.clone()).install().unwrap();
+    /// guard.flush();
+    /// assert!(sink.spans().is_empty()); // nothing traced yet
+    /// ```
     pub fn sink(mut self, sink: impl SpanSink) -> Self {
         self.sinks.push(Box::new(sink));
         self
     }
     /// How often the collector drains the threads' queues (default 1 s).
+    ///
+    /// ```
+    /// use obs_runtime::trace::{MemorySink, TracePipeline};
+    /// let p = TracePipeline::builder().export_interval(std::time::Duration::from_millis(100));
+    /// let guard = p.sink(MemorySink::default()).install().unwrap();
+    /// assert!(guard.is_active());
+    /// ```
     pub fn export_interval(mut self, interval: Duration) -> Self {
         self.interval = interval;
         self
     }
     /// The most spans per exported batch (default 512).
+    ///
+    /// ```
+    /// use obs_runtime::trace::{MemorySink, TracePipeline};
+    /// let guard = TracePipeline::builder().max_batch(64).sink(MemorySink::default()).install().unwrap();
+    /// assert!(guard.is_active());
+    /// ```
     pub fn max_batch(mut self, n: usize) -> Self {
         self.max_batch = n.max(1);
         self
     }
     /// The OTLP export timeout (default 10 s).
+    ///
+    /// ```
+    /// let p = obs_runtime::trace::TracePipeline::builder()
+    ///     .endpoint("http://127.0.0.1:4318/v1/traces")
+    ///     .timeout(std::time::Duration::from_secs(2));
+    /// assert!(p.otlp_endpoint().is_some());
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
     /// Turns the pipeline off, as `OTEL_SDK_DISABLED=true` does.
+    ///
+    /// ```
+    /// let guard = obs_runtime::trace::TracePipeline::builder().disabled(true).install().unwrap();
+    /// assert!(!guard.is_active());
+    /// assert!(!obs_runtime::trace::is_active());
+    /// ```
     pub fn disabled(mut self, disabled: bool) -> Self {
         self.disabled = disabled;
         self
     }
     /// The resource spans are exported with.
+    ///
+    /// ```
+    /// let p = obs_runtime::trace::TracePipeline::builder().service_name("checkout").resource_attribute("region", "eu");
+    /// assert_eq!(p.resource().service_name, "checkout");
+    /// assert_eq!(p.resource().attributes.len(), 1);
+    /// ```
     pub fn resource(&self) -> &Resource {
         &self.resource
     }
     /// The OTLP endpoint, if any.
+    ///
+    /// ```
+    /// use obs_runtime::trace::TracePipeline;
+    /// assert_eq!(TracePipeline::builder().otlp_endpoint(), None);
+    /// let p = TracePipeline::builder().endpoint("http://127.0.0.1:4318/v1/traces");
+    /// assert_eq!(p.otlp_endpoint(), Some("http://127.0.0.1:4318/v1/traces"));
+    /// ```
     pub fn otlp_endpoint(&self) -> Option<&str> {
         self.endpoint.as_deref()
     }
 
     /// Starts the collector thread and turns span recording on; the guard flushes and shuts down on drop.
     /// One pipeline at a time: installing a second while the first is alive is an error.
+    ///
+    /// ```
+    /// use obs_runtime::trace::{MemorySink, TracePipeline};
+    /// let guard = TracePipeline::builder().service_name("demo").sink(MemorySink::default()).install().unwrap();
+    /// assert!(TracePipeline::builder().install().is_err()); // one at a time
+    /// drop(guard);
+    /// assert!(TracePipeline::builder().install().is_ok());
+    /// ```
     pub fn install(self) -> Result<TraceGuard, TraceError> {
         if self.disabled {
             return Ok(TraceGuard { inner: None });
@@ -402,6 +526,14 @@ fn collect_loop(
 }
 
 /// Keeps the pipeline running; flushes every finished span and shuts the exporters down when dropped.
+///
+/// ```
+/// use obs_runtime::trace::{is_active, MemorySink, TracePipeline};
+/// let guard = TracePipeline::builder().sink(MemorySink::default()).install().unwrap();
+/// assert!(is_active());
+/// drop(guard); // flushes and shuts down
+/// assert!(!is_active());
+/// ```
 #[must_use = "the pipeline shuts down when the guard drops"]
 pub struct TraceGuard {
     inner: Option<GuardInner>,
@@ -420,6 +552,21 @@ impl fmt::Debug for TraceGuard {
 
 impl TraceGuard {
     /// Exports every span finished so far, on any thread, and waits until the sinks have them.
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// # static WORK: TracedFn = TracedFn::new(&DESC);
+    /// # let sink = obs_runtime::trace::MemorySink::default();
+    /// # let guard = obs_runtime::trace::TracePipeline::builder().service_name("demo").sink(sink.clone()).install().unwrap();
+    /// use obs_runtime::trace::{Call, Outcome};
+    /// Call::enter(&WORK).finish(Outcome::Ok, None);
+    /// guard.flush();
+    /// assert_eq!(sink.spans().len(), 1);
+    /// ```
     pub fn flush(&self) {
         let Some(inner) = &self.inner else { return };
         let mut st = inner.shared.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -432,6 +579,12 @@ impl TraceGuard {
     }
 
     /// Whether this guard runs a pipeline (false when disabled).
+    ///
+    /// ```
+    /// use obs_runtime::trace::{MemorySink, TracePipeline};
+    /// let guard = TracePipeline::builder().sink(MemorySink::default()).install().unwrap();
+    /// assert!(guard.is_active());
+    /// ```
     pub fn is_active(&self) -> bool {
         self.inner.is_some()
     }

@@ -16,6 +16,18 @@
 use super::context::{self, ContextGuard, SpanContext};
 
 /// Something headers can be read from and written to (HTTP headers, message metadata...).
+///
+/// ```
+/// use obs_runtime::trace::{inject, Carrier, SpanContext};
+/// struct Meta(Vec<(String, String)>);
+/// impl Carrier for Meta {
+///     fn get(&self, key: &str) -> Option<&str> { self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()) }
+///     fn set(&mut self, key: &str, value: String) { self.0.push((key.to_owned(), value)); }
+/// }
+/// let mut meta = Meta(Vec::new());
+/// inject(&SpanContext { trace_id: 1, span_id: 2, sampled: true, remote: false }, None, &mut meta);
+/// assert_eq!(meta.get("traceparent"), Some("00-00000000000000000000000000000001-0000000000000002-01"));
+/// ```
 pub trait Carrier {
     /// The value of `key` (lowercase), if present and text.
     fn get(&self, key: &str) -> Option<&str>;
@@ -46,6 +58,16 @@ impl<S: std::hash::BuildHasher> Carrier for std::collections::HashMap<String, St
 }
 
 /// Writes `traceparent` (and `tracestate` when given) for `ctx`; an invalid context writes nothing.
+///
+/// ```
+/// use obs_runtime::trace::{inject, SpanContext};
+/// use std::collections::HashMap;
+/// let ctx = SpanContext { trace_id: 1, span_id: 2, sampled: false, remote: false };
+/// let mut headers = HashMap::new();
+/// inject(&ctx, Some("vendor=abc"), &mut headers);
+/// assert_eq!(headers["traceparent"], "00-00000000000000000000000000000001-0000000000000002-00");
+/// assert_eq!(headers["tracestate"], "vendor=abc");
+/// ```
 pub fn inject(ctx: &SpanContext, trace_state: Option<&str>, carrier: &mut impl Carrier) {
     if !ctx.is_valid() {
         return;
@@ -57,11 +79,32 @@ pub fn inject(ctx: &SpanContext, trace_state: Option<&str>, carrier: &mut impl C
 }
 
 /// Writes the current span's context: the outgoing side of a traced client call.
+///
+/// ```
+/// use obs_runtime::trace::{inject_current, SpanContext};
+/// let mut headers = http::HeaderMap::new();
+/// inject_current(&mut headers);
+/// assert!(headers.is_empty()); // no current span
+/// let _g = SpanContext { trace_id: 1, span_id: 2, sampled: true, remote: false }.attach();
+/// inject_current(&mut headers);
+/// assert!(headers.contains_key("traceparent"));
+/// ```
 pub fn inject_current(carrier: &mut impl Carrier) {
     inject(&context::current(), None, carrier)
 }
 
 /// Reads a remote context and its `tracestate`; `None` when `traceparent` is absent or malformed.
+///
+/// ```
+/// use std::collections::HashMap;
+/// let headers = HashMap::from([
+///     ("traceparent".to_string(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_string()),
+///     ("tracestate".to_string(), "BAD KEY=1".to_string()),
+/// ]);
+/// let (ctx, state) = obs_runtime::trace::extract(&headers).unwrap();
+/// assert!(ctx.sampled && ctx.remote);
+/// assert_eq!(state, None); // a malformed tracestate is dropped
+/// ```
 pub fn extract(carrier: &impl Carrier) -> Option<(SpanContext, Option<String>)> {
     let ctx = parse_traceparent(carrier.get("traceparent")?)?;
     let state = carrier.get("tracestate").and_then(parse_trace_state).map(str::to_owned);
@@ -70,6 +113,16 @@ pub fn extract(carrier: &impl Carrier) -> Option<(SpanContext, Option<String>)> 
 
 /// Extracts and attaches in one step: spans started until the guard drops are children of the remote span.
 /// With nothing valid to extract, the current context is left as it is.
+///
+/// ```
+/// use obs_runtime::trace::{attach_remote, current};
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse().unwrap());
+/// let guard = attach_remote(&headers).unwrap();
+/// assert!(current().remote);
+/// drop(guard);
+/// assert!(!current().is_valid());
+/// ```
 pub fn attach_remote(carrier: &impl Carrier) -> Option<ContextGuard> {
     let (ctx, state) = extract(carrier)?;
     if let Some(s) = state {
@@ -79,6 +132,13 @@ pub fn attach_remote(carrier: &impl Carrier) -> Option<ContextGuard> {
 }
 
 /// Parses a `traceparent` value (version 00, or a later version read as 00 would be).
+///
+/// ```
+/// use obs_runtime::trace::parse_traceparent;
+/// let ctx = parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").unwrap();
+/// assert_eq!((ctx.span_id, ctx.sampled), (0x00f067aa0ba902b7, true));
+/// assert_eq!(parse_traceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01"), None);
+/// ```
 pub fn parse_traceparent(v: &str) -> Option<SpanContext> {
     let v = v.trim();
     let b = v.as_bytes();
@@ -107,6 +167,12 @@ fn hex_field(s: &str) -> Option<&str> {
 }
 
 /// Checks a `tracestate` value: at most 32 `key=value` members, 512 bytes, printable ASCII.
+///
+/// ```
+/// use obs_runtime::trace::parse_trace_state;
+/// assert_eq!(parse_trace_state(" rojo=00f067aa0ba902b7,congo=t61rcWkgMzE "), Some("rojo=00f067aa0ba902b7,congo=t61rcWkgMzE"));
+/// assert_eq!(parse_trace_state("Upper=1"), None);
+/// ```
 pub fn parse_trace_state(v: &str) -> Option<&str> {
     let v = v.trim();
     if v.is_empty() || v.len() > 512 {

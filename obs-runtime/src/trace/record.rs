@@ -6,6 +6,12 @@ use crate::desc::{FunctionDesc, SpanKind};
 use std::borrow::Cow;
 
 /// The status of a finished span.
+///
+/// ```
+/// use obs_runtime::trace::SpanStatus;
+/// assert_eq!(SpanStatus::default(), SpanStatus::Unset);
+/// assert_ne!(SpanStatus::Error("timeout".into()), SpanStatus::Unset);
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum SpanStatus {
     /// Nothing said (the default).
@@ -16,6 +22,16 @@ pub enum SpanStatus {
 }
 
 /// An event inside a span (an error recorded by `err`, a `tracing` event).
+///
+/// ```
+/// use obs_runtime::trace::{clock, AttrValue, SpanEvent};
+/// let event = SpanEvent {
+///     name: "exception".into(),
+///     at: clock::now(),
+///     attributes: vec![("exception.message".into(), AttrValue::Str("timeout".into()))],
+/// };
+/// assert_eq!(event.name, "exception");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpanEvent {
     /// The event's name (`exception` for errors).
@@ -27,6 +43,22 @@ pub struct SpanEvent {
 }
 
 /// One finished span.
+///
+/// ```
+/// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+/// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+/// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+/// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+/// # static WORK: TracedFn = TracedFn::new(&DESC);
+/// # let sink = obs_runtime::trace::MemorySink::default();
+/// # let guard = obs_runtime::trace::TracePipeline::builder().service_name("demo").sink(sink.clone()).install().unwrap();
+/// # obs_runtime::trace::Call::enter(&WORK).finish(obs_runtime::trace::Outcome::Ok, None);
+/// # guard.flush();
+/// let span = &sink.spans()[0];
+/// assert_eq!((span.name, span.parent_span_id), ("work", 0)); // a root span
+/// assert!(span.end >= span.start);
+/// ```
 #[derive(Debug, Clone)]
 pub struct SpanRecord {
     /// Trace id.
@@ -59,14 +91,59 @@ pub struct SpanRecord {
 
 impl SpanRecord {
     /// Start as Unix nanoseconds.
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// # static WORK: TracedFn = TracedFn::new(&DESC);
+    /// # let sink = obs_runtime::trace::MemorySink::default();
+    /// # let guard = obs_runtime::trace::TracePipeline::builder().service_name("demo").sink(sink.clone()).install().unwrap();
+    /// # obs_runtime::trace::Call::enter(&WORK).finish(obs_runtime::trace::Outcome::Ok, None);
+    /// # guard.flush();
+    /// let span = &sink.spans()[0];
+    /// assert!(span.start_unix_nanos() > 1_600_000_000_000_000_000);
+    /// ```
     pub fn start_unix_nanos(&self) -> u64 {
         super::clock::unix_nanos(self.start)
     }
     /// End as Unix nanoseconds.
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// # static WORK: TracedFn = TracedFn::new(&DESC);
+    /// # let sink = obs_runtime::trace::MemorySink::default();
+    /// # let guard = obs_runtime::trace::TracePipeline::builder().service_name("demo").sink(sink.clone()).install().unwrap();
+    /// # obs_runtime::trace::Call::enter(&WORK).finish(obs_runtime::trace::Outcome::Ok, None);
+    /// # guard.flush();
+    /// let span = &sink.spans()[0];
+    /// assert!(span.end_unix_nanos() >= span.start_unix_nanos());
+    /// ```
     pub fn end_unix_nanos(&self) -> u64 {
         super::clock::unix_nanos(self.end)
     }
     /// Attribute value by key (run-time attributes only).
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// # static WORK: TracedFn = TracedFn::new(&DESC);
+    /// # let sink = obs_runtime::trace::MemorySink::default();
+    /// # let guard = obs_runtime::trace::TracePipeline::builder().service_name("demo").sink(sink.clone()).install().unwrap();
+    /// # obs_runtime::trace::Call::enter(&WORK).finish(obs_runtime::trace::Outcome::Ok, None);
+    /// # guard.flush();
+    /// let span = &sink.spans()[0];
+    /// assert_eq!(span.attribute("order.id"), None); // none was recorded
+    /// ```
     pub fn attribute(&self, key: &str) -> Option<&AttrValue> {
         self.attributes.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }

@@ -17,6 +17,18 @@ use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
 use std::sync::OnceLock;
 
 /// How a call ended: the `result` label.
+///
+/// ```
+/// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+/// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+/// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+/// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+/// # static WORK: TracedFn = TracedFn::new(&DESC);
+/// use obs_runtime::trace::{Call, Outcome};
+/// Call::enter(&WORK).finish(Outcome::Error, Some("timeout".into()));
+/// assert_eq!((WORK.calls(Outcome::Ok), WORK.calls(Outcome::Error)), (0, 1));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Returned normally (or returned `Ok`).
@@ -30,6 +42,16 @@ pub enum Outcome {
 const RESULTS: [&str; 3] = ["ok", "error", "panic"];
 
 /// The RED storage of one traced function; `#[traced]` puts one in a `static`.
+///
+/// ```
+/// use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+/// static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+///     attributes: &[], red_metrics: true, in_flight: false, buckets: &[0.1, 1.0], slo: None,
+///     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+///     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+/// static WORK: TracedFn = TracedFn::new(&DESC);
+/// assert_eq!(WORK.calls(obs_runtime::trace::Outcome::Ok), 0);
+/// ```
 pub struct TracedFn {
     pub(crate) desc: &'static FunctionDesc,
     block: OnceLock<&'static Block>,
@@ -39,6 +61,18 @@ pub struct TracedFn {
 }
 
 /// Registers a [`TracedFn`] for the exposition; submitted by `#[traced]` through `inventory`.
+///
+/// ```
+/// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+/// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+/// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+/// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+/// # static WORK: TracedFn = TracedFn::new(&DESC);
+/// use obs_runtime::trace::TracedEntry;
+/// static ENTRY: TracedEntry = TracedEntry::new(&WORK);
+/// assert_eq!(ENTRY.function.desc().function, "work");
+/// ```
 pub struct TracedEntry {
     /// The function's storage.
     pub function: &'static TracedFn,
@@ -46,6 +80,17 @@ pub struct TracedEntry {
 
 impl TracedEntry {
     /// Wraps a function for `inventory::submit!`.
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// # static WORK: TracedFn = TracedFn::new(&DESC);
+    /// static ENTRY: obs_runtime::trace::TracedEntry = obs_runtime::trace::TracedEntry::new(&WORK);
+    /// assert!(std::ptr::eq(ENTRY.function, &WORK));
+    /// ```
     pub const fn new(function: &'static TracedFn) -> Self {
         TracedEntry { function }
     }
@@ -55,6 +100,17 @@ inventory::collect!(TracedEntry);
 
 impl TracedFn {
     /// The storage of the function described by `desc`.
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// # static WORK: TracedFn = TracedFn::new(&DESC);
+    /// static OTHER: TracedFn = TracedFn::new(&DESC);
+    /// assert_eq!(OTHER.desc().span_name, "work");
+    /// ```
     pub const fn new(desc: &'static FunctionDesc) -> Self {
         TracedFn {
             desc,
@@ -66,6 +122,17 @@ impl TracedFn {
     }
 
     /// The function's declaration.
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// # static WORK: TracedFn = TracedFn::new(&DESC);
+    /// assert_eq!(WORK.desc().function, "work");
+    /// assert_eq!(WORK.desc().location.module_path, "demo");
+    /// ```
     pub fn desc(&self) -> &'static FunctionDesc {
         self.desc
     }
@@ -107,16 +174,56 @@ impl TracedFn {
     }
 
     /// Calls so far that ended with `outcome`.
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// # static WORK: TracedFn = TracedFn::new(&DESC);
+    /// use obs_runtime::trace::{Call, Outcome};
+    /// assert_eq!(WORK.calls(Outcome::Ok), 0);
+    /// Call::enter(&WORK).finish(Outcome::Ok, None);
+    /// assert_eq!(WORK.calls(Outcome::Ok), 1);
+    /// ```
     pub fn calls(&self, outcome: Outcome) -> u64 {
         self.block.get().map_or(0, |b| b.sum_u64(outcome as usize))
     }
 
     /// Calls running now (kept only with `in_flight`).
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// # static WORK: TracedFn = TracedFn::new(&DESC);
+    /// let call = obs_runtime::trace::Call::start(&WORK);
+    /// assert_eq!(WORK.in_flight(), 1);
+    /// drop(call);
+    /// assert_eq!(WORK.in_flight(), 0);
+    /// ```
     pub fn in_flight(&self) -> i64 {
         self.in_flight.load(Relaxed)
     }
 
     /// Cumulative duration counts by bucket bound (ending with `+Inf`), and the sum of durations.
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// # static WORK: TracedFn = TracedFn::new(&DESC);
+    /// use obs_runtime::trace::{Call, Outcome};
+    /// Call::enter(&WORK).finish(Outcome::Ok, None);
+    /// let (buckets, sum) = WORK.durations();
+    /// assert_eq!(buckets.last(), Some(&(f64::INFINITY, 1)));
+    /// assert!(sum >= 0.0);
+    /// ```
     pub fn durations(&self) -> (Vec<(f64, u64)>, f64) {
         let bounds = self.desc.buckets;
         let Some(b) = self.block.get() else {

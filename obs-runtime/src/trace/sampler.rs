@@ -5,6 +5,13 @@ use super::context::SpanContext;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering::Relaxed};
 
 /// A sampler, as named by `OTEL_TRACES_SAMPLER`.
+///
+/// ```
+/// use obs_runtime::trace::{MemorySink, Sampler, TracePipeline};
+/// assert_eq!(Sampler::default(), Sampler::ParentBased(1.0));
+/// let guard = TracePipeline::builder().sampler(Sampler::AlwaysOff).sink(MemorySink::default()).install().unwrap();
+/// assert_eq!(obs_runtime::trace::sampling_ratio(), 0.0);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Sampler {
     /// Record every trace.
@@ -62,6 +69,10 @@ pub fn set_sampling_ratio(ratio: f64) {
 }
 
 /// The current ratio of new traces sampled.
+///
+/// ```
+/// assert_eq!(obs_runtime::trace::sampling_ratio(), 1.0); // the default samples every trace
+/// ```
 pub fn sampling_ratio() -> f64 {
     match THRESHOLD.load(Relaxed) {
         u64::MAX => 1.0,
@@ -70,6 +81,13 @@ pub fn sampling_ratio() -> f64 {
 }
 
 /// Whether spans are recorded at all: a pipeline is installed.
+///
+/// ```
+/// use obs_runtime::trace::{is_active, MemorySink, TracePipeline};
+/// assert!(!is_active());
+/// let guard = TracePipeline::builder().sink(MemorySink::default()).install().unwrap();
+/// assert!(is_active());
+/// ```
 #[inline(always)]
 pub fn is_active() -> bool {
     ACTIVE.load(Relaxed)

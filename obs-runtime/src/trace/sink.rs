@@ -5,6 +5,13 @@ use super::record::SpanRecord;
 use std::sync::{Arc, Mutex};
 
 /// The service and resource attributes spans are exported with.
+///
+/// ```
+/// use obs_runtime::trace::{Resource, TracePipeline};
+/// let p = TracePipeline::builder().service_name("checkout");
+/// let resource: &Resource = p.resource();
+/// assert_eq!(resource, &Resource { service_name: "checkout".into(), attributes: vec![] });
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Resource {
     /// `service.name`.
@@ -14,6 +21,19 @@ pub struct Resource {
 }
 
 /// A destination of finished spans, called on the collector thread with batches.
+///
+/// ```
+/// use obs_runtime::trace::{Resource, SpanRecord, SpanSink, TracePipeline};
+/// struct Stdout;
+/// impl SpanSink for Stdout {
+///     fn export(&mut self, batch: &[SpanRecord], resource: &Resource) -> Result<(), String> {
+///         batch.iter().for_each(|s| println!("{} {}", resource.service_name, s.name));
+///         Ok(())
+///     }
+/// }
+/// let guard = TracePipeline::builder().service_name("demo").sink(Stdout).install().unwrap();
+/// guard.flush();
+/// ```
 pub trait SpanSink: Send + 'static {
     /// Exports one batch; an error is counted in `obs_span_export_errors_total` and the batch's spans as dropped.
     fn export(&mut self, batch: &[SpanRecord], resource: &Resource) -> Result<(), String>;
@@ -34,10 +54,41 @@ pub struct MemorySink {
 
 impl MemorySink {
     /// The spans exported so far.
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// # static WORK: TracedFn = TracedFn::new(&DESC);
+    /// # let sink = obs_runtime::trace::MemorySink::default();
+    /// # let guard = obs_runtime::trace::TracePipeline::builder().service_name("demo").sink(sink.clone()).install().unwrap();
+    /// # obs_runtime::trace::Call::enter(&WORK).finish(obs_runtime::trace::Outcome::Ok, None);
+    /// # guard.flush();
+    /// assert_eq!(sink.spans().len(), 1);
+    /// assert_eq!(sink.spans()[0].name, "work");
+    /// ```
     pub fn spans(&self) -> Vec<SpanRecord> {
         self.spans.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
     /// Forgets them.
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// # static WORK: TracedFn = TracedFn::new(&DESC);
+    /// # let sink = obs_runtime::trace::MemorySink::default();
+    /// # let guard = obs_runtime::trace::TracePipeline::builder().service_name("demo").sink(sink.clone()).install().unwrap();
+    /// # obs_runtime::trace::Call::enter(&WORK).finish(obs_runtime::trace::Outcome::Ok, None);
+    /// # guard.flush();
+    /// assert_eq!(sink.spans().len(), 1);
+    /// sink.clear();
+    /// assert!(sink.spans().is_empty());
+    /// ```
     pub fn clear(&self) {
         self.spans.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
