@@ -19,6 +19,21 @@ pub fn location(at: Span) -> TokenStream {
     }
 }
 
+/// Parses an attribute's `key = value, flag, key(..)` arguments into `A`, one `parse_one` call per key. Mistakes
+/// `parse_one` records in `cx` do not stop parsing; a syntax error does, and is recorded too.
+pub fn parse_args<A: Default>(
+    cx: &mut Ctxt,
+    tokens: TokenStream,
+    mut parse_one: impl FnMut(&mut Ctxt, &mut A, ParseNestedMeta<'_>) -> syn::Result<()>,
+) -> A {
+    let mut args = A::default();
+    let parser = syn::meta::parser(|meta| parse_one(cx, &mut args, meta));
+    if let Err(e) = syn::parse::Parser::parse2(parser, tokens) {
+        cx.syn_error(e);
+    }
+    args
+}
+
 /// Consumes `= value` or `(...)` after an unknown key so parsing can go on and report the next mistake too.
 pub fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) {

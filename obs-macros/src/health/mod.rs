@@ -7,7 +7,6 @@ use crate::ctxt::Ctxt;
 use crate::names::did_you_mean;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
-use syn::parse::Parser;
 use syn::spanned::Spanned;
 use syn::{ItemFn, LitInt, LitStr, ReturnType, Type};
 
@@ -25,8 +24,7 @@ struct Args {
 }
 
 fn parse_args(cx: &mut Ctxt, attr: TokenStream) -> Args {
-    let mut a = Args::default();
-    let parser = syn::meta::parser(|meta| {
+    crate::common::parse_args(cx, attr, |cx: &mut Ctxt, a: &mut Args, meta: syn::meta::ParseNestedMeta<'_>| {
         let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
         macro_rules! once {
             ($f:ident, $v:expr) => {{
@@ -59,11 +57,7 @@ fn parse_args(cx: &mut Ctxt, attr: TokenStream) -> Args {
             }
         }
         Ok(())
-    });
-    if let Err(e) = parser.parse2(attr) {
-        cx.syn_error(e);
-    }
-    a
+    })
 }
 
 /// `"250ms"`, `"2s"`, `"1m"`, `"1h"` to milliseconds.

@@ -4,7 +4,6 @@ use crate::ctxt::Ctxt;
 use crate::names::did_you_mean;
 use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
-use syn::parse::Parser;
 use syn::{Attribute, Expr, Ident, LitInt, LitStr, Type};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -66,12 +65,7 @@ pub struct AlertArgs {
 
 /// Parses the arguments, recording recoverable mistakes in `cx` and carrying on past them.
 pub fn parse_args(cx: &mut Ctxt, tokens: TokenStream) -> Args {
-    let mut args = Args::default();
-    let parser = syn::meta::parser(|meta| parse_one(cx, &mut args, meta));
-    if let Err(e) = parser.parse2(tokens) {
-        cx.syn_error(e);
-    }
-    args
+    crate::common::parse_args(cx, tokens, parse_one)
 }
 
 fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
