@@ -3,11 +3,8 @@
 use crate::catalog::catalog;
 use crate::desc::{MetricDesc, MetricKind};
 use crate::encoding::FamilyEncoder;
-use crate::labels::{hash_str, LabelDesc, LabelSet};
-use crate::metrics::counter::Counter;
+use crate::labels::LabelDesc;
 use crate::registry::Collect;
-use std::borrow::Cow;
-use std::hash::Hasher;
 
 /// Why a new label set went to the overflow series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,56 +35,21 @@ impl DropReason {
     }
 }
 
+// Written while obs was the only way to declare metrics here; now obs' own derive and macro do it, as for users.
+#[derive(obs_macros::Labels)]
 struct ReasonLabels {
     metric: &'static str,
     reason: &'static str,
 }
 
-const REASON_LABELS: &[LabelDesc] =
-    &[LabelDesc { name: "metric", values: None }, LabelDesc { name: "reason", values: None }];
+/// New label sets sent to a metric's overflow series, by metric and reason.
+// Bounded by the catalog, which is finite, so the cap is the largest there is: it never overflows itself.
+#[obs_macros::metric(counter, labels = ReasonLabels, name = "obs_cardinality_overflow", namespace = "", cap = 4294967295)]
+struct Overflows;
 
-impl LabelSet for ReasonLabels {
-    const LABELS: &'static [LabelDesc] = REASON_LABELS;
-    const FIXED: Option<u32> = None;
-    fn fixed_index(&self) -> u32 {
-        0
-    }
-    fn hash_values<H: Hasher>(&self, h: &mut H) {
-        hash_str(h, self.metric);
-        hash_str(h, self.reason);
-    }
-    fn matches(&self, stored: &[Cow<'static, str>]) -> bool {
-        stored.len() == 2 && stored[0] == self.metric && stored[1] == self.reason
-    }
-    fn to_stored(&self) -> Box<[Cow<'static, str>]> {
-        Box::new([Cow::Borrowed(self.metric), Cow::Borrowed(self.reason)])
-    }
-}
-
-// Bounded by the catalog, which is finite, so no cap is needed.
-static OVERFLOWS: Counter<ReasonLabels> = Counter::new(
-    &MetricDesc::new(
-        "obs_cardinality_overflow",
-        MetricKind::Counter,
-        "New label sets sent to a metric's overflow series, by metric and reason.",
-    )
-    .labels(REASON_LABELS)
-    .cap(u32::MAX)
-    .no_namespace(),
-);
-crate::register!(OVERFLOWS);
-
-static DROPS: Counter<ReasonLabels> = Counter::new(
-    &MetricDesc::new(
-        "obs_dropped_observations",
-        MetricKind::Counter,
-        "Observations and increments refused as invalid (NaN, negative or infinite), by metric and reason.",
-    )
-    .labels(REASON_LABELS)
-    .cap(u32::MAX)
-    .no_namespace(),
-);
-crate::register!(DROPS);
+/// Observations and increments refused as invalid (NaN, negative or infinite), by metric and reason.
+#[obs_macros::metric(counter, labels = ReasonLabels, name = "obs_dropped_observations", namespace = "", cap = 4294967295)]
+struct Drops;
 
 fn name_of(desc: &'static MetricDesc) -> &'static str {
     catalog().entry_of(desc).map_or(desc.name, |m| m.name())
@@ -100,7 +62,7 @@ pub(crate) fn record_overflow(desc: &'static MetricDesc, reason: OverflowReason)
         OverflowReason::Cardinality => "cardinality",
         OverflowReason::ValueTooLong => "value_too_long",
     };
-    OVERFLOWS.with(ReasonLabels { metric: name_of(desc), reason }).inc();
+    Overflows.with(ReasonLabels { metric: name_of(desc), reason }).inc();
 }
 
 #[cold]
@@ -110,7 +72,7 @@ pub(crate) fn record_drop(desc: &'static MetricDesc, reason: DropReason) {
         DropReason::Negative => "negative",
         DropReason::Infinite => "infinite",
     };
-    DROPS.with(ReasonLabels { metric: name_of(desc), reason }).inc();
+    Drops.with(ReasonLabels { metric: name_of(desc), reason }).inc();
 }
 
 /// `obs_series{metric}`: computed at each scrape from the catalog.
