@@ -41,6 +41,15 @@ fn plain(x: u64) -> u64 {
     body!(x)
 }
 
+/// The plain body timed by two readings of the clock obs uses: the floor under any per-call duration.
+#[inline(never)]
+fn clock_floor(x: u64) -> u64 {
+    let start = obs::trace::clock::now();
+    let r = body!(x);
+    black_box(obs::trace::clock::now().wrapping_sub(start));
+    r
+}
+
 #[obs::traced(skip_all)]
 #[inline(never)]
 fn obs_fn(x: u64) -> u64 {
@@ -252,6 +261,7 @@ fn group(c: &mut Criterion) -> criterion::BenchmarkGroup<'_, criterion::measurem
 fn no_pipeline_cases(c: &mut Criterion) {
     let mut g = group(c);
     g.bench_function(case::PLAIN, |b| b.iter(|| plain(black_box(7))));
+    g.bench_function(case::CLOCK_FLOOR, |b| b.iter(|| clock_floor(black_box(7))));
     assert!(!obs::trace::is_active(), "no trace pipeline may be installed for the metrics-only case");
     g.bench_function(case::OBS_METRICS, |b| b.iter(|| obs_fn(black_box(7))));
     g.bench_function(case::AUTOMETRICS, |b| b.iter(|| autometrics_fn(black_box(7))));

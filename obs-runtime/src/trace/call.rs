@@ -9,7 +9,7 @@ use super::attr::AttrValue;
 use super::context::{self, SpanContext};
 use super::record::{CallExtra, RawCall, SpanEvent, SpanStatus};
 use super::red::{Outcome, TracedFn};
-use super::{clock, id, ring, sampler};
+use super::{clock, exemplar, id, ring, sampler};
 use crate::switch::is_enabled;
 use std::borrow::Cow;
 use std::future::Future;
@@ -33,14 +33,32 @@ use std::task::{Context as TaskContext, Poll};
 /// ```
 pub struct Call {
     f: &'static TracedFn,
+    /// The clock reading at the start; meaningless unless `ON`.
     start: u64,
-    ctx: SpanContext,
-    parent: SpanContext,
-    on: bool,
-    entered: bool,
-    finished: bool,
-    attrs: Vec<(Cow<'static, str>, AttrValue)>,
+    // The span, kept small (the call lives on the caller's stack and is moved around): zero without a pipeline.
+    // The parent shares the trace id; its flags live in `flags`.
+    trace_id: u128,
+    span_id: u64,
+    parent_span_id: u64,
+    flags: u8,
+    /// Attributes, boxed only when a sampled span records some.
+    extra: Option<Box<CallExtra>>,
 }
+
+/// Metrics are on: the call is timed and counted.
+const ON: u8 = 1;
+/// The call has a span (a pipeline is installed); sampled or not, its context is propagated.
+const SPAN: u8 = 2;
+/// The span was made current on this thread and must be un-made when the call ends.
+const ENTERED: u8 = 4;
+/// Finished: dropping does nothing more.
+const FINISHED: u8 = 8;
+/// The span is sampled: it is recorded and exported.
+const SAMPLED: u8 = 16;
+/// The parent span (if `parent_span_id` is not zero) was sampled.
+const PARENT_SAMPLED: u8 = 32;
+/// The parent span came from another process (`traceparent`).
+const PARENT_REMOTE: u8 = 64;
 
 impl Call {
     /// Starts a call without making its span current (async functions: [`Instrumented`] does, at each poll).
@@ -60,29 +78,7 @@ impl Call {
     /// ```
     #[inline(always)]
     pub fn start(f: &'static TracedFn) -> Call {
-        let on = is_enabled();
-        // Without a pipeline there is no span to parent: skip the context read.
-        let tracing = on && sampler::is_active();
-        let parent = if tracing { context::current() } else { SpanContext::NONE };
-        let ctx = if tracing {
-            let trace_id = if parent.is_valid() { parent.trace_id } else { id::trace_id() };
-            SpanContext { trace_id, span_id: id::span_id(), sampled: sampler::decide(&parent, trace_id), remote: false }
-        } else {
-            SpanContext::NONE
-        };
-        if on && f.desc.in_flight && f.desc.red_metrics {
-            f.in_flight_add(1);
-        }
-        Call {
-            f,
-            start: if on { clock::now() } else { 0 },
-            ctx,
-            parent,
-            on,
-            entered: false,
-            finished: false,
-            attrs: Vec::new(),
-        }
+        Call::begin(f, false)
     }
 
     /// Starts a call and makes its span current until it finishes (sync functions).
@@ -104,12 +100,43 @@ impl Call {
     /// ```
     #[inline(always)]
     pub fn enter(f: &'static TracedFn) -> Call {
-        let mut c = Call::start(f);
-        if c.ctx.is_valid() {
-            context::replace(c.ctx);
-            c.entered = true;
+        Call::begin(f, true)
+    }
+
+    #[inline(always)]
+    fn begin(f: &'static TracedFn, enter: bool) -> Call {
+        if !is_enabled() {
+            return Call { f, start: 0, trace_id: 0, span_id: 0, parent_span_id: 0, flags: 0, extra: None };
         }
-        c
+        // Built as plain values and assembled once at the end, so the call never has to live in memory before
+        // the caller's slot (a `&mut` to a half-built call would force copies).
+        let span = if sampler::is_active() { open_span(enter) } else { SpanStart::NONE };
+        if f.desc.in_flight && f.desc.red_metrics {
+            f.in_flight_add(1);
+        }
+        Call {
+            f,
+            // Last, so the span bookkeeping above is not part of the measured duration.
+            start: clock::now(),
+            trace_id: span.trace_id,
+            span_id: span.span_id,
+            parent_span_id: span.parent_span_id,
+            flags: ON | span.flags,
+            extra: None,
+        }
+    }
+
+    /// The context that was current when the call started (the parent's, if it had one).
+    fn parent(&self) -> SpanContext {
+        if self.parent_span_id == 0 {
+            return SpanContext::NONE;
+        }
+        SpanContext {
+            trace_id: self.trace_id,
+            span_id: self.parent_span_id,
+            sampled: self.flags & PARENT_SAMPLED != 0,
+            remote: self.flags & PARENT_REMOTE != 0,
+        }
     }
 
     /// Whether the span is sampled, so attributes are worth formatting.
@@ -127,7 +154,7 @@ impl Call {
     /// ```
     #[inline(always)]
     pub fn is_recording(&self) -> bool {
-        self.ctx.sampled
+        self.flags & SAMPLED != 0
     }
 
     /// The call's span context.
@@ -144,8 +171,14 @@ impl Call {
     /// let call = obs_runtime::trace::Call::start(&WORK);
     /// assert!(call.context().is_valid() && call.context().sampled);
     /// ```
+    #[inline(always)]
     pub fn context(&self) -> SpanContext {
-        self.ctx
+        SpanContext {
+            trace_id: self.trace_id,
+            span_id: self.span_id,
+            sampled: self.flags & SAMPLED != 0,
+            remote: false,
+        }
     }
 
     /// Adds a span attribute.
@@ -167,7 +200,7 @@ impl Call {
     /// assert_eq!(sink.spans()[0].attribute("order.id"), Some(&AttrValue::I64(42)));
     /// ```
     pub fn attr(&mut self, key: &'static str, value: AttrValue) {
-        self.attrs.push((Cow::Borrowed(key), value));
+        self.extra.get_or_insert_with(Default::default).attributes.push((Cow::Borrowed(key), value));
     }
 
     /// Ends the call: RED metrics, then the span. `error` is the rendered `Err` when `err` is set.
@@ -189,75 +222,136 @@ impl Call {
     /// ```
     #[inline(always)]
     pub fn finish(&mut self, outcome: Outcome, error: Option<String>) {
-        self.finished = true;
-        if !self.on {
+        let flags = self.flags;
+        self.flags |= FINISHED;
+        if flags & (ON | FINISHED) != ON {
             return;
         }
         let end = clock::now();
         let f = self.f;
-        if f.desc.red_metrics {
-            f.record(outcome, clock::seconds(self.start, end), end);
+        let bucket = if f.desc.red_metrics {
+            let b = f.record(outcome, end.wrapping_sub(self.start));
             if f.desc.in_flight {
                 f.in_flight_add(-1);
             }
-        }
-        if self.entered {
-            context::replace(self.parent);
-            self.entered = false;
-        }
-        if self.ctx.sampled {
-            self.emit(end, outcome, error.map(Cow::Owned), false);
+            Some(b)
+        } else {
+            None
+        };
+        if flags & SPAN != 0 {
+            self.close_span(end, outcome, error.map(Cow::Owned), bucket, false);
         }
     }
 
-    #[cold]
+    /// The span half of ending a call, out of line: restores the parent context and, when sampled, leaves an
+    /// exemplar on the duration bucket and hands the span to the thread's ring.
+    #[inline(never)]
+    fn close_span(
+        &mut self,
+        end: u64,
+        outcome: Outcome,
+        error: Option<Cow<'static, str>>,
+        bucket: Option<usize>,
+        cancelled: bool,
+    ) {
+        if self.flags & ENTERED != 0 {
+            context::replace(self.parent());
+        }
+        if self.flags & SAMPLED == 0 {
+            return;
+        }
+        if let Some(b) = bucket {
+            let seconds = clock::seconds(self.start, end);
+            exemplar::observe_sampled(self.f as *const TracedFn as usize, 0, b as u32, self.context(), seconds, end);
+        }
+        self.emit(end, outcome, error, cancelled);
+    }
+
     fn emit(&mut self, end: u64, outcome: Outcome, error: Option<Cow<'static, str>>, cancelled: bool) {
-        let mut events = Vec::new();
         let status = match (outcome, error) {
             (Outcome::Panic, _) => SpanStatus::Error(Cow::Borrowed("panicked")),
-            (_, Some(msg)) => {
-                events.push(SpanEvent {
-                    name: Cow::Borrowed("exception"),
-                    at: end,
-                    attributes: vec![(Cow::Borrowed("exception.message"), AttrValue::Str(msg.clone()))],
-                });
-                SpanStatus::Error(msg)
-            }
+            (_, Some(msg)) => SpanStatus::Error(msg),
             _ => SpanStatus::Unset,
         };
-        let mut attributes = std::mem::take(&mut self.attrs);
-        if cancelled {
-            attributes.push((Cow::Borrowed("obs.cancelled"), AttrValue::Bool(true)));
-        }
-        let trace_state = if self.parent.remote {
-            context::TRACE_STATE
-                .with(|t| t.borrow().as_ref().filter(|(tid, _)| *tid == self.ctx.trace_id).map(|(_, s)| s.clone()))
-        } else {
-            None
-        };
-        // The common span (no attributes, no error) travels without any allocation.
-        let plain = matches!(status, SpanStatus::Unset) && attributes.is_empty() && events.is_empty();
-        let extra = if plain && trace_state.is_none() {
+        let remote = self.flags & PARENT_REMOTE != 0;
+        // The common span (no attributes, no error, no remote parent) travels without any allocation.
+        let extra = if self.extra.is_none() && matches!(status, SpanStatus::Unset) && !cancelled && !remote {
             None
         } else {
-            Some(Box::new(CallExtra { status, attributes, events, trace_state }))
+            let mut extra = self.extra.take().unwrap_or_default();
+            if let SpanStatus::Error(msg) = &status {
+                if outcome != Outcome::Panic {
+                    extra.events.push(SpanEvent {
+                        name: Cow::Borrowed("exception"),
+                        at: end,
+                        attributes: vec![(Cow::Borrowed("exception.message"), AttrValue::Str(msg.clone()))],
+                    });
+                }
+            }
+            extra.status = status;
+            if cancelled {
+                extra.attributes.push((Cow::Borrowed("obs.cancelled"), AttrValue::Bool(true)));
+            }
+            if remote {
+                let trace_id = self.trace_id;
+                extra.trace_state = context::TRACE_STATE
+                    .with(|t| t.borrow().as_ref().filter(|(tid, _)| *tid == trace_id).map(|(_, s)| s.clone()));
+            }
+            Some(extra)
         };
         ring::push_call(RawCall {
-            trace_id: self.ctx.trace_id,
-            span_id: self.ctx.span_id,
-            parent_span_id: if self.parent.is_valid() { self.parent.span_id } else { 0 },
+            trace_id: self.trace_id,
+            span_id: self.span_id,
+            parent_span_id: self.parent_span_id,
             start: self.start,
             end,
             function: self.f.desc,
-            parent_remote: self.parent.remote,
+            parent_remote: remote,
             extra,
         });
     }
 }
 
+/// The span fields of a call being started.
+struct SpanStart {
+    trace_id: u128,
+    span_id: u64,
+    parent_span_id: u64,
+    flags: u8,
+}
+
+impl SpanStart {
+    const NONE: SpanStart = SpanStart { trace_id: 0, span_id: 0, parent_span_id: 0, flags: 0 };
+}
+
+/// The span half of starting a call. Inlined (into a branch metrics-only calls skip): returned through memory
+/// from an out-of-line call, its fields were read back wider than written, a store-forwarding stall.
+#[inline(always)]
+fn open_span(enter: bool) -> SpanStart {
+    let parent = context::current();
+    let mut s = SpanStart { flags: SPAN, ..SpanStart::NONE };
+    if parent.is_valid() {
+        s.trace_id = parent.trace_id;
+        s.parent_span_id = parent.span_id;
+        s.flags |= if parent.sampled { PARENT_SAMPLED } else { 0 } | if parent.remote { PARENT_REMOTE } else { 0 };
+    } else {
+        s.trace_id = id::trace_id();
+    }
+    s.span_id = id::span_id();
+    let sampled = sampler::decide(&parent, s.trace_id);
+    if sampled {
+        s.flags |= SAMPLED;
+    }
+    if enter {
+        context::replace(SpanContext { trace_id: s.trace_id, span_id: s.span_id, sampled, remote: false });
+        s.flags |= ENTERED;
+    }
+    s
+}
+
 impl Drop for Call {
     fn drop(&mut self) {
-        if self.finished {
+        if self.flags & FINISHED != 0 {
             return;
         }
         if std::thread::panicking() {
@@ -266,18 +360,16 @@ impl Drop for Call {
         }
         // A future dropped before completion: no result to count, but the gauge and the context are restored
         // and a sampled span is still exported, marked cancelled.
-        self.finished = true;
-        if !self.on {
+        let flags = self.flags;
+        self.flags |= FINISHED;
+        if flags & ON == 0 {
             return;
         }
         if self.f.desc.red_metrics && self.f.desc.in_flight {
             self.f.in_flight_add(-1);
         }
-        if self.entered {
-            context::replace(self.parent);
-        }
-        if self.ctx.sampled {
-            self.emit(clock::now(), Outcome::Ok, None, true);
+        if flags & SPAN != 0 {
+            self.close_span(clock::now(), Outcome::Ok, None, None, true);
         }
     }
 }
@@ -334,7 +426,7 @@ impl<F: Future> Future for Instrumented<'_, F> {
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         // SAFETY: `inner` is structurally pinned and never moved; `call` is a shared reference.
         let this = unsafe { self.get_unchecked_mut() };
-        let ctx = this.call.ctx;
+        let ctx = this.call.context();
         if !ctx.is_valid() {
             return unsafe { Pin::new_unchecked(&mut this.inner) }.poll(cx);
         }

@@ -116,7 +116,38 @@ pub fn ns_per_tick() -> f64 {
 /// ```
 #[inline(always)]
 pub fn seconds(start: u64, end: u64) -> f64 {
-    end.saturating_sub(start) as f64 * ns_per_tick() * 1e-9
+    ticks_to_seconds(end.saturating_sub(start))
+}
+
+/// The whole number of ticks in `seconds`, rounded down: a duration of `d` ticks is at most `seconds` exactly
+/// when `d <= ticks_for_seconds(seconds)`, so bucket bounds can be compared in ticks. Saturates for huge bounds.
+///
+/// ```
+/// use obs_runtime::trace::clock;
+/// let t = clock::ticks_for_seconds(0.001);
+/// assert!((clock::ticks_to_seconds(t) - 0.001).abs() < 1e-6);
+/// assert_eq!(clock::ticks_for_seconds(f64::INFINITY), u64::MAX);
+/// ```
+pub fn ticks_for_seconds(seconds: f64) -> u64 {
+    if ns_per_tick() == 0.0 {
+        let _ = now(); // calibrates
+    }
+    // `as` saturates: a bound beyond u64 ticks holds every duration.
+    (seconds * 1e9 / ns_per_tick()).floor() as u64
+}
+
+/// Seconds in `ticks` clock ticks.
+///
+/// ```
+/// use obs_runtime::trace::clock;
+/// let start = clock::now();
+/// std::thread::sleep(std::time::Duration::from_millis(2));
+/// let end = clock::now();
+/// assert_eq!(clock::ticks_to_seconds(end - start), clock::seconds(start, end));
+/// ```
+#[inline]
+pub fn ticks_to_seconds(ticks: u64) -> f64 {
+    ticks as f64 * ns_per_tick() * 1e-9
 }
 
 /// Unix time in nanoseconds of a reading.

@@ -39,6 +39,21 @@ const RECENT_SLOTS: usize = 1024;
 static RECENT: [std::sync::atomic::AtomicU64; RECENT_SLOTS] =
     [const { std::sync::atomic::AtomicU64::new(0) }; RECENT_SLOTS];
 
+/// `MIN_AGE_SECONDS` in clock ticks, computed once: the check is then one integer compare.
+#[inline(always)]
+fn min_age_ticks() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    static TICKS: AtomicU64 = AtomicU64::new(0);
+    match TICKS.load(Relaxed) {
+        0 => {
+            let t = super::clock::ticks_for_seconds(MIN_AGE_SECONDS).max(1);
+            TICKS.store(t, Relaxed);
+            t
+        }
+        t => t,
+    }
+}
+
 /// Whether the exemplar of this bucket was replaced too recently to replace it again at tick `now`.
 #[inline(always)]
 fn too_recent(key: usize, offset: u32, bucket: u32, now: u64) -> bool {
@@ -46,7 +61,7 @@ fn too_recent(key: usize, offset: u32, bucket: u32, now: u64) -> bool {
     let h = (key as u64 ^ (u64::from(offset) << 32) ^ u64::from(bucket)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let slot = &RECENT[(h >> 54) as usize % RECENT_SLOTS];
     let last = slot.load(Relaxed);
-    if last != 0 && now >= last && super::clock::seconds(last, now) < MIN_AGE_SECONDS {
+    if last != 0 && now >= last && now - last < min_age_ticks() {
         return true;
     }
     slot.store(now.max(1), Relaxed);
@@ -91,16 +106,9 @@ pub(crate) fn observe(key: usize, offset: u32, bucket: usize, value: f64) {
     }
 }
 
-/// As [`observe`], for a caller that already read the clock (a traced call's end).
+/// As [`observe`], for a caller that knows its sampled span and already read the clock (a traced call's end).
 #[inline(always)]
-pub(crate) fn observe_at(key: usize, offset: u32, bucket: usize, value: f64, now: u64) {
-    if let Some(ctx) = sampled_context() {
-        observe_sampled(key, offset, bucket as u32, ctx, value, now);
-    }
-}
-
-#[inline(always)]
-fn observe_sampled(key: usize, offset: u32, bucket: u32, ctx: context::SpanContext, value: f64, now: u64) {
+pub(crate) fn observe_sampled(key: usize, offset: u32, bucket: u32, ctx: context::SpanContext, value: f64, now: u64) {
     if !too_recent(key, offset, bucket, now) {
         record(key, offset, bucket, ctx, value, now);
     }

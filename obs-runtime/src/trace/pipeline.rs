@@ -459,6 +459,8 @@ struct State {
     flush_requested: u64,
     flush_done: u64,
     shutdown: bool,
+    /// A ring asked for an early drain since the collector last looked.
+    nudged: bool,
 }
 
 /// The installed collector, for rings to wake early.
@@ -468,6 +470,9 @@ static COLLECTOR: Mutex<Option<Arc<Shared>>> = Mutex::new(None);
 /// burst of nudges costs one early drain.
 pub(crate) fn nudge() {
     if let Some(shared) = COLLECTOR.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        // Remembered under the lock: a collector busy exporting sees it before it next waits, so the wake-up is
+        // never lost (a lost one left full rings undrained for a whole interval).
+        shared.state.lock().unwrap_or_else(|e| e.into_inner()).nudged = true;
         shared.wake.notify_one();
     }
 }
@@ -490,9 +495,10 @@ fn collect_loop(
     loop {
         let (target, shutdown) = {
             let mut st = shared.state.lock().unwrap_or_else(|e| e.into_inner());
-            if st.flush_requested == st.flush_done && !st.shutdown {
+            if st.flush_requested == st.flush_done && !st.shutdown && !st.nudged {
                 st = shared.wake.wait_timeout(st, interval).unwrap_or_else(|e| e.into_inner()).0;
             }
+            st.nudged = false;
             (st.flush_requested, st.shutdown)
         };
         clock::refine();

@@ -170,6 +170,7 @@ pub(crate) struct RawCall {
 }
 
 /// The rarer parts of a traced call's span.
+#[derive(Default)]
 pub(crate) struct CallExtra {
     pub(crate) status: SpanStatus,
     pub(crate) attributes: Vec<(Cow<'static, str>, AttrValue)>,

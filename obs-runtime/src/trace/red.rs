@@ -7,14 +7,15 @@
 //! `function_calls_total{function,module,result}`, `function_calls_duration_seconds{function,module}` and
 //! `function_calls_in_flight{function,module}` (for functions declared with `in_flight`).
 
+use super::clock;
 use super::exemplar;
 use crate::block::Block;
 use crate::desc::{FunctionDesc, MetricDesc, MetricKind};
 use crate::encoding::{escape_label_value, format_f64, FamilyEncoder};
 use crate::labels::LabelDesc;
 use crate::registry::Collect;
-use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI64, AtomicPtr, Ordering::Acquire, Ordering::Relaxed};
+use std::sync::{Mutex, OnceLock};
 
 /// How a call ended: the `result` label.
 ///
@@ -54,10 +55,36 @@ const RESULTS: [&str; 3] = ["ok", "error", "panic"];
 /// ```
 pub struct TracedFn {
     pub(crate) desc: &'static FunctionDesc,
-    block: OnceLock<&'static Block>,
+    // Null until the first call; then the storage, never freed. One load on the hot path, no `Once` state word.
+    red: AtomicPtr<Red>,
     in_flight: AtomicI64,
     labels: OnceLock<String>,
     le: OnceLock<Box<[String]>>,
+}
+
+/// The storage behind a [`TracedFn`], made at its first call.
+struct Red {
+    block: &'static Block,
+    /// The bucket bounds in clock ticks, so a call's bucket is found with integer compares.
+    bounds: Box<[u64]>,
+    sum_word: usize,
+}
+
+impl Red {
+    #[inline(always)]
+    fn bucket(&self, ticks: u64) -> usize {
+        // `le` semantics: the first bound at or above the duration. Short lists (the default has 11) scan
+        // linearly, which beats a binary search's mispredicted branches.
+        if self.bounds.len() <= 16 {
+            self.bounds.iter().take_while(|b| **b < ticks).count()
+        } else {
+            self.bounds.partition_point(|b| *b < ticks)
+        }
+    }
+
+    fn sum_seconds(&self) -> f64 {
+        clock::ticks_to_seconds(self.block.sum_u64(self.sum_word))
+    }
 }
 
 /// Registers a [`TracedFn`] for the exposition; submitted by `#[traced]` through `inventory`.
@@ -114,7 +141,7 @@ impl TracedFn {
     pub const fn new(desc: &'static FunctionDesc) -> Self {
         TracedFn {
             desc,
-            block: OnceLock::new(),
+            red: AtomicPtr::new(std::ptr::null_mut()),
             in_flight: AtomicI64::new(0),
             labels: OnceLock::new(),
             le: OnceLock::new(),
@@ -138,34 +165,52 @@ impl TracedFn {
     }
 
     #[inline(always)]
-    fn block(&self) -> &'static Block {
-        match self.block.get() {
-            Some(b) => b,
-            None => self.init_block(),
+    fn red(&self) -> &'static Red {
+        let p = self.red.load(Acquire);
+        if p.is_null() {
+            return self.init_red();
         }
+        // SAFETY: a non-null pointer comes from `init_red`'s leaked box, published with release ordering.
+        unsafe { &*p }
     }
 
     #[cold]
-    fn init_block(&self) -> &'static Block {
-        // Words: 3 results, one count per bucket plus +Inf, the sum.
-        self.block.get_or_init(|| Block::leak(3 + self.desc.buckets.len() + 2, true))
+    #[inline(never)]
+    fn init_red(&self) -> &'static Red {
+        // Two first calls racing on two threads must not leave two blocks: one lock for all first calls.
+        static INIT: Mutex<()> = Mutex::new(());
+        let _g = INIT.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(red) = self.red_if_called() {
+            return red;
+        }
+        let bounds = self.desc.buckets;
+        let red: &'static Red = Box::leak(Box::new(Red {
+            // Words: 3 results, one count per bucket plus +Inf, the sum of durations in ticks.
+            block: Block::leak(3 + bounds.len() + 2, true),
+            bounds: bounds.iter().map(|b| clock::ticks_for_seconds(*b)).collect(),
+            sum_word: 3 + bounds.len() + 1,
+        }));
+        self.red.store(red as *const Red as *mut Red, std::sync::atomic::Ordering::Release);
+        red
     }
 
-    /// Records one finished call.
+    fn red_if_called(&self) -> Option<&'static Red> {
+        // SAFETY: as in `red`.
+        unsafe { self.red.load(Acquire).as_ref() }
+    }
+
+    /// Records one finished call that took `ticks` clock ticks; returns the duration's bucket.
     #[inline(always)]
-    pub(crate) fn record(&self, outcome: Outcome, seconds: f64, end: u64) {
-        // One slot lookup for the three writes.
-        let row = self.block().row();
+    pub(crate) fn record(&self, outcome: Outcome, ticks: u64) -> usize {
+        let red = self.red();
+        // One slot lookup for the three writes, all integer: the bounds are in ticks and the sum is kept in
+        // ticks, converted to seconds only at scrape time.
+        let row = red.block.row();
         row.add_u64(outcome as usize, 1);
-        let bounds = self.desc.buckets;
-        let i = if bounds.len() <= 16 {
-            bounds.iter().take_while(|x| **x < seconds).count()
-        } else {
-            bounds.partition_point(|x| *x < seconds)
-        };
+        let i = red.bucket(ticks);
         row.add_u64(3 + i, 1);
-        row.add_f64(3 + bounds.len() + 1, seconds);
-        exemplar::observe_at(self as *const TracedFn as usize, 0, i, seconds, end);
+        row.add_u64(red.sum_word, ticks);
+        i
     }
 
     #[inline(always)]
@@ -188,7 +233,7 @@ impl TracedFn {
     /// assert_eq!(WORK.calls(Outcome::Ok), 1);
     /// ```
     pub fn calls(&self, outcome: Outcome) -> u64 {
-        self.block.get().map_or(0, |b| b.sum_u64(outcome as usize))
+        self.red_if_called().map_or(0, |r| r.block.sum_u64(outcome as usize))
     }
 
     /// Calls running now (kept only with `in_flight`).
@@ -226,7 +271,7 @@ impl TracedFn {
     /// ```
     pub fn durations(&self) -> (Vec<(f64, u64)>, f64) {
         let bounds = self.desc.buckets;
-        let Some(b) = self.block.get() else {
+        let Some(red) = self.red_if_called() else {
             let zero = bounds.iter().copied().chain([f64::INFINITY]).map(|x| (x, 0)).collect();
             return (zero, 0.0);
         };
@@ -237,11 +282,11 @@ impl TracedFn {
             .chain([f64::INFINITY])
             .enumerate()
             .map(|(i, x)| {
-                cum += b.sum_u64(3 + i);
+                cum += red.block.sum_u64(3 + i);
                 (x, cum)
             })
             .collect();
-        (buckets, b.sum_f64(3 + bounds.len() + 1))
+        (buckets, red.sum_seconds())
     }
 
     fn labels(&self) -> &str {
@@ -343,7 +388,7 @@ impl Collect for Calls {
                 labels.push_str(",result=\"");
                 labels.push_str(name);
                 labels.push('"');
-                let v = g.iter().map(|f| f.block.get().map_or(0, |b| b.sum_u64(r))).sum();
+                let v = g.iter().map(|f| f.red_if_called().map_or(0, |red| red.block.sum_u64(r))).sum();
                 enc.sample_u64("_total", &labels, None, v);
             }
         }
@@ -370,7 +415,7 @@ impl Collect for Durations {
             let labels = first.labels();
             let mut cum = 0u64;
             for (i, le) in le.iter().enumerate() {
-                cum += members.iter().map(|f| f.block.get().map_or(0, |b| b.sum_u64(3 + i))).sum::<u64>();
+                cum += members.iter().map(|f| f.red_if_called().map_or(0, |r| r.block.sum_u64(3 + i))).sum::<u64>();
                 let ex = exemplars
                     .iter()
                     .filter(|(b, _)| *b as usize == i)
@@ -379,7 +424,7 @@ impl Collect for Durations {
                 enc.sample_u64_exemplar("_bucket", labels, Some(le), cum, ex);
             }
             enc.sample_u64("_count", labels, None, cum);
-            let sum = members.iter().map(|f| f.block.get().map_or(0.0, |b| b.sum_f64(3 + bounds.len() + 1))).sum();
+            let sum = members.iter().map(|f| f.red_if_called().map_or(0.0, |r| r.sum_seconds())).sum();
             enc.sample_f64("_sum", labels, None, sum);
         }
     }

@@ -51,7 +51,12 @@ impl Ring {
         if used >= CAPACITY {
             cached_tail.set(self.tail.0.load(Acquire));
             if h - cached_tail.get() >= CAPACITY {
-                self.dropped.store(self.dropped.load(Relaxed) + 1, Relaxed);
+                let d = self.dropped.load(Relaxed);
+                self.dropped.store(d + 1, Relaxed);
+                // Full: the collector should be draining already; remind it now and then, in case it slept.
+                if d % 1024 == 0 {
+                    super::pipeline::nudge();
+                }
                 return;
             }
         } else if used == CAPACITY / 2 {
