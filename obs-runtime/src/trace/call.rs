@@ -13,6 +13,7 @@ use super::{clock, exemplar, id, ring, sampler};
 use crate::switch::is_enabled;
 use std::borrow::Cow;
 use std::future::Future;
+use std::hint::black_box;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
@@ -299,10 +300,13 @@ impl Call {
             }
             Some(extra)
         };
+        // Field by field: the call's ids were just stored one at a time, and a load merged across two of them
+        // cannot be forwarded from those stores (a stall that cost more than the rest of this function).
+        let (span_id, parent_span_id) = (black_box(self.span_id), black_box(self.parent_span_id));
         ring::push_call(RawCall {
             trace_id: self.trace_id,
-            span_id: self.span_id,
-            parent_span_id: self.parent_span_id,
+            span_id,
+            parent_span_id,
             start: self.start,
             end,
             function: self.f.desc,
