@@ -76,6 +76,28 @@ fn counts_by_result() {
     assert!(sum >= 0.0);
 }
 
+#[obs::traced(buckets = [0.01, 0.5])]
+fn naps(ms: u64) {
+    std::thread::sleep(std::time::Duration::from_millis(ms));
+}
+
+#[test]
+fn durations_land_in_their_buckets_and_sum_in_seconds() {
+    let f = obs::trace::traced_function(module_path!(), "naps").expect("naps is traced");
+    naps(0);
+    naps(30);
+    let (buckets, sum) = f.durations();
+    // Cumulative: the quick call is at most 10 ms, the 30 ms nap is above that and (well) under half a second.
+    assert_eq!(buckets, vec![(0.01, 1), (0.5, 2), (f64::INFINITY, 2)]);
+    assert!((0.03..0.5).contains(&sum), "sum of the two calls in seconds: {sum}");
+    let text = obs::encode(obs::Format::Prometheus);
+    let m = module_path!();
+    for (le, n) in [("0.01", 1), ("0.5", 2), ("+Inf", 2)] {
+        let line = format!("function_calls_duration_seconds_bucket{{function=\"naps\",module=\"{m}\",le=\"{le}\"}} {n}");
+        assert!(text.lines().any(|l| l == line), "missing `{line}` in:\n{text}");
+    }
+}
+
 #[test]
 fn a_panic_is_counted_and_goes_on() {
     let f = obs::trace::traced_function(module_path!(), "boom").unwrap();
