@@ -93,9 +93,44 @@ fn durations_land_in_their_buckets_and_sum_in_seconds() {
     let text = obs::encode(obs::Format::Prometheus);
     let m = module_path!();
     for (le, n) in [("0.01", 1), ("0.5", 2), ("+Inf", 2)] {
-        let line = format!("function_calls_duration_seconds_bucket{{function=\"naps\",module=\"{m}\",le=\"{le}\"}} {n}");
+        let line =
+            format!("function_calls_duration_seconds_bucket{{function=\"naps\",module=\"{m}\",le=\"{le}\"}} {n}");
         assert!(text.lines().any(|l| l == line), "missing `{line}` in:\n{text}");
     }
+}
+
+/// An error that counts how often it is rendered.
+#[derive(Debug)]
+struct Costly;
+static RENDERED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+impl std::fmt::Display for Costly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        RENDERED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        f.write_str("costly")
+    }
+}
+
+#[obs::traced(err)]
+fn fails() -> Result<(), Costly> {
+    Err(Costly)
+}
+
+#[test]
+fn an_error_is_rendered_only_for_a_recorded_span() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let _lock = PIPELINE.lock().unwrap_or_else(|e| e.into_inner());
+    let f = obs::trace::traced_function(module_path!(), "fails").expect("fails is traced");
+    let before = f.calls(obs::trace::Outcome::Error);
+    // No pipeline: counted as an error, never formatted.
+    assert!(fails().is_err());
+    assert_eq!((RENDERED.load(SeqCst), f.calls(obs::trace::Outcome::Error) - before), (0, 1));
+    let sink = MemorySink::default();
+    let guard = TracePipeline::builder().service_name("traced-red").sink(sink.clone()).install().unwrap();
+    assert!(fails().is_err());
+    guard.flush();
+    assert_eq!(RENDERED.load(SeqCst), 1);
+    assert_eq!(find(&sink.spans(), "fails").status, SpanStatus::Error("costly".into()));
+    drop(guard);
 }
 
 #[test]

@@ -205,7 +205,10 @@ fn finish(m: &Model, ret: TokenStream) -> TokenStream {
                 }
                 ErrMode::Debug => quote_spanned!(key.span()=> ::obs::__private::trace::err_debug),
             };
-            quote!(#f(&#ret))
+            // Rendered only for a recorded span: an unsampled or metrics-only call never formats its error.
+            quote! {
+                if __obs_call.is_recording() { #f(&#ret) } else { ::core::option::Option::None }
+            }
         }
     };
     quote! {
