@@ -10,6 +10,9 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 #[repr(align(64))]
 struct Line([AtomicU64; 8]);
 
+// `Block::cells` views the lines as one slice of cells.
+const _: () = assert!(std::mem::size_of::<Line>() == 8 * std::mem::size_of::<AtomicU64>());
+
 /// The cells of one or more series; leaked on creation because the metric that owns it is a `static`.
 pub struct Block {
     lines: Box<[Line]>,
@@ -39,14 +42,20 @@ impl Block {
     #[inline(always)]
     pub(crate) fn row(&self) -> Row<'_> {
         let s = slots::current();
-        if s < slots::SHARED {
-            Row { block: self, row: s as usize, exclusive: true }
-        } else {
-            Row { block: self, row: self.shared_row, exclusive: false }
-        }
+        let (row, exclusive) = if s < slots::SHARED { (s as usize, true) } else { (self.shared_row, false) };
+        // The row's cells as one slice: one bounds check here, and the writes index within the row.
+        let start = row * self.stride;
+        Row { cells: &self.cells()[start..start + self.stride], exclusive }
     }
 
-    /// Adds to a sharded cell: a plain load + store in the caller's own slot.
+    /// Every cell, row after row.
+    #[inline(always)]
+    fn cells(&self) -> &[AtomicU64] {
+        // SAFETY: a `Line` is exactly eight `AtomicU64`s (64 bytes, its alignment adds no padding), and the boxed
+        // slice of lines is one allocation, so it is a valid slice of `8 * len` cells for as long as `self`.
+        unsafe { std::slice::from_raw_parts(self.lines.as_ptr().cast::<AtomicU64>(), self.lines.len() * 8) }
+    }
+
     #[inline(always)]
     pub(crate) fn add_u64(&self, word: usize, v: u64) {
         self.row().add_u64(word, v)
@@ -77,17 +86,14 @@ impl Block {
 
 /// One row of a sharded block, as resolved by [`Block::row`].
 pub(crate) struct Row<'a> {
-    block: &'a Block,
-    row: usize,
-    /// The caller owns the row, so plain load + store is exact; otherwise the row is shared: atomic RMW.
+    cells: &'a [AtomicU64],
     exclusive: bool,
 }
 
 impl Row<'_> {
-    /// Adds `v` to an integer cell of this row.
     #[inline(always)]
     pub(crate) fn add_u64(&self, word: usize, v: u64) {
-        let c = self.block.cell(self.row, word);
+        let c = &self.cells[word];
         if self.exclusive {
             c.store(c.load(Relaxed).wrapping_add(v), Relaxed);
         } else {
@@ -95,10 +101,9 @@ impl Row<'_> {
         }
     }
 
-    /// Adds `v` to a float cell of this row.
     #[inline(always)]
     pub(crate) fn add_f64(&self, word: usize, v: f64) {
-        let c = self.block.cell(self.row, word);
+        let c = &self.cells[word];
         if self.exclusive {
             c.store((f64::from_bits(c.load(Relaxed)) + v).to_bits(), Relaxed);
         } else {
@@ -107,7 +112,6 @@ impl Row<'_> {
     }
 }
 
-/// Atomic float addition by compare-and-swap on the bits.
 #[inline]
 pub(crate) fn atomic_add_f64(cell: &AtomicU64, v: f64) {
     let mut cur = cell.load(Relaxed);
