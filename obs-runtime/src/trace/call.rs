@@ -228,17 +228,16 @@ impl Call {
         if flags & (ON | FINISHED) != ON {
             return;
         }
-        let end = clock::now();
         let f = self.f;
-        let bucket = if f.desc.red_metrics {
-            let b = f.record(outcome, end.wrapping_sub(self.start));
+        let target = if f.desc.red_metrics { Some(f.target()) } else { None };
+        let end = clock::now();
+        let bucket = target.map(|t| {
+            let b = t.record(outcome, end.wrapping_sub(self.start));
             if f.desc.in_flight {
                 f.in_flight_add(-1);
             }
-            Some(b)
-        } else {
-            None
-        };
+            b
+        });
         if flags & SPAN != 0 {
             self.close_span(end, outcome, error.map(Cow::Owned), bucket, false);
         }

@@ -9,7 +9,7 @@
 
 use super::clock;
 use super::exemplar;
-use crate::block::Block;
+use crate::block::{Block, Row, Rows};
 use crate::desc::{FunctionDesc, MetricDesc, MetricKind};
 use crate::encoding::{escape_label_value, format_f64, FamilyEncoder};
 use crate::labels::LabelDesc;
@@ -65,6 +65,8 @@ pub struct TracedFn {
 /// The storage behind a [`TracedFn`], made at its first call.
 struct Red {
     block: &'static Block,
+    /// The block's layout, one load away.
+    rows: Rows,
     /// The bucket bounds in clock ticks, so a call's bucket is found with integer compares.
     bounds: Box<[u64]>,
     sum_word: usize,
@@ -84,6 +86,25 @@ impl Red {
 
     fn sum_seconds(&self) -> f64 {
         clock::ticks_to_seconds(self.block.sum_u64(self.sum_word))
+    }
+}
+
+/// One thread's row of one traced function's storage; see [`TracedFn::target`].
+pub(crate) struct RedTarget {
+    red: &'static Red,
+    row: Row<'static>,
+}
+
+impl RedTarget {
+    /// Records one finished call that took `ticks` clock ticks; returns the duration's bucket.
+    #[inline(always)]
+    pub(crate) fn record(self, outcome: Outcome, ticks: u64) -> usize {
+        // All integer: the bounds are in ticks and the sum is kept in ticks, converted only at scrape time.
+        self.row.add_u64(outcome as usize, 1);
+        let i = self.red.bucket(ticks);
+        self.row.add_u64(3 + i, 1);
+        self.row.add_u64(self.red.sum_word, ticks);
+        i
     }
 }
 
@@ -184,9 +205,11 @@ impl TracedFn {
             return red;
         }
         let bounds = self.desc.buckets;
+        // Words: 3 results, one count per bucket plus +Inf, the sum of durations in ticks.
+        let block = Block::leak(3 + bounds.len() + 2, true);
         let red: &'static Red = Box::leak(Box::new(Red {
-            // Words: 3 results, one count per bucket plus +Inf, the sum of durations in ticks.
-            block: Block::leak(3 + bounds.len() + 2, true),
+            block,
+            rows: block.rows(),
             bounds: bounds.iter().map(|b| clock::ticks_for_seconds(*b)).collect(),
             sum_word: 3 + bounds.len() + 1,
         }));
@@ -199,18 +222,12 @@ impl TracedFn {
         unsafe { self.red.load(Acquire).as_ref() }
     }
 
-    /// Records one finished call that took `ticks` clock ticks; returns the duration's bucket.
+    /// Where this thread's next finished call is recorded. Looked up before the call's end is timed, so the
+    /// chain of loads overlaps the clock read instead of following it.
     #[inline(always)]
-    pub(crate) fn record(&self, outcome: Outcome, ticks: u64) -> usize {
+    pub(crate) fn target(&self) -> RedTarget {
         let red = self.red();
-        // One slot lookup for the three writes, all integer: the bounds are in ticks and the sum is kept in
-        // ticks, converted to seconds only at scrape time.
-        let row = red.block.row();
-        row.add_u64(outcome as usize, 1);
-        let i = red.bucket(ticks);
-        row.add_u64(3 + i, 1);
-        row.add_u64(red.sum_word, ticks);
-        i
+        RedTarget { red, row: red.rows.row() }
     }
 
     #[inline(always)]
