@@ -1,7 +1,7 @@
 //! A cheap clock for spans and call durations.
 //!
-//! On x86-64 with an invariant TSC (`constant_tsc` and `nonstop_tsc`), a reading is one `rdtsc` (about 8 ns
-//! against 18 ns for `Instant::now()`); elsewhere it falls back to `Instant`. Readings are converted to seconds and
+//! On x86-64 with an invariant TSC (`constant_tsc` and `nonstop_tsc`), a reading is one `rdtsc` (about 10 ns
+//! against 23 ns for `Instant::now()` on the project's 2.3 GHz Xeon); elsewhere it falls back to `Instant`. Readings are converted to seconds and
 //! to Unix time with a factor calibrated once against `Instant` and refined by the collector thread, off the hot
 //! path.
 

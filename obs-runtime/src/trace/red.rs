@@ -1,8 +1,9 @@
 //! RED metrics of traced functions: static storage per function, exposed as three families.
 //!
-//! Each `#[traced]` function owns a [`TracedFn`] in a `static`: its call counts by result, its duration histogram
-//! and its in-flight gauge live in one per-thread-slot block (the same storage as declared metrics), so a call
-//! writes its own thread's cache line with plain stores, with no hashing and no lookup. Three collectors, one per
+//! Each `#[traced]` function owns a [`TracedFn`] in a `static`: its call counts by result and its duration
+//! histogram live in one per-thread-slot block (the same storage as declared metrics), so a call writes its own
+//! thread's cache line with plain integer stores (durations in clock ticks), with no hashing and no lookup; the
+//! optional in-flight gauge is one shared atomic, as a gauge must be. Three collectors, one per
 //! family, walk every traced function at scrape time:
 //! `function_calls_total{function,module,result}`, `function_calls_duration_seconds{function,module}` and
 //! `function_calls_in_flight{function,module}` (for functions declared with `in_flight`).
