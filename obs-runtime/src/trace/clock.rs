@@ -1,9 +1,9 @@
 //! A cheap clock for spans and call durations.
 //!
 //! On x86-64 with an invariant TSC (`constant_tsc` and `nonstop_tsc`), a reading is one `rdtsc` (about 10 ns
-//! against 23 ns for `Instant::now()` on the project's 2.3 GHz Xeon); elsewhere it falls back to `Instant`. Readings are converted to seconds and
-//! to Unix time with a factor calibrated once against `Instant` and refined by the collector thread, off the hot
-//! path.
+//! against 23 ns for `Instant::now()` on the project's 2.3 GHz Xeon); elsewhere it falls back to `Instant`.
+//! Readings are converted to seconds and to Unix time with a factor calibrated once against `Instant` and refined
+//! by the collector thread, off the hot path.
 
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
 use std::sync::OnceLock;
