@@ -133,6 +133,64 @@ fn an_error_is_rendered_only_for_a_recorded_span() {
     drop(guard);
 }
 
+#[obs::traced(in_flight)]
+async fn never_ready() {
+    std::future::pending::<()>().await
+}
+
+#[test]
+fn a_cancelled_call_is_exported_marked_and_not_counted() {
+    use std::future::Future;
+    let _lock = PIPELINE.lock().unwrap_or_else(|e| e.into_inner());
+    let f = obs::trace::traced_function(module_path!(), "never_ready").expect("never_ready is traced");
+    let sink = MemorySink::default();
+    let guard = TracePipeline::builder().service_name("traced-red").sink(sink.clone()).install().unwrap();
+    {
+        let mut fut = std::pin::pin!(never_ready());
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(fut.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(f.in_flight(), 1);
+    } // dropped before completion
+    guard.flush();
+    assert_eq!(f.in_flight(), 0, "the gauge comes back down");
+    let total: u64 = [obs::trace::Outcome::Ok, obs::trace::Outcome::Error, obs::trace::Outcome::Panic]
+        .map(|o| f.calls(o))
+        .iter()
+        .sum();
+    assert_eq!(total, 0, "a call that never ended has no result to count");
+    let span = find(&sink.spans(), "never_ready");
+    assert_eq!(span.attribute("obs.cancelled"), Some(&obs::trace::AttrValue::Bool(true)));
+    assert!(!obs::trace::current().is_valid(), "the context is restored");
+    drop(guard);
+}
+
+#[obs::traced]
+fn handle_remote() -> u32 {
+    7
+}
+
+#[test]
+fn a_remote_parent_and_its_tracestate_reach_the_span() {
+    let _lock = PIPELINE.lock().unwrap_or_else(|e| e.into_inner());
+    let sink = MemorySink::default();
+    let guard = TracePipeline::builder().service_name("traced-red").sink(sink.clone()).install().unwrap();
+    let mut headers = http::HeaderMap::new();
+    headers.insert("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse().unwrap());
+    headers.insert("tracestate", "vendor=abc,other=1".parse().unwrap());
+    {
+        let _remote = obs::trace::attach_remote(&headers).expect("a valid traceparent");
+        assert_eq!(handle_remote(), 7);
+    }
+    guard.flush();
+    let span = find(&sink.spans(), "handle_remote");
+    assert_eq!(span.trace_id, 0x4bf92f3577b34da6a3ce929d0e0e4736);
+    assert_eq!(span.parent_span_id, 0x00f067aa0ba902b7);
+    assert!(span.parent_remote);
+    assert_eq!(span.trace_state.as_deref(), Some("vendor=abc,other=1"));
+    assert_eq!(span.status, SpanStatus::Unset);
+    drop(guard);
+}
+
 #[test]
 fn a_panic_is_counted_and_goes_on() {
     let f = obs::trace::traced_function(module_path!(), "boom").unwrap();
