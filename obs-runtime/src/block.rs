@@ -57,6 +57,7 @@ impl Block {
         unsafe { std::slice::from_raw_parts(self.lines.as_ptr().cast::<AtomicU64>(), self.lines.len() * 8) }
     }
 
+    /// Adds to a sharded cell: a plain load + store in the caller's own slot.
     #[inline(always)]
     pub(crate) fn add_u64(&self, word: usize, v: u64) {
         self.row().add_u64(word, v)
@@ -85,7 +86,6 @@ impl Block {
     }
 }
 
-/// One row of a sharded block, as resolved by [`Block::row`].
 /// The calling thread's row of `cells`.
 #[inline(always)]
 fn row_of(cells: &[AtomicU64], stride: usize, shared_row: usize) -> Row<'_> {
@@ -105,18 +105,22 @@ pub(crate) struct Rows {
 }
 
 impl Rows {
+    /// As [`Block::row`].
     #[inline(always)]
     pub(crate) fn row(&self) -> Row<'static> {
         row_of(self.cells, self.stride, self.shared_row)
     }
 }
 
+/// One row of a sharded block, as resolved by [`Block::row`].
 pub(crate) struct Row<'a> {
     cells: &'a [AtomicU64],
+    /// The caller owns the row, so plain load + store is exact; otherwise the row is shared: atomic RMW.
     exclusive: bool,
 }
 
 impl Row<'_> {
+    /// Adds `v` to an integer cell of this row.
     #[inline(always)]
     pub(crate) fn add_u64(&self, word: usize, v: u64) {
         let c = &self.cells[word];
@@ -127,6 +131,7 @@ impl Row<'_> {
         }
     }
 
+    /// Adds `v` to a float cell of this row.
     #[inline(always)]
     pub(crate) fn add_f64(&self, word: usize, v: f64) {
         let c = &self.cells[word];
@@ -138,6 +143,7 @@ impl Row<'_> {
     }
 }
 
+/// Atomic float addition by compare-and-swap on the bits.
 #[inline]
 pub(crate) fn atomic_add_f64(cell: &AtomicU64, v: f64) {
     let mut cur = cell.load(Relaxed);
