@@ -34,6 +34,16 @@ pub fn parse_args<A: Default>(
     args
 }
 
+/// Stores an option's value the first time it is given; a repeat is an error on `key`, "duplicate {what}; give it
+/// once", and the first value stays.
+pub fn once<T>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, key: impl quote::ToTokens, what: &str) {
+    if slot.is_some() {
+        cx.error_spanned_by(key, format!("duplicate {what}; give it once"));
+    } else {
+        *slot = Some(value);
+    }
+}
+
 /// Consumes `= value` or `(...)` after an unknown key so parsing can go on and report the next mistake too.
 pub fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) {

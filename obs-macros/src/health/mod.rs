@@ -3,6 +3,7 @@
 //! The function itself is emitted unchanged; beside it, a descriptor and a runner entry are submitted to the
 //! catalog. Sync checks run on the blocking pool, async ones as tasks, both under the declared timeout.
 
+use crate::common::once;
 use crate::ctxt::Ctxt;
 use crate::names::did_you_mean;
 use proc_macro2::TokenStream;
@@ -26,22 +27,13 @@ struct Args {
 fn parse_args(cx: &mut Ctxt, attr: TokenStream) -> Args {
     crate::common::parse_args(cx, attr, |cx: &mut Ctxt, a: &mut Args, meta: syn::meta::ParseNestedMeta<'_>| {
         let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
-        macro_rules! once {
-            ($f:ident, $v:expr) => {{
-                let v = $v;
-                if a.$f.is_some() {
-                    cx.error_spanned_by(&meta.path, format!("duplicate option `{key}`; give it once"));
-                } else {
-                    a.$f = Some(v);
-                }
-            }};
-        }
+        let what = format!("option `{key}`");
         match key.as_str() {
-            "critical" => once!(critical, meta.path.clone()),
-            "timeout" => once!(timeout, meta.value()?.parse::<LitStr>()?),
-            "interval" => once!(interval, meta.value()?.parse::<LitStr>()?),
-            "name" => once!(name, meta.value()?.parse::<LitStr>()?),
-            "weight" => once!(weight, meta.value()?.parse::<LitInt>()?),
+            "critical" => once(cx, &mut a.critical, meta.path.clone(), &meta.path, &what),
+            "timeout" => once(cx, &mut a.timeout, meta.value()?.parse::<LitStr>()?, &meta.path, &what),
+            "interval" => once(cx, &mut a.interval, meta.value()?.parse::<LitStr>()?, &meta.path, &what),
+            "name" => once(cx, &mut a.name, meta.value()?.parse::<LitStr>()?, &meta.path, &what),
+            "weight" => once(cx, &mut a.weight, meta.value()?.parse::<LitInt>()?, &meta.path, &what),
             _ => {
                 cx.error_spanned_by(
                     &meta.path,

@@ -1,5 +1,6 @@
 //! The typed model of `#[metric(...)]` as written: each option keeps its syn node for spans.
 
+use crate::common::once;
 use crate::ctxt::Ctxt;
 use crate::names::did_you_mean;
 use proc_macro2::{Span, TokenStream};
@@ -96,24 +97,15 @@ fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::
             return Ok(());
         }
     }
-    macro_rules! once {
-        ($field:ident, $value:expr) => {{
-            let v = $value;
-            if args.$field.is_some() {
-                cx.error_spanned_by(&key, format!("duplicate option `{k}`; give it once"));
-            } else {
-                args.$field = Some(v);
-            }
-        }};
-    }
+    let what = format!("option `{k}`");
     match k.as_str() {
-        "labels" => once!(labels, meta.value()?.parse::<Type>()?),
-        "name" => once!(name, meta.value()?.parse::<LitStr>()?),
-        "namespace" => once!(namespace, meta.value()?.parse::<LitStr>()?),
-        "unit" => once!(unit, meta.value()?.parse::<LitStr>()?),
-        "buckets" => once!(buckets, (key.clone(), meta.value()?.parse::<Expr>()?)),
-        "cap" => once!(cap, meta.value()?.parse::<LitInt>()?),
-        "value" => once!(value, meta.value()?.parse::<Ident>()?),
+        "labels" => once(cx, &mut args.labels, meta.value()?.parse::<Type>()?, &key, &what),
+        "name" => once(cx, &mut args.name, meta.value()?.parse::<LitStr>()?, &key, &what),
+        "namespace" => once(cx, &mut args.namespace, meta.value()?.parse::<LitStr>()?, &key, &what),
+        "unit" => once(cx, &mut args.unit, meta.value()?.parse::<LitStr>()?, &key, &what),
+        "buckets" => once(cx, &mut args.buckets, (key.clone(), meta.value()?.parse::<Expr>()?), &key, &what),
+        "cap" => once(cx, &mut args.cap, meta.value()?.parse::<LitInt>()?, &key, &what),
+        "value" => once(cx, &mut args.value, meta.value()?.parse::<Ident>()?, &key, &what),
         "alert" => {
             let alert = parse_alert(cx, key.clone(), &meta)?;
             args.alerts.push(alert);
@@ -154,27 +146,18 @@ fn parse_alert(cx: &mut Ctxt, key: Ident, meta: &ParseNestedMeta<'_>) -> syn::Re
             return crate::common::skip_value(&inner);
         };
         let k = ik.to_string();
-        macro_rules! once {
-            ($field:ident, $value:expr) => {{
-                let v = $value;
-                if a.$field.is_some() {
-                    cx.error_spanned_by(&ik, format!("duplicate `{k}` in `alert(...)`; give it once"));
-                } else {
-                    a.$field = Some(v);
-                }
-            }};
-        }
+        let what = format!("`{k}` in `alert(...)`");
         match k.as_str() {
-            "name" => once!(name, inner.value()?.parse::<LitStr>()?),
-            "expr" => once!(expr, inner.value()?.parse::<LitStr>()?),
-            "for" => once!(for_, inner.value()?.parse::<LitStr>()?),
-            "severity" => once!(severity, inner.value()?.parse::<LitStr>()?),
-            "summary" => once!(summary, inner.value()?.parse::<LitStr>()?),
-            "description" => once!(description, inner.value()?.parse::<LitStr>()?),
-            "rate" => once!(rate, (ik.clone(), inner.value()?.parse::<LitStr>()?)),
-            "increase" => once!(increase, (ik.clone(), inner.value()?.parse::<LitStr>()?)),
-            "quantile" => once!(quantile, (ik.clone(), inner.value()?.parse::<Expr>()?)),
-            "window" => once!(window, (ik.clone(), inner.value()?.parse::<LitStr>()?)),
+            "name" => once(cx, &mut a.name, inner.value()?.parse::<LitStr>()?, &ik, &what),
+            "expr" => once(cx, &mut a.expr, inner.value()?.parse::<LitStr>()?, &ik, &what),
+            "for" => once(cx, &mut a.for_, inner.value()?.parse::<LitStr>()?, &ik, &what),
+            "severity" => once(cx, &mut a.severity, inner.value()?.parse::<LitStr>()?, &ik, &what),
+            "summary" => once(cx, &mut a.summary, inner.value()?.parse::<LitStr>()?, &ik, &what),
+            "description" => once(cx, &mut a.description, inner.value()?.parse::<LitStr>()?, &ik, &what),
+            "rate" => once(cx, &mut a.rate, (ik.clone(), inner.value()?.parse::<LitStr>()?), &ik, &what),
+            "increase" => once(cx, &mut a.increase, (ik.clone(), inner.value()?.parse::<LitStr>()?), &ik, &what),
+            "quantile" => once(cx, &mut a.quantile, (ik.clone(), inner.value()?.parse::<Expr>()?), &ik, &what),
+            "window" => once(cx, &mut a.window, (ik.clone(), inner.value()?.parse::<LitStr>()?), &ik, &what),
             _ => {
                 cx.error_spanned_by(
                     &ik,

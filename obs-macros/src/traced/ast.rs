@@ -1,6 +1,7 @@
 //! The typed model of `#[traced(...)]` and of the item it is on, as written: every option keeps its syn node, so
 //! errors land on the user's token.
 
+use crate::common::once;
 use crate::ctxt::Ctxt;
 use crate::names::did_you_mean;
 use proc_macro2::{Span, TokenStream};
@@ -63,32 +64,23 @@ fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::
         return crate::common::skip_value(&meta);
     };
     let k = key.to_string();
-    macro_rules! once {
-        ($field:ident, $value:expr) => {{
-            let v = $value;
-            if args.$field.is_some() {
-                cx.error_spanned_by(&key, format!("duplicate option `{k}`; give it once"));
-            } else {
-                args.$field = Some(v);
-            }
-        }};
-    }
+    let what = format!("option `{k}`");
     match k.as_str() {
-        "name" => once!(name, meta.value()?.parse::<LitStr>()?),
+        "name" => once(cx, &mut args.name, meta.value()?.parse::<LitStr>()?, &key, &what),
         "skip" => {
             let content;
             syn::parenthesized!(content in meta.input);
             let idents = content.parse_terminated(Ident::parse_any_ident, syn::Token![,])?;
-            once!(skip, (key.clone(), idents.into_iter().collect()))
+            once(cx, &mut args.skip, (key.clone(), idents.into_iter().collect()), &key, &what)
         }
-        "skip_all" => once!(skip_all, key.clone()),
+        "skip_all" => once(cx, &mut args.skip_all, key.clone(), &key, &what),
         "fields" => {
             let content;
             syn::parenthesized!(content in meta.input);
             let fields = content.parse_terminated(parse_field, syn::Token![,])?;
-            once!(fields, (key.clone(), fields.into_iter().collect()))
+            once(cx, &mut args.fields, (key.clone(), fields.into_iter().collect()), &key, &what)
         }
-        "kind" => once!(kind, meta.value()?.parse::<Ident>()?),
+        "kind" => once(cx, &mut args.kind, meta.value()?.parse::<Ident>()?, &key, &what),
         "err" => {
             let mode = if meta.input.peek(syn::token::Paren) {
                 let content;
@@ -108,20 +100,20 @@ fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::
             } else {
                 ErrMode::Display
             };
-            once!(err, (key.clone(), mode))
+            once(cx, &mut args.err, (key.clone(), mode), &key, &what)
         }
-        "metrics" => once!(metrics, meta.value()?.parse::<LitBool>()?),
+        "metrics" => once(cx, &mut args.metrics, meta.value()?.parse::<LitBool>()?, &key, &what),
         "in_flight" => {
             let on = if meta.input.peek(syn::Token![=]) { meta.value()?.parse::<LitBool>()?.value } else { true };
-            once!(in_flight, (key.clone(), on))
+            once(cx, &mut args.in_flight, (key.clone(), on), &key, &what)
         }
         "slo" => {
             let mut slo = SloArgs::default();
             meta.parse_nested_meta(|m| parse_slo(cx, &mut slo, m))?;
-            once!(slo, (key.clone(), slo))
+            once(cx, &mut args.slo, (key.clone(), slo), &key, &what)
         }
-        "buckets" => once!(buckets, meta.value()?.parse::<Expr>()?),
-        "off" => once!(off, key.clone()),
+        "buckets" => once(cx, &mut args.buckets, meta.value()?.parse::<Expr>()?, &key, &what),
+        "off" => once(cx, &mut args.off, key.clone(), &key, &what),
         _ => {
             cx.error_spanned_by(
                 &key,
