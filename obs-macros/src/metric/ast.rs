@@ -107,8 +107,9 @@ fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::
         "cap" => once(cx, &mut args.cap, meta.value()?.parse::<LitInt>()?, &key, &what),
         "value" => once(cx, &mut args.value, meta.value()?.parse::<Ident>()?, &key, &what),
         "alert" => {
-            let alert = parse_alert(cx, key.clone(), &meta)?;
-            args.alerts.push(alert);
+            if let Some(alert) = parse_alert(cx, key.clone(), &meta)? {
+                args.alerts.push(alert);
+            }
         }
         _ => {
             cx.error_spanned_by(&key, unknown_option(&k));
@@ -119,7 +120,9 @@ fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::
 }
 
 /// `alert(name = "...", expr = "> 100", for = "5m", severity = "warning", summary = "...", ...)`.
-fn parse_alert(cx: &mut Ctxt, key: Ident, meta: &ParseNestedMeta<'_>) -> syn::Result<AlertArgs> {
+/// One `alert(...)`; `None` when it is not written in parentheses (reported, and its value skipped: checking
+/// the settings it lacks would only repeat that mistake).
+fn parse_alert(cx: &mut Ctxt, key: Ident, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<AlertArgs>> {
     let mut a = AlertArgs {
         key,
         name: None,
@@ -138,7 +141,8 @@ fn parse_alert(cx: &mut Ctxt, key: Ident, meta: &ParseNestedMeta<'_>) -> syn::Re
             &a.key,
             "`alert` takes its settings in parentheses: `alert(name = \"QueueBacklog\", expr = \"> 100\", for = \"5m\", severity = \"warning\", summary = \"...\")`",
         );
-        return Ok(a);
+        crate::common::skip_value(meta)?;
+        return Ok(None);
     }
     meta.parse_nested_meta(|inner| {
         let Some(ik) = inner.path.get_ident().cloned() else {
@@ -172,7 +176,7 @@ fn parse_alert(cx: &mut Ctxt, key: Ident, meta: &ParseNestedMeta<'_>) -> syn::Re
         }
         Ok(())
     })?;
-    Ok(a)
+    Ok(Some(a))
 }
 
 fn unknown_option(k: &str) -> String {

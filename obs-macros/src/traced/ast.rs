@@ -35,6 +35,9 @@ pub struct SloArgs {
     pub name: Option<LitStr>,
     pub success_rate: Option<Expr>,
     pub latency: Option<(Ident, Option<Expr>, Option<Expr>)>,
+    /// An unknown option was reported inside `slo(...)`: what then looks missing is most likely that option, so
+    /// validation does not report it again.
+    pub unknown: bool,
 }
 
 /// The attribute's arguments, each with the tokens the user wrote.
@@ -143,7 +146,7 @@ fn parse_slo(cx: &mut Ctxt, slo: &mut SloArgs, meta: ParseNestedMeta<'_>) -> syn
             }
         }
         "latency" => {
-            let (mut percentile, mut threshold) = (None, None);
+            let (mut percentile, mut threshold, mut unknown) = (None, None, false);
             meta.parse_nested_meta(|m| {
                 let lk = m.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
                 match lk.as_str() {
@@ -157,11 +160,13 @@ fn parse_slo(cx: &mut Ctxt, slo: &mut SloArgs, meta: ParseNestedMeta<'_>) -> syn
                                 did_you_mean(&lk, LATENCY_OPTIONS)
                             ),
                         );
+                        unknown = true;
                         return crate::common::skip_value(&m);
                     }
                 }
                 Ok(())
             })?;
+            slo.unknown |= unknown;
             let key = key.clone().unwrap_or_else(|| Ident::new("latency", Span::call_site()));
             if slo.latency.replace((key, percentile, threshold)).is_some() {
                 dup(cx);
@@ -176,6 +181,7 @@ fn parse_slo(cx: &mut Ctxt, slo: &mut SloArgs, meta: ParseNestedMeta<'_>) -> syn
                     SLO_OPTIONS.join(", ")
                 ),
             );
+            slo.unknown = true;
             return crate::common::skip_value(&meta);
         }
     }

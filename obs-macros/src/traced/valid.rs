@@ -232,6 +232,7 @@ pub fn validate(cx: &mut Ctxt, args: &Args, f: &FnItem) -> Model {
             Some((lkey, p, t)) => {
                 let p = match p {
                     Some(e) => fraction(cx, e, "percentile", "0.99 for the 99th percentile"),
+                    None if s.unknown => None,
                     None => {
                         cx.error_spanned_by(lkey, "a latency objective needs `percentile`: `latency(percentile = 0.99, threshold = 0.25)`");
                         None
@@ -254,6 +255,7 @@ pub fn validate(cx: &mut Ctxt, args: &Args, f: &FnItem) -> Model {
                             None
                         }
                     },
+                    None if s.unknown => None,
                     None => {
                         cx.error_spanned_by(lkey, "a latency objective needs `threshold` (seconds): `latency(percentile = 0.99, threshold = 0.25)`");
                         None
@@ -262,7 +264,7 @@ pub fn validate(cx: &mut Ctxt, args: &Args, f: &FnItem) -> Model {
                 p.zip(t)
             }
         };
-        if s.success_rate.is_none() && s.latency.is_none() {
+        if s.success_rate.is_none() && s.latency.is_none() && !s.unknown {
             cx.error_spanned_by(key, "an SLO needs `success_rate = 0.999`, `latency(percentile = 0.99, threshold = 0.25)`, or both");
         }
         Slo {

@@ -1,0 +1,4 @@
+#[obs::traced(buckets = [0.0, 0.1, 1.0])]
+fn work() {}
+
+fn main() {}
