@@ -188,12 +188,10 @@ impl TracedFn {
 
     #[inline(always)]
     fn red(&self) -> &'static Red {
-        let p = self.red.load(Acquire);
-        if p.is_null() {
-            return self.init_red();
+        match self.red_if_called() {
+            Some(red) => red,
+            None => self.init_red(),
         }
-        // SAFETY: a non-null pointer comes from `init_red`'s leaked box, published with release ordering.
-        unsafe { &*p }
     }
 
     #[cold]
@@ -218,8 +216,9 @@ impl TracedFn {
         red
     }
 
+    #[inline(always)]
     fn red_if_called(&self) -> Option<&'static Red> {
-        // SAFETY: as in `red`.
+        // SAFETY: a non-null pointer comes from `init_red`'s leaked box, published with release ordering.
         unsafe { self.red.load(Acquire).as_ref() }
     }
 
