@@ -13,6 +13,8 @@ pub(crate) enum OverflowReason {
     Cardinality,
     /// A label value is longer than [`MAX_LABEL_VALUE_LEN`](crate::series::MAX_LABEL_VALUE_LEN).
     ValueTooLong,
+    /// A label value is [`OVERFLOW_VALUE`](crate::series::OVERFLOW_VALUE), which only the overflow series may take.
+    ReservedValue,
 }
 
 /// Why an observation was dropped.
@@ -61,6 +63,7 @@ pub(crate) fn record_overflow(desc: &'static MetricDesc, reason: OverflowReason)
     let reason = match reason {
         OverflowReason::Cardinality => "cardinality",
         OverflowReason::ValueTooLong => "value_too_long",
+        OverflowReason::ReservedValue => "reserved_value",
     };
     Overflows.with(ReasonLabels { metric: name_of(desc), reason }).inc();
 }

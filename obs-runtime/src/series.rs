@@ -4,6 +4,10 @@
 //! addressed by the index the labels compute from their discriminants: no hashing, no lock. Dynamic families look
 //! the label values up in a sharded hash map; new series are carved from blocks of [`CHUNK`] series, and once the
 //! family holds `cap` series every new label set is sent to one overflow series and counted.
+//!
+//! The overflow series takes [`OVERFLOW_VALUE`] in every label, so that value is reserved: a user's label set that
+//! contains it is refused like an oversized one (sent to the overflow series and counted), rather than stored as a
+//! series whose rendered labels would be the overflow series' own.
 
 use crate::block::Block;
 use crate::desc::MetricDesc;
@@ -23,6 +27,14 @@ const SHARDS: usize = 16;
 /// The longest label value stored; a longer one goes to the overflow series.
 pub const MAX_LABEL_VALUE_LEN: usize = 1024;
 /// The value every label of the overflow series takes.
+///
+/// It is reserved: a label set that uses it in any label is refused, its increments go to the overflow series, and
+/// it is counted in `obs_cardinality_overflow_total{reason="reserved_value"}`. A user's value therefore never
+/// becomes a series of its own that the overflow series would shadow in the exposition.
+///
+/// ```
+/// assert_eq!(obs_runtime::OVERFLOW_VALUE, "__overflow__");
+/// ```
 pub const OVERFLOW_VALUE: &str = "__overflow__";
 
 /// Entries of the per-thread cache of dynamic label sets.
@@ -185,6 +197,8 @@ impl SeriesStore {
         let key = labels.to_stored();
         let refused = if key.iter().any(|v| v.len() > MAX_LABEL_VALUE_LEN) {
             Some(OverflowReason::ValueTooLong)
+        } else if key.iter().any(|v| v == OVERFLOW_VALUE) {
+            Some(OverflowReason::ReservedValue)
         } else if st.len >= self.desc.cap {
             Some(OverflowReason::Cardinality)
         } else {
