@@ -7,7 +7,10 @@ use crate::desc::CrateInfo;
 use obs_macros::{metric, Labels};
 use std::fmt;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// The longest the guard waits for the endpoints' and checks' tasks to stop.
+const RUNTIME_SHUTDOWN: Duration = Duration::from_secs(2);
 
 #[derive(Labels)]
 struct BuildLabels {
@@ -345,6 +348,8 @@ impl Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        // One deadline for the whole drop, so stopping the runtime first does not add to the export timeout.
+        let deadline = self.trace.as_ref().map(crate::trace::TraceGuard::deadline_from_now);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -353,11 +358,14 @@ impl Drop for Guard {
             if tokio::runtime::Handle::try_current().is_ok() {
                 rt.shutdown_background();
             } else {
-                rt.shutdown_timeout(Duration::from_secs(2));
+                let left = deadline.map_or(RUNTIME_SHUTDOWN, |d| d.saturating_duration_since(Instant::now()));
+                rt.shutdown_timeout(left.min(RUNTIME_SHUTDOWN));
             }
         }
         // Last: spans recorded while the server stopped are flushed too.
-        drop(self.trace.take());
+        if let (Some(mut trace), Some(deadline)) = (self.trace.take(), deadline) {
+            trace.shutdown_by(deadline);
+        }
     }
 }
 

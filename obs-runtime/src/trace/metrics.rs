@@ -12,16 +12,18 @@ pub(crate) static EXPORTED: AtomicU64 = AtomicU64::new(0);
 pub(crate) static EXPORT_ERRORS: AtomicU64 = AtomicU64::new(0);
 /// Spans of batches the exporter refused.
 pub(crate) static DROPPED_EXPORT: AtomicU64 = AtomicU64::new(0);
+/// Spans not sent when the shutdown's deadline passed.
+pub(crate) static DROPPED_SHUTDOWN: AtomicU64 = AtomicU64::new(0);
 
 static EXPORTED_DESC: MetricDesc =
     MetricDesc::new("obs_spans_exported", MetricKind::Counter, "Spans handed to the exporter successfully.")
         .no_namespace();
 
-const REASONS: &[&str] = &["queue_full", "export_failed"];
+const REASONS: &[&str] = &["queue_full", "export_failed", "shutdown_deadline"];
 static DROPPED_DESC: MetricDesc = MetricDesc::new(
     "obs_spans_dropped",
     MetricKind::Counter,
-    "Spans lost, by reason: a thread's span queue was full, or the exporter failed.",
+    "Spans lost, by reason: a thread's span queue was full, the exporter failed, or the shutdown's deadline passed.",
 )
 .labels(&[LabelDesc { name: "reason", values: Some(REASONS) }])
 .no_namespace();
@@ -53,9 +55,10 @@ impl Collect for Dropped {
     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
         enc.sample_u64("_total", "reason=\"queue_full\"", None, ring::dropped());
         enc.sample_u64("_total", "reason=\"export_failed\"", None, DROPPED_EXPORT.load(Relaxed));
+        enc.sample_u64("_total", "reason=\"shutdown_deadline\"", None, DROPPED_SHUTDOWN.load(Relaxed));
     }
     fn series_count(&self) -> usize {
-        2
+        3
     }
 }
 

@@ -14,7 +14,7 @@ use std::fmt;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The OTLP transport.
 ///
@@ -220,6 +220,22 @@ impl TracePipeline {
             }
         }
         p.endpoint = endpoint;
+        let timeout_var = if get("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT").is_some() {
+            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"
+        } else {
+            "OTEL_EXPORTER_OTLP_TIMEOUT"
+        };
+        if let Some(ms) = get(timeout_var) {
+            p.timeout = match ms.trim().parse::<u64>() {
+                Ok(ms) if ms > 0 => Duration::from_millis(ms),
+                _ => {
+                    return Err(env_error(
+                        timeout_var,
+                        format!("`{ms}` is not a positive number of milliseconds; write e.g. `10000` for 10 s"),
+                    ))
+                }
+            };
+        }
         let arg = get("OTEL_TRACES_SAMPLER_ARG");
         let ratio = || -> Result<f64, TraceError> {
             match &arg {
@@ -342,7 +358,9 @@ impl TracePipeline {
         self.max_batch = n.max(1);
         self
     }
-    /// The OTLP export timeout (default 10 s).
+    /// The OTLP export timeout (default 10 s, or `OTEL_EXPORTER_OTLP_TIMEOUT` in milliseconds). It bounds the
+    /// shutdown too: dropping the guard returns within this time whatever the collector does, and the spans that
+    /// could not go out by then are counted in `obs_spans_dropped_total{reason="shutdown_deadline"}`.
     ///
     /// ```
     /// let p = obs_runtime::trace::TracePipeline::builder()
@@ -429,6 +447,9 @@ impl TracePipeline {
                 }
                 let _ = ready_tx.send(Ok(()));
                 collect_loop(&thread_shared, sinks, resource, interval, max_batch);
+                let mut st = thread_shared.state.lock().unwrap_or_else(|e| e.into_inner());
+                st.finished = true;
+                thread_shared.done.notify_all();
             })
             .map_err(|e| TraceError {
                 variable: None,
@@ -448,7 +469,7 @@ impl TracePipeline {
         sampler::configure(sampler);
         sampler::ACTIVE.store(true, SeqCst);
         *installed = true;
-        Ok(TraceGuard { inner: Some(GuardInner { shared, handle: Some(handle) }) })
+        Ok(TraceGuard { inner: Some(GuardInner { shared, handle: Some(handle), timeout }) })
     }
 }
 
@@ -461,6 +482,17 @@ struct State {
     shutdown: bool,
     /// A ring asked for an early drain since the collector last looked.
     nudged: bool,
+    /// When the guard's drop must return by: past it, nothing more is sent.
+    deadline: Option<Instant>,
+    /// Span exports (spans times sinks) drained from the rings and not yet counted as exported or dropped.
+    pending: u64,
+    /// The guard stopped waiting at the deadline and counted `pending` as dropped: the collector sends and
+    /// counts nothing more of what it held, and returns as soon as its export in flight does.
+    abandoned: bool,
+    /// The collector thread has returned.
+    finished: bool,
+    /// The sinks each span goes to.
+    sinks: u64,
 }
 
 /// The installed collector, for rings to wake early.
@@ -484,6 +516,13 @@ struct Shared {
     done: Condvar,
 }
 
+impl Shared {
+    fn past_deadline(&self) -> bool {
+        let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+}
+
 fn collect_loop(
     shared: &Shared,
     mut sinks: Vec<Box<dyn SpanSink>>,
@@ -492,6 +531,8 @@ fn collect_loop(
     max_batch: usize,
 ) {
     let mut buf: Vec<SpanRecord> = Vec::new();
+    let per_span = sinks.len() as u64;
+    shared.state.lock().unwrap_or_else(|e| e.into_inner()).sinks = per_span;
     loop {
         let (target, shutdown) = {
             let mut st = shared.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -503,9 +544,27 @@ fn collect_loop(
         };
         clock::refine();
         ring::drain_all(&mut buf);
-        for batch in buf.chunks(max_batch) {
+        {
+            let mut st = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            if st.abandoned {
+                // The guard has gone: what this last drain took can no longer go out.
+                metrics::DROPPED_SHUTDOWN.fetch_add(buf.len() as u64 * per_span, Relaxed);
+                return;
+            }
+            st.pending = buf.len() as u64 * per_span;
+        }
+        'batches: for batch in buf.chunks(max_batch) {
             for s in sinks.iter_mut() {
-                match s.export(batch, &resource) {
+                if shared.past_deadline() {
+                    break 'batches;
+                }
+                let result = s.export(batch, &resource);
+                let mut st = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+                if st.abandoned {
+                    return;
+                }
+                st.pending -= batch.len() as u64;
+                match result {
                     Ok(()) => {
                         metrics::EXPORTED.fetch_add(batch.len() as u64, Relaxed);
                     }
@@ -519,12 +578,16 @@ fn collect_loop(
         buf.clear();
         {
             let mut st = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            // Left when the deadline passed mid-drain.
+            metrics::DROPPED_SHUTDOWN.fetch_add(std::mem::take(&mut st.pending), Relaxed);
             st.flush_done = target;
             shared.done.notify_all();
         }
         if shutdown {
-            for s in sinks.iter_mut() {
-                s.shutdown();
+            if !shared.past_deadline() {
+                for s in sinks.iter_mut() {
+                    s.shutdown();
+                }
             }
             return;
         }
@@ -548,6 +611,8 @@ pub struct TraceGuard {
 struct GuardInner {
     shared: Arc<Shared>,
     handle: Option<JoinHandle<()>>,
+    /// The export timeout, which is also the shutdown's deadline.
+    timeout: Duration,
 }
 
 impl fmt::Debug for TraceGuard {
@@ -596,23 +661,56 @@ impl TraceGuard {
     }
 }
 
-impl Drop for TraceGuard {
-    fn drop(&mut self) {
+impl TraceGuard {
+    /// When a shutdown starting now must be done by: one export timeout from now.
+    pub(crate) fn deadline_from_now(&self) -> Instant {
+        Instant::now() + self.inner.as_ref().map_or(Duration::ZERO, |i| i.timeout)
+    }
+
+    /// Flushes and shuts the pipeline down, returning by `deadline` whatever the exporters do: the spans not sent
+    /// by then are dropped and counted, and a collector still blocked in an export is left to return on its own.
+    pub(crate) fn shutdown_by(&mut self, deadline: Instant) {
         let Some(mut inner) = self.inner.take() else {
             return;
         };
         sampler::ACTIVE.store(false, SeqCst);
         *COLLECTOR.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        {
-            let mut st = inner.shared.state.lock().unwrap_or_else(|e| e.into_inner());
-            st.shutdown = true;
-            st.flush_requested += 1;
-            inner.shared.wake.notify_all();
+        let shared = &inner.shared;
+        let mut st = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.shutdown = true;
+        st.deadline = Some(deadline);
+        st.flush_requested += 1;
+        shared.wake.notify_all();
+        while !st.finished {
+            let Some(left) = deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) else {
+                break;
+            };
+            st = shared.done.wait_timeout(st, left).unwrap_or_else(|e| e.into_inner()).0;
         }
-        if let Some(h) = inner.handle.take() {
-            let _ = h.join();
+        if st.finished {
+            drop(st);
+            if let Some(h) = inner.handle.take() {
+                let _ = h.join();
+            }
+        } else {
+            // Counted here, so the totals are final when the guard returns; the collector counts nothing more.
+            st.abandoned = true;
+            let mut left = Vec::new();
+            ring::drain_all(&mut left);
+            metrics::DROPPED_SHUTDOWN.fetch_add(std::mem::take(&mut st.pending), Relaxed);
+            metrics::DROPPED_SHUTDOWN.fetch_add(left.len() as u64 * st.sinks, Relaxed);
+            drop(st);
+            // Detached: it returns once its export in flight does, and touches nothing shared after that.
+            drop(inner.handle.take());
         }
         *INSTALLED.lock().unwrap_or_else(|e| e.into_inner()) = false;
+    }
+}
+
+impl Drop for TraceGuard {
+    fn drop(&mut self) {
+        let deadline = self.deadline_from_now();
+        self.shutdown_by(deadline);
     }
 }
 
