@@ -88,7 +88,9 @@ pub use obs_runtime::register_prometheus_registry;
 pub mod http {
     pub use obs_runtime::server::endpoints::{health, metrics, ready};
     pub use obs_runtime::server::red::{track_requests, Method, StatusClass};
-    pub use obs_runtime::server::{router, MAX_BODY_BYTES, MAX_CONCURRENT_REQUESTS};
+    pub use obs_runtime::server::{
+        router, HEADER_READ_TIMEOUT, MAX_BODY_BYTES, MAX_CONCURRENT_REQUESTS, MAX_CONNECTIONS,
+    };
 }
 
 // --- tracing (#[traced], spans, OTLP, propagation): public items ---

@@ -271,13 +271,7 @@ impl Builder {
             let _enter = runtime.enter();
             let listener =
                 tokio::net::TcpListener::from_std(std_listener).map_err(|source| InitError::Bind { addr, source })?;
-            runtime.spawn(async move {
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stop_rx.await;
-                    })
-                    .await;
-            });
+            runtime.spawn(crate::server::serve(listener, app, stop_rx));
         }
         if settings.health_checks {
             crate::health::runner::spawn_all(runtime.handle(), catalog().health_check_entries());

@@ -2,12 +2,16 @@
 
 mod auth;
 pub mod endpoints;
+mod listen;
 pub mod red;
+
+pub(crate) use listen::serve;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Requests served at once; more wait in line, so a burst of scrapes is answered, not dropped.
 ///
@@ -15,6 +19,20 @@ use std::sync::Arc;
 /// assert_eq!(obs_runtime::server::MAX_CONCURRENT_REQUESTS, 64);
 /// ```
 pub const MAX_CONCURRENT_REQUESTS: usize = 64;
+/// The longest a client may take to send a request head, from the moment the server waits for one: a slow
+/// client is cut off, and so is a keep-alive connection idle for longer. (Applies to obs' own listener; a
+/// [`router`] mounted in your app follows your server's settings.)
+///
+/// ```
+/// assert_eq!(obs_runtime::server::HEADER_READ_TIMEOUT, std::time::Duration::from_secs(5));
+/// ```
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections obs' own listener holds at once; one more is closed as soon as it is accepted.
+///
+/// ```
+/// assert_eq!(obs_runtime::server::MAX_CONNECTIONS, 256);
+/// ```
+pub const MAX_CONNECTIONS: usize = 256;
 /// The largest request body accepted (the endpoints take none).
 ///
 /// ```
