@@ -12,25 +12,15 @@ use std::io::Write;
          buckets = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5])]
 pub(crate) struct ScrapeDuration;
 
-fn accepts(headers: &HeaderMap, name: header::HeaderName, needle: &str) -> bool {
-    headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).any(|v| {
-        v.split(',')
-            .any(|part| part.trim().starts_with(needle) && !part.contains("q=0,") && !part.trim_end().ends_with("q=0"))
-    })
-}
-
-/// `GET /metrics`: OpenMetrics when the `Accept` header asks for it, Prometheus text otherwise; gzip on request.
+/// `GET /metrics`: the format the `Accept` header prefers (OpenMetrics or, by default, Prometheus text), gzipped
+/// when `Accept-Encoding` accepts it; q-values and wildcards count, as RFC 9110 says.
 pub async fn metrics(headers: HeaderMap) -> Response {
     let timer = ScrapeDuration.start_timer();
-    let format = if accepts(&headers, header::ACCEPT, "application/openmetrics-text") {
-        Format::OpenMetrics
-    } else {
-        Format::Prometheus
-    };
+    let format = super::negotiate::format(&headers);
     let mut body = String::with_capacity(64 * 1024);
     encode_into(crate::catalog(), format, &mut body);
     drop(timer);
-    let mut response = if accepts(&headers, header::ACCEPT_ENCODING, "gzip") {
+    let mut response = if super::negotiate::gzip(&headers) {
         let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 4), flate2::Compression::fast());
         match gz.write_all(body.as_bytes()).and_then(|()| gz.finish()) {
             Ok(bytes) => {
@@ -44,6 +34,7 @@ pub async fn metrics(headers: HeaderMap) -> Response {
         body.into_response()
     };
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept, accept-encoding"));
     response
 }
 

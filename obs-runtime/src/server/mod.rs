@@ -3,6 +3,7 @@
 mod auth;
 pub mod endpoints;
 mod listen;
+mod negotiate;
 pub mod red;
 
 pub(crate) use listen::serve;
