@@ -22,7 +22,7 @@
 //!   --grafana-url URL         for dashboard links in alerts (default: http://localhost:3000)
 //!   --runbook-url-base URL    each alert links to URL/<alertname>
 //!   --prometheus-url URL      for the provisioned datasource (default: http://localhost:9090)
-//!   --scrape-target HOST:PORT the service's /metrics endpoint (default: localhost:9000)
+//!   --scrape-target HOST:PORT the service's /metrics endpoint (default: localhost:9464, where obs::init!() serves)
 //!   --alertmanager-target HOST:PORT                (default: localhost:9093)
 //!   --webhook-url URL         a webhook receiver for every route (repeatable)
 //!   --slack-channel CHANNEL   a Slack receiver for the page and ticket routes (repeatable; needs --slack-api-url)

@@ -64,7 +64,7 @@ pub struct AlertmanagerConfig {
 /// Static targets.
 ///
 /// ```
-/// let s = obs_dashboards::deploy::StaticConfig { targets: vec!["localhost:9000".into()] };
+/// let s = obs_dashboards::deploy::StaticConfig { targets: vec!["localhost:9464".into()] };
 /// assert_eq!(s.targets.len(), 1);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

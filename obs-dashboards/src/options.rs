@@ -31,7 +31,7 @@ pub struct Options {
     pub prometheus_url: String,
     /// Alertmanager's address (`host:port`), for the scrape config's `alerting` section.
     pub alertmanager_target: String,
-    /// The service's scrape target (`host:port`).
+    /// The service's scrape target (`host:port`; default where the runtime serves by default, `localhost:9464`).
     pub scrape_target: String,
     /// The path the service exposes metrics on.
     pub metrics_path: String,
@@ -110,7 +110,8 @@ impl Default for Options {
             runbook_url_base: "https://runbooks.example.com".to_owned(),
             prometheus_url: "http://localhost:9090".to_owned(),
             alertmanager_target: "localhost:9093".to_owned(),
-            scrape_target: "localhost:9000".to_owned(),
+            // What `obs::init!()` serves on by default, so both defaults meet.
+            scrape_target: format!("{}:{}", obs_runtime::DEFAULT_LISTEN_HOST, obs_runtime::DEFAULT_LISTEN_PORT),
             metrics_path: "/metrics".to_owned(),
             dashboards_path: "/var/lib/grafana/dashboards".to_owned(),
             receivers: Receivers::default(),

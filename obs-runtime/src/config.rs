@@ -4,6 +4,20 @@ use crate::desc::CrateInfo;
 use std::fmt;
 use std::net::{SocketAddr, ToSocketAddrs};
 
+/// Where the endpoints are served without `.listen(..)` or `OTEL_EXPORTER_PROMETHEUS_HOST`, as the OpenTelemetry
+/// Prometheus exporter specifies.
+///
+/// ```
+/// assert_eq!(obs_runtime::DEFAULT_LISTEN_HOST, "localhost");
+/// ```
+pub const DEFAULT_LISTEN_HOST: &str = "localhost";
+/// The port the endpoints are served on without `.listen(..)` or `OTEL_EXPORTER_PROMETHEUS_PORT`.
+///
+/// ```
+/// assert_eq!(obs_runtime::DEFAULT_LISTEN_PORT, 9464);
+/// ```
+pub const DEFAULT_LISTEN_PORT: u16 = 9464;
+
 /// A setting that could not be used; the message names the variable or option and the accepted values.
 ///
 /// ```
@@ -156,8 +170,8 @@ pub(crate) fn resolve(krate: CrateInfo, o: &Overrides, env: Env<'_>) -> Result<S
         let (addr, var) = match &o.listen {
             Some(a) => (a.clone(), "listen"),
             None => {
-                let host = env("OTEL_EXPORTER_PROMETHEUS_HOST").unwrap_or_else(|| "localhost".to_owned());
-                let port = env("OTEL_EXPORTER_PROMETHEUS_PORT").unwrap_or_else(|| "9464".to_owned());
+                let host = env("OTEL_EXPORTER_PROMETHEUS_HOST").unwrap_or_else(|| DEFAULT_LISTEN_HOST.to_owned());
+                let port = env("OTEL_EXPORTER_PROMETHEUS_PORT").unwrap_or_else(|| DEFAULT_LISTEN_PORT.to_string());
                 port.trim().parse::<u16>().map_err(|_| {
                     err("OTEL_EXPORTER_PROMETHEUS_PORT", format!("`{port}` is not a port number (0-65535)"))
                 })?;

@@ -38,7 +38,7 @@ mod switch;
 pub mod trace;
 
 pub use catalog::{catalog, Catalog, CatalogError, CatalogErrors, CatalogMetric};
-pub use config::{parse_resource_attributes, ConfigError, Settings};
+pub use config::{parse_resource_attributes, ConfigError, Settings, DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT};
 pub use desc::{
     AlertDesc, AlertOp, AlertSignal, CrateInfo, FunctionDesc, HealthCheckDesc, HealthCheckEntry, HealthFuture,
     LatencyObjective, Location, MetricDesc, MetricKind, Namespace, NamespaceDecl, Severity, SloDesc, SpanKind,
