@@ -68,7 +68,7 @@ fn an_idle_keep_alive_connection_is_closed_after_the_header_read_timeout() {
 fn connections_beyond_the_cap_are_closed_at_once() {
     let (_guard, addr) = start();
     let extra = 40;
-    let mut conns: Vec<TcpStream> = (0..MAX_CONNECTIONS + extra).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    let conns: Vec<TcpStream> = (0..MAX_CONNECTIONS + extra).map(|_| TcpStream::connect(addr).unwrap()).collect();
     // Well within the header read timeout, so only the cap can have closed any.
     std::thread::sleep(Duration::from_millis(500));
     let closed = conns.iter().filter(|s| closed_by_server(s)).count();
