@@ -21,6 +21,8 @@ pub enum ValueTy {
 /// A validated declaration, ready to expand.
 pub struct Model {
     pub ident: Ident,
+    /// The struct's visibility, given to the methods generated on it.
+    pub vis: syn::Visibility,
     pub kind: Kind,
     pub value: ValueTy,
     pub labels: Option<Type>,
@@ -55,7 +57,14 @@ pub struct AlertModel {
     pub description: String,
 }
 
-pub fn validate(cx: &mut Ctxt, args: Args, kind: Kind, ident: &Ident, help: Option<String>) -> Model {
+pub fn validate(
+    cx: &mut Ctxt,
+    args: Args,
+    kind: Kind,
+    ident: &Ident,
+    vis: &syn::Visibility,
+    help: Option<String>,
+) -> Model {
     let help = help.unwrap_or_else(|| {
         cx.error_spanned_by(
             ident,
@@ -213,7 +222,20 @@ pub fn validate(cx: &mut Ctxt, args: Args, kind: Kind, ident: &Ident, help: Opti
         }
     }
 
-    Model { ident: ident.clone(), kind, value, labels: args.labels, name, namespace, unit, buckets, cap, help, alerts }
+    Model {
+        ident: ident.clone(),
+        vis: vis.clone(),
+        kind,
+        value,
+        labels: args.labels,
+        name,
+        namespace,
+        unit,
+        buckets,
+        cap,
+        help,
+        alerts,
+    }
 }
 
 const SEVERITIES: &[&str] = &["critical", "warning", "info"];
