@@ -122,7 +122,7 @@ pub fn health_check(attr: TokenStream, item: TokenStream) -> TokenStream {
     if !sig.generics.params.is_empty() {
         cx.error_spanned_by(
             &sig.generics,
-            "a health check cannot be generic: the runner calls it with no type arguments",
+            "a health check cannot be generic: the runner calls it with no type arguments; remove the generic parameters",
         );
         ok = false;
     }
@@ -164,7 +164,10 @@ pub fn health_check(attr: TokenStream, item: TokenStream) -> TokenStream {
     let name = args.name.as_ref().map_or_else(|| sig.ident.to_string(), LitStr::value);
     if name.is_empty() {
         if let Some(n) = &args.name {
-            cx.error_spanned_by(n, "the check's name cannot be empty");
+            cx.error_spanned_by(
+                n,
+                "the check's name cannot be empty; give one, or remove `name` to use the function's name",
+            );
         }
     }
     let errors = cx.into_compile_errors();

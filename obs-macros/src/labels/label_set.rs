@@ -19,7 +19,7 @@ pub fn derive_labels(input: TokenStream) -> TokenStream {
         Data::Struct(s) => match &s.fields {
             Fields::Named(named) => named.named.iter().collect::<Vec<_>>(),
             Fields::Unnamed(u) => {
-                cx.error_spanned_by(u, "label sets need named fields: each field's name is its label's name");
+                cx.error_spanned_by(u, "label sets need named fields: each field's name is its label's name; write `struct Route { method: &'static str }`");
                 Vec::new()
             }
             Fields::Unit => Vec::new(),
@@ -32,7 +32,10 @@ pub fn derive_labels(input: TokenStream) -> TokenStream {
             Vec::new()
         }
         Data::Union(u) => {
-            cx.error_spanned_by(u.union_token, "`Labels` is derived on a struct with named fields, not a union");
+            cx.error_spanned_by(
+                u.union_token,
+                "`Labels` is derived on a struct with named fields, not a union; declare `struct Name { label: Type }`",
+            );
             Vec::new()
         }
     };
@@ -48,7 +51,7 @@ pub fn derive_labels(input: TokenStream) -> TokenStream {
         if let Err(msg) = check_label_name(&name) {
             cx.error_at(span, msg);
         } else if seen.insert(name.clone(), span).is_some() {
-            cx.error_at(span, format!("duplicate label `{name}`: another field already has this label name"));
+            cx.error_at(span, format!("duplicate label `{name}`: another field already has this label name; rename one with `#[label(name = \"...\")]`"));
         }
         names.push(name);
     }

@@ -19,7 +19,10 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
     let variants = match &input.data {
         Data::Enum(e) => {
             if e.variants.is_empty() {
-                cx.error_spanned_by(ident, "a label value enum needs at least one variant");
+                cx.error_spanned_by(
+                    ident,
+                    "a label value enum needs at least one variant; add one per value the label takes",
+                );
             }
             e.variants.iter().collect::<Vec<_>>()
         }
@@ -32,7 +35,10 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
             Vec::new()
         }
         Data::Union(u) => {
-            cx.error_spanned_by(u.union_token, "`LabelValue` is derived on a fieldless enum, not a union");
+            cx.error_spanned_by(
+                u.union_token,
+                "`LabelValue` is derived on a fieldless enum, not a union; declare `enum Name { A, B }`",
+            );
             shape_ok = false;
             Vec::new()
         }
@@ -59,9 +65,12 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
                 "an empty label value means \"no label\" to Prometheus; choose a non-empty name",
             );
         } else if seen.insert(value.clone(), ()).is_some() {
+            let msg = format!(
+                "two variants have the label value `{value}`; give this one another with `#[label(rename = \"...\")]`"
+            );
             match &rename {
-                Some(l) => cx.error_spanned_by(l, format!("two variants have the label value `{value}`")),
-                None => cx.error_spanned_by(&v.ident, format!("two variants have the label value `{value}`")),
+                Some(l) => cx.error_spanned_by(l, msg),
+                None => cx.error_spanned_by(&v.ident, msg),
             }
         }
         let var = &v.ident;

@@ -202,7 +202,10 @@ fn parse_alert(cx: &mut Ctxt, key: Ident, meta: &ParseNestedMeta<'_>) -> syn::Re
     }
     meta.parse_nested_meta(|inner| {
         let Some(ik) = inner.path.get_ident().cloned() else {
-            cx.error_spanned_by(&inner.path, "expected an `alert` setting name, not a path");
+            cx.error_spanned_by(
+                &inner.path,
+                "expected an `alert` setting name, not a path; write a plain name, such as `expr = \"> 100\"`",
+            );
             return crate::common::skip_value(&inner);
         };
         let k = ik.to_string();
@@ -240,13 +243,25 @@ fn unknown_option(k: &str) -> String {
     format!("unknown option `{k}`{}{kinds_too}; expected one of: {}", did_you_mean(k, OPTIONS), OPTIONS.join(", "))
 }
 
+/// What the doc comment gives as HELP text.
+pub enum Help {
+    /// The first paragraph, joined into one line.
+    Text(String),
+    /// No doc comment at all.
+    Missing,
+    /// Doc comments that say nothing, such as a bare `///`: the first one, for the error's span.
+    Empty(Attribute),
+}
+
 /// The first paragraph of the doc comment, joined into one line: Prometheus HELP is a single line.
-pub fn help_from_docs(attrs: &[Attribute]) -> Option<String> {
+pub fn help_from_docs(attrs: &[Attribute]) -> Help {
     let mut lines = Vec::new();
+    let mut first_doc = None;
     for attr in attrs {
         if !attr.path().is_ident("doc") {
             continue;
         }
+        first_doc.get_or_insert(attr);
         if let syn::Meta::NameValue(nv) = &attr.meta {
             if let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value {
                 let v = s.value();
@@ -261,10 +276,10 @@ pub fn help_from_docs(attrs: &[Attribute]) -> Option<String> {
         }
     }
     let para: Vec<String> = lines.into_iter().skip_while(|l| l.is_empty()).take_while(|l| !l.is_empty()).collect();
-    if para.is_empty() {
-        None
-    } else {
-        Some(para.join(" "))
+    match (para.is_empty(), first_doc) {
+        (false, _) => Help::Text(para.join(" ")),
+        (true, Some(attr)) => Help::Empty(attr.clone()),
+        (true, None) => Help::Missing,
     }
 }
 

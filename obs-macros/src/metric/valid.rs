@@ -1,7 +1,7 @@
 //! Cross-option rules of `#[metric]`. Each failed rule is recorded and replaced by a safe default, so the
 //! expansion can still emit the item and the user's other code does not cascade into unrelated errors.
 
-use super::ast::{AlertArgs, Args, Kind};
+use super::ast::{AlertArgs, Args, Help, Kind};
 use crate::ctxt::Ctxt;
 use crate::names::{check_metric_name, non_base_unit, snake_case, BASE_UNITS};
 use syn::{Ident, Type};
@@ -57,23 +57,28 @@ pub struct AlertModel {
     pub description: String,
 }
 
-pub fn validate(
-    cx: &mut Ctxt,
-    args: Args,
-    kind: Kind,
-    ident: &Ident,
-    vis: &syn::Visibility,
-    help: Option<String>,
-) -> Model {
-    let help = help.unwrap_or_else(|| {
-        cx.error_spanned_by(
-            ident,
-            format!(
-                "metric `{ident}` has no doc comment; add `/// What it measures.` above it: the doc comment is the metric's HELP text"
-            ),
-        );
-        String::new()
-    });
+pub fn validate(cx: &mut Ctxt, args: Args, kind: Kind, ident: &Ident, vis: &syn::Visibility, help: Help) -> Model {
+    let help = match help {
+        Help::Text(text) => text,
+        Help::Missing => {
+            cx.error_spanned_by(
+                ident,
+                format!(
+                    "metric `{ident}` has no doc comment; add `/// What it measures.` above it: the doc comment is the metric's HELP text"
+                ),
+            );
+            String::new()
+        }
+        Help::Empty(attr) => {
+            cx.error_spanned_by(
+                attr,
+                format!(
+                    "the doc comment of metric `{ident}` is empty; write what it measures, such as `/// Requests served.`: its first paragraph is the metric's HELP text"
+                ),
+            );
+            String::new()
+        }
+    };
 
     let value = match (&args.value, kind) {
         (None, _) => ValueTy::Int,

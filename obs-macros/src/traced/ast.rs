@@ -63,7 +63,10 @@ pub fn parse_args(cx: &mut Ctxt, tokens: TokenStream) -> Args {
 
 fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
     let Some(key) = meta.path.get_ident().cloned() else {
-        cx.error_spanned_by(&meta.path, "expected an option name, not a path");
+        cx.error_spanned_by(
+            &meta.path,
+            "expected an option name, not a path; write a plain name, such as `name = \"...\"`",
+        );
         return crate::common::skip_value(&meta);
     };
     let k = key.to_string();
