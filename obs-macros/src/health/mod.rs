@@ -52,20 +52,9 @@ fn parse_args(cx: &mut Ctxt, attr: TokenStream) -> Args {
     })
 }
 
-/// `"250ms"`, `"2s"`, `"1m"`, `"1h"` to milliseconds.
+/// A Prometheus duration (`"250ms"`, `"2s"`, `"1m30s"`) in milliseconds.
 fn parse_duration(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit())?;
-    let (n, unit) = s.split_at(split);
-    let n: u64 = n.parse().ok()?;
-    let ms = match unit {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        _ => return None,
-    };
-    n.checked_mul(ms)
+    u64::try_from(obs_shared::parse_duration(s)?.as_millis()).ok()
 }
 
 fn duration(cx: &mut Ctxt, lit: &Option<LitStr>, what: &str, default: u64) -> u64 {
@@ -77,10 +66,7 @@ fn duration(cx: &mut Ctxt, lit: &Option<LitStr>, what: &str, default: u64) -> u6
         }
         Some(ms) => ms,
         None => {
-            cx.error_spanned_by(
-                lit,
-                format!("`{what}` must be a whole number with a unit: \"500ms\", \"2s\", \"1m\" or \"1h\""),
-            );
+            cx.error_spanned_by(lit, format!("`{what}` must be {}", obs_shared::DURATION_GRAMMAR));
             default
         }
     }
@@ -219,6 +205,7 @@ mod tests {
         assert_eq!(super::parse_duration("250ms"), Some(250));
         assert_eq!(super::parse_duration("2s"), Some(2000));
         assert_eq!(super::parse_duration("1m"), Some(60_000));
+        assert_eq!(super::parse_duration("1m30s"), Some(90_000), "the grammar alerts use");
         assert_eq!(super::parse_duration("2 s"), None);
         assert_eq!(super::parse_duration("s"), None);
     }

@@ -8,8 +8,7 @@ use proc_macro2::Span;
 use quote::ToTokens;
 use syn::{Expr, FnArg, GenericArgument, Ident, Pat, PathArguments, ReturnType, Type, TypeParamBound};
 
-/// Prometheus' default buckets (client_golang `DefBuckets`), in seconds.
-pub const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+use obs_shared::DEFAULT_BUCKETS;
 
 pub struct Slo {
     pub name: String,
