@@ -95,18 +95,3 @@ fn traced_impl(cx: &mut Ctxt, args: &ast::Args, mut imp: ItemImpl) -> TokenStrea
     }
     quote!(#imp)
 }
-
-impl ToTokens for FnItem {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        for a in &self.attrs {
-            a.to_tokens(tokens);
-        }
-        self.vis.to_tokens(tokens);
-        self.sig.to_tokens(tokens);
-        match &self.body {
-            Some(Body::Parsed(b)) => b.to_tokens(tokens),
-            Some(Body::Raw(g)) => g.to_tokens(tokens),
-            None => self.semi.unwrap_or_default().to_tokens(tokens),
-        }
-    }
-}
