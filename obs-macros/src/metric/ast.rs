@@ -250,7 +250,7 @@ pub enum Help {
     /// No doc comment at all.
     Missing,
     /// Doc comments that say nothing, such as a bare `///`: the first one, for the error's span.
-    Empty(Attribute),
+    Empty(Box<Attribute>),
 }
 
 /// The first paragraph of the doc comment, joined into one line: Prometheus HELP is a single line.
@@ -278,7 +278,7 @@ pub fn help_from_docs(attrs: &[Attribute]) -> Help {
     let para: Vec<String> = lines.into_iter().skip_while(|l| l.is_empty()).take_while(|l| !l.is_empty()).collect();
     match (para.is_empty(), first_doc) {
         (false, _) => Help::Text(para.join(" ")),
-        (true, Some(attr)) => Help::Empty(attr.clone()),
+        (true, Some(attr)) => Help::Empty(Box::new(attr.clone())),
         (true, None) => Help::Missing,
     }
 }

@@ -460,7 +460,7 @@ fn parse_condition(s: &str) -> Option<(&'static str, f64)> {
 /// fraction of a second.
 fn parse_duration(s: &str) -> Option<u64> {
     let d = obs_shared::parse_duration(s)?;
-    (d.subsec_nanos() == 0 && d.as_secs() > 0).then(|| d.as_secs())
+    (d.subsec_nanos() == 0 && d.as_secs() > 0).then_some(d.as_secs())
 }
 
 pub fn kind_name(k: Kind) -> &'static str {
