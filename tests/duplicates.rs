@@ -31,3 +31,11 @@ fn duplicates_are_reported_with_both_locations() {
     assert_eq!(text.matches("# TYPE peer_peer_jobs_total counter").count(), 1);
     assert_eq!(text.matches("# TYPE latency_count").count(), 0, "the later declaration is held back");
 }
+
+#[test]
+fn duplicate_message_names_the_catalog_names_and_the_clashing_sample() {
+    let err = obs::catalog().validate().expect_err("duplicates are an error").to_string();
+    // The catalog names are the ones declared (a counter's has no `_total`), and the clashing sample is named apart.
+    assert!(err.contains("metric `latency`") && err.contains("metric `latency_count`"), "{err}");
+    assert!(err.contains("sample `latency_count`"), "{err}");
+}

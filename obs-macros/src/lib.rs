@@ -7,6 +7,7 @@
 mod common;
 mod ctxt;
 mod health;
+mod item;
 mod labels;
 mod metric;
 mod names;

@@ -27,7 +27,7 @@ pub fn snake_case(ident: &str) -> String {
 
 /// Checks a metric name (or namespace) against Prometheus' rules; the error says why and how to fix it.
 pub fn check_metric_name(name: &str, what: &str) -> Result<(), String> {
-    check_name(name, what)?;
+    check_name(name, what, METRIC_NAME_PATTERN)?;
     if name.contains(':') {
         return Err(format!("{what} `{name}` contains `:`, which Prometheus reserves for recording rules; use `_`"));
     }
@@ -36,35 +36,43 @@ pub fn check_metric_name(name: &str, what: &str) -> Result<(), String> {
 
 /// Checks a label name; `le`, `quantile` and `__*` are reserved.
 pub fn check_label_name(name: &str) -> Result<(), String> {
-    check_name(name, "label name")?;
-    if name.contains(':') {
-        return Err(format!("label name `{name}` contains `:`; label names are [a-zA-Z_][a-zA-Z0-9_]*"));
-    }
-    if name == "le" || name == "quantile" {
+    check_name(name, "label name", LABEL_NAME_PATTERN)?;
+    let owner = match name {
+        "le" => Some("a histogram's bucket bounds"),
+        "quantile" => Some("a summary's quantiles"),
+        _ => None,
+    };
+    if let Some(owner) = owner {
         return Err(format!(
-            "label name `{name}` is reserved: Prometheus uses it for histogram and summary buckets; rename the field or use `#[label(name = \"...\")]`"
+            "label name `{name}` is reserved: Prometheus uses it for {owner}; rename the field or use `#[label(name = \"...\")]`"
         ));
     }
     Ok(())
 }
 
-fn check_name(name: &str, what: &str) -> Result<(), String> {
+/// Prometheus' pattern for metric names; `:` is allowed by it but reserved for recording rules.
+const METRIC_NAME_PATTERN: &str = "[a-zA-Z_:][a-zA-Z0-9_:]*";
+/// Prometheus' pattern for label names: no `:`.
+const LABEL_NAME_PATTERN: &str = "[a-zA-Z_][a-zA-Z0-9_]*";
+
+fn check_name(name: &str, what: &str, pattern: &str) -> Result<(), String> {
     let mut chars = name.chars();
     let Some(first) = chars.next() else {
-        return Err(format!("{what} is empty"));
+        return Err(format!("{what} is empty; give a name matching {pattern}"));
     };
-    if !(first.is_ascii_alphabetic() || first == '_' || first == ':') {
+    if !(first.is_ascii_alphabetic() || first == '_' || (first == ':' && pattern == METRIC_NAME_PATTERN)) {
         return Err(format!(
-            "{what} `{name}` must start with a letter or `_`; Prometheus names match [a-zA-Z_:][a-zA-Z0-9_:]*"
+            "{what} `{name}` must start with a letter or `_`: Prometheus names match {pattern}; rename it"
         ));
     }
-    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == ':')) {
-        return Err(format!(
-            "{what} `{name}` contains `{bad}`; Prometheus names match [a-zA-Z_:][a-zA-Z0-9_:]*, so use `_` instead"
-        ));
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || (c == ':' && pattern == METRIC_NAME_PATTERN);
+    if let Some(bad) = name.chars().find(|c| !allowed(*c)) {
+        return Err(format!("{what} `{name}` contains `{bad}`; Prometheus names match {pattern}, so use `_` instead"));
     }
     if name.starts_with("__") {
-        return Err(format!("{what} `{name}` starts with `__`, which Prometheus reserves for internal use"));
+        return Err(format!(
+            "{what} `{name}` starts with `__`, which Prometheus reserves for internal use; remove the leading underscores"
+        ));
     }
     Ok(())
 }
@@ -128,6 +136,14 @@ mod tests {
         assert_eq!(snake_case("Http2Requests"), "http2_requests");
         assert_eq!(snake_case("CPU"), "cpu");
         assert_eq!(snake_case("r#Type"), "type");
+    }
+
+    #[test]
+    fn label_names_quote_the_label_pattern() {
+        let e = check_label_name("a:b").unwrap_err();
+        assert!(e.contains("[a-zA-Z_][a-zA-Z0-9_]*") && !e.contains("[a-zA-Z_:]"), "{e}");
+        let e = check_label_name("quantile").unwrap_err();
+        assert!(e.contains("summary") && !e.contains("histogram"), "{e}");
     }
 
     #[test]

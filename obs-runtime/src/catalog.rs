@@ -65,8 +65,11 @@ pub struct CatalogMetric {
 pub enum CatalogError {
     /// Two metrics expose the same sample name.
     DuplicateName {
-        /// The colliding sample name.
+        /// The colliding sample name, such as `requests_total`.
         name: String,
+        /// The catalog names of the exposed and of the hidden metric, such as `requests` (a counter's name has no
+        /// `_total`): the names to look for in the code.
+        metrics: (String, String),
         /// The declaration that is exposed.
         first: (Location, &'static str),
         /// The declaration that is hidden until the conflict is fixed.
@@ -84,11 +87,11 @@ pub enum CatalogError {
 impl fmt::Display for CatalogError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CatalogError::DuplicateName { name, first, second } => write!(
+            CatalogError::DuplicateName { name, metrics, first, second } => write!(
                 f,
-                "two metrics expose the name `{name}`: one declared at {} in crate `{}`, the other at {} in crate `{}`; \
-                 rename one with `name = \"...\"` or give it a `namespace`",
-                first.0, first.1, second.0, second.1
+                "metric `{}` declared at {} in crate `{}` and metric `{}` declared at {} in crate `{}` both expose \
+                 the sample `{name}`; rename one with `name = \"...\"` or give it a `namespace`",
+                metrics.0, first.0, first.1, metrics.1, second.0, second.1
             ),
             CatalogError::DuplicateNamespace { crate_ident, locations } => write!(
                 f,
@@ -191,6 +194,7 @@ impl Catalog {
                             let (a, b) = (metrics[j].desc(), metrics[i].desc());
                             errors.push(CatalogError::DuplicateName {
                                 name: sample.clone(),
+                                metrics: (metrics[j].name.clone(), metrics[i].name.clone()),
                                 first: (a.location, a.krate.name),
                                 second: (b.location, b.krate.name),
                             });

@@ -189,7 +189,7 @@ inventory::collect!(NamespaceDecl);
 /// assert_eq!(DEFAULT_CAP, 2000);
 /// assert_eq!(MetricDesc::new("jobs", MetricKind::Counter, "Jobs run.").cap, DEFAULT_CAP);
 /// ```
-pub const DEFAULT_CAP: u32 = 2000;
+pub const DEFAULT_CAP: u32 = obs_shared::DEFAULT_CAP;
 
 impl MetricDesc {
     /// A descriptor for metrics built by hand rather than by `#[metric]`; refine it with the other `const` methods.

@@ -36,6 +36,7 @@ pub mod server;
 mod slots;
 mod switch;
 pub mod trace;
+mod unchecked;
 
 pub use catalog::{catalog, Catalog, CatalogError, CatalogErrors, CatalogMetric};
 pub use config::{parse_resource_attributes, ConfigError, Settings, DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT};
@@ -66,6 +67,7 @@ pub use inventory;
 pub mod __private {
     pub use crate::health::{blocking_check, check_result};
     pub use crate::trace;
+    pub use crate::unchecked::Unchecked;
     pub use crate::{
         cardinality, crate_info, fixed_product, hash_str, inventory, Counter, CrateInfo, FloatCounter, FloatGauge,
         FunctionDesc, Gauge, HealthCheckDesc, HealthCheckEntry, HealthFuture, Histogram, Info, LabelDesc, LabelSet,
@@ -73,6 +75,7 @@ pub mod __private {
         SpanKind, ValueType,
     };
     pub use crate::{AlertDesc, AlertOp, AlertSignal, Severity};
+    pub use crate::{CounterHandle, FloatCounterHandle, FloatGaugeHandle, GaugeHandle, HistogramHandle};
     pub use std::borrow::Cow;
     pub use std::boxed::Box;
 }

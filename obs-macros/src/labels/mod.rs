@@ -1,41 +1,41 @@
-//! `#[derive(Labels)]` and `#[derive(LabelValue)]`.
+//! `#[derive(Labels)]` and `#[derive(LabelValue)]`: parse (`ast`) → validate (`valid`) → expand (`expand`), with a
+//! fallback that still emits an impl on error.
 
-mod label_set;
-mod label_value;
-
-pub use label_set::derive_labels;
-pub use label_value::derive_label_value;
+mod ast;
+mod expand;
+mod fallback;
+mod valid;
 
 use crate::ctxt::Ctxt;
-use syn::{Attribute, LitStr};
+use proc_macro2::TokenStream;
 
-/// Reads `#[label(<key> = "...")]` attributes, reporting any other key.
-fn label_attr(cx: &mut Ctxt, attrs: &[Attribute], key: &str) -> Option<LitStr> {
-    let mut found: Option<LitStr> = None;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("label")) {
-        let r = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident(key) {
-                let lit: LitStr = meta.value()?.parse()?;
-                if found.is_some() {
-                    cx.error_spanned_by(&meta.path, format!("duplicate `{key}`; give it once"));
-                } else {
-                    found = Some(lit);
-                }
-            } else {
-                let got = meta.path.get_ident().map_or_else(|| "?".to_owned(), |i| i.to_string());
-                cx.error_spanned_by(
-                    &meta.path,
-                    format!("unknown option `{got}` in `#[label]`; expected `{key} = \"...\"`"),
-                );
-                if meta.input.peek(syn::Token![=]) {
-                    meta.value()?.parse::<syn::Expr>()?;
-                }
-            }
-            Ok(())
-        });
-        if let Err(e) = r {
-            cx.syn_error(e);
-        }
+/// `#[derive(Labels)]`: a struct whose fields are the labels of a metric.
+pub fn derive_labels(input: TokenStream) -> TokenStream {
+    let mut cx = Ctxt::new();
+    let Some(input) = ast::parse_input(&mut cx, input) else {
+        return cx.into_compile_errors();
+    };
+    let fields = ast::label_fields(&mut cx, &input);
+    let model = valid::label_set(&mut cx, &input, fields);
+    let expansion = expand::label_set(&model);
+    match cx.check() {
+        Ok(()) => expansion,
+        Err(errors) => fallback::emit(errors, expansion),
     }
-    found
+}
+
+/// `#[derive(LabelValue)]`: a fieldless enum whose variants are a label's fixed set of values.
+pub fn derive_label_value(input: TokenStream) -> TokenStream {
+    let mut cx = Ctxt::new();
+    let Some(input) = ast::parse_input(&mut cx, input) else {
+        return cx.into_compile_errors();
+    };
+    let expansion = match ast::label_variants(&mut cx, &input) {
+        Some(variants) => expand::label_value(&valid::label_value(&mut cx, &input, variants)),
+        None => fallback::label_value_stand_in(&input),
+    };
+    match cx.check() {
+        Ok(()) => expansion,
+        Err(errors) => fallback::emit(errors, expansion),
+    }
 }

@@ -2,9 +2,10 @@
 
 use crate::common::once;
 use crate::ctxt::Ctxt;
-use crate::names::did_you_mean;
+use crate::names::{did_you_mean, suggest};
 use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
+use syn::parse::ParseStream;
 use syn::{Attribute, Expr, Ident, LitInt, LitStr, Type};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -38,6 +39,11 @@ impl Kind {
 #[derive(Default)]
 pub struct Args {
     pub kind: Option<(Kind, Ident)>,
+    /// The kind was not written but guessed from a misspelling (already reported), so the expansion still gives
+    /// the methods the user meant; a kind written later replaces it.
+    pub kind_guessed: bool,
+    /// An unknown kind was reported, so "missing kind" would say it twice.
+    pub kind_reported: bool,
     pub labels: Option<Type>,
     pub name: Option<LitStr>,
     pub namespace: Option<LitStr>,
@@ -71,7 +77,10 @@ pub fn parse_args(cx: &mut Ctxt, tokens: TokenStream) -> Args {
 
 fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
     let Some(key) = meta.path.get_ident().cloned() else {
-        cx.error_spanned_by(&meta.path, "expected a metric kind or an option name, not a path");
+        cx.error_spanned_by(
+            &meta.path,
+            "expected a metric kind or an option name, not a path; write a plain name, such as `labels = Route`",
+        );
         return crate::common::skip_value(&meta);
     };
     let k = key.to_string();
@@ -79,16 +88,25 @@ fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::
     if bare {
         if let Some(kind) = Kind::from_ident(&k) {
             match &args.kind {
-                Some((_, first)) => cx.error_spanned_by(
+                Some((_, first)) if !args.kind_guessed => cx.error_spanned_by(
                     &key,
                     format!("a metric has one kind, and `{first}` is already given; remove `{k}`"),
                 ),
-                None => args.kind = Some((kind, key)),
+                _ => {
+                    args.kind = Some((kind, key));
+                    args.kind_guessed = false;
+                }
             }
             return Ok(());
         }
         if !OPTIONS.contains(&k.as_str()) {
             let msg = if args.kind.is_none() {
+                // Expanded as the kind it most likely is, so the uses of the metric do not cascade.
+                if let Some(kind) = suggest(&k, KINDS).and_then(Kind::from_ident) {
+                    args.kind = Some((kind, key.clone()));
+                    args.kind_guessed = true;
+                }
+                args.kind_reported = true;
                 format!("unknown metric kind `{k}`{}; expected one of: {}", did_you_mean(&k, KINDS), KINDS.join(", "))
             } else {
                 unknown_option(&k)
@@ -97,26 +115,64 @@ fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::
             return Ok(());
         }
     }
-    let what = format!("option `{k}`");
-    match k.as_str() {
-        "labels" => once(cx, &mut args.labels, meta.value()?.parse::<Type>()?, &key, &what),
-        "name" => once(cx, &mut args.name, meta.value()?.parse::<LitStr>()?, &key, &what),
-        "namespace" => once(cx, &mut args.namespace, meta.value()?.parse::<LitStr>()?, &key, &what),
-        "unit" => once(cx, &mut args.unit, meta.value()?.parse::<LitStr>()?, &key, &what),
-        "buckets" => once(cx, &mut args.buckets, (key.clone(), meta.value()?.parse::<Expr>()?), &key, &what),
-        "cap" => once(cx, &mut args.cap, meta.value()?.parse::<LitInt>()?, &key, &what),
-        "value" => once(cx, &mut args.value, meta.value()?.parse::<Ident>()?, &key, &what),
-        "alert" => {
-            if let Some(alert) = parse_alert(cx, key.clone(), &meta)? {
-                args.alerts.push(alert);
-            }
+    if k == "alert" {
+        if let Some(alert) = parse_alert(cx, key.clone(), &meta)? {
+            args.alerts.push(alert);
         }
-        _ => {
-            cx.error_spanned_by(&key, unknown_option(&k));
-            return crate::common::skip_value(&meta);
+        return Ok(());
+    }
+    if apply(cx, args, &k, &key, meta.input)? {
+        return Ok(());
+    }
+    cx.error_spanned_by(&key, unknown_option(&k));
+    // A misspelt option still takes effect as the option it most likely is (`lables = Route` gives the labels),
+    // so the uses of the metric do not cascade; only when its value parses as that option's, checked on a fork.
+    if let Some(meant) = suggest(&k, OPTIONS).filter(|m| !is_set(args, m)) {
+        let mut scratch = Ctxt::new();
+        let fits = apply(&mut scratch, &mut Args::default(), meant, &key, &meta.input.fork()).unwrap_or(false);
+        let _ = scratch.into_compile_errors();
+        if fits {
+            apply(cx, args, meant, &key, meta.input)?;
+            return Ok(());
         }
     }
-    Ok(())
+    crate::common::skip_value(&meta)
+}
+
+/// Whether the option `k` was already given.
+fn is_set(args: &Args, k: &str) -> bool {
+    match k {
+        "labels" => args.labels.is_some(),
+        "name" => args.name.is_some(),
+        "namespace" => args.namespace.is_some(),
+        "unit" => args.unit.is_some(),
+        "buckets" => args.buckets.is_some(),
+        "cap" => args.cap.is_some(),
+        "value" => args.value.is_some(),
+        // `alert` can be given many times, but a misspelt one is not guessed: its settings would be checked
+        // against a key the user did not write.
+        _ => true,
+    }
+}
+
+/// Stores the `= value` of option `k` read from `input`; `false` when `k` is not such an option.
+fn apply(cx: &mut Ctxt, args: &mut Args, k: &str, key: &Ident, input: ParseStream<'_>) -> syn::Result<bool> {
+    let what = format!("option `{k}`");
+    let value = |input: ParseStream<'_>| input.parse::<syn::Token![=]>();
+    match k {
+        "labels" => once(cx, &mut args.labels, value(input).and_then(|_| input.parse::<Type>())?, key, &what),
+        "name" => once(cx, &mut args.name, value(input).and_then(|_| input.parse::<LitStr>())?, key, &what),
+        "namespace" => once(cx, &mut args.namespace, value(input).and_then(|_| input.parse::<LitStr>())?, key, &what),
+        "unit" => once(cx, &mut args.unit, value(input).and_then(|_| input.parse::<LitStr>())?, key, &what),
+        "buckets" => {
+            let v = value(input).and_then(|_| input.parse::<Expr>())?;
+            once(cx, &mut args.buckets, (key.clone(), v), key, &what)
+        }
+        "cap" => once(cx, &mut args.cap, value(input).and_then(|_| input.parse::<LitInt>())?, key, &what),
+        "value" => once(cx, &mut args.value, value(input).and_then(|_| input.parse::<Ident>())?, key, &what),
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// `alert(name = "...", expr = "> 100", for = "5m", severity = "warning", summary = "...", ...)`.
@@ -146,7 +202,10 @@ fn parse_alert(cx: &mut Ctxt, key: Ident, meta: &ParseNestedMeta<'_>) -> syn::Re
     }
     meta.parse_nested_meta(|inner| {
         let Some(ik) = inner.path.get_ident().cloned() else {
-            cx.error_spanned_by(&inner.path, "expected an `alert` setting name, not a path");
+            cx.error_spanned_by(
+                &inner.path,
+                "expected an `alert` setting name, not a path; write a plain name, such as `expr = \"> 100\"`",
+            );
             return crate::common::skip_value(&inner);
         };
         let k = ik.to_string();
@@ -184,13 +243,25 @@ fn unknown_option(k: &str) -> String {
     format!("unknown option `{k}`{}{kinds_too}; expected one of: {}", did_you_mean(k, OPTIONS), OPTIONS.join(", "))
 }
 
+/// What the doc comment gives as HELP text.
+pub enum Help {
+    /// The first paragraph, joined into one line.
+    Text(String),
+    /// No doc comment at all.
+    Missing,
+    /// Doc comments that say nothing, such as a bare `///`: the first one, for the error's span.
+    Empty(Box<Attribute>),
+}
+
 /// The first paragraph of the doc comment, joined into one line: Prometheus HELP is a single line.
-pub fn help_from_docs(attrs: &[Attribute]) -> Option<String> {
+pub fn help_from_docs(attrs: &[Attribute]) -> Help {
     let mut lines = Vec::new();
+    let mut first_doc = None;
     for attr in attrs {
         if !attr.path().is_ident("doc") {
             continue;
         }
+        first_doc.get_or_insert(attr);
         if let syn::Meta::NameValue(nv) = &attr.meta {
             if let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value {
                 let v = s.value();
@@ -205,10 +276,10 @@ pub fn help_from_docs(attrs: &[Attribute]) -> Option<String> {
         }
     }
     let para: Vec<String> = lines.into_iter().skip_while(|l| l.is_empty()).take_while(|l| !l.is_empty()).collect();
-    if para.is_empty() {
-        None
-    } else {
-        Some(para.join(" "))
+    match (para.is_empty(), first_doc) {
+        (false, _) => Help::Text(para.join(" ")),
+        (true, Some(attr)) => Help::Empty(Box::new(attr.clone())),
+        (true, None) => Help::Missing,
     }
 }
 

@@ -89,11 +89,59 @@ pub fn expand(m: &Model) -> TokenStream {
             }
         }
     });
+    // Everything that needs `labels: LabelSet` (the label descriptors and the one label-dependent method, `with`
+    // or an info metric's `set`) is taken in a single `const`, spanned on the user's type: a type without
+    // `#[derive(Labels)]` is then reported once, there, and not again at every `.with(..)`, because callers go
+    // through a method generated on the struct, whose signature has no bounds (inherent methods take precedence
+    // over the `Deref` target's).
+    let by_labels = m.labels.as_ref().map(|ty| {
+        let vis = &m.vis;
+        let (method, ret, doc) = match (m.kind, &m.value) {
+            (Kind::Info, _) => ("set", None, "Sets the info metric's labels."),
+            (Kind::Counter, ValueTy::Int) => ("with", Some("CounterHandle"), "The series of `labels`."),
+            (Kind::Counter, ValueTy::Float) => ("with", Some("FloatCounterHandle"), "The series of `labels`."),
+            (Kind::Gauge, ValueTy::Int) => ("with", Some("GaugeHandle"), "The series of `labels`."),
+            (Kind::Gauge, ValueTy::Float) => ("with", Some("FloatGaugeHandle"), "The series of `labels`."),
+            (Kind::Histogram, _) => ("with", Some("HistogramHandle"), "The series of `labels`."),
+        };
+        let method = format_ident!("{}", method, span = ty.span());
+        let ret = match ret {
+            Some(r) => {
+                let r = format_ident!("{}", r);
+                quote!(::obs::__private::#r)
+            }
+            None => quote!(()),
+        };
+        let family_ty = quote!(::obs::__private::#family<#labels>);
+        let ops = quote_spanned! {ty.span()=>
+            const __OBS_LABELS: (
+                &'static [::obs::__private::LabelDesc],
+                fn(&'static #family_ty, #labels) -> #ret,
+            ) = (<#ty as ::obs::__private::LabelSet>::LABELS, <#family_ty>::#method);
+        };
+        let method_impl = quote! {
+            #[automatically_derived]
+            impl #ident {
+                #[doc = #doc]
+                #[inline(always)]
+                #vis fn #method(&self, __obs_labels: #labels) -> #ret {
+                    (__OBS_LABELS.1)(&__OBS_FAMILY, __obs_labels)
+                }
+            }
+        };
+        (ops, method_impl)
+    });
+    let label_descs = match &by_labels {
+        Some(_) => quote!(__OBS_LABELS.0),
+        None => label_descs,
+    };
+    let (label_ops, by_labels) = by_labels.unzip();
     let at = ident.span();
     let location = crate::common::location(at);
     quote! {
         #[allow(non_upper_case_globals)]
         const _: () = {
+            #label_ops
             const __OBS_DESC: ::obs::__private::MetricDesc = ::obs::__private::MetricDesc {
                 name: #name,
                 namespace: #namespace,
@@ -120,6 +168,7 @@ pub fn expand(m: &Model) -> TokenStream {
                     &__OBS_FAMILY
                 }
             }
+            #by_labels
         };
     }
 }

@@ -58,22 +58,23 @@ pub fn metric(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
     let Some((kind, _)) = args.kind else {
         // An unknown kind was already reported on its token; say nothing twice.
-        if !cx.has_errors() {
+        if !args.kind_reported {
             cx.error_at(
                 ast::call_site(),
                 "missing metric kind: write `#[metric(counter)]`, `#[metric(gauge)]`, `#[metric(histogram)]` or `#[metric(info)]`",
             );
         }
-        return fallback::emit(cx.into_compile_errors(), item, None);
+        let stand_in = expandable.then(|| fallback::unchecked(&s.ident));
+        return fallback::emit(cx.into_compile_errors(), s.to_token_stream(), stand_in);
     };
     let help = ast::help_from_docs(&s.attrs);
-    let model = valid::validate(&mut cx, args, kind, &s.ident, help);
+    let model = valid::validate(&mut cx, args, kind, &s.ident, &s.vis, help);
     let expansion = expand::expand(&model);
-    if cx.has_errors() {
-        return fallback::emit(cx.into_compile_errors(), s.to_token_stream(), expandable.then_some(expansion));
-    }
-    quote::quote! {
-        #s
-        #expansion
+    match cx.check() {
+        Ok(()) => quote::quote! {
+            #s
+            #expansion
+        },
+        Err(errors) => fallback::emit(errors, s.to_token_stream(), expandable.then_some(expansion)),
     }
 }

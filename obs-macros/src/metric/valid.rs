@@ -1,17 +1,12 @@
 //! Cross-option rules of `#[metric]`. Each failed rule is recorded and replaced by a safe default, so the
 //! expansion can still emit the item and the user's other code does not cascade into unrelated errors.
 
-use super::ast::{AlertArgs, Args, Kind};
+use super::ast::{AlertArgs, Args, Help, Kind};
 use crate::ctxt::Ctxt;
 use crate::names::{check_metric_name, non_base_unit, snake_case, BASE_UNITS};
 use syn::{Ident, Type};
 
-/// Prometheus' default buckets (client_golang `DefBuckets`), in seconds.
-pub const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
-/// Default buckets for `unit = "bytes"`: `exponential(64, 4, 10)`, 64 B to 16 MiB.
-pub const DEFAULT_BYTE_BUCKETS: &[f64] =
-    &[64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0, 16777216.0];
-pub const DEFAULT_CAP: u32 = 2000;
+use obs_shared::{DEFAULT_BUCKETS, DEFAULT_BYTE_BUCKETS, DEFAULT_CAP};
 
 pub enum ValueTy {
     Int,
@@ -21,6 +16,8 @@ pub enum ValueTy {
 /// A validated declaration, ready to expand.
 pub struct Model {
     pub ident: Ident,
+    /// The struct's visibility, given to the methods generated on it.
+    pub vis: syn::Visibility,
     pub kind: Kind,
     pub value: ValueTy,
     pub labels: Option<Type>,
@@ -55,16 +52,28 @@ pub struct AlertModel {
     pub description: String,
 }
 
-pub fn validate(cx: &mut Ctxt, args: Args, kind: Kind, ident: &Ident, help: Option<String>) -> Model {
-    let help = help.unwrap_or_else(|| {
-        cx.error_spanned_by(
-            ident,
-            format!(
-                "metric `{ident}` has no doc comment; add `/// What it measures.` above it: the doc comment is the metric's HELP text"
-            ),
-        );
-        String::new()
-    });
+pub fn validate(cx: &mut Ctxt, args: Args, kind: Kind, ident: &Ident, vis: &syn::Visibility, help: Help) -> Model {
+    let help = match help {
+        Help::Text(text) => text,
+        Help::Missing => {
+            cx.error_spanned_by(
+                ident,
+                format!(
+                    "metric `{ident}` has no doc comment; add `/// What it measures.` above it: the doc comment is the metric's HELP text"
+                ),
+            );
+            String::new()
+        }
+        Help::Empty(attr) => {
+            cx.error_spanned_by(
+                attr,
+                format!(
+                    "the doc comment of metric `{ident}` is empty; write what it measures, such as `/// Requests served.`: its first paragraph is the metric's HELP text"
+                ),
+            );
+            String::new()
+        }
+    };
 
     let value = match (&args.value, kind) {
         (None, _) => ValueTy::Int,
@@ -213,7 +222,20 @@ pub fn validate(cx: &mut Ctxt, args: Args, kind: Kind, ident: &Ident, help: Opti
         }
     }
 
-    Model { ident: ident.clone(), kind, value, labels: args.labels, name, namespace, unit, buckets, cap, help, alerts }
+    Model {
+        ident: ident.clone(),
+        vis: vis.clone(),
+        kind,
+        value,
+        labels: args.labels,
+        name,
+        namespace,
+        unit,
+        buckets,
+        cap,
+        help,
+        alerts,
+    }
 }
 
 const SEVERITIES: &[&str] = &["critical", "warning", "info"];
@@ -282,8 +304,9 @@ fn validate_alert(cx: &mut Ctxt, a: &AlertArgs, kind: Kind) -> Option<AlertModel
                 cx.error_spanned_by(
                     lit,
                     format!(
-                        "`{}` is not a duration; write {what} as a Prometheus duration such as `\"30s\"`, `\"5m\"`, `\"1h\"` or `\"1h30m\"` (units s, m, h, d, w)",
-                        lit.value()
+                        "`{}` is not a duration of whole seconds; write {what} as {}",
+                        lit.value(),
+                        obs_shared::DURATION_GRAMMAR
                     ),
                 );
                 ok = false;
@@ -433,30 +456,11 @@ fn parse_condition(s: &str) -> Option<(&'static str, f64)> {
     v.is_finite().then_some((op, v))
 }
 
-/// A Prometheus duration such as `30s`, `5m` or `1h30m`, in whole seconds; `None` if it does not parse or is 0.
-pub fn parse_duration(s: &str) -> Option<u64> {
-    let mut total: u64 = 0;
-    let mut digits = String::new();
-    let mut any = false;
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        let n: u64 = digits.parse().ok()?;
-        digits.clear();
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86400,
-            'w' => 7 * 86400,
-            _ => return None,
-        };
-        total = total.checked_add(n.checked_mul(unit)?)?;
-        any = true;
-    }
-    (digits.is_empty() && any && total > 0).then_some(total)
+/// A Prometheus duration in whole seconds, as alert rules take it; `None` if it does not parse, is zero or has a
+/// fraction of a second.
+fn parse_duration(s: &str) -> Option<u64> {
+    let d = obs_shared::parse_duration(s)?;
+    (d.subsec_nanos() == 0 && d.as_secs() > 0).then_some(d.as_secs())
 }
 
 pub fn kind_name(k: Kind) -> &'static str {

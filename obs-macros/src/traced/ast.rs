@@ -6,8 +6,8 @@ use crate::ctxt::Ctxt;
 use crate::names::did_you_mean;
 use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
-use syn::parse::{Parse, ParseStream};
-use syn::{Attribute, Expr, Ident, ItemImpl, LitBool, LitStr, Signature, Visibility};
+use syn::parse::ParseStream;
+use syn::{Expr, Ident, ItemImpl, LitBool, LitStr};
 
 pub const OPTIONS: &[&str] =
     &["name", "skip", "skip_all", "fields", "kind", "err", "metrics", "in_flight", "slo", "buckets", "off"];
@@ -63,7 +63,10 @@ pub fn parse_args(cx: &mut Ctxt, tokens: TokenStream) -> Args {
 
 fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
     let Some(key) = meta.path.get_ident().cloned() else {
-        cx.error_spanned_by(&meta.path, "expected an option name, not a path");
+        cx.error_spanned_by(
+            &meta.path,
+            "expected an option name, not a path; write a plain name, such as `name = \"...\"`",
+        );
         return crate::common::skip_value(&meta);
     };
     let k = key.to_string();
@@ -219,43 +222,7 @@ impl ParseAnyIdent for Ident {
     }
 }
 
-/// The body of a function: parsed when it parses, kept as raw tokens otherwise, so a syntax error in it is
-/// reported by rustc in the user's code rather than by this macro.
-pub enum Body {
-    Parsed(syn::Block),
-    Raw(proc_macro2::Group),
-}
-
-/// A function as written, with or without a body (trait declarations have none).
-pub struct FnItem {
-    pub attrs: Vec<Attribute>,
-    pub vis: Visibility,
-    pub sig: Signature,
-    pub body: Option<Body>,
-    /// The `;` of a body-less declaration.
-    pub semi: Option<syn::Token![;]>,
-}
-
-impl Parse for FnItem {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let attrs = input.call(Attribute::parse_outer)?;
-        let vis: Visibility = input.parse()?;
-        let sig: Signature = input.parse()?;
-        if input.peek(syn::Token![;]) {
-            let semi = input.parse()?;
-            return Ok(FnItem { attrs, vis, sig, body: None, semi: Some(semi) });
-        }
-        let group: proc_macro2::Group = input.parse()?;
-        if group.delimiter() != proc_macro2::Delimiter::Brace {
-            return Err(syn::Error::new(group.span(), "expected the function's body `{ ... }`"));
-        }
-        let body = match syn::parse2::<syn::Block>(quote::quote!(#group)) {
-            Ok(b) => Body::Parsed(b),
-            Err(_) => Body::Raw(group),
-        };
-        Ok(FnItem { attrs, vis, sig, body: Some(body), semi: None })
-    }
-}
+pub use crate::item::{Body, FnItem};
 
 /// What `#[traced]` is on.
 pub enum Target {

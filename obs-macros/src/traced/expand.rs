@@ -55,14 +55,36 @@ pub fn expand_fn(m: &Model, f: &FnItem) -> TokenStream {
         }
     }
 
-    // A `let` annotation gives the classification a known type; `impl Trait` cannot be named there.
-    let annot = match &sig.output {
-        syn::ReturnType::Type(_, ty) if !mentions_impl(ty) => quote!(: #ty),
-        syn::ReturnType::Type(..) => quote!(),
-        syn::ReturnType::Default => quote!(: ()),
+    // The declared return type is handed to the user's body itself (a closure's return type, or the first
+    // `return` of the async block), so a wrong tail expression, `return` or `?` is reported on the user's
+    // expression against that type, as without the attribute. `impl Trait` cannot be named there.
+    let ret_ty = match &sig.output {
+        syn::ReturnType::Type(_, ty) if !mentions_impl(ty) => Some(quote!(#ty)),
+        syn::ReturnType::Type(..) => None,
+        syn::ReturnType::Default => Some(quote!(())),
     };
+    let annot = ret_ty.as_ref().map(|ty| quote!(: #ty));
     let finish = finish(m, quote!(__obs_ret));
     if sig.asyncness.is_some() {
+        // As async-trait does: a first, never-taken `return` fixes the block's output type before the body is
+        // checked, and the `let` checks the tail against it.
+        let body = match &ret_ty {
+            Some(ty) => {
+                // Spanned on the declared type, so rustc's "return type inferred here" points at it.
+                let first_return = quote_spanned! {ty.span()=>
+                    if let ::core::option::Option::Some(__obs_never) = ::core::option::Option::None::<#ty> {
+                        return __obs_never;
+                    }
+                };
+                quote! {{
+                    #first_return
+                    let __obs_value: #ty = #body_tokens;
+                    #[allow(unreachable_code)]
+                    __obs_value
+                }}
+            }
+            None => body_tokens,
+        };
         quote_spanned! {at=>
             #(#attrs)*
             #vis #sig {
@@ -70,12 +92,13 @@ pub fn expand_fn(m: &Model, f: &FnItem) -> TokenStream {
                 #[allow(unused_mut)]
                 let mut __obs_call = ::obs::__private::trace::Call::start(&__OBS_FN);
                 #record
-                let __obs_ret #annot = ::obs::__private::trace::Instrumented::new(&__obs_call, async move #body_tokens).await;
+                let __obs_ret #annot = ::obs::__private::trace::Instrumented::new(&__obs_call, async move #body).await;
                 #finish
                 __obs_ret
             }
         }
     } else {
+        let closure_ret = ret_ty.as_ref().map(|ty| quote!(-> #ty));
         quote_spanned! {at=>
             #(#attrs)*
             #vis #sig {
@@ -83,7 +106,7 @@ pub fn expand_fn(m: &Model, f: &FnItem) -> TokenStream {
                 #[allow(unused_mut)]
                 let mut __obs_call = ::obs::__private::trace::Call::enter(&__OBS_FN);
                 #record
-                let __obs_ret #annot = ::obs::__private::trace::call_once(move || #body_tokens);
+                let __obs_ret #annot = ::obs::__private::trace::call_once(move || #closure_ret #body_tokens);
                 #finish
                 __obs_ret
             }

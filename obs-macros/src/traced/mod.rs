@@ -21,7 +21,10 @@ pub fn traced(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     match target {
         Target::Other(tokens, noun) => {
-            cx.error_spanned_by(tokens, format!("`#[traced]` goes on a function or an `impl` block, not on {noun}"));
+            cx.error_spanned_by(
+                tokens,
+                format!("`#[traced]` goes on a function or an `impl` block, not on {noun}; move it to a function"),
+            );
             fallback::emit(cx.into_compile_errors(), item)
         }
         Target::Fn(f) => {
@@ -30,31 +33,52 @@ pub fn traced(attr: TokenStream, item: TokenStream) -> TokenStream {
                 return fallback::emit(cx.into_compile_errors(), f.to_token_stream());
             }
             let model = valid::validate(&mut cx, &args, &f);
-            if cx.has_errors() {
-                return fallback::emit(cx.into_compile_errors(), item);
+            match cx.check() {
+                Ok(()) => expand::expand_fn(&model, &f),
+                Err(errors) => fallback::emit(errors, item),
             }
-            expand::expand_fn(&model, &f)
         }
         Target::Impl(imp) => {
             valid::validate_impl_args(&mut cx, &args);
             let expanded = traced_impl(&mut cx, &args, imp);
-            if cx.has_errors() {
-                return fallback::emit(cx.into_compile_errors(), item);
+            match cx.check() {
+                Ok(()) => expanded,
+                Err(errors) => fallback::emit(errors, item),
             }
-            expanded
         }
     }
 }
 
-/// Instruments every method of an `impl` block that has no `#[traced(..)]` of its own (which then applies
-/// instead, and `#[traced(off)]` leaves the method out). `const fn`s are left as they are.
+/// Whether `attr` is a `#[traced(..)]`, however it is written (`traced`, `obs::traced`, a renamed path).
+fn is_traced_attr(attr: &syn::Attribute) -> bool {
+    attr.path().segments.last().is_some_and(|s| s.ident == "traced")
+}
+
+/// Instruments every method of an `impl` block. A method's own `#[traced(..)]` applies instead of the block's
+/// options, and `#[traced(off)]` leaves the method out; both are read here and removed, so the bare form works
+/// without `traced` being in scope. `const fn`s are left as they are.
 fn traced_impl(cx: &mut Ctxt, args: &ast::Args, mut imp: ItemImpl) -> TokenStream {
     for it in &mut imp.items {
         let ImplItem::Fn(m) = it else { continue };
-        let has_own = m.attrs.iter().any(|a| a.path().segments.last().is_some_and(|s| s.ident == "traced"));
-        if has_own || m.sig.constness.is_some() {
+        let own = match m.attrs.iter().position(is_traced_attr) {
+            Some(i) => {
+                let attr = m.attrs.remove(i);
+                let tokens = match attr.meta {
+                    syn::Meta::Path(_) => TokenStream::new(),
+                    syn::Meta::List(l) => l.tokens,
+                    syn::Meta::NameValue(nv) => {
+                        cx.error_spanned_by(&nv, "write `#[traced(...)]` or `#[traced]`, not `#[traced = ...]`");
+                        continue;
+                    }
+                };
+                Some(ast::parse_args(cx, tokens))
+            }
+            None => None,
+        };
+        if own.as_ref().is_some_and(|a| a.off.is_some()) || m.sig.constness.is_some() && own.is_none() {
             continue;
         }
+        let args = own.as_ref().unwrap_or(args);
         let f = FnItem {
             attrs: m.attrs.clone(),
             vis: m.vis.clone(),
@@ -70,19 +94,4 @@ fn traced_impl(cx: &mut Ctxt, args: &ast::Args, mut imp: ItemImpl) -> TokenStrea
         }
     }
     quote!(#imp)
-}
-
-impl ToTokens for FnItem {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        for a in &self.attrs {
-            a.to_tokens(tokens);
-        }
-        self.vis.to_tokens(tokens);
-        self.sig.to_tokens(tokens);
-        match &self.body {
-            Some(Body::Parsed(b)) => b.to_tokens(tokens),
-            Some(Body::Raw(g)) => g.to_tokens(tokens),
-            None => self.semi.unwrap_or_default().to_tokens(tokens),
-        }
-    }
 }

@@ -8,8 +8,7 @@ use proc_macro2::Span;
 use quote::ToTokens;
 use syn::{Expr, FnArg, GenericArgument, Ident, Pat, PathArguments, ReturnType, Type, TypeParamBound};
 
-/// Prometheus' default buckets (client_golang `DefBuckets`), in seconds.
-pub const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+use obs_shared::DEFAULT_BUCKETS;
 
 pub struct Slo {
     pub name: String,
@@ -77,7 +76,10 @@ pub fn validate(cx: &mut Ctxt, args: &Args, f: &FnItem) -> Model {
         );
     }
     if let Some(v) = &sig.variadic {
-        cx.error_spanned_by(v, "`#[traced]` cannot instrument a variadic function");
+        cx.error_spanned_by(
+            v,
+            "`#[traced]` cannot instrument a variadic function; remove `#[traced]` or the `...` argument",
+        );
     }
 
     // Arguments that can be recorded: plain identifiers; `self` and destructuring patterns are left out.
@@ -144,7 +146,7 @@ pub fn validate(cx: &mut Ctxt, args: &Args, f: &FnItem) -> Model {
     if let Some((_, fs)) = &args.fields {
         for f in fs {
             if f.key.is_empty() {
-                cx.error_at(f.key_span, "a field key cannot be empty");
+                cx.error_at(f.key_span, "a field key cannot be empty; write `fields(key = value)`");
             } else if fields.iter().any(|(k, _, _)| *k == f.key) || recorded.iter().any(|a| *a == f.key) {
                 cx.error_at(
                     f.key_span,
@@ -276,7 +278,10 @@ pub fn validate(cx: &mut Ctxt, args: &Args, f: &FnItem) -> Model {
 
     let span_name = match &args.name {
         Some(lit) if lit.value().is_empty() => {
-            cx.error_spanned_by(lit, "the span name cannot be empty");
+            cx.error_spanned_by(
+                lit,
+                "the span name cannot be empty; give one, or remove `name` to use the function's name",
+            );
             sig.ident.to_string()
         }
         Some(lit) => lit.value(),

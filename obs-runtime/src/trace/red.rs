@@ -357,7 +357,7 @@ const CALL_LABELS: &[LabelDesc] = &[
 ];
 
 /// Prometheus' default buckets: the family's nominal bounds (each function may declare its own).
-const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const DEFAULT_BUCKETS: &[f64] = obs_shared::DEFAULT_BUCKETS;
 
 static CALLS_DESC: MetricDesc = MetricDesc::new(
     "function_calls",
