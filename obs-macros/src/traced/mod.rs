@@ -4,6 +4,7 @@
 mod ast;
 mod expand;
 mod fallback;
+mod identity;
 mod valid;
 
 use crate::ctxt::Ctxt;
@@ -46,15 +47,37 @@ pub fn traced(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// Instruments every method of an `impl` block that has no `#[traced(..)]` of its own (which then applies
-/// instead, and `#[traced(off)]` leaves the method out). `const fn`s are left as they are.
+/// Whether `attr` is a `#[traced(..)]`, however it is written (`traced`, `obs::traced`, a renamed path).
+fn is_traced_attr(attr: &syn::Attribute) -> bool {
+    attr.path().segments.last().is_some_and(|s| s.ident == "traced")
+}
+
+/// Instruments every method of an `impl` block. A method's own `#[traced(..)]` applies instead of the block's
+/// options, and `#[traced(off)]` leaves the method out; both are read here and removed, so the bare form works
+/// without `traced` being in scope. `const fn`s are left as they are.
 fn traced_impl(cx: &mut Ctxt, args: &ast::Args, mut imp: ItemImpl) -> TokenStream {
+    let owner = identity::owner(&imp);
     for it in &mut imp.items {
         let ImplItem::Fn(m) = it else { continue };
-        let has_own = m.attrs.iter().any(|a| a.path().segments.last().is_some_and(|s| s.ident == "traced"));
-        if has_own || m.sig.constness.is_some() {
+        let own = match m.attrs.iter().position(is_traced_attr) {
+            Some(i) => {
+                let attr = m.attrs.remove(i);
+                let tokens = match attr.meta {
+                    syn::Meta::Path(_) => TokenStream::new(),
+                    syn::Meta::List(l) => l.tokens,
+                    syn::Meta::NameValue(nv) => {
+                        cx.error_spanned_by(&nv, "write `#[traced(...)]` or `#[traced]`, not `#[traced = ...]`");
+                        continue;
+                    }
+                };
+                Some(ast::parse_args(cx, tokens))
+            }
+            None => None,
+        };
+        if own.as_ref().is_some_and(|a| a.off.is_some()) || m.sig.constness.is_some() && own.is_none() {
             continue;
         }
+        let args = own.as_ref().unwrap_or(args);
         let f = FnItem {
             attrs: m.attrs.clone(),
             vis: m.vis.clone(),
@@ -62,7 +85,7 @@ fn traced_impl(cx: &mut Ctxt, args: &ast::Args, mut imp: ItemImpl) -> TokenStrea
             body: Some(Body::Parsed(m.block.clone())),
             semi: None,
         };
-        let model = valid::validate(cx, args, &f);
+        let model = valid::validate_in(cx, args, &f, Some(&owner));
         let tokens = expand::expand_fn(&model, &f);
         match syn::parse2::<syn::ImplItemFn>(tokens) {
             Ok(new) => *m = new,
