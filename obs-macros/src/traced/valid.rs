@@ -285,7 +285,7 @@ pub fn validate_in(cx: &mut Ctxt, args: &Args, f: &FnItem, owner: Option<&str>) 
     let span_name = match &args.name {
         Some(lit) if lit.value().is_empty() => {
             cx.error_spanned_by(lit, "the span name cannot be empty");
-            identity.clone()
+            sig.ident.to_string()
         }
         Some(lit) => lit.value(),
         None => identity.clone(),
