@@ -160,8 +160,7 @@ impl Model {
             })
             .collect();
         let functions = catalog
-            .functions()
-            .iter()
+            .exposed_functions()
             .map(|f| Function {
                 function: f.function.to_owned(),
                 module: f.location.module_path.to_owned(),

@@ -75,6 +75,18 @@ pub enum CatalogError {
         /// The declaration that is hidden until the conflict is fixed.
         second: (Location, &'static str),
     },
+    /// Two traced functions expose one identity: the same `function` label in one module, so their calls would
+    /// be one series and their spans one name.
+    DuplicateFunction {
+        /// The shared `function` label.
+        function: &'static str,
+        /// The module both are in, the `module` label.
+        module: &'static str,
+        /// The function that is exposed.
+        first: Location,
+        /// The function whose metrics are hidden until the conflict is fixed.
+        second: Location,
+    },
     /// A crate called `obs::namespace!` twice.
     DuplicateNamespace {
         /// The crate.
@@ -92,6 +104,12 @@ impl fmt::Display for CatalogError {
                 "metric `{}` declared at {} in crate `{}` and metric `{}` declared at {} in crate `{}` both expose \
                  the sample `{name}`; rename one with `name = \"...\"` or give it a `namespace`",
                 metrics.0, first.0, first.1, metrics.1, second.0, second.1
+            ),
+            CatalogError::DuplicateFunction { function, module, first, second } => write!(
+                f,
+                "two traced functions expose `function=\"{function}\"` in module `{module}`: one at {first}, the other at \
+                 {second}; if they are methods, put `#[obs::traced]` on their `impl` blocks so each is named after its \
+                 type (`Type::method`), otherwise rename one or leave one out with `#[traced(off)]`"
             ),
             CatalogError::DuplicateNamespace { crate_ident, locations } => write!(
                 f,
@@ -210,7 +228,20 @@ impl Catalog {
         }
         let by_desc = metrics.iter().enumerate().map(|(i, m)| (m.desc() as *const MetricDesc as usize, i)).collect();
         let mut functions: Vec<&'static FunctionDesc> = inventory::iter::<FunctionDesc>.into_iter().collect();
-        functions.sort_by_key(|f| (f.location.module_path, f.function, f.location));
+        functions.sort_by_key(|f| f.catalog_order());
+        for pair in functions.windows(2) {
+            if pair[1].same_identity(pair[0]) {
+                // Sorted, so every later one is reported against the first, the one that is exposed.
+                let first =
+                    functions.iter().find(|f| f.same_identity(pair[1])).map_or(pair[0].location, |f| f.location);
+                errors.push(CatalogError::DuplicateFunction {
+                    function: pair[1].function,
+                    module: pair[1].location.module_path,
+                    first,
+                    second: pair[1].location,
+                });
+            }
+        }
         let mut health_checks: Vec<&'static HealthCheckEntry> =
             inventory::iter::<HealthCheckEntry>.into_iter().collect();
         health_checks.sort_by_key(|h| (h.desc.name, h.desc.location));
@@ -240,6 +271,22 @@ impl Catalog {
     /// ```
     pub fn functions(&self) -> &[&'static FunctionDesc] {
         &self.functions
+    }
+
+    /// The traced functions that are exposed: all of them but the later of two that expose one identity (see
+    /// [`CatalogError::DuplicateFunction`]).
+    ///
+    /// ```
+    /// let c = obs_runtime::catalog();
+    /// assert!(c.exposed_functions().count() <= c.functions().len());
+    /// ```
+    pub fn exposed_functions(&self) -> impl Iterator<Item = &'static FunctionDesc> + '_ {
+        let mut previous: Option<&'static FunctionDesc> = None;
+        self.functions.iter().copied().filter(move |f| {
+            let shadowed = previous.is_some_and(|p| p.same_identity(f));
+            previous = Some(f);
+            !shadowed
+        })
     }
 
     /// Every `#[health_check]`, sorted by name.

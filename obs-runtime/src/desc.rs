@@ -371,9 +371,11 @@ pub struct SloDesc {
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct FunctionDesc {
-    /// The function's identifier, the `function` label of its RED metrics.
+    /// The `function` label of its RED metrics: the identifier of a free function (`checkout`); for a method of a
+    /// `#[traced]` `impl` block, prefixed with the self type without generic arguments (`Cart::new`), as a qualified
+    /// path for a trait impl (`<Cart as Store>::get`). With the module, it identifies the function.
     pub function: &'static str,
-    /// The span name (defaults to the function's identifier).
+    /// The span name (defaults to `function`).
     pub span_name: &'static str,
     /// The span kind.
     pub kind: SpanKind,
@@ -394,6 +396,40 @@ pub struct FunctionDesc {
 }
 
 inventory::collect!(FunctionDesc);
+
+impl FunctionDesc {
+    /// The order of the catalog and the exposition: by module, `function` label, then declaration. Of two that
+    /// expose one identity, the first in this order is exposed.
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind};
+    /// # const fn at(function: &'static str, line: u32) -> FunctionDesc { FunctionDesc { function, span_name: function,
+    /// #     kind: SpanKind::Internal, attributes: &[], red_metrics: true, in_flight: false, buckets: &[1.0], slo: None,
+    /// #     location: Location { file: "shop.rs", line, column: 1, module_path: "shop" },
+    /// #     krate: CrateInfo { name: "shop", version: "0.1.0", ident: "shop" } } }
+    /// let mut fns = [at("Order::new", 1), at("Cart::new", 9), at("Cart::new", 5)];
+    /// fns.sort_by_key(|f| f.catalog_order());
+    /// assert_eq!(fns.map(|f| (f.function, f.location.line)), [("Cart::new", 5), ("Cart::new", 9), ("Order::new", 1)]);
+    /// ```
+    pub fn catalog_order(&self) -> (&'static str, &'static str, Location) {
+        (self.location.module_path, self.function, self.location)
+    }
+
+    /// Whether `self` and `other` expose the same series and span name: one `function` label in one module.
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind};
+    /// # const fn at(function: &'static str, line: u32) -> FunctionDesc { FunctionDesc { function, span_name: function,
+    /// #     kind: SpanKind::Internal, attributes: &[], red_metrics: true, in_flight: false, buckets: &[1.0], slo: None,
+    /// #     location: Location { file: "shop.rs", line, column: 1, module_path: "shop" },
+    /// #     krate: CrateInfo { name: "shop", version: "0.1.0", ident: "shop" } } }
+    /// assert!(at("Cart::new", 1).same_identity(&at("Cart::new", 9)));
+    /// assert!(!at("Cart::new", 1).same_identity(&at("Order::new", 1)));
+    /// ```
+    pub fn same_identity(&self, other: &FunctionDesc) -> bool {
+        self.function == other.function && self.location.module_path == other.location.module_path
+    }
+}
 
 /// Everything `#[health_check]` states about one check.
 ///

@@ -132,8 +132,7 @@ fn split_boxed_async(block: &syn::Block) -> Option<(Vec<&Stmt>, &Expr, &Expr)> {
 
 /// The descriptor, the static storage and the two `inventory` submissions.
 fn descriptor(m: &Model) -> TokenStream {
-    let function = m.function.to_string();
-    let function = function.trim_start_matches("r#");
+    let function = &m.identity;
     let span_name = &m.span_name;
     let kind = syn::Ident::new(m.kind, Span::call_site());
     let keys = m.attribute_keys();

@@ -4,6 +4,7 @@
 mod ast;
 mod expand;
 mod fallback;
+mod identity;
 mod valid;
 
 use crate::ctxt::Ctxt;
@@ -58,6 +59,7 @@ fn is_traced_attr(attr: &syn::Attribute) -> bool {
 /// options, and `#[traced(off)]` leaves the method out; both are read here and removed, so the bare form works
 /// without `traced` being in scope. `const fn`s are left as they are.
 fn traced_impl(cx: &mut Ctxt, args: &ast::Args, mut imp: ItemImpl) -> TokenStream {
+    let owner = identity::owner(&imp);
     for it in &mut imp.items {
         let ImplItem::Fn(m) = it else { continue };
         let own = match m.attrs.iter().position(is_traced_attr) {
@@ -86,7 +88,7 @@ fn traced_impl(cx: &mut Ctxt, args: &ast::Args, mut imp: ItemImpl) -> TokenStrea
             body: Some(Body::Parsed(m.block.clone())),
             semi: None,
         };
-        let model = valid::validate(cx, args, &f);
+        let model = valid::validate_in(cx, args, &f, Some(&owner));
         let tokens = expand::expand_fn(&model, &f);
         match syn::parse2::<syn::ImplItemFn>(tokens) {
             Ok(new) => *m = new,

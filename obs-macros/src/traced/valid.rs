@@ -19,6 +19,8 @@ pub struct Slo {
 /// A validated function, ready to expand.
 pub struct Model {
     pub function: Ident,
+    /// The `function` label: the identifier, prefixed with the type for a method of a traced `impl` block.
+    pub identity: String,
     pub span_name: String,
     pub kind: &'static str,
     /// Arguments recorded as span attributes.
@@ -62,7 +64,13 @@ pub fn validate_impl_args(cx: &mut Ctxt, args: &Args) {
 }
 
 pub fn validate(cx: &mut Ctxt, args: &Args, f: &FnItem) -> Model {
+    validate_in(cx, args, f, None)
+}
+
+/// [`validate`] for a method of an `impl` block whose self type is named `owner` (see `identity::owner`).
+pub fn validate_in(cx: &mut Ctxt, args: &Args, f: &FnItem, owner: Option<&str>) -> Model {
     let sig = &f.sig;
+    let identity = super::identity::function(owner, &sig.ident);
     if let Some(c) = &sig.constness {
         cx.error_spanned_by(
             c,
@@ -223,7 +231,7 @@ pub fn validate(cx: &mut Ctxt, args: &Args, f: &FnItem) -> Model {
                 }
                 v
             }
-            None => sig.ident.to_string().trim_start_matches("r#").to_owned(),
+            None => super::identity::slo_name(&identity),
         };
         let success_rate = s.success_rate.as_ref().and_then(|e| {
             let v = fraction(cx, e, "success_rate", "0.999 for 99.9% of calls succeeding")?;
@@ -285,11 +293,12 @@ pub fn validate(cx: &mut Ctxt, args: &Args, f: &FnItem) -> Model {
             sig.ident.to_string()
         }
         Some(lit) => lit.value(),
-        None => sig.ident.to_string().trim_start_matches("r#").to_owned(),
+        None => identity.clone(),
     };
 
     Model {
         function: sig.ident.clone(),
+        identity,
         span_name,
         kind,
         args: recorded,

@@ -250,7 +250,11 @@ impl TracedFn {
     /// assert_eq!(WORK.calls(Outcome::Ok), 1);
     /// ```
     pub fn calls(&self, outcome: Outcome) -> u64 {
-        self.red_if_called().map_or(0, |r| r.block.sum_u64(outcome as usize))
+        self.calls_by_index(outcome as usize)
+    }
+
+    fn calls_by_index(&self, result: usize) -> u64 {
+        self.red_if_called().map_or(0, |r| r.block.sum_u64(result))
     }
 
     /// Calls running now (kept only with `in_flight`).
@@ -327,21 +331,17 @@ pub fn traced_function(module: &str, function: &str) -> Option<&'static TracedFn
     functions().iter().copied().find(|f| f.desc.location.module_path == module && f.desc.function == function)
 }
 
-/// Every traced function with RED metrics, sorted by module and name; two with one label set are merged.
+/// Every traced function with RED metrics, sorted by module and name. Two that expose one identity (module and
+/// `function` label) are never merged: the catalog reports them (`CatalogError::DuplicateFunction`) and only the
+/// first in [`FunctionDesc::catalog_order`] is exposed, the one the catalog keeps too.
 fn functions() -> &'static [&'static TracedFn] {
     static ALL: OnceLock<Vec<&'static TracedFn>> = OnceLock::new();
     ALL.get_or_init(|| {
-        let mut v: Vec<&'static TracedFn> =
-            inventory::iter::<TracedEntry>.into_iter().map(|e| e.function).filter(|f| f.desc.red_metrics).collect();
-        v.sort_by_key(|f| (f.desc.location.module_path, f.desc.function, f.desc.location));
+        let mut v: Vec<&'static TracedFn> = inventory::iter::<TracedEntry>.into_iter().map(|e| e.function).collect();
+        v.sort_by_key(|f| f.desc.catalog_order());
+        v.dedup_by(|later, first| later.desc.same_identity(first.desc));
+        v.retain(|f| f.desc.red_metrics);
         v
-    })
-}
-
-/// Groups functions sharing one label set (same name in one module, e.g. methods of two types).
-fn groups() -> impl Iterator<Item = &'static [&'static TracedFn]> {
-    functions().chunk_by(|a, b| {
-        a.desc.function == b.desc.function && a.desc.location.module_path == b.desc.location.module_path
     })
 }
 
@@ -398,20 +398,19 @@ impl Collect for Calls {
     }
     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
         let mut labels = String::new();
-        for g in groups() {
+        for f in functions() {
             for (r, name) in RESULTS.iter().enumerate() {
                 labels.clear();
-                labels.push_str(g[0].labels());
+                labels.push_str(f.labels());
                 labels.push_str(",result=\"");
                 labels.push_str(name);
                 labels.push('"');
-                let v = g.iter().map(|f| f.red_if_called().map_or(0, |red| red.block.sum_u64(r))).sum();
-                enc.sample_u64("_total", &labels, None, v);
+                enc.sample_u64("_total", &labels, None, f.calls_by_index(r));
             }
         }
     }
     fn series_count(&self) -> usize {
-        groups().count() * 3
+        functions().len() * 3
     }
 }
 
@@ -420,33 +419,23 @@ impl Collect for Durations {
         &DURATION_DESC
     }
     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
-        for g in groups() {
-            let first = g[0];
-            let bounds = first.desc.buckets;
-            // Functions with other bounds cannot be summed into this series; the first one is shown.
-            let members: Vec<&TracedFn> = g.iter().copied().filter(|f| f.desc.buckets == bounds).collect();
-            let le =
-                first.le.get_or_init(|| bounds.iter().map(|b| format_f64(*b)).chain(["+Inf".to_owned()]).collect());
-            let exemplars: Vec<(u32, exemplar::Exemplar)> =
-                members.iter().flat_map(|f| exemplar::of_series(*f as *const TracedFn as usize, 0)).collect();
-            let labels = first.labels();
+        for f in functions() {
+            let bounds = f.desc.buckets;
+            let le = f.le.get_or_init(|| bounds.iter().map(|b| format_f64(*b)).chain(["+Inf".to_owned()]).collect());
+            let exemplars = exemplar::of_series(*f as *const TracedFn as usize, 0);
+            let labels = f.labels();
             let mut cum = 0u64;
             for (i, le) in le.iter().enumerate() {
-                cum += members.iter().map(|f| f.red_if_called().map_or(0, |r| r.block.sum_u64(3 + i))).sum::<u64>();
-                let ex = exemplars
-                    .iter()
-                    .filter(|(b, _)| *b as usize == i)
-                    .map(|(_, e)| e)
-                    .max_by(|a, b| a.timestamp.total_cmp(&b.timestamp));
+                cum += f.red_if_called().map_or(0, |r| r.block.sum_u64(3 + i));
+                let ex = exemplars.iter().find(|(b, _)| *b as usize == i).map(|(_, e)| e);
                 enc.sample_u64_exemplar("_bucket", labels, Some(le), cum, ex);
             }
             enc.sample_u64("_count", labels, None, cum);
-            let sum = members.iter().map(|f| f.red_if_called().map_or(0.0, |r| r.sum_seconds())).sum();
-            enc.sample_f64("_sum", labels, None, sum);
+            enc.sample_f64("_sum", labels, None, f.red_if_called().map_or(0.0, |r| r.sum_seconds()));
         }
     }
     fn series_count(&self) -> usize {
-        groups().count()
+        functions().len()
     }
 }
 
@@ -455,16 +444,12 @@ impl Collect for InFlightCalls {
         &IN_FLIGHT_DESC
     }
     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
-        for g in groups() {
-            if !g.iter().any(|f| f.desc.in_flight) {
-                continue;
-            }
-            let v = g.iter().map(|f| f.in_flight()).sum();
-            enc.sample_i64("", g[0].labels(), None, v);
+        for f in functions().iter().filter(|f| f.desc.in_flight) {
+            enc.sample_i64("", f.labels(), None, f.in_flight());
         }
     }
     fn series_count(&self) -> usize {
-        groups().filter(|g| g.iter().any(|f| f.desc.in_flight)).count()
+        functions().iter().filter(|f| f.desc.in_flight).count()
     }
 }
 
