@@ -1,6 +1,7 @@
 //! The handlers of `/metrics`, `/health` and `/ready`.
 
-use crate::encoding::{encode_into, Format};
+use crate::encoding::Format;
+use crate::exposition::encode_into;
 use crate::health;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

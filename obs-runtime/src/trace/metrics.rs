@@ -3,8 +3,8 @@
 
 use super::ring;
 use crate::desc::{MetricDesc, MetricKind};
-use crate::encoding::FamilyEncoder;
 use crate::labels::LabelDesc;
+use crate::model::{Labels, Number, Point, PointSink};
 use crate::registry::Collect;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -38,8 +38,8 @@ impl Collect for Exported {
     fn desc(&self) -> &'static MetricDesc {
         &EXPORTED_DESC
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
-        enc.sample_u64("_total", "", None, EXPORTED.load(Relaxed));
+    fn collect(&self, out: &mut dyn PointSink) {
+        out.point(Labels::NONE, Point::Counter(Number::U64(EXPORTED.load(Relaxed))));
     }
     fn series_count(&self) -> usize {
         1
@@ -50,9 +50,12 @@ impl Collect for Dropped {
     fn desc(&self) -> &'static MetricDesc {
         &DROPPED_DESC
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
-        enc.sample_u64("_total", "reason=\"queue_full\"", None, ring::dropped());
-        enc.sample_u64("_total", "reason=\"export_failed\"", None, DROPPED_EXPORT.load(Relaxed));
+    fn collect(&self, out: &mut dyn PointSink) {
+        let names = DROPPED_DESC.labels;
+        let queue_full = Labels::new(names, &["queue_full"], "reason=\"queue_full\"");
+        out.point(queue_full, Point::Counter(Number::U64(ring::dropped())));
+        let export_failed = Labels::new(names, &["export_failed"], "reason=\"export_failed\"");
+        out.point(export_failed, Point::Counter(Number::U64(DROPPED_EXPORT.load(Relaxed))));
     }
     fn series_count(&self) -> usize {
         2
@@ -63,8 +66,8 @@ impl Collect for Errors {
     fn desc(&self) -> &'static MetricDesc {
         &ERRORS_DESC
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
-        enc.sample_u64("_total", "", None, EXPORT_ERRORS.load(Relaxed));
+    fn collect(&self, out: &mut dyn PointSink) {
+        out.point(Labels::NONE, Point::Counter(Number::U64(EXPORT_ERRORS.load(Relaxed))));
     }
     fn series_count(&self) -> usize {
         1

@@ -12,8 +12,9 @@ use super::clock;
 use super::exemplar;
 use crate::block::{Block, Row, Rows};
 use crate::desc::{FunctionDesc, MetricDesc, MetricKind};
-use crate::encoding::{escape_label_value, format_f64, FamilyEncoder};
+use crate::encoding::render_labels;
 use crate::labels::LabelDesc;
+use crate::model::{HistogramPoint, Labels, Number, Point, PointSink};
 use crate::registry::Collect;
 use std::sync::atomic::{AtomicI64, AtomicPtr, Ordering::Acquire, Ordering::Relaxed};
 use std::sync::{Mutex, OnceLock};
@@ -60,7 +61,6 @@ pub struct TracedFn {
     red: AtomicPtr<Red>,
     in_flight: AtomicI64,
     labels: OnceLock<String>,
-    le: OnceLock<Box<[String]>>,
 }
 
 /// The storage behind a [`TracedFn`], made at its first call.
@@ -166,7 +166,6 @@ impl TracedFn {
             red: AtomicPtr::new(std::ptr::null_mut()),
             in_flight: AtomicI64::new(0),
             labels: OnceLock::new(),
-            le: OnceLock::new(),
         }
     }
 
@@ -306,15 +305,14 @@ impl TracedFn {
         (buckets, red.sum_seconds())
     }
 
+    /// The `function` and `module` label values.
+    fn label_values(&self) -> [&'static str; 2] {
+        [self.desc.function, self.desc.location.module_path]
+    }
+
+    /// The `function` and `module` labels, rendered once.
     fn labels(&self) -> &str {
-        self.labels.get_or_init(|| {
-            let mut s = String::from("function=\"");
-            escape_label_value(&mut s, self.desc.function);
-            s.push_str("\",module=\"");
-            escape_label_value(&mut s, self.desc.location.module_path);
-            s.push('"');
-            s
-        })
+        self.labels.get_or_init(|| render_labels(FN_LABELS, self.label_values()))
     }
 }
 
@@ -396,9 +394,10 @@ impl Collect for Calls {
     fn desc(&self) -> &'static MetricDesc {
         &CALLS_DESC
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+    fn collect(&self, out: &mut dyn PointSink) {
         let mut labels = String::new();
         for g in groups() {
+            let [function, module] = g[0].label_values();
             for (r, name) in RESULTS.iter().enumerate() {
                 labels.clear();
                 labels.push_str(g[0].labels());
@@ -406,7 +405,7 @@ impl Collect for Calls {
                 labels.push_str(name);
                 labels.push('"');
                 let v = g.iter().map(|f| f.red_if_called().map_or(0, |red| red.block.sum_u64(r))).sum();
-                enc.sample_u64("_total", &labels, None, v);
+                out.point(Labels::new(CALL_LABELS, &[function, module, name], &labels), Point::Counter(Number::U64(v)));
             }
         }
     }
@@ -419,30 +418,27 @@ impl Collect for Durations {
     fn desc(&self) -> &'static MetricDesc {
         &DURATION_DESC
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+    fn collect(&self, out: &mut dyn PointSink) {
+        let want_exemplars = out.wants_exemplars();
+        let mut cumulative = Vec::new();
         for g in groups() {
             let first = g[0];
             let bounds = first.desc.buckets;
             // Functions with other bounds cannot be summed into this series; the first one is shown.
             let members: Vec<&TracedFn> = g.iter().copied().filter(|f| f.desc.buckets == bounds).collect();
-            let le =
-                first.le.get_or_init(|| bounds.iter().map(|b| format_f64(*b)).chain(["+Inf".to_owned()]).collect());
-            let exemplars: Vec<(u32, exemplar::Exemplar)> =
-                members.iter().flat_map(|f| exemplar::of_series(*f as *const TracedFn as usize, 0)).collect();
-            let labels = first.labels();
+            let exemplars: Vec<(u32, exemplar::Exemplar)> = match want_exemplars {
+                true => members.iter().flat_map(|f| exemplar::of_series(*f as *const TracedFn as usize, 0)).collect(),
+                false => Vec::new(),
+            };
+            cumulative.clear();
             let mut cum = 0u64;
-            for (i, le) in le.iter().enumerate() {
+            for i in 0..=bounds.len() {
                 cum += members.iter().map(|f| f.red_if_called().map_or(0, |r| r.block.sum_u64(3 + i))).sum::<u64>();
-                let ex = exemplars
-                    .iter()
-                    .filter(|(b, _)| *b as usize == i)
-                    .map(|(_, e)| e)
-                    .max_by(|a, b| a.timestamp.total_cmp(&b.timestamp));
-                enc.sample_u64_exemplar("_bucket", labels, Some(le), cum, ex);
+                cumulative.push(cum);
             }
-            enc.sample_u64("_count", labels, None, cum);
             let sum = members.iter().map(|f| f.red_if_called().map_or(0.0, |r| r.sum_seconds())).sum();
-            enc.sample_f64("_sum", labels, None, sum);
+            let point = HistogramPoint { bounds, cumulative: &cumulative, sum, exemplars: &exemplars };
+            out.point(Labels::new(FN_LABELS, &first.label_values(), first.labels()), Point::Histogram(point));
         }
     }
     fn series_count(&self) -> usize {
@@ -454,13 +450,13 @@ impl Collect for InFlightCalls {
     fn desc(&self) -> &'static MetricDesc {
         &IN_FLIGHT_DESC
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+    fn collect(&self, out: &mut dyn PointSink) {
         for g in groups() {
             if !g.iter().any(|f| f.desc.in_flight) {
                 continue;
             }
             let v = g.iter().map(|f| f.in_flight()).sum();
-            enc.sample_i64("", g[0].labels(), None, v);
+            out.point(Labels::new(FN_LABELS, &g[0].label_values(), g[0].labels()), Point::Gauge(Number::I64(v)));
         }
     }
     fn series_count(&self) -> usize {
