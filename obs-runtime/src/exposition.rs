@@ -36,6 +36,38 @@ pub fn snapshot() -> Snapshot {
     snap
 }
 
+/// Encodes every metric linked into the binary in the Prometheus protobuf exposition
+/// ([`PROTOBUF_CONTENT_TYPE`](crate::PROTOBUF_CONTENT_TYPE)).
+///
+/// ```
+/// use obs_runtime::prometheus_proto::MetricFamily;
+/// use prost::Message;
+/// let body = obs_runtime::encode_protobuf();
+/// let mut buf = body.as_slice();
+/// let first = MetricFamily::decode_length_delimited(&mut buf).unwrap();
+/// assert!(first.name.is_some());
+/// ```
+#[cfg(feature = "protobuf")]
+pub fn encode_protobuf() -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 * 1024);
+    encode_protobuf_into(catalog(), &mut out);
+    out
+}
+
+/// Encodes the metrics of `catalog` into `out` in the Prometheus protobuf exposition.
+///
+/// ```
+/// let mut out = Vec::new();
+/// obs_runtime::encode_protobuf_into(obs_runtime::catalog(), &mut out);
+/// assert!(!out.is_empty());
+/// ```
+#[cfg(feature = "protobuf")]
+pub fn encode_protobuf_into(catalog: &Catalog, out: &mut Vec<u8>) {
+    let mut r = crate::encoding::ProtobufRenderer::new(out);
+    collect(catalog, &mut r);
+    r.finish();
+}
+
 /// Encodes every metric linked into the binary.
 ///
 /// ```

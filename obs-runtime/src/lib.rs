@@ -47,8 +47,13 @@ pub use desc::{
     LatencyObjective, Location, MetricDesc, MetricKind, Namespace, NamespaceDecl, Severity, SloDesc, SpanKind,
     ValueType, DEFAULT_CAP,
 };
+pub use encoding::PROTOBUF_CONTENT_TYPE;
 pub use encoding::{escape_help, escape_label_value, format_f64, render_labels, Format, TextRenderer};
+#[cfg(feature = "protobuf")]
+pub use encoding::{prometheus_proto, ProtobufRenderer};
 pub use exposition::{collect, encode, encode_into, snapshot};
+#[cfg(feature = "protobuf")]
+pub use exposition::{encode_protobuf, encode_protobuf_into};
 pub use health::{readiness, report as health_report, CheckStatus, HealthReport};
 pub use init::{Builder, Guard, InitError};
 #[cfg(feature = "prometheus")]

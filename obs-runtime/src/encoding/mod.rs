@@ -5,9 +5,17 @@
 
 mod escape;
 mod numbers;
+#[cfg(feature = "protobuf")]
+mod protobuf;
 
 pub use escape::{escape_help, escape_label_value, render_labels};
 pub use numbers::format_f64;
+#[cfg(feature = "protobuf")]
+pub use protobuf::{client as prometheus_proto, ProtobufRenderer};
+
+/// The `Content-Type` of the Prometheus protobuf exposition: delimited `io.prometheus.client.MetricFamily` messages.
+pub const PROTOBUF_CONTENT_TYPE: &str =
+    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
 
 use crate::desc::MetricKind;
 use crate::model::{Family, FamilySink, HistogramPoint, Labels, Number, Point, PointSink};
