@@ -80,6 +80,18 @@ pub use obs_runtime::{
 };
 pub use obs_runtime::{AlertDesc, AlertOp, AlertSignal, Severity};
 
+/// The format-neutral metrics model every exporter renders, and its naming rules.
+pub mod model {
+    pub use obs_runtime::names;
+    pub use obs_runtime::{
+        collect, process_start, snapshot, Family, FamilySink, FamilySnapshot, HistogramPoint, Labels, Number, Point,
+        PointSink, SeriesSnapshot, Snapshot, SummaryPoint, TextRenderer, Value,
+    };
+    pub use obs_runtime::{prometheus_proto, ProtobufRenderer};
+}
+pub use obs_runtime::{encode_protobuf, encode_protobuf_into};
+pub use obs_runtime::{snapshot, Snapshot, PROTOBUF_CONTENT_TYPE};
+
 /// Merges metrics registered in a `prometheus::Registry` into obs' exposition (feature `prometheus`).
 #[cfg(feature = "prometheus")]
 pub use obs_runtime::register_prometheus_registry;

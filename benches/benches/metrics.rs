@@ -449,6 +449,120 @@ fn encode_10k(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    // The same 10 000 series in the Prometheus protobuf exposition (delimited io.prometheus.client.MetricFamily).
+    let obs_pb = obs::encode_protobuf();
+    let pc_pb = pc_protobuf(&pcreg);
+    assert!(obs_pb.len() > 10 * ENCODE_SERIES && pc_pb.len() > 10 * ENCODE_SERIES);
+    println!("protobuf bytes for the encoding case: obs {}, prometheus-client {}", obs_pb.len(), pc_pb.len());
+    let mut g = c.benchmark_group(group::PROTOBUF);
+    g.sample_size(20);
+    g.bench_function("obs", |b| b.iter(obs::encode_protobuf));
+    g.bench_function("prometheus_vec", |b| {
+        b.iter(|| {
+            let mut buf = Vec::new();
+            prometheus::Encoder::encode(&prometheus::ProtobufEncoder::new(), &preg.gather(), &mut buf).unwrap();
+            buf
+        })
+    });
+    g.bench_function("prometheus_client", |b| b.iter(|| pc_protobuf(&pcreg)));
+    g.finish();
+}
+
+/// prometheus-client's Prometheus protobuf exposition, framed as a scrape response is.
+fn pc_protobuf(reg: &prometheus_client::registry::Registry) -> Vec<u8> {
+    use prost::Message;
+    let mut buf = Vec::new();
+    for f in prometheus_client::encoding::prometheus_protobuf::encode(reg).unwrap() {
+        f.encode_length_delimited(&mut buf).unwrap();
+    }
+    buf
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// case 8: scale — one family of N series, encoded alone, and increments spread over N series
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Scale families; each is filled right before its rows, so earlier cases do not encode them.
+/// A counter family of 1 000 series.
+#[obs::metric(counter, labels = Dyn, cap = 200000)]
+struct Scale1k;
+
+/// A counter family of 10 000 series.
+#[obs::metric(counter, labels = Dyn, cap = 200000)]
+struct Scale10k;
+
+/// A counter family of 100 000 series.
+#[obs::metric(counter, labels = Dyn, cap = 200000)]
+struct Scale100k;
+
+/// Resident memory of this process, in bytes.
+fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| l.strip_prefix("VmRSS:")).map(|v| v.trim().trim_end_matches(" kB").to_owned())
+        })
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(0, |k| k * 1024)
+}
+
+fn scale(c: &mut Criterion) {
+    let fill = |n: usize, inc: &dyn Fn(&'static str)| -> Vec<&'static str> {
+        let routes: Vec<&'static str> = (0..n).map(|i| &*Box::leak(format!("/s{n}/{i}").into_boxed_str())).collect();
+        for r in &routes {
+            inc(r);
+        }
+        routes
+    };
+    let cases: [(usize, &str, &dyn Fn(&'static str)); 3] = [
+        (1_000, "scale1k", &|r| Scale1k.with(Dyn { route: r }).inc()),
+        (10_000, "scale10k", &|r| Scale10k.with(Dyn { route: r }).inc()),
+        (100_000, "scale100k", &|r| Scale100k.with(Dyn { route: r }).inc()),
+    ];
+    let mut g = c.benchmark_group(group::SCALE);
+    g.sample_size(10);
+    for (n, name, inc) in cases {
+        let before = rss_bytes();
+        let routes = fill(n, inc);
+        let grown = rss_bytes().saturating_sub(before);
+        println!(
+            "scale {n} series: resident memory grew {grown} bytes ({:.0} bytes per series)",
+            grown as f64 / n as f64
+        );
+        let m = obs::catalog()
+            .metric(&format!("obs_benches_{name}"))
+            .or_else(|| obs::catalog().metric(name))
+            .expect("scale family");
+        let text = |format: obs::Format| {
+            let mut out = String::new();
+            let mut r = obs::model::TextRenderer::new(&mut out, format);
+            obs::model::FamilySink::begin(&mut r, m.family());
+            m.collector().collect(&mut r);
+            out
+        };
+        assert_eq!(text(obs::Format::Prometheus).lines().count(), n + 2);
+        g.bench_function(format!("text_{n}"), |b| b.iter(|| text(black_box(obs::Format::Prometheus))));
+        g.bench_function(format!("protobuf_{n}"), |b| {
+            b.iter(|| {
+                let mut out = Vec::new();
+                let mut r = obs::model::ProtobufRenderer::new(&mut out);
+                obs::model::FamilySink::begin(&mut r, m.family());
+                m.collector().collect(&mut r);
+                r.finish();
+                out
+            })
+        });
+        // Per-op cost with increments spread over every series (a lookup each time, past the per-thread cache).
+        let mut i = 0usize;
+        g.bench_function(format!("inc_{n}"), |b| {
+            b.iter(|| {
+                i = (i + 7919) % n;
+                inc(black_box(routes[i]))
+            })
+        });
+    }
+    g.finish();
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -471,6 +585,7 @@ fn main() {
     histogram_observe(&mut c);
     one_series_threads(&mut c);
     encode_10k(&mut c);
+    scale(&mut c);
     c.final_summary();
 
     let Some(dir) = obs_benches::criterion_dir() else {

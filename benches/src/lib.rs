@@ -26,6 +26,10 @@ pub mod group {
     pub const THREADS: &str = "5_one_series_threads";
     /// Case 6: encoding 10 000 series to text.
     pub const ENCODE: &str = "6_encode_10k_series";
+    /// Case 7: encoding the same 10 000 series to the Prometheus protobuf exposition.
+    pub const PROTOBUF: &str = "7_encode_protobuf_10k_series";
+    /// Case 8: one family of 1 000, 10 000 and 100 000 series: encoding per format, and increments spread over it.
+    pub const SCALE: &str = "8_scale";
 }
 
 /// Peer columns of the table: (column title, bench id suffix used in groups).
@@ -89,6 +93,26 @@ const ROWS: &[Row] = &[
     },
     Row { title: "6. encode 10 000 series (whole scrape)", group: group::ENCODE, obs: "obs", suffix: "", divide: 1.0 },
     Row { title: "6. encode, per series", group: group::ENCODE, obs: "obs", suffix: "", divide: ENCODE_SERIES as f64 },
+    Row {
+        title: "7. protobuf encode, per series",
+        group: group::PROTOBUF,
+        obs: "obs",
+        suffix: "",
+        divide: ENCODE_SERIES as f64,
+    },
+];
+
+/// Case 8's rows: (title, bench id, series).
+const SCALE_ROWS: &[(&str, &str, f64)] = &[
+    ("text, per series, 1 000 series", "text_1000", 1_000.0),
+    ("text, per series, 10 000 series", "text_10000", 10_000.0),
+    ("text, per series, 100 000 series", "text_100000", 100_000.0),
+    ("protobuf, per series, 1 000 series", "protobuf_1000", 1_000.0),
+    ("protobuf, per series, 10 000 series", "protobuf_10000", 10_000.0),
+    ("protobuf, per series, 100 000 series", "protobuf_100000", 100_000.0),
+    ("inc spread over 1 000 series, per op", "inc_1000", 1.0),
+    ("inc spread over 10 000 series, per op", "inc_10000", 1.0),
+    ("inc spread over 100 000 series, per op", "inc_100000", 1.0),
 ];
 
 /// A median read from criterion's output, and whether it was written by this run.
@@ -104,7 +128,16 @@ pub struct Estimate {
 /// `$CARGO_TARGET_DIR/criterion`, else `<target>/criterion` with `<target>` derived from this executable
 /// (`<target>/[<triple>/]<profile>/deps/<exe>`). The first candidate holding any of our groups wins.
 pub fn criterion_dir() -> Option<PathBuf> {
-    criterion_dir_with(&[group::PLAIN, group::FIXED, group::DYNAMIC, group::HISTOGRAM, group::THREADS, group::ENCODE])
+    criterion_dir_with(&[
+        group::PLAIN,
+        group::FIXED,
+        group::DYNAMIC,
+        group::HISTOGRAM,
+        group::THREADS,
+        group::ENCODE,
+        group::PROTOBUF,
+        group::SCALE,
+    ])
 }
 
 /// [`criterion_dir`], for a bench whose groups are `groups`.
@@ -222,7 +255,26 @@ pub fn report(dir: &Path, since: SystemTime) -> (String, bool) {
     if !complete {
         out.push_str(" † : figure from an earlier run, not this one.");
     }
-    out.push_str("\n\n");
+    out.push_str(
+        " Case 7 (protobuf): obs `encode_protobuf()`; prometheus: `ProtobufEncoder`; prometheus-client: \
+         `prometheus_protobuf::encode` + length-delimited framing of each family.\n\n",
+    );
+
+    // Case 8: scale, obs alone (one family encoded through the public renderers; increments over N series).
+    out.push_str("| scale (obs) | median |\n|---|---:|\n");
+    for (title, id, divide) in SCALE_ROWS {
+        match get(group::SCALE, id) {
+            Some(e) => {
+                let m = mark(Some(e), &mut complete);
+                let _ = writeln!(out, "| {title} | {}{m} |", ns(e.median_ns / divide));
+            }
+            None => {
+                complete = false;
+                let _ = writeln!(out, "| {title} | – |");
+            }
+        }
+    }
+    out.push('\n');
 
     // Target checks.
     out.push_str("| target | figure | result |\n|---|---|---|\n");
@@ -296,6 +348,26 @@ pub fn report(dir: &Path, since: SystemTime) -> (String, bool) {
         ratio(group::ENCODE, "obs", "prometheus_vec"),
         &faster,
         &|r| r <= 0.1,
+    );
+    let fastest_pb_peer = [get(group::PROTOBUF, "prometheus_vec"), get(group::PROTOBUF, "prometheus_client")]
+        .into_iter()
+        .flatten()
+        .map(|e| e.median_ns)
+        .reduce(f64::min);
+    check(
+        &mut out,
+        "protobuf encode ≤ 0.5× the fastest peer's protobuf encoder",
+        get(group::PROTOBUF, "obs").zip(fastest_pb_peer).map(|(o, p)| o.median_ns / p),
+        &times,
+        &|r| r <= 0.5,
+    );
+    let spread = |id: &str| get(group::SCALE, id).map(|e| e.median_ns);
+    check(
+        &mut out,
+        "text encode per series flat from 1 000 to 100 000 series (≤ 1.5×)",
+        spread("text_100000").zip(spread("text_1000")).map(|(a, b)| (a / 100_000.0) / (b / 1_000.0)),
+        &times,
+        &|r| r <= 1.5,
     );
     (out, complete)
 }

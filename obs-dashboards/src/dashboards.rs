@@ -213,7 +213,7 @@ fn metric_panels(m: &Metric, vars: &BTreeMap<String, Vec<String>>) -> Vec<(Panel
                 12,
             )]
         }
-        MetricKind::Gauge => {
+        MetricKind::Gauge | MetricKind::Summary | MetricKind::Unknown => {
             let mut with_instance = vec!["instance"];
             with_instance.extend(&labels);
             let expr = format!("sum{} ({}{{{sel}}})", by(&with_instance), m.name);

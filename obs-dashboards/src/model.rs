@@ -338,11 +338,7 @@ impl Metric {
     /// assert_eq!(m.sample_name(), "build_info");
     /// ```
     pub fn sample_name(&self) -> String {
-        match self.kind {
-            MetricKind::Counter => format!("{}_total", self.name),
-            MetricKind::Info => format!("{}_info", self.name),
-            MetricKind::Gauge | MetricKind::Histogram => self.name.clone(),
-        }
+        obs_runtime::names::sample_name(&self.name, self.kind)
     }
 }
 

@@ -7,7 +7,8 @@
 use crate::desc::{
     FunctionDesc, HealthCheckDesc, HealthCheckEntry, Location, MetricDesc, MetricKind, Namespace, NamespaceDecl,
 };
-use crate::encoding::{escape_help, Format};
+use crate::model::Family;
+use crate::names;
 use crate::registry::{Collect, MetricEntry};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -28,6 +29,8 @@ pub struct Catalog {
     functions: Vec<&'static FunctionDesc>,
     health_checks: Vec<&'static HealthCheckEntry>,
     by_desc: HashMap<usize, usize>,
+    /// Every sample name an exposed family owns.
+    samples: std::collections::HashSet<String>,
     errors: Vec<CatalogError>,
 }
 
@@ -45,8 +48,6 @@ pub struct CatalogMetric {
     collector: &'static dyn Collect,
     name: String,
     namespace: Option<&'static str>,
-    header_prometheus: String,
-    header_openmetrics: String,
     shadowed: bool,
 }
 
@@ -189,14 +190,7 @@ impl Catalog {
                     Some(ns) => format!("{ns}_{}", d.name),
                     None => d.name.to_owned(),
                 };
-                CatalogMetric {
-                    header_prometheus: header(d, &name, Format::Prometheus),
-                    header_openmetrics: header(d, &name, Format::OpenMetrics),
-                    collector: c,
-                    name,
-                    namespace,
-                    shadowed: false,
-                }
+                CatalogMetric { collector: c, name, namespace, shadowed: false }
             })
             .collect();
         metrics.sort_by(|a, b| (&a.name, a.desc().location).cmp(&(&b.name, b.desc().location)));
@@ -245,7 +239,7 @@ impl Catalog {
         let mut health_checks: Vec<&'static HealthCheckEntry> =
             inventory::iter::<HealthCheckEntry>.into_iter().collect();
         health_checks.sort_by_key(|h| (h.desc.name, h.desc.location));
-        Catalog { metrics, functions, health_checks, by_desc, errors }
+        Catalog { metrics, functions, health_checks, by_desc, samples: owners.into_keys().collect(), errors }
     }
 
     /// Every declared metric, sorted by name.
@@ -350,6 +344,19 @@ impl Catalog {
         self.by_desc.get(&(desc as *const MetricDesc as usize)).map(|&i| &self.metrics[i])
     }
 
+    /// Whether an exposed family owns the sample name `name` (see [`names::owned_suffixes`]).
+    ///
+    /// ```
+    /// # use obs_runtime::{Counter, MetricDesc, MetricKind};
+    /// # static JOBS: Counter = Counter::new(&MetricDesc::new("owned_jobs", MetricKind::Counter, "Jobs run."));
+    /// # obs_runtime::register!(JOBS);
+    /// assert!(obs_runtime::catalog().owns_sample("owned_jobs_total"));
+    /// assert!(!obs_runtime::catalog().owns_sample("owned_jobs_bucket"));
+    /// ```
+    pub fn owns_sample(&self, name: &str) -> bool {
+        self.samples.contains(name)
+    }
+
     /// Checks the catalog: call it at start-up so duplicate names stop the service with both locations named.
     ///
     /// ```
@@ -444,11 +451,7 @@ impl CatalogMetric {
     /// assert_eq!(m.sample_name(), "latency_seconds");
     /// ```
     pub fn sample_name(&self) -> String {
-        match self.kind() {
-            MetricKind::Counter => format!("{}_total", self.name),
-            MetricKind::Info => format!("{}_info", self.name),
-            MetricKind::Gauge | MetricKind::Histogram => self.name.clone(),
-        }
+        names::sample_name(&self.name, self.kind())
     }
     /// Every sample name this family owns in either format.
     ///
@@ -466,17 +469,7 @@ impl CatalogMetric {
     /// assert_eq!(names.len(), 4);
     /// ```
     pub fn sample_names(&self) -> Vec<String> {
-        let n = &self.name;
-        let mut v = vec![n.clone()];
-        match self.kind() {
-            MetricKind::Counter => v.push(format!("{n}_total")),
-            MetricKind::Info => v.push(format!("{n}_info")),
-            MetricKind::Histogram => {
-                v.extend(["_bucket", "_sum", "_count"].map(|s| format!("{n}{s}")));
-            }
-            MetricKind::Gauge => {}
-        }
-        v
+        names::owned_suffixes(self.kind()).iter().map(|s| format!("{}{s}", self.name)).collect()
     }
     /// The kind.
     ///
@@ -655,28 +648,16 @@ impl CatalogMetric {
     pub fn is_shadowed(&self) -> bool {
         self.shadowed
     }
-    pub(crate) fn header(&self, format: Format) -> &str {
-        match format {
-            Format::Prometheus => &self.header_prometheus,
-            Format::OpenMetrics => &self.header_openmetrics,
-        }
+    /// What a renderer is told of this family before its points.
+    ///
+    /// ```
+    /// # use obs_runtime::{Counter, MetricDesc, MetricKind};
+    /// # static JOBS: Counter = Counter::new(&MetricDesc::new("family_jobs", MetricKind::Counter, "Jobs run."));
+    /// # obs_runtime::register!(JOBS);
+    /// let f = obs_runtime::catalog().metric("family_jobs").unwrap().family();
+    /// assert_eq!((f.name, f.kind, f.help), ("family_jobs", MetricKind::Counter, "Jobs run."));
+    /// ```
+    pub fn family(&self) -> Family<'_> {
+        Family::of(self.desc(), &self.name)
     }
-}
-
-/// Renders the `# HELP` / `# TYPE` (/ `# UNIT`) lines of a family.
-fn header(d: &MetricDesc, name: &str, format: Format) -> String {
-    let om = format == Format::OpenMetrics;
-    // Prometheus 0.0.4 names the family after its sample; OpenMetrics after the family.
-    let (family, ty) = match (d.kind, om) {
-        (MetricKind::Counter, false) => (format!("{name}_total"), "counter"),
-        (MetricKind::Info, false) => (format!("{name}_info"), "gauge"),
-        (k, _) => (name.to_owned(), k.as_str()),
-    };
-    let mut h = format!("# HELP {family} ");
-    escape_help(&mut h, d.help, om);
-    h.push_str(&format!("\n# TYPE {family} {ty}\n"));
-    if let (true, Some(unit)) = (om, d.unit) {
-        h.push_str(&format!("# UNIT {family} {unit}\n"));
-    }
-    h
 }

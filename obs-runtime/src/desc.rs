@@ -20,6 +20,10 @@ pub enum MetricKind {
     Histogram,
     /// Constant labels with value 1, exposed with the `_info` suffix.
     Info,
+    /// Quantiles with `_sum` and `_count`: only families merged from a `prometheus::Registry`.
+    Summary,
+    /// A value of unknown type (Prometheus' `untyped`): only families merged from a `prometheus::Registry`.
+    Unknown,
 }
 
 impl MetricKind {
@@ -34,6 +38,8 @@ impl MetricKind {
             MetricKind::Gauge => "gauge",
             MetricKind::Histogram => "histogram",
             MetricKind::Info => "info",
+            MetricKind::Summary => "summary",
+            MetricKind::Unknown => "unknown",
         }
     }
 }

@@ -3,17 +3,21 @@
 //! This is the direction that lets a service migrate gradually: metrics it already registers keep working, and
 //! one `/metrics` shows both, in either text format.
 
-use crate::catalog::Catalog;
-use crate::encoding::{escape_help, escape_label_value, format_f64, Format};
+use crate::desc::MetricKind;
+use crate::encoding::render_labels;
+use crate::labels::LabelDesc;
+use crate::model::{Family, FamilySink, HistogramPoint, Labels, Number, Point, SummaryPoint};
+use crate::names;
 use prometheus::proto::{MetricFamily, MetricType};
-use std::collections::HashSet;
 use std::sync::Mutex;
 
 static REGISTRIES: Mutex<Vec<prometheus::Registry>> = Mutex::new(Vec::new());
 
 /// Includes every family of `registry` in obs' exposition, after obs' own families.
 ///
-/// A family whose name collides with a declared obs metric is left out, so the output stays valid.
+/// A family whose name collides with a declared obs metric is left out, so the output stays valid. A counter is
+/// exposed under the one naming rule of [`crate::names`]: its family name is the registry's without `_total`, and
+/// its sample carries `_total` in both text formats.
 ///
 /// ```
 /// let registry = prometheus::Registry::new();
@@ -28,98 +32,79 @@ pub fn register_prometheus_registry(registry: prometheus::Registry) {
     REGISTRIES.lock().unwrap_or_else(|e| e.into_inner()).push(registry);
 }
 
+/// Feeds the families of every registered registry to `sink`, sorted by name, leaving out those whose samples
+/// `taken` says an obs family owns.
 #[allow(deprecated)] // `Untyped` getters are deprecated in the plain model, yet still what `gather` returns
-pub(crate) fn encode_registries(catalog: &Catalog, format: Format, out: &mut String) {
+pub(crate) fn collect_registries(taken: &dyn Fn(&str) -> bool, sink: &mut dyn FamilySink) {
     let registries = REGISTRIES.lock().unwrap_or_else(|e| e.into_inner()).clone();
     if registries.is_empty() {
         return;
     }
-    let taken: HashSet<String> = catalog.exposed().flat_map(|m| m.sample_names()).collect();
     let mut families: Vec<MetricFamily> = registries.iter().flat_map(|r| r.gather()).collect();
     families.sort_by(|a, b| a.name().cmp(b.name()));
     for f in &families {
-        let name = f.name();
-        let om = format == Format::OpenMetrics;
-        let counter = f.get_field_type() == MetricType::COUNTER;
-        // OpenMetrics names a counter family without `_total` and requires it on the sample.
-        let family = if counter && om { name.strip_suffix("_total").unwrap_or(name) } else { name };
-        let sample = if counter && om { format!("{family}_total") } else { name.to_owned() };
-        if taken.contains(family) || taken.contains(&sample) {
+        let kind = match f.get_field_type() {
+            MetricType::COUNTER => MetricKind::Counter,
+            MetricType::GAUGE => MetricKind::Gauge,
+            MetricType::HISTOGRAM => MetricKind::Histogram,
+            MetricType::SUMMARY => MetricKind::Summary,
+            MetricType::UNTYPED => MetricKind::Unknown,
+        };
+        let name = match kind {
+            MetricKind::Counter => f.name().strip_suffix(names::TOTAL).unwrap_or(f.name()),
+            _ => f.name(),
+        };
+        if names::owned_suffixes(kind).iter().any(|s| taken(&format!("{name}{s}"))) {
             continue;
         }
-        let ty = match (f.get_field_type(), om) {
-            (MetricType::COUNTER, _) => "counter",
-            (MetricType::GAUGE, _) => "gauge",
-            (MetricType::HISTOGRAM, _) => "histogram",
-            (MetricType::SUMMARY, _) => "summary",
-            (MetricType::UNTYPED, false) => "untyped",
-            (MetricType::UNTYPED, true) => "unknown",
-        };
-        out.push_str("# HELP ");
-        out.push_str(family);
-        out.push(' ');
-        escape_help(out, f.help(), om);
-        out.push_str(&format!("\n# TYPE {family} {ty}\n"));
+        sink.begin(Family { name, kind, help: f.help(), unit: None });
+        let mut cumulative = Vec::new();
+        let mut bounds = Vec::new();
         for m in f.get_metric() {
-            let mut labels = String::new();
-            for (i, l) in m.get_label().iter().enumerate() {
-                if i > 0 {
-                    labels.push(',');
-                }
-                labels.push_str(l.name());
-                labels.push_str("=\"");
-                escape_label_value(&mut labels, l.value());
-                labels.push('"');
-            }
-            let line = |out: &mut String, suffix: &str, extra: Option<(&str, String)>, v: String| {
-                out.push_str(family);
-                out.push_str(suffix);
-                let mut l = labels.clone();
-                if let Some((k, x)) = extra {
-                    if !l.is_empty() {
-                        l.push(',');
-                    }
-                    l.push_str(&format!("{k}=\"{x}\""));
-                }
-                if !l.is_empty() {
-                    out.push('{');
-                    out.push_str(&l);
-                    out.push('}');
-                }
-                out.push(' ');
-                out.push_str(&v);
-                out.push('\n');
-            };
-            match f.get_field_type() {
-                MetricType::COUNTER => {
-                    let suffix = if sample.len() > family.len() { &sample[family.len()..] } else { "" };
-                    line(out, suffix, None, format_f64(m.get_counter().get_value()));
-                }
-                MetricType::GAUGE => line(out, "", None, format_f64(m.get_gauge().get_value())),
-                MetricType::UNTYPED => line(out, "", None, format_f64(m.get_untyped().get_value())),
-                MetricType::HISTOGRAM => {
+            let label_names: Vec<LabelDesc> =
+                m.get_label().iter().map(|l| LabelDesc { name: leak_name(l.name()), values: None }).collect();
+            let values: Vec<&str> = m.get_label().iter().map(|l| l.value()).collect();
+            let rendered = render_labels(&label_names, values.iter().copied());
+            let labels = Labels::new(&label_names, &values, &rendered);
+            let quantiles: Vec<(f64, f64)>;
+            let point = match kind {
+                MetricKind::Counter => Point::Counter(Number::F64(m.get_counter().get_value())),
+                MetricKind::Gauge => Point::Gauge(Number::F64(m.get_gauge().get_value())),
+                MetricKind::Unknown => Point::Unknown(m.get_untyped().get_value()),
+                MetricKind::Histogram => {
                     let h = m.get_histogram();
-                    for b in h.get_bucket() {
-                        if b.upper_bound().is_infinite() {
-                            continue;
-                        }
-                        let le = format_f64(b.upper_bound());
-                        line(out, "_bucket", Some(("le", le)), b.cumulative_count().to_string());
+                    bounds.clear();
+                    cumulative.clear();
+                    for b in h.get_bucket().iter().filter(|b| b.upper_bound().is_finite()) {
+                        bounds.push(b.upper_bound());
+                        cumulative.push(b.cumulative_count());
                     }
-                    let count = h.get_sample_count().to_string();
-                    line(out, "_bucket", Some(("le", "+Inf".into())), count.clone());
-                    line(out, "_count", None, count);
-                    line(out, "_sum", None, format_f64(h.get_sample_sum()));
+                    cumulative.push(h.get_sample_count());
+                    let sum = h.get_sample_sum();
+                    Point::Histogram(HistogramPoint { bounds: &bounds, cumulative: &cumulative, sum, exemplars: &[] })
                 }
-                MetricType::SUMMARY => {
+                MetricKind::Summary | MetricKind::Info => {
                     let s = m.get_summary();
-                    for q in s.get_quantile() {
-                        line(out, "", Some(("quantile", format_f64(q.quantile()))), format_f64(q.value()));
-                    }
-                    line(out, "_count", None, s.sample_count().to_string());
-                    line(out, "_sum", None, format_f64(s.sample_sum()));
+                    quantiles = s.get_quantile().iter().map(|q| (q.quantile(), q.value())).collect();
+                    Point::Summary(SummaryPoint { quantiles: &quantiles, count: s.sample_count(), sum: s.sample_sum() })
                 }
-            }
+            };
+            sink.point(labels, point);
+        }
+    }
+}
+
+/// Label names of merged families, interned: the model names labels with `&'static str`, and a registry's label
+/// names are a small fixed set, so each distinct one is leaked once.
+fn leak_name(name: &str) -> &'static str {
+    static NAMES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    match names.iter().find(|n| **n == name) {
+        Some(n) => n,
+        None => {
+            let n: &'static str = Box::leak(name.into());
+            names.push(n);
+            n
         }
     }
 }

@@ -22,12 +22,15 @@ mod catalog;
 mod config;
 mod desc;
 mod encoding;
+mod exposition;
 pub mod health;
 mod init;
 #[cfg(feature = "prometheus")]
 mod interop;
 mod labels;
 mod metrics;
+mod model;
+pub mod names;
 mod process;
 mod registry;
 mod self_metrics;
@@ -45,7 +48,13 @@ pub use desc::{
     LatencyObjective, Location, MetricDesc, MetricKind, Namespace, NamespaceDecl, Severity, SloDesc, SpanKind,
     ValueType, DEFAULT_CAP,
 };
-pub use encoding::{encode, encode_into, escape_help, escape_label_value, format_f64, FamilyEncoder, Format};
+pub use encoding::PROTOBUF_CONTENT_TYPE;
+pub use encoding::{escape_help, escape_label_value, format_f64, render_labels, Format, TextRenderer};
+#[cfg(feature = "protobuf")]
+pub use encoding::{prometheus_proto, ProtobufRenderer};
+pub use exposition::{collect, encode, encode_into, snapshot};
+#[cfg(feature = "protobuf")]
+pub use exposition::{encode_protobuf, encode_protobuf_into};
 pub use health::{readiness, report as health_report, CheckStatus, HealthReport};
 pub use init::{Builder, Guard, InitError};
 #[cfg(feature = "prometheus")]
@@ -55,6 +64,10 @@ pub use metrics::counter::{Counter, CounterHandle, FloatCounter, FloatCounterHan
 pub use metrics::gauge::{FloatGauge, FloatGaugeHandle, Gauge, GaugeHandle, InFlight};
 pub use metrics::histogram::{Histogram, HistogramHandle, HistogramSnapshot, HistogramTimer};
 pub use metrics::info::Info;
+pub use model::{
+    process_start, Family, FamilySink, FamilySnapshot, HistogramPoint, Labels, Number, Point, PointSink,
+    SeriesSnapshot, Snapshot, SummaryPoint, Value,
+};
 pub use registry::{Collect, MetricEntry};
 pub use series::{MAX_LABEL_VALUE_LEN, OVERFLOW_VALUE};
 pub use switch::{is_enabled, set_enabled};

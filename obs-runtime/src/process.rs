@@ -1,7 +1,7 @@
 //! Process metrics under the names client_golang and Prometheus' own dashboards use, read from `/proc` at scrape.
 
 use crate::desc::{MetricDesc, MetricKind};
-use crate::encoding::FamilyEncoder;
+use crate::model::{Labels, Number, Point, PointSink};
 use crate::registry::Collect;
 
 /// One process metric: a descriptor and how to read its value now.
@@ -14,10 +14,13 @@ impl Collect for ProcessMetric {
     fn desc(&self) -> &'static MetricDesc {
         self.desc
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+    fn collect(&self, out: &mut dyn PointSink) {
         if let Some(v) = (self.read)() {
-            let suffix = if self.desc.kind == MetricKind::Counter { "_total" } else { "" };
-            enc.sample_f64(suffix, "", None, v);
+            let v = Number::F64(v);
+            out.point(
+                Labels::NONE,
+                if self.desc.kind == MetricKind::Counter { Point::Counter(v) } else { Point::Gauge(v) },
+            );
         }
     }
     fn series_count(&self) -> usize {

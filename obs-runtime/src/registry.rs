@@ -1,20 +1,21 @@
 //! The link-time registry: every declared metric submits one [`MetricEntry`] through `inventory`.
 
 use crate::desc::MetricDesc;
-use crate::encoding::FamilyEncoder;
+use crate::model::PointSink;
 
-/// A metric family that can describe and encode itself.
+/// A metric family that can describe itself and collect its series into the format-neutral model.
 ///
 /// Implemented by [`Counter`](crate::Counter), [`Gauge`](crate::Gauge), [`Histogram`](crate::Histogram),
-/// [`Info`](crate::Info) and their float variants; the exposition walks the catalog through this trait.
+/// [`Info`](crate::Info) and their float variants, and by obs' own process, span-pipeline, RED and self metrics;
+/// every exporter walks the catalog through this trait.
 ///
 /// ```
-/// use obs_runtime::{Collect, FamilyEncoder, MetricDesc, MetricKind};
+/// use obs_runtime::{Collect, Labels, MetricDesc, MetricKind, Number, Point, PointSink};
 /// static DESC: MetricDesc = MetricDesc::new("cpu_cores", MetricKind::Gauge, "Logical CPUs.");
 /// struct Cores;
 /// impl Collect for Cores {
 ///     fn desc(&self) -> &'static MetricDesc { &DESC }
-///     fn encode(&self, enc: &mut FamilyEncoder<'_>) { enc.sample_u64("", "", None, 8) }
+///     fn collect(&self, out: &mut dyn PointSink) { out.point(Labels::NONE, Point::Gauge(Number::U64(8))) }
 ///     fn series_count(&self) -> usize { 1 }
 /// }
 /// static CORES: Cores = Cores;
@@ -31,17 +32,19 @@ pub trait Collect: Sync {
     /// assert_eq!(collector.desc().name, "jobs");
     /// ```
     fn desc(&self) -> &'static MetricDesc;
-    /// Writes every sample of the family (the headers are written by the caller).
+    /// Hands every series of the family to `out`, in exposition order (the family itself is announced by the
+    /// caller). Points must be of the family's kind.
     ///
     /// ```
-    /// use obs_runtime::{Collect, FamilyEncoder, MetricDesc, MetricKind};
-    /// static DESC: MetricDesc = MetricDesc::new("pool_size", MetricKind::Gauge, "Pool size.");
+    /// use obs_runtime::{Collect, LabelDesc, Labels, MetricDesc, MetricKind, Number, Point, PointSink};
+    /// const POOL: &[LabelDesc] = &[LabelDesc { name: "pool", values: None }];
+    /// static DESC: MetricDesc = MetricDesc::new("pool_size", MetricKind::Gauge, "Pool size.").labels(POOL);
     /// struct Pools;
     /// impl Collect for Pools {
     ///     fn desc(&self) -> &'static MetricDesc { &DESC }
-    ///     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
-    ///         enc.sample_u64("", "pool=\"a\"", None, 4);
-    ///         enc.sample_u64("", "pool=\"b\"", None, 2);
+    ///     fn collect(&self, out: &mut dyn PointSink) {
+    ///         out.point(Labels::new(POOL, &["a"], "pool=\"a\""), Point::Gauge(Number::U64(4)));
+    ///         out.point(Labels::new(POOL, &["b"], "pool=\"b\""), Point::Gauge(Number::U64(2)));
     ///     }
     ///     fn series_count(&self) -> usize { 2 }
     /// }
@@ -50,7 +53,7 @@ pub trait Collect: Sync {
     /// let text = obs_runtime::encode(obs_runtime::Format::Prometheus);
     /// assert!(text.contains("pool_size{pool=\"a\"} 4\npool_size{pool=\"b\"} 2\n"));
     /// ```
-    fn encode(&self, enc: &mut FamilyEncoder<'_>);
+    fn collect(&self, out: &mut dyn PointSink);
     /// Number of series currently held.
     ///
     /// ```

@@ -2,8 +2,8 @@
 
 use crate::catalog::catalog;
 use crate::desc::{MetricDesc, MetricKind};
-use crate::encoding::FamilyEncoder;
 use crate::labels::LabelDesc;
+use crate::model::{Labels, Number, Point, PointSink};
 use crate::registry::Collect;
 
 /// Why a new label set went to the overflow series.
@@ -89,14 +89,12 @@ impl Collect for SeriesGauge {
     fn desc(&self) -> &'static MetricDesc {
         &SERIES_DESC
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
-        let mut labels = String::new();
+    fn collect(&self, out: &mut dyn PointSink) {
         for m in catalog().exposed() {
-            labels.clear();
-            labels.push_str("metric=\"");
-            crate::escape_label_value(&mut labels, m.name());
-            labels.push('"');
-            enc.sample_u64("", &labels, None, m.series_count() as u64);
+            let rendered = crate::render_labels(SERIES_DESC.labels, [m.name()]);
+            let values = [m.name()];
+            let labels = Labels::new(SERIES_DESC.labels, &values, &rendered);
+            out.point(labels, Point::Gauge(Number::U64(m.series_count() as u64)));
         }
     }
     fn series_count(&self) -> usize {

@@ -11,8 +11,9 @@
 
 use crate::block::Block;
 use crate::desc::MetricDesc;
-use crate::encoding::escape_label_value;
+use crate::encoding::render_labels;
 use crate::labels::{fixed_product, fixed_values, LabelSet};
+use crate::model::Labels;
 use crate::self_metrics::{self, OverflowReason};
 use hashbrown::HashTable;
 use std::borrow::Cow;
@@ -76,7 +77,8 @@ pub(crate) struct SeriesStore {
     /// The dense size, or 0 if this family is dynamic.
     dense: u32,
     dense_block: OnceLock<&'static Block>,
-    dense_labels: OnceLock<Box<[String]>>,
+    /// Rendered labels and raw values of every dense series.
+    dense_labels: OnceLock<Box<[(String, Box<[&'static str]>)]>>,
     dynamic: OnceLock<DynMap>,
 }
 
@@ -97,8 +99,8 @@ struct Entry {
 struct DynState {
     len: u32,
     chunk: Option<(&'static Block, u32)>,
-    /// Rendered labels to series, in exposition order.
-    ordered: BTreeMap<Box<str>, SeriesRef>,
+    /// Rendered labels to series and raw values, in exposition order.
+    ordered: BTreeMap<Box<str>, (SeriesRef, &'static [Cow<'static, str>])>,
     overflow: Option<SeriesRef>,
 }
 
@@ -215,7 +217,7 @@ impl SeriesStore {
         st.len += 1;
         // Only accepted keys are kept, so what is leaked is bounded by the cap.
         let key: &'static [Cow<'static, str>] = Box::leak(key);
-        st.ordered.insert(render_labels(self.desc, key).into(), series);
+        st.ordered.insert(render(self.desc, key).into(), (series, key));
         table.insert_unique(hash, Entry { hash, key, series }, |e| e.hash);
         series
     }
@@ -234,8 +236,10 @@ impl SeriesStore {
             return s;
         }
         let s = self.alloc(st);
-        let key: Vec<Cow<'static, str>> = self.desc.labels.iter().map(|_| Cow::Borrowed(OVERFLOW_VALUE)).collect();
-        st.ordered.insert(render_labels(self.desc, &key).into(), s);
+        // One per family, so leaking it is bounded.
+        let key: &'static [Cow<'static, str>] =
+            Box::leak(self.desc.labels.iter().map(|_| Cow::Borrowed(OVERFLOW_VALUE)).collect());
+        st.ordered.insert(render(self.desc, key).into(), (s, key));
         st.overflow = Some(s);
         s
     }
@@ -248,42 +252,31 @@ impl SeriesStore {
         self.dynamic.get().map_or(0, |m| m.state.lock().unwrap_or_else(|e| e.into_inner()).ordered.len())
     }
 
-    /// Calls `f` with each series' rendered labels (`a="x",b="y"`) and cells, in exposition order.
-    pub(crate) fn for_each(&self, mut f: impl FnMut(&str, SeriesRef)) {
+    /// Calls `f` with each series' labels and cells, in exposition order.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(Labels<'_>, SeriesRef)) {
+        let names = self.desc.labels;
         if self.dense != 0 {
             let block = self.dense_block();
-            let rendered = self.dense_labels.get_or_init(|| {
+            let dense = self.dense_labels.get_or_init(|| {
                 (0..self.dense)
                     .map(|i| {
-                        let vals: Vec<Cow<'static, str>> =
-                            fixed_values(self.desc.labels, i).into_iter().map(Cow::Borrowed).collect();
-                        render_labels(self.desc, &vals)
+                        let vals: Box<[&'static str]> = fixed_values(names, i).into();
+                        (render_labels(names, vals.iter().copied()), vals)
                     })
                     .collect()
             });
-            for (i, labels) in rendered.iter().enumerate() {
-                f(labels, SeriesRef { block, base: i as u32 * self.width });
+            for (i, (rendered, vals)) in dense.iter().enumerate() {
+                f(Labels::new(names, vals, rendered), SeriesRef { block, base: i as u32 * self.width });
             }
         } else if let Some(map) = self.dynamic.get() {
             let st = map.state.lock().unwrap_or_else(|e| e.into_inner());
-            for (labels, s) in &st.ordered {
-                f(labels, *s);
+            for (rendered, (s, key)) in &st.ordered {
+                f(Labels::stored(names, key, rendered), *s);
             }
         }
     }
 }
 
-/// Renders `name="value",...` with values escaped for the text formats.
-fn render_labels(desc: &MetricDesc, values: &[Cow<'static, str>]) -> String {
-    let mut out = String::new();
-    for (i, (l, v)) in desc.labels.iter().zip(values).enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(l.name);
-        out.push_str("=\"");
-        escape_label_value(&mut out, v);
-        out.push('"');
-    }
-    out
+fn render(desc: &MetricDesc, values: &[Cow<'static, str>]) -> String {
+    render_labels(desc.labels, values.iter().map(|v| v.as_ref()))
 }

@@ -37,3 +37,24 @@ fn escape(out: &mut String, v: &str, quote: bool) {
     }
     out.push_str(rest);
 }
+
+/// Renders `name="value",...` with values escaped for the text formats: the one rendering every family caches.
+///
+/// ```
+/// use obs_runtime::{render_labels, LabelDesc};
+/// const NAMES: &[LabelDesc] = &[LabelDesc { name: "path", values: None }];
+/// assert_eq!(render_labels(NAMES, ["a\"b"]), "path=\"a\\\"b\"");
+/// ```
+pub fn render_labels<'v>(names: &[crate::LabelDesc], values: impl IntoIterator<Item = &'v str>) -> String {
+    let mut out = String::new();
+    for (i, (l, v)) in names.iter().zip(values).enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(l.name);
+        out.push_str("=\"");
+        escape_label_value(&mut out, v);
+        out.push('"');
+    }
+    out
+}

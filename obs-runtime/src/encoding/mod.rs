@@ -1,15 +1,26 @@
-//! Exposition: the Prometheus text format 0.0.4 and OpenMetrics 1.0 text, one writer with a format switch.
+//! The text formats: Prometheus text 0.0.4 and OpenMetrics 1.0, one renderer with a format switch.
 //!
-//! Families come out sorted by name; series in dense-index order (enum declaration order) or sorted by their
-//! rendered labels, so two scrapes of the same state are byte-identical.
+//! [`TextRenderer`] is a [`PointSink`]: it renders the format-neutral points of [`crate::model`] and knows nothing
+//! of where families come from (the exposition driver walks the catalog). Sample names follow [`crate::names`].
 
 mod escape;
 mod numbers;
+#[cfg(feature = "protobuf")]
+mod protobuf;
 
-pub use escape::{escape_help, escape_label_value};
+pub use escape::{escape_help, escape_label_value, render_labels};
 pub use numbers::format_f64;
+#[cfg(feature = "protobuf")]
+pub use protobuf::{client as prometheus_proto, ProtobufRenderer};
 
-use crate::catalog::{catalog, Catalog};
+/// The `Content-Type` of the Prometheus protobuf exposition: delimited `io.prometheus.client.MetricFamily` messages.
+pub const PROTOBUF_CONTENT_TYPE: &str =
+    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+
+use crate::desc::MetricKind;
+use crate::model::{Family, FamilySink, HistogramPoint, Labels, Number, Point, PointSink};
+use crate::names;
+use crate::trace::Exemplar;
 
 /// A text exposition format.
 ///
@@ -40,217 +51,198 @@ impl Format {
     }
 }
 
-/// Encodes every metric linked into the binary.
+/// Renders families into one of the text formats.
 ///
 /// ```
-/// let text = obs_runtime::encode(obs_runtime::Format::OpenMetrics);
-/// assert!(text.ends_with("# EOF\n"));
-/// ```
-pub fn encode(format: Format) -> String {
-    let mut out = String::with_capacity(16 * 1024);
-    encode_into(catalog(), format, &mut out);
-    out
-}
-
-/// Encodes the metrics of `catalog` into `out`.
-///
-/// ```
+/// use obs_runtime::{Family, FamilySink, Format, Labels, MetricKind, Number, Point, PointSink, TextRenderer};
 /// let mut out = String::new();
-/// obs_runtime::encode_into(obs_runtime::catalog(), obs_runtime::Format::Prometheus, &mut out);
+/// let mut r = TextRenderer::new(&mut out, Format::Prometheus);
+/// r.begin(Family { name: "jobs", kind: MetricKind::Counter, help: "Jobs run.", unit: None });
+/// r.point(Labels::NONE, Point::Counter(Number::U64(3)));
+/// r.finish();
+/// assert_eq!(out, "# HELP jobs_total Jobs run.\n# TYPE jobs_total counter\njobs_total 3\n");
 /// ```
-pub fn encode_into(catalog: &Catalog, format: Format, out: &mut String) {
-    for m in catalog.exposed() {
-        out.push_str(m.header(format));
-        let mut enc = FamilyEncoder { out, name: m.name(), format };
-        m.collector().encode(&mut enc);
-    }
-    #[cfg(feature = "prometheus")]
-    crate::interop::encode_registries(catalog, format, out);
-    if format == Format::OpenMetrics {
-        out.push_str("# EOF\n");
-    }
-}
-
-/// Writes the samples of one family; handed to [`Collect::encode`](crate::Collect::encode).
-///
-/// ```
-/// use obs_runtime::{Collect, FamilyEncoder, MetricDesc, MetricKind};
-/// static DESC: MetricDesc = MetricDesc::new("uptime_seconds", MetricKind::Gauge, "Time since start.");
-/// struct Uptime;
-/// impl Collect for Uptime {
-///     fn desc(&self) -> &'static MetricDesc { &DESC }
-///     fn encode(&self, enc: &mut FamilyEncoder<'_>) { enc.sample_f64("", "", None, 42.5) }
-///     fn series_count(&self) -> usize { 1 }
-/// }
-/// static UPTIME: Uptime = Uptime;
-/// obs_runtime::register!(UPTIME);
-/// assert!(obs_runtime::encode(obs_runtime::Format::Prometheus).contains("\nuptime_seconds 42.5\n"));
-/// ```
-pub struct FamilyEncoder<'a> {
-    out: &'a mut String,
-    name: &'a str,
+pub struct TextRenderer<'o> {
+    out: &'o mut String,
     format: Format,
+    name: String,
+    /// `le` values of the last bounds seen, keyed by the bounds' address: formatted once per family, not per series.
+    le: (usize, usize, Vec<String>),
 }
 
-impl FamilyEncoder<'_> {
-    fn head(&mut self, suffix: &str, labels: &str, le: Option<&str>) {
+impl<'o> TextRenderer<'o> {
+    /// A renderer appending to `out`.
+    ///
+    /// ```
+    /// let mut out = String::new();
+    /// obs_runtime::TextRenderer::new(&mut out, obs_runtime::Format::OpenMetrics).finish();
+    /// assert_eq!(out, "# EOF\n");
+    /// ```
+    pub fn new(out: &'o mut String, format: Format) -> Self {
+        TextRenderer { out, format, name: String::new(), le: (0, 0, Vec::new()) }
+    }
+
+    /// The format being written.
+    ///
+    /// ```
+    /// let mut out = String::new();
+    /// let r = obs_runtime::TextRenderer::new(&mut out, obs_runtime::Format::Prometheus);
+    /// assert_eq!(r.format(), obs_runtime::Format::Prometheus);
+    /// ```
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Writes the `# HELP` / `# TYPE` (/ `# UNIT`) lines of a family; its points follow.
+    ///
+    /// ```
+    /// use obs_runtime::{Family, FamilySink, Format, MetricKind, TextRenderer};
+    /// let mut out = String::new();
+    /// let f = Family { name: "wait_seconds", kind: MetricKind::Histogram, help: "Wait.", unit: Some("seconds") };
+    /// TextRenderer::new(&mut out, Format::OpenMetrics).begin(f);
+    /// assert!(out.ends_with("# UNIT wait_seconds seconds\n"));
+    /// ```
+    fn begin_family(&mut self, f: Family<'_>) {
+        let om = self.format == Format::OpenMetrics;
+        // Prometheus 0.0.4 names the family after its main sample; OpenMetrics after the family.
+        let family = if om { f.name.to_owned() } else { names::prometheus_family(f.name, f.kind) };
+        let ty = match (f.kind, om) {
+            (MetricKind::Info, false) => "gauge",
+            (MetricKind::Unknown, false) => "untyped",
+            (k, _) => k.as_str(),
+        };
         let out = &mut *self.out;
-        out.push_str(self.name);
+        out.push_str("# HELP ");
+        out.push_str(&family);
+        out.push(' ');
+        escape_help(out, f.help, om);
+        out.push_str("\n# TYPE ");
+        out.push_str(&family);
+        out.push(' ');
+        out.push_str(ty);
+        out.push('\n');
+        if let (true, Some(unit)) = (om, f.unit) {
+            out.push_str("# UNIT ");
+            out.push_str(&family);
+            out.push(' ');
+            out.push_str(unit);
+            out.push('\n');
+        }
+        self.name.clear();
+        self.name.push_str(f.name);
+    }
+
+    /// Ends the exposition (`# EOF` in OpenMetrics).
+    ///
+    /// ```
+    /// let mut out = String::new();
+    /// obs_runtime::TextRenderer::new(&mut out, obs_runtime::Format::Prometheus).finish();
+    /// assert!(out.is_empty());
+    /// ```
+    pub fn finish(self) {
+        if self.format == Format::OpenMetrics {
+            self.out.push_str("# EOF\n");
+        }
+    }
+
+    fn head(&mut self, suffix: &str, labels: &str, extra: Option<(&str, &str)>) {
+        let out = &mut *self.out;
+        out.push_str(&self.name);
         out.push_str(suffix);
-        match (labels.is_empty(), le) {
+        match (labels.is_empty(), extra) {
             (true, None) => {}
             (false, None) => {
                 out.push('{');
                 out.push_str(labels);
                 out.push('}');
             }
-            (empty, Some(le)) => {
+            (empty, Some((k, v))) => {
                 out.push('{');
                 out.push_str(labels);
                 if !empty {
                     out.push(',');
                 }
-                out.push_str("le=\"");
-                out.push_str(le);
+                out.push_str(k);
+                out.push_str("=\"");
+                out.push_str(v);
                 out.push_str("\"}");
             }
         }
         out.push(' ');
     }
 
-    /// Writes `<name><suffix>{<labels>[,le="<le>"]} <v>`.
-    ///
-    /// ```
-    /// # use obs_runtime::{Collect, FamilyEncoder, Format, MetricDesc, MetricKind};
-    /// # static DESC: MetricDesc = MetricDesc::new("queue_length", MetricKind::Gauge, "Jobs waiting.");
-    /// struct Queue;
-    /// impl Collect for Queue {
-    ///     fn desc(&self) -> &'static MetricDesc { &DESC }
-    ///     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
-    ///         enc.sample_u64("", "queue=\"mail\"", None, 7);
-    ///     }
-    ///     fn series_count(&self) -> usize { 1 }
-    /// }
-    /// # static QUEUE: Queue = Queue;
-    /// # obs_runtime::register!(QUEUE);
-    /// let text = obs_runtime::encode(Format::Prometheus);
-    /// assert!(text.contains("queue_length{queue=\"mail\"} 7\n"));
-    /// ```
-    pub fn sample_u64(&mut self, suffix: &str, labels: &str, le: Option<&str>, v: u64) {
-        self.head(suffix, labels, le);
-        self.out.push_str(itoa::Buffer::new().format(v));
-        self.out.push('\n');
-    }
-
-    /// Writes an integer sample that may be negative.
-    ///
-    /// ```
-    /// # use obs_runtime::{Collect, FamilyEncoder, Format, MetricDesc, MetricKind};
-    /// # static DESC: MetricDesc = MetricDesc::new("balance", MetricKind::Gauge, "Jobs waiting.");
-    /// struct Queue;
-    /// impl Collect for Queue {
-    ///     fn desc(&self) -> &'static MetricDesc { &DESC }
-    ///     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
-    ///         enc.sample_i64("", "", None, -2);
-    ///     }
-    ///     fn series_count(&self) -> usize { 1 }
-    /// }
-    /// # static QUEUE: Queue = Queue;
-    /// # obs_runtime::register!(QUEUE);
-    /// assert!(obs_runtime::encode(Format::Prometheus).contains("\nbalance -2\n"));
-    /// ```
-    pub fn sample_i64(&mut self, suffix: &str, labels: &str, le: Option<&str>, v: i64) {
-        self.head(suffix, labels, le);
-        self.out.push_str(itoa::Buffer::new().format(v));
-        self.out.push('\n');
-    }
-
-    /// The format being written.
-    ///
-    /// ```
-    /// # use obs_runtime::{Collect, FamilyEncoder, Format, MetricDesc, MetricKind};
-    /// # static DESC: MetricDesc = MetricDesc::new("in_openmetrics", MetricKind::Gauge, "Jobs waiting.");
-    /// struct Queue;
-    /// impl Collect for Queue {
-    ///     fn desc(&self) -> &'static MetricDesc { &DESC }
-    ///     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
-    ///         let v = if enc.format() == Format::OpenMetrics { 1 } else { 0 };
-    ///         enc.sample_u64("", "", None, v);
-    ///     }
-    ///     fn series_count(&self) -> usize { 1 }
-    /// }
-    /// # static QUEUE: Queue = Queue;
-    /// # obs_runtime::register!(QUEUE);
-    /// assert!(obs_runtime::encode(Format::OpenMetrics).contains("\nin_openmetrics 1\n"));
-    /// assert!(obs_runtime::encode(Format::Prometheus).contains("\nin_openmetrics 0\n"));
-    /// ```
-    pub fn format(&self) -> Format {
-        self.format
-    }
-
-    /// Writes an integer sample with an exemplar: OpenMetrics only, as
-    /// `… 3 # {trace_id="…",span_id="…"} 0.042 1700000000.123`. The Prometheus text format has no exemplars
-    /// (and `promtool` rejects them), so there the exemplar is left out.
-    ///
-    /// ```
-    /// # use obs_runtime::trace::Exemplar;
-    /// # use obs_runtime::{Collect, FamilyEncoder, Format, MetricDesc, MetricKind};
-    /// # static DESC: MetricDesc = MetricDesc::new("wait_seconds", MetricKind::Histogram, "Jobs waiting.");
-    /// struct Queue;
-    /// impl Collect for Queue {
-    ///     fn desc(&self) -> &'static MetricDesc { &DESC }
-    ///     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
-    ///         let e = Exemplar { trace_id: 1, span_id: 2, value: 0.5, timestamp: 1700000000.0 };
-    ///         enc.sample_u64_exemplar("_bucket", "", Some("+Inf"), 3, Some(&e));
-    ///     }
-    ///     fn series_count(&self) -> usize { 1 }
-    /// }
-    /// # static QUEUE: Queue = Queue;
-    /// # obs_runtime::register!(QUEUE);
-    /// let om = obs_runtime::encode(Format::OpenMetrics);
-    /// assert!(om.contains("wait_seconds_bucket{le=\"+Inf\"} 3 # {trace_id=\"00000000000000000000000000000001\","));
-    /// assert!(obs_runtime::encode(Format::Prometheus).contains("wait_seconds_bucket{le=\"+Inf\"} 3\n"));
-    /// ```
-    pub fn sample_u64_exemplar(
-        &mut self,
-        suffix: &str,
-        labels: &str,
-        le: Option<&str>,
-        v: u64,
-        exemplar: Option<&crate::trace::Exemplar>,
-    ) {
-        self.head(suffix, labels, le);
-        self.out.push_str(itoa::Buffer::new().format(v));
-        if let (Format::OpenMetrics, Some(e)) = (self.format, exemplar) {
-            use std::fmt::Write;
-            let _ = write!(self.out, " # {{trace_id=\"{:032x}\",span_id=\"{:016x}\"}} ", e.trace_id, e.span_id);
-            numbers::push_f64(self.out, e.value);
-            self.out.push(' ');
-            let _ = write!(self.out, "{:.3}", e.timestamp);
+    fn number(&mut self, n: Number) {
+        match n {
+            Number::U64(v) => self.out.push_str(itoa::Buffer::new().format(v)),
+            Number::I64(v) => self.out.push_str(itoa::Buffer::new().format(v)),
+            Number::F64(v) => numbers::push_f64(self.out, v),
         }
         self.out.push('\n');
     }
 
-    /// Writes a float sample (`NaN`, `+Inf` and `-Inf` spelled as both formats require).
-    ///
-    /// ```
-    /// # use obs_runtime::{Collect, FamilyEncoder, Format, MetricDesc, MetricKind};
-    /// # static DESC: MetricDesc = MetricDesc::new("timeout_seconds", MetricKind::Gauge, "Jobs waiting.");
-    /// struct Queue;
-    /// impl Collect for Queue {
-    ///     fn desc(&self) -> &'static MetricDesc { &DESC }
-    ///     fn encode(&self, enc: &mut FamilyEncoder<'_>) {
-    ///         enc.sample_f64("", "", None, f64::INFINITY);
-    ///     }
-    ///     fn series_count(&self) -> usize { 1 }
-    /// }
-    /// # static QUEUE: Queue = Queue;
-    /// # obs_runtime::register!(QUEUE);
-    /// assert!(obs_runtime::encode(Format::Prometheus).contains("\ntimeout_seconds +Inf\n"));
-    /// ```
-    pub fn sample_f64(&mut self, suffix: &str, labels: &str, le: Option<&str>, v: f64) {
-        self.head(suffix, labels, le);
-        numbers::push_f64(self.out, v);
-        self.out.push('\n');
+    fn line(&mut self, suffix: &str, labels: &str, extra: Option<(&str, &str)>, n: Number) {
+        self.head(suffix, labels, extra);
+        self.number(n);
+    }
+
+    fn histogram(&mut self, labels: &str, h: &HistogramPoint<'_>) {
+        let key = (h.bounds.as_ptr() as usize, h.bounds.len());
+        if (self.le.0, self.le.1) != key {
+            let le = h.bounds.iter().map(|b| format_f64(*b)).chain(["+Inf".to_owned()]).collect();
+            self.le = (key.0, key.1, le);
+        }
+        let le = std::mem::take(&mut self.le.2);
+        let om = self.format == Format::OpenMetrics;
+        for (i, (le, &cum)) in le.iter().zip(h.cumulative).enumerate() {
+            self.head(names::BUCKET, labels, Some(("le", le)));
+            self.out.push_str(itoa::Buffer::new().format(cum));
+            if let (true, Some(e)) = (om, h.exemplar(i)) {
+                self.exemplar(e);
+            }
+            self.out.push('\n');
+        }
+        self.le.2 = le;
+        self.line(names::COUNT, labels, None, Number::U64(h.count()));
+        self.line(names::SUM, labels, None, Number::F64(h.sum));
+    }
+
+    /// OpenMetrics only: ` # {trace_id="…",span_id="…"} 0.042 1700000000.123`. The Prometheus text format has no
+    /// exemplars (and `promtool` rejects them).
+    fn exemplar(&mut self, e: &Exemplar) {
+        use std::fmt::Write;
+        let _ = write!(self.out, " # {{trace_id=\"{:032x}\",span_id=\"{:016x}\"}} ", e.trace_id, e.span_id);
+        numbers::push_f64(self.out, e.value);
+        self.out.push(' ');
+        let _ = write!(self.out, "{:.3}", e.timestamp);
+    }
+}
+
+impl FamilySink for TextRenderer<'_> {
+    fn begin(&mut self, family: Family<'_>) {
+        self.begin_family(family)
+    }
+}
+
+impl PointSink for TextRenderer<'_> {
+    fn wants_exemplars(&self) -> bool {
+        self.format == Format::OpenMetrics
+    }
+
+    fn point(&mut self, labels: Labels<'_>, point: Point<'_>) {
+        let l = labels.rendered();
+        match point {
+            Point::Counter(n) => self.line(names::TOTAL, l, None, n),
+            Point::Gauge(n) => self.line("", l, None, n),
+            Point::Info => self.line(names::INFO, l, None, Number::U64(1)),
+            Point::Unknown(v) => self.line("", l, None, Number::F64(v)),
+            Point::Histogram(h) => self.histogram(l, &h),
+            Point::Summary(s) => {
+                for (q, v) in s.quantiles {
+                    self.line("", l, Some(("quantile", &format_f64(*q))), Number::F64(*v));
+                }
+                self.line(names::COUNT, l, None, Number::U64(s.count));
+                self.line(names::SUM, l, None, Number::F64(s.sum));
+            }
+        }
     }
 }

@@ -1,8 +1,8 @@
 //! Counters: monotonic totals, written into the caller's own slot.
 
 use crate::desc::MetricDesc;
-use crate::encoding::FamilyEncoder;
 use crate::labels::LabelSet;
+use crate::model::{Number, Point, PointSink};
 use crate::registry::Collect;
 use crate::self_metrics::{self, DropReason};
 use crate::series::{SeriesRef, SeriesStore};
@@ -173,10 +173,8 @@ impl<L> Collect for Counter<L> {
     fn desc(&self) -> &'static MetricDesc {
         self.store.desc()
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
-        self.store.for_each(|labels, s| {
-            enc.sample_u64("_total", labels, None, s.block.sum_u64(s.word(0)));
-        });
+    fn collect(&self, out: &mut dyn PointSink) {
+        self.store.for_each(|labels, s| out.point(labels, Point::Counter(Number::U64(s.block.sum_u64(s.word(0))))));
     }
     fn series_count(&self) -> usize {
         self.store.len()
@@ -321,10 +319,8 @@ impl<L> Collect for FloatCounter<L> {
     fn desc(&self) -> &'static MetricDesc {
         self.store.desc()
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
-        self.store.for_each(|labels, s| {
-            enc.sample_f64("_total", labels, None, s.block.sum_f64(s.word(0)));
-        });
+    fn collect(&self, out: &mut dyn PointSink) {
+        self.store.for_each(|labels, s| out.point(labels, Point::Counter(Number::F64(s.block.sum_f64(s.word(0))))));
     }
     fn series_count(&self) -> usize {
         self.store.len()

@@ -2,8 +2,8 @@
 
 use crate::block::atomic_add_f64;
 use crate::desc::MetricDesc;
-use crate::encoding::FamilyEncoder;
 use crate::labels::LabelSet;
+use crate::model::{Number, Point, PointSink};
 use crate::registry::Collect;
 use crate::series::{SeriesRef, SeriesStore};
 use crate::switch::is_enabled;
@@ -308,9 +308,9 @@ impl<L> Collect for Gauge<L> {
     fn desc(&self) -> &'static MetricDesc {
         self.store.desc()
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+    fn collect(&self, out: &mut dyn PointSink) {
         self.store.for_each(|labels, s| {
-            enc.sample_i64("", labels, None, s.block.atomic(s.word(0)).load(Relaxed) as i64);
+            out.point(labels, Point::Gauge(Number::I64(s.block.atomic(s.word(0)).load(Relaxed) as i64)))
         });
     }
     fn series_count(&self) -> usize {
@@ -475,9 +475,9 @@ impl<L> Collect for FloatGauge<L> {
     fn desc(&self) -> &'static MetricDesc {
         self.store.desc()
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+    fn collect(&self, out: &mut dyn PointSink) {
         self.store.for_each(|labels, s| {
-            enc.sample_f64("", labels, None, f64::from_bits(s.block.atomic(s.word(0)).load(Relaxed)));
+            out.point(labels, Point::Gauge(Number::F64(f64::from_bits(s.block.atomic(s.word(0)).load(Relaxed)))))
         });
     }
     fn series_count(&self) -> usize {

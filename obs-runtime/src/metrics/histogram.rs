@@ -1,14 +1,13 @@
 //! Histograms: observations counted into buckets, per slot, made cumulative at scrape.
 
 use crate::desc::MetricDesc;
-use crate::encoding::{format_f64, FamilyEncoder};
 use crate::labels::LabelSet;
+use crate::model::{HistogramPoint, Point, PointSink};
 use crate::registry::Collect;
 use crate::self_metrics::{self, DropReason};
 use crate::series::{SeriesRef, SeriesStore};
 use crate::switch::is_enabled;
 use std::marker::PhantomData;
-use std::sync::OnceLock;
 use std::time::Instant;
 
 /// A histogram family with labels `L`; declare one with `#[obs::metric(histogram, ...)]`.
@@ -28,7 +27,6 @@ use std::time::Instant;
 /// ```
 pub struct Histogram<L = ()> {
     store: SeriesStore,
-    le: OnceLock<Box<[String]>>,
     _labels: PhantomData<fn(&L)>,
 }
 
@@ -158,11 +156,7 @@ impl<L> Histogram<L> {
     /// assert_eq!(SIZES.snapshot().count(), 0);
     /// ```
     pub const fn new(desc: &'static MetricDesc) -> Self {
-        Histogram {
-            store: SeriesStore::new(desc, desc.buckets.len() as u32 + 2, true, true),
-            le: OnceLock::new(),
-            _labels: PhantomData,
-        }
+        Histogram { store: SeriesStore::new(desc, desc.buckets.len() as u32 + 2, true, true), _labels: PhantomData }
     }
     /// The series of `labels`.
     ///
@@ -321,21 +315,26 @@ impl<L> Collect for Histogram<L> {
     fn desc(&self) -> &'static MetricDesc {
         self.store.desc()
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+    fn collect(&self, out: &mut dyn PointSink) {
         let bounds = self.store.desc().buckets;
-        let le = self.le.get_or_init(|| bounds.iter().map(|b| format_f64(*b)).chain(["+Inf".to_owned()]).collect());
-        let om = enc.format() == crate::Format::OpenMetrics;
+        let mut cumulative = Vec::with_capacity(bounds.len() + 1);
+        let want_exemplars = out.wants_exemplars();
         self.store.for_each(|labels, s| {
-            let exemplars =
-                if om { crate::trace::exemplars_of_series(s.block as *const _ as usize, s.base) } else { Vec::new() };
+            let exemplars = match want_exemplars {
+                true => crate::trace::exemplars_of_series(s.block as *const _ as usize, s.base),
+                false => Vec::new(),
+            };
+            cumulative.clear();
             let mut cum = 0u64;
-            for (i, le) in le.iter().enumerate() {
+            for i in 0..=bounds.len() {
                 cum += s.block.sum_u64(s.word(i));
-                let ex = exemplars.iter().find(|(b, _)| *b as usize == i).map(|(_, e)| e);
-                enc.sample_u64_exemplar("_bucket", labels, Some(le), cum, ex);
+                cumulative.push(cum);
             }
-            enc.sample_u64("_count", labels, None, cum);
-            enc.sample_f64("_sum", labels, None, s.block.sum_f64(s.word(bounds.len() + 1)));
+            let sum = s.block.sum_f64(s.word(bounds.len() + 1));
+            out.point(
+                labels,
+                Point::Histogram(HistogramPoint { bounds, cumulative: &cumulative, sum, exemplars: &exemplars }),
+            );
         });
     }
     fn series_count(&self) -> usize {

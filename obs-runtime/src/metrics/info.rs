@@ -1,8 +1,8 @@
 //! Info metrics: constant labels with value 1, such as build versions.
 
 use crate::desc::MetricDesc;
-use crate::encoding::FamilyEncoder;
 use crate::labels::LabelSet;
+use crate::model::{Point, PointSink};
 use crate::registry::Collect;
 use crate::series::SeriesStore;
 use std::marker::PhantomData;
@@ -74,11 +74,11 @@ impl<L> Collect for Info<L> {
     fn desc(&self) -> &'static MetricDesc {
         self.store.desc()
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+    fn collect(&self, out: &mut dyn PointSink) {
         self.store.for_each(|labels, s| {
             // The overflow series is never set, so it stays hidden.
             if s.block.atomic(s.word(0)).load(Relaxed) == 1 {
-                enc.sample_u64("_info", labels, None, 1);
+                out.point(labels, Point::Info);
             }
         });
     }

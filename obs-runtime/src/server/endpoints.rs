@@ -1,6 +1,6 @@
 //! The handlers of `/metrics`, `/health` and `/ready`.
 
-use crate::encoding::encode_into;
+use crate::exposition::encode_into;
 use crate::health;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

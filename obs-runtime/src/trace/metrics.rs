@@ -3,8 +3,8 @@
 
 use super::ring;
 use crate::desc::{MetricDesc, MetricKind};
-use crate::encoding::FamilyEncoder;
 use crate::labels::LabelDesc;
+use crate::model::{Labels, Number, Point, PointSink};
 use crate::registry::Collect;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -40,8 +40,8 @@ impl Collect for Exported {
     fn desc(&self) -> &'static MetricDesc {
         &EXPORTED_DESC
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
-        enc.sample_u64("_total", "", None, EXPORTED.load(Relaxed));
+    fn collect(&self, out: &mut dyn PointSink) {
+        out.point(Labels::NONE, Point::Counter(Number::U64(EXPORTED.load(Relaxed))));
     }
     fn series_count(&self) -> usize {
         1
@@ -52,10 +52,12 @@ impl Collect for Dropped {
     fn desc(&self) -> &'static MetricDesc {
         &DROPPED_DESC
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
-        enc.sample_u64("_total", "reason=\"queue_full\"", None, ring::dropped());
-        enc.sample_u64("_total", "reason=\"export_failed\"", None, DROPPED_EXPORT.load(Relaxed));
-        enc.sample_u64("_total", "reason=\"shutdown_deadline\"", None, DROPPED_SHUTDOWN.load(Relaxed));
+    fn collect(&self, out: &mut dyn PointSink) {
+        let counts = [ring::dropped(), DROPPED_EXPORT.load(Relaxed), DROPPED_SHUTDOWN.load(Relaxed)];
+        for (reason, n) in REASONS.iter().zip(counts) {
+            let rendered = format!("reason=\"{reason}\"");
+            out.point(Labels::new(DROPPED_DESC.labels, &[reason], &rendered), Point::Counter(Number::U64(n)));
+        }
     }
     fn series_count(&self) -> usize {
         3
@@ -66,8 +68,8 @@ impl Collect for Errors {
     fn desc(&self) -> &'static MetricDesc {
         &ERRORS_DESC
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
-        enc.sample_u64("_total", "", None, EXPORT_ERRORS.load(Relaxed));
+    fn collect(&self, out: &mut dyn PointSink) {
+        out.point(Labels::NONE, Point::Counter(Number::U64(EXPORT_ERRORS.load(Relaxed))));
     }
     fn series_count(&self) -> usize {
         1

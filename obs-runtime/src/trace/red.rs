@@ -12,8 +12,9 @@ use super::clock;
 use super::exemplar;
 use crate::block::{Block, Row, Rows};
 use crate::desc::{FunctionDesc, MetricDesc, MetricKind};
-use crate::encoding::{escape_label_value, format_f64, FamilyEncoder};
+use crate::encoding::render_labels;
 use crate::labels::LabelDesc;
+use crate::model::{HistogramPoint, Labels, Number, Point, PointSink};
 use crate::registry::Collect;
 use std::sync::atomic::{AtomicI64, AtomicPtr, Ordering::Acquire, Ordering::Relaxed};
 use std::sync::{Mutex, OnceLock};
@@ -60,7 +61,6 @@ pub struct TracedFn {
     red: AtomicPtr<Red>,
     in_flight: AtomicI64,
     labels: OnceLock<String>,
-    le: OnceLock<Box<[String]>>,
 }
 
 /// The storage behind a [`TracedFn`], made at its first call.
@@ -166,7 +166,6 @@ impl TracedFn {
             red: AtomicPtr::new(std::ptr::null_mut()),
             in_flight: AtomicI64::new(0),
             labels: OnceLock::new(),
-            le: OnceLock::new(),
         }
     }
 
@@ -310,15 +309,14 @@ impl TracedFn {
         (buckets, red.sum_seconds())
     }
 
+    /// The `function` and `module` label values.
+    fn label_values(&self) -> [&'static str; 2] {
+        [self.desc.function, self.desc.location.module_path]
+    }
+
+    /// The `function` and `module` labels, rendered once.
     fn labels(&self) -> &str {
-        self.labels.get_or_init(|| {
-            let mut s = String::from("function=\"");
-            escape_label_value(&mut s, self.desc.function);
-            s.push_str("\",module=\"");
-            escape_label_value(&mut s, self.desc.location.module_path);
-            s.push('"');
-            s
-        })
+        self.labels.get_or_init(|| render_labels(FN_LABELS, self.label_values()))
     }
 }
 
@@ -396,16 +394,20 @@ impl Collect for Calls {
     fn desc(&self) -> &'static MetricDesc {
         &CALLS_DESC
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+    fn collect(&self, out: &mut dyn PointSink) {
         let mut labels = String::new();
         for f in functions() {
+            let [function, module] = f.label_values();
             for (r, name) in RESULTS.iter().enumerate() {
                 labels.clear();
                 labels.push_str(f.labels());
                 labels.push_str(",result=\"");
                 labels.push_str(name);
                 labels.push('"');
-                enc.sample_u64("_total", &labels, None, f.calls_by_index(r));
+                out.point(
+                    Labels::new(CALL_LABELS, &[function, module, name], &labels),
+                    Point::Counter(Number::U64(f.calls_by_index(r))),
+                );
             }
         }
     }
@@ -418,20 +420,24 @@ impl Collect for Durations {
     fn desc(&self) -> &'static MetricDesc {
         &DURATION_DESC
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+    fn collect(&self, out: &mut dyn PointSink) {
+        let want_exemplars = out.wants_exemplars();
+        let mut cumulative = Vec::new();
         for f in functions() {
             let bounds = f.desc.buckets;
-            let le = f.le.get_or_init(|| bounds.iter().map(|b| format_f64(*b)).chain(["+Inf".to_owned()]).collect());
-            let exemplars = exemplar::of_series(*f as *const TracedFn as usize, 0);
-            let labels = f.labels();
+            let exemplars = match want_exemplars {
+                true => exemplar::of_series(*f as *const TracedFn as usize, 0),
+                false => Vec::new(),
+            };
+            cumulative.clear();
             let mut cum = 0u64;
-            for (i, le) in le.iter().enumerate() {
+            for i in 0..=bounds.len() {
                 cum += f.red_if_called().map_or(0, |r| r.block.sum_u64(3 + i));
-                let ex = exemplars.iter().find(|(b, _)| *b as usize == i).map(|(_, e)| e);
-                enc.sample_u64_exemplar("_bucket", labels, Some(le), cum, ex);
+                cumulative.push(cum);
             }
-            enc.sample_u64("_count", labels, None, cum);
-            enc.sample_f64("_sum", labels, None, f.red_if_called().map_or(0.0, |r| r.sum_seconds()));
+            let sum = f.red_if_called().map_or(0.0, |r| r.sum_seconds());
+            let point = HistogramPoint { bounds, cumulative: &cumulative, sum, exemplars: &exemplars };
+            out.point(Labels::new(FN_LABELS, &f.label_values(), f.labels()), Point::Histogram(point));
         }
     }
     fn series_count(&self) -> usize {
@@ -443,9 +449,9 @@ impl Collect for InFlightCalls {
     fn desc(&self) -> &'static MetricDesc {
         &IN_FLIGHT_DESC
     }
-    fn encode(&self, enc: &mut FamilyEncoder<'_>) {
+    fn collect(&self, out: &mut dyn PointSink) {
         for f in functions().iter().filter(|f| f.desc.in_flight) {
-            enc.sample_i64("", f.labels(), None, f.in_flight());
+            out.point(Labels::new(FN_LABELS, &f.label_values(), f.labels()), Point::Gauge(Number::I64(f.in_flight())));
         }
     }
     fn series_count(&self) -> usize {

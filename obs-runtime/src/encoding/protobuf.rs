@@ -1,0 +1,164 @@
+//! The Prometheus protobuf exposition: length-delimited `io.prometheus.client.MetricFamily` messages, the format
+//! Prometheus asks for first when native histograms are on. Types are prost-build's output for proto/metrics.proto.
+
+use super::PROTOBUF_CONTENT_TYPE;
+use crate::desc::MetricKind;
+use crate::model::{process_start, Family, FamilySink, Labels, Point, PointSink};
+use crate::names;
+use crate::trace::Exemplar;
+use prost::Message;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The generated types of the Prometheus client data model.
+#[allow(missing_docs, clippy::all)]
+pub mod client {
+    include!("../proto/io.prometheus.client.rs");
+}
+
+use client::{
+    Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType, Quantile, Summary, Untyped,
+};
+
+/// Renders families as delimited `MetricFamily` messages; one message per family, written when the next begins.
+///
+/// ```
+/// use obs_runtime::{Family, FamilySink, Labels, MetricKind, Number, Point, PointSink, ProtobufRenderer};
+/// let mut out = Vec::new();
+/// let mut r = ProtobufRenderer::new(&mut out);
+/// r.begin(Family { name: "jobs", kind: MetricKind::Counter, help: "Jobs run.", unit: None });
+/// r.point(Labels::NONE, Point::Counter(Number::U64(3)));
+/// r.finish();
+/// assert_eq!(out[0] as usize, out.len() - 1); // one length-prefixed message
+/// ```
+pub struct ProtobufRenderer<'o> {
+    out: &'o mut Vec<u8>,
+    family: Option<MetricFamily>,
+    start: prost_types::Timestamp,
+}
+
+impl<'o> ProtobufRenderer<'o> {
+    /// A renderer appending to `out`.
+    ///
+    /// ```
+    /// let mut out = Vec::new();
+    /// obs_runtime::ProtobufRenderer::new(&mut out).finish();
+    /// assert!(out.is_empty());
+    /// ```
+    pub fn new(out: &'o mut Vec<u8>) -> Self {
+        ProtobufRenderer { out, family: None, start: timestamp(process_start()) }
+    }
+
+    /// The `Content-Type` of what this renderer writes.
+    ///
+    /// ```
+    /// assert!(obs_runtime::ProtobufRenderer::content_type().contains("proto=io.prometheus.client.MetricFamily"));
+    /// ```
+    pub const fn content_type() -> &'static str {
+        PROTOBUF_CONTENT_TYPE
+    }
+
+    /// Writes the last family.
+    pub fn finish(mut self) {
+        self.flush();
+    }
+
+    fn flush(&mut self) {
+        if let Some(f) = self.family.take() {
+            // Writing into a Vec cannot fail: it grows as needed.
+            let _ = f.encode_length_delimited(self.out);
+        }
+    }
+}
+
+impl FamilySink for ProtobufRenderer<'_> {
+    fn begin(&mut self, f: Family<'_>) {
+        self.flush();
+        let ty = match f.kind {
+            MetricKind::Counter => MetricType::Counter,
+            MetricKind::Gauge | MetricKind::Info => MetricType::Gauge,
+            MetricKind::Histogram => MetricType::Histogram,
+            MetricKind::Summary => MetricType::Summary,
+            MetricKind::Unknown => MetricType::Untyped,
+        };
+        self.family = Some(MetricFamily {
+            // As in the text format 0.0.4, a counter's family is named after its sample (`_total`), and an info
+            // metric is a gauge named `_info`.
+            name: Some(names::prometheus_family(f.name, f.kind)),
+            help: Some(f.help.to_owned()),
+            r#type: Some(ty as i32),
+            metric: Vec::new(),
+            unit: f.unit.map(str::to_owned),
+        });
+    }
+}
+
+impl PointSink for ProtobufRenderer<'_> {
+    fn point(&mut self, labels: Labels<'_>, point: Point<'_>) {
+        let Some(family) = self.family.as_mut() else { return };
+        let mut m = Metric {
+            label: labels
+                .iter()
+                .map(|(n, v)| LabelPair { name: Some(n.to_owned()), value: Some(v.to_owned()) })
+                .collect(),
+            ..Metric::default()
+        };
+        match point {
+            Point::Counter(n) => {
+                m.counter =
+                    Some(Counter { value: Some(n.as_f64()), exemplar: None, created_timestamp: Some(self.start) })
+            }
+            Point::Gauge(n) => m.gauge = Some(Gauge { value: Some(n.as_f64()) }),
+            Point::Info => m.gauge = Some(Gauge { value: Some(1.0) }),
+            Point::Unknown(v) => m.untyped = Some(Untyped { value: Some(v) }),
+            Point::Summary(s) => {
+                m.summary = Some(Summary {
+                    sample_count: Some(s.count),
+                    sample_sum: Some(s.sum),
+                    quantile: s
+                        .quantiles
+                        .iter()
+                        .map(|(q, v)| Quantile { quantile: Some(*q), value: Some(*v) })
+                        .collect(),
+                    created_timestamp: Some(self.start),
+                })
+            }
+            Point::Histogram(h) => {
+                let bucket = h
+                    .bounds
+                    .iter()
+                    .zip(h.cumulative)
+                    .enumerate()
+                    .map(|(i, (b, c))| Bucket {
+                        cumulative_count: Some(*c),
+                        upper_bound: Some(*b),
+                        exemplar: h.exemplar(i).map(exemplar),
+                        ..Bucket::default()
+                    })
+                    .collect();
+                m.histogram = Some(Histogram {
+                    sample_count: Some(h.count()),
+                    sample_sum: Some(h.sum),
+                    bucket,
+                    created_timestamp: Some(self.start),
+                    ..Histogram::default()
+                });
+            }
+        }
+        family.metric.push(m);
+    }
+}
+
+fn exemplar(e: &Exemplar) -> client::Exemplar {
+    let label = [("trace_id", format!("{:032x}", e.trace_id)), ("span_id", format!("{:016x}", e.span_id))]
+        .into_iter()
+        .map(|(n, v)| LabelPair { name: Some(n.to_owned()), value: Some(v) })
+        .collect();
+    let secs = e.timestamp.floor();
+    let timestamp = prost_types::Timestamp { seconds: secs as i64, nanos: ((e.timestamp - secs) * 1e9) as i32 };
+    client::Exemplar { label, value: Some(e.value), timestamp: Some(timestamp) }
+}
+
+fn timestamp(t: SystemTime) -> prost_types::Timestamp {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    prost_types::Timestamp { seconds: d.as_secs() as i64, nanos: d.subsec_nanos() as i32 }
+}
