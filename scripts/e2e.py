@@ -616,7 +616,7 @@ def main():
         procs.start("prometheus", ["prometheus", f"--config.file={prom_dir}/prometheus.yml",
                                    f"--storage.tsdb.path={art}/prom-data",
                                    f"--web.listen-address=127.0.0.1:{ports['prometheus']}",
-                                   "--enable-feature=exemplar-storage"], cwd=prom_dir)
+                                   "--enable-feature=exemplar-storage,native-histograms"], cwd=prom_dir)
         prom = Prometheus(f"http://127.0.0.1:{ports['prometheus']}")
         wait_until("Prometheus ready", lambda: request("GET", f"{prom.base}/-/ready")[0] == 200, 60)
 
@@ -626,6 +626,14 @@ def main():
                    60)
         log("target up")
         time.sleep(20)  # let rates and histograms fill a few scrapes
+        # With native histograms on, Prometheus asks for the protobuf exposition first: every scrape so far came
+        # that way, and every check below reads data that travelled over protobuf.
+        by_format = {r["metric"].get("format"): float(r["value"][1])
+                     for r in prom.query(f'obs_scrapes_total{{job="{JOB}"}}')["data"]["result"]}
+        if not by_format.get("protobuf"):
+            raise SystemExit(f"Prometheus did not scrape over protobuf: obs_scrapes_total by format {by_format}")
+        log(f"scrapes by format: {by_format}")
+        report["scrapes_by_format"] = by_format
         procs.check_alive()
         metrics_url = f"http://{metrics_target}/metrics"
         check_exposition(metrics_url, gen / "grafana" / "dashboards", report)

@@ -1,5 +1,6 @@
 //! The handlers of `/metrics`, `/health` and `/ready`.
 
+use super::negotiate::Answer;
 use crate::exposition::encode_into;
 use crate::health;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -12,17 +13,39 @@ use std::io::Write;
          buckets = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5])]
 pub(crate) struct ScrapeDuration;
 
-/// `GET /metrics`: the format the `Accept` header prefers (OpenMetrics or, by default, Prometheus text), gzipped
-/// when `Accept-Encoding` accepts it; q-values and wildcards count, as RFC 9110 says.
+#[derive(obs_macros::Labels)]
+pub(crate) struct ScrapeFormat {
+    format: &'static str,
+}
+
+/// Scrapes of `/metrics`, by the format negotiated: `prometheus`, `openmetrics` or `protobuf`.
+#[metric(counter, labels = ScrapeFormat, name = "obs_scrapes", namespace = "")]
+pub(crate) struct Scrapes;
+
+/// `GET /metrics`: the format the `Accept` header prefers (OpenMetrics, the Prometheus protobuf exposition or, by
+/// default, Prometheus text), gzipped when `Accept-Encoding` accepts it; q-values and wildcards count, as RFC 9110
+/// says.
 pub async fn metrics(headers: HeaderMap) -> Response {
     let timer = ScrapeDuration.start_timer();
-    let format = super::negotiate::format(&headers);
-    let mut body = String::with_capacity(64 * 1024);
-    encode_into(crate::catalog(), format, &mut body);
+    let answer = super::negotiate::format(&headers);
+    let body = match answer {
+        Answer::Text(format) => {
+            let mut body = String::with_capacity(64 * 1024);
+            encode_into(crate::catalog(), format, &mut body);
+            body.into_bytes()
+        }
+        #[cfg(feature = "protobuf")]
+        Answer::Protobuf => {
+            let mut body = Vec::with_capacity(64 * 1024);
+            crate::exposition::encode_protobuf_into(crate::catalog(), &mut body);
+            body
+        }
+    };
+    Scrapes.with(ScrapeFormat { format: answer.name() }).inc();
     drop(timer);
     let mut response = if super::negotiate::gzip(&headers) {
         let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 4), flate2::Compression::fast());
-        match gz.write_all(body.as_bytes()).and_then(|()| gz.finish()) {
+        match gz.write_all(&body).and_then(|()| gz.finish()) {
             Ok(bytes) => {
                 let mut r = bytes.into_response();
                 r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
@@ -33,7 +56,7 @@ pub async fn metrics(headers: HeaderMap) -> Response {
     } else {
         body.into_response()
     };
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(answer.content_type()));
     response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept, accept-encoding"));
     response
 }

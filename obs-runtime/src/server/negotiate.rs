@@ -7,9 +7,40 @@ use crate::encoding::Format;
 use axum::http::header::HeaderName;
 use axum::http::HeaderMap;
 
+/// What `/metrics` answers with: a text format, or the Prometheus protobuf exposition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Answer {
+    /// Prometheus text 0.0.4 or OpenMetrics 1.0.
+    Text(Format),
+    /// Delimited `io.prometheus.client.MetricFamily` messages (what Prometheus asks for with native histograms on).
+    #[cfg(feature = "protobuf")]
+    Protobuf,
+}
+
+impl Answer {
+    /// The `Content-Type` of the answer.
+    pub(crate) fn content_type(self) -> &'static str {
+        match self {
+            Answer::Text(f) => f.content_type(),
+            #[cfg(feature = "protobuf")]
+            Answer::Protobuf => crate::encoding::PROTOBUF_CONTENT_TYPE,
+        }
+    }
+
+    /// The answer's name in `obs_scrapes_total{format}`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Answer::Text(Format::Prometheus) => "prometheus",
+            Answer::Text(Format::OpenMetrics) => "openmetrics",
+            #[cfg(feature = "protobuf")]
+            Answer::Protobuf => "protobuf",
+        }
+    }
+}
+
 /// One format `/metrics` can answer with, as the media type a client names to ask for it.
 struct Offer {
-    format: Format,
+    format: Answer,
     type_: &'static str,
     subtype: &'static str,
     /// The parameters of what is produced; a range's parameter must be one of these, with this value, to match.
@@ -19,22 +50,29 @@ struct Offer {
 /// The formats offered; at equal preference the more specifically named one wins, then the earlier row.
 const OFFERS: &[Offer] = &[
     Offer {
-        format: Format::Prometheus,
+        format: Answer::Text(Format::Prometheus),
         type_: "text",
         subtype: "plain",
         params: &[("version", "0.0.4"), ("charset", "utf-8")],
     },
     Offer {
-        format: Format::OpenMetrics,
+        format: Answer::Text(Format::OpenMetrics),
         type_: "application",
         subtype: "openmetrics-text",
         params: &[("version", "1.0.0"), ("charset", "utf-8")],
+    },
+    #[cfg(feature = "protobuf")]
+    Offer {
+        format: Answer::Protobuf,
+        type_: "application",
+        subtype: "vnd.google.protobuf",
+        params: &[("proto", "io.prometheus.client.MetricFamily"), ("encoding", "delimited")],
     },
 ];
 
 /// The format to answer with: the offer the `Accept` header prefers, or the Prometheus text format when it
 /// prefers none (no header, nothing offered matches, or every match has `q=0`).
-pub(crate) fn format(headers: &HeaderMap) -> Format {
+pub(crate) fn format(headers: &HeaderMap) -> Answer {
     let ranges: Vec<mime::Mime> =
         elements(headers, axum::http::header::ACCEPT).filter_map(|e| e.parse().ok()).collect();
     let mut best: Option<(u16, Specificity, &Offer)> = None;
@@ -49,7 +87,7 @@ pub(crate) fn format(headers: &HeaderMap) -> Format {
             best = Some((q, spec, offer));
         }
     }
-    best.map_or(Format::Prometheus, |(_, _, o)| o.format)
+    best.map_or(Answer::Text(Format::Prometheus), |(_, _, o)| o.format)
 }
 
 /// Whether the `Accept-Encoding` header accepts gzip: `gzip` (or `x-gzip`) with a non-zero q-value, or else `*`
@@ -144,6 +182,23 @@ mod tests {
         h
     }
 
+    #[cfg(feature = "protobuf")]
+    #[test]
+    fn prometheus_with_native_histograms_gets_protobuf() {
+        // What Prometheus 2.4x sends with --enable-feature=native-histograms.
+        let h = with(
+            "accept",
+            "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,\
+             text/plain;version=0.0.4;q=0.3,*/*;q=0.2",
+        );
+        assert_eq!(format(&h), Answer::Protobuf);
+        let other_proto =
+            with("accept", "application/vnd.google.protobuf;proto=openmetrics.MetricSet, text/plain;q=0.1");
+        assert_eq!(format(&other_proto), Answer::Text(Format::Prometheus));
+        let refused = with("accept", "application/vnd.google.protobuf;q=0, application/openmetrics-text;q=0.1");
+        assert_eq!(format(&refused), Answer::Text(Format::OpenMetrics));
+    }
+
     #[test]
     fn prometheus_own_accept_header_gets_openmetrics() {
         let h = with(
@@ -151,28 +206,28 @@ mod tests {
             "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,\
              text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
         );
-        assert_eq!(format(&h), Format::OpenMetrics);
+        assert_eq!(format(&h), Answer::Text(Format::OpenMetrics));
     }
 
     #[test]
     fn q_values_wildcards_and_parameters_decide_the_format() {
         for (accept, expected) in [
-            ("application/openmetrics-text;q=0", Format::Prometheus),
-            ("application/openmetrics-text; q=0.000", Format::Prometheus),
-            ("application/openmetrics-text;q=0.2, text/plain;q=0.9", Format::Prometheus),
-            ("text/plain;q=0.2, application/openmetrics-text;q=0.9", Format::OpenMetrics),
-            ("*/*", Format::Prometheus),
-            ("application/*", Format::OpenMetrics),
-            ("application/openmetrics-text, */*", Format::OpenMetrics),
-            ("*/*;q=0.5, text/plain;q=0", Format::OpenMetrics),
-            ("application/openmetrics-text;version=9.9.9", Format::Prometheus),
-            ("APPLICATION/OpenMetrics-Text", Format::OpenMetrics),
-            ("application/openmetrics-textfoo", Format::Prometheus),
-            ("application/openmetrics-text;q=2", Format::Prometheus),
+            ("application/openmetrics-text;q=0", Answer::Text(Format::Prometheus)),
+            ("application/openmetrics-text; q=0.000", Answer::Text(Format::Prometheus)),
+            ("application/openmetrics-text;q=0.2, text/plain;q=0.9", Answer::Text(Format::Prometheus)),
+            ("text/plain;q=0.2, application/openmetrics-text;q=0.9", Answer::Text(Format::OpenMetrics)),
+            ("*/*", Answer::Text(Format::Prometheus)),
+            ("application/*", Answer::Text(Format::OpenMetrics)),
+            ("application/openmetrics-text, */*", Answer::Text(Format::OpenMetrics)),
+            ("*/*;q=0.5, text/plain;q=0", Answer::Text(Format::OpenMetrics)),
+            ("application/openmetrics-text;version=9.9.9", Answer::Text(Format::Prometheus)),
+            ("APPLICATION/OpenMetrics-Text", Answer::Text(Format::OpenMetrics)),
+            ("application/openmetrics-textfoo", Answer::Text(Format::Prometheus)),
+            ("application/openmetrics-text;q=2", Answer::Text(Format::Prometheus)),
         ] {
             assert_eq!(format(&with("accept", accept)), expected, "Accept: {accept}");
         }
-        assert_eq!(format(&HeaderMap::new()), Format::Prometheus);
+        assert_eq!(format(&HeaderMap::new()), Answer::Text(Format::Prometheus));
     }
 
     #[test]
