@@ -133,7 +133,8 @@ impl std::error::Error for CatalogError {}
 /// obs_runtime::register!(JOBS_AGAIN);
 /// let errors = obs_runtime::catalog().validate().unwrap_err();
 /// assert_eq!(errors.0.len(), 1);
-/// assert!(errors.to_string().starts_with("two metrics expose the name `jobs`"));
+/// assert!(errors.to_string().starts_with("metric `jobs` declared at "));
+/// assert!(errors.to_string().contains("both expose the sample `jobs`"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CatalogErrors(pub Vec<CatalogError>);

@@ -114,10 +114,9 @@ pub fn expand(m: &Model) -> TokenStream {
         };
         let family_ty = quote!(::obs::__private::#family<#labels>);
         let ops = quote_spanned! {ty.span()=>
-            const __OBS_LABELS: (
-                &'static [::obs::__private::LabelDesc],
-                fn(&'static #family_ty, #labels) -> #ret,
-            ) = (<#ty as ::obs::__private::LabelSet>::LABELS, <#family_ty>::#method);
+            type __ObsByLabels = fn(&'static #family_ty, #labels) -> #ret;
+            const __OBS_LABELS: (&[::obs::__private::LabelDesc], __ObsByLabels) =
+                (<#ty as ::obs::__private::LabelSet>::LABELS, <#family_ty>::#method);
         };
         let method_impl = quote! {
             #[automatically_derived]
