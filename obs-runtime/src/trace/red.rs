@@ -437,7 +437,7 @@ impl Collect for Durations {
                 cumulative.push(cum);
             }
             let sum = members.iter().map(|f| f.red_if_called().map_or(0.0, |r| r.sum_seconds())).sum();
-            let point = HistogramPoint { bounds, cumulative: &cumulative, sum, exemplars: &exemplars };
+            let point = HistogramPoint { bounds, cumulative: &cumulative, sum, exemplars: &exemplars, native: None };
             out.point(Labels::new(FN_LABELS, &first.label_values(), first.labels()), Point::Histogram(point));
         }
     }
