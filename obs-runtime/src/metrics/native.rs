@@ -14,9 +14,10 @@
 //! them, and lowers it further while the merged series has more than `max_buckets` populated buckets.
 //!
 //! # Memory per series
-//! `16·(S + 1)` bytes of row pointers, where `S` is the slot count (twice the CPUs, 8..=64), plus, for each slot
-//! that has observed into the series, `128 + 16·max_buckets` bytes (two windows of `max_buckets` 8-byte counters
-//! and a cache-line header): 2688 bytes per observing thread with the default 160 buckets. Nothing grows past that.
+//! `size_of::<NativeSeries>()` (48 bytes) plus `16·(S + 1)` bytes of row pointers, where `S` is the slot count
+//! (twice the CPUs, 8..=64), plus the classic block's one extra 8-byte cell per row (`8·(S + 1)`); then, for each slot that has observed into the series, `192 + 16·max_buckets` bytes
+//! (a two-cache-line row header and two windows of `max_buckets` 8-byte counters): 2752 bytes per observing thread
+//! with the default 160 buckets. Nothing grows past that; the bucket count is bounded by lowering the schema.
 
 use crate::slots;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -250,7 +251,9 @@ fn reduce_index(i: i32, by: u8) -> i32 {
     ((i as i64 + (1i64 << by) - 1) >> by) as i32
 }
 
-/// The buckets of one sign in one row: a window of `cap` counters starting at index `off`, populated in `lo..=hi`.
+/// The buckets of one sign in one row: a window of `cap` (= `max_buckets`) counters starting at index `off`, with
+/// buckets populated between `lo` and `hi`. A row lowers its schema when a new bucket would make more than
+/// `max_buckets` populated in both windows together, or would stretch one side's range past its window.
 struct Side {
     off: AtomicI64,
     lo: AtomicI64,
@@ -269,6 +272,8 @@ struct Header {
     /// Odd while the owner rearranges the row.
     seq: AtomicU64,
     schema: AtomicI64,
+    /// Non-zero bucket counters in both windows; at most `max_buckets` (except at the lowest schema).
+    populated: AtomicI64,
     zero: AtomicU64,
     pos: Side,
     neg: Side,
@@ -290,6 +295,7 @@ impl NativeRow {
             h: Header {
                 seq: AtomicU64::new(0),
                 schema: AtomicI64::new(cfg.initial_schema() as i64),
+                populated: AtomicI64::new(0),
                 zero: AtomicU64::new(0),
                 pos: Side::new(),
                 neg: Side::new(),
@@ -314,13 +320,18 @@ impl NativeRow {
         let (side, base) = if neg { (&self.h.neg, self.cap()) } else { (&self.h.pos, 0) };
         let i = bucket_index(a, self.h.schema.load(R) as i8) as i64;
         if i >= side.lo.load(R) && i <= side.hi.load(R) {
-            bump(&self.cells[base + (i - side.off.load(R)) as usize]);
-        } else {
-            self.extend(a, neg, cfg);
+            let c = &self.cells[base + (i - side.off.load(R)) as usize];
+            let n = c.load(R);
+            // A bucket already populated: the common case. An empty one counts against the bound: slow path.
+            if n != 0 {
+                c.store(n + 1, R);
+                return;
+            }
         }
+        self.extend(a, neg, cfg);
     }
 
-    /// The slow path: widen the populated range to take `a`, moving the window or lowering the schema.
+    /// The slow path: populate a new bucket for `a`, moving the window or lowering the schema to make room.
     #[cold]
     #[inline(never)]
     fn extend(&self, a: f64, neg: bool, cfg: &NativeConfig) {
@@ -331,29 +342,29 @@ impl NativeRow {
         loop {
             let s = self.h.schema.load(R) as i8;
             let mut i = bucket_index(a, s) as i64;
-            let (side, other) = if neg { (&self.h.neg, &self.h.pos) } else { (&self.h.pos, &self.h.neg) };
+            let side = if neg { &self.h.neg } else { &self.h.pos };
             let (old_lo, old_hi) = (side.lo.load(R), side.hi.load(R));
             if s == MIN_SCHEMA && old_lo <= old_hi {
                 // The resolution cannot go lower: an extreme beyond the window joins the outermost bucket.
                 i = i.clamp(old_hi - cap + 1, old_lo + cap - 1);
             }
             let (lo, hi) = (old_lo.min(i), old_hi.max(i));
-            let (olo, ohi) = (other.lo.load(R), other.hi.load(R));
-            let other_range = if olo <= ohi { ohi - olo + 1 } else { 0 };
-            if (hi - lo + 1) + other_range <= budget || s == MIN_SCHEMA {
-                let range = hi - lo + 1;
-                if range <= cap {
-                    let off = side.off.load(R);
-                    if lo < off || hi >= off + cap {
-                        // Leave room on both sides so the next new bucket is unlikely to move the window again.
-                        self.move_window(neg, lo - (cap - range) / 2);
-                    }
-                    side.lo.store(lo, R);
-                    side.hi.store(hi, R);
-                    let base = if neg { self.cap() } else { 0 };
-                    bump(&self.cells[base + (i - side.off.load(R)) as usize]);
-                    break;
+            let base = if neg { self.cap() } else { 0 };
+            let inside = old_lo <= i && i <= old_hi;
+            let fresh = !inside || self.cells[base + (i - side.off.load(R)) as usize].load(R) == 0;
+            let populated = self.h.populated.load(R) + fresh as i64;
+            let range = hi - lo + 1;
+            if range <= cap && (populated <= budget || s == MIN_SCHEMA) {
+                let off = side.off.load(R);
+                if lo < off || hi >= off + cap {
+                    // Leave room on both sides so the next new bucket is unlikely to move the window again.
+                    self.move_window(neg, lo - (cap - range) / 2);
                 }
+                side.lo.store(lo, R);
+                side.hi.store(hi, R);
+                self.h.populated.store(populated, R);
+                bump(&self.cells[base + (i - side.off.load(R)) as usize]);
+                break;
             }
             self.halve();
         }
@@ -402,11 +413,13 @@ impl NativeRow {
             side.lo.store(nlo, R);
             side.hi.store(nhi, R);
         }
+        let populated = self.cells.iter().filter(|c| c.load(R) != 0).count();
+        self.h.populated.store(populated as i64, R);
         self.h.schema.fetch_sub(1, R);
     }
 
     /// A consistent copy: `(schema, zero, positive, negative)`.
-    fn read(&self) -> (i8, u64, Vec<(i32, u64)>, Vec<(i32, u64)>) {
+    fn read(&self) -> (i8, u64, Sparse, Sparse) {
         loop {
             let seq = self.h.seq.load(Ordering::Acquire);
             if seq % 2 == 1 {
@@ -437,6 +450,9 @@ impl NativeRow {
         }
     }
 }
+
+/// `(index, count)` of populated buckets, ascending.
+type Sparse = Vec<(i32, u64)>;
 
 /// `+1` by the cell's only writer: a plain load + store.
 #[inline(always)]
@@ -554,6 +570,15 @@ mod tests {
                 assert_eq!(bucket_index(b.next_up(), s), j as i32 + 1, "above bound {j} of schema {s}");
             }
         }
+    }
+
+    #[test]
+    fn memory_formula_in_the_docs_matches_the_types() {
+        assert_eq!(std::mem::size_of::<NativeSeries>(), 48);
+        assert_eq!(std::mem::size_of::<OnceLock<Box<NativeRow>>>(), 16);
+        assert_eq!(std::mem::size_of::<NativeRow>(), 192);
+        let row = NativeRow::new(&NativeConfig::DEFAULT);
+        assert_eq!(std::mem::size_of_val(&*row.cells), 16 * 160);
     }
 
     #[test]
