@@ -275,6 +275,29 @@ fn histogram_observe(c: &mut Criterion) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// case 7: native histogram observe
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Bench: native histogram with client_golang's defaults (schema 3, 160 buckets), declared by hand.
+static BENCH_NATIVE: obs_runtime::Histogram = obs_runtime::Histogram::new(
+    &obs_runtime::MetricDesc::new("bench_native_seconds", obs_runtime::MetricKind::Histogram, "Bench: native.")
+        .native_default(),
+);
+
+/// Native observe against obs' classic observe (the bound is 2×) and prometheus-client's native histogram
+/// at the same schema; every one observes the same value as case 4.
+fn native_histogram_observe(c: &mut Criterion) {
+    let mut g = c.benchmark_group(group::NATIVE);
+    g.bench_function("obs", |b| b.iter(|| BENCH_NATIVE.observe(black_box(0.3))));
+    g.bench_function("obs_classic", |b| b.iter(|| BenchHist.observe(black_box(0.3))));
+    let pc = prometheus_client::metrics::histogram::Histogram::new_native(
+        prometheus_client::metrics::histogram::NativeHistogramConfig::new(1.1).max_buckets(160),
+    );
+    g.bench_function("prometheus_client", |b| b.iter(|| pc.observe(black_box(0.3))));
+    g.finish();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // case 5: threads hammering one series
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -471,6 +494,7 @@ fn main() {
     histogram_observe(&mut c);
     one_series_threads(&mut c);
     encode_10k(&mut c);
+    native_histogram_observe(&mut c);
     c.final_summary();
 
     let Some(dir) = obs_benches::criterion_dir() else {

@@ -26,6 +26,8 @@ pub mod group {
     pub const THREADS: &str = "5_one_series_threads";
     /// Case 6: encoding 10 000 series to text.
     pub const ENCODE: &str = "6_encode_10k_series";
+    /// Case 7: native histogram observe, beside obs' classic observe.
+    pub const NATIVE: &str = "7_native_histogram_observe";
 }
 
 /// Peer columns of the table: (column title, bench id suffix used in groups).
@@ -89,6 +91,7 @@ const ROWS: &[Row] = &[
     },
     Row { title: "6. encode 10 000 series (whole scrape)", group: group::ENCODE, obs: "obs", suffix: "", divide: 1.0 },
     Row { title: "6. encode, per series", group: group::ENCODE, obs: "obs", suffix: "", divide: ENCODE_SERIES as f64 },
+    Row { title: "7. native histogram observe (schema 3)", group: group::NATIVE, obs: "obs", suffix: "", divide: 1.0 },
 ];
 
 /// A median read from criterion's output, and whether it was written by this run.
@@ -104,7 +107,15 @@ pub struct Estimate {
 /// `$CARGO_TARGET_DIR/criterion`, else `<target>/criterion` with `<target>` derived from this executable
 /// (`<target>/[<triple>/]<profile>/deps/<exe>`). The first candidate holding any of our groups wins.
 pub fn criterion_dir() -> Option<PathBuf> {
-    criterion_dir_with(&[group::PLAIN, group::FIXED, group::DYNAMIC, group::HISTOGRAM, group::THREADS, group::ENCODE])
+    criterion_dir_with(&[
+        group::PLAIN,
+        group::FIXED,
+        group::DYNAMIC,
+        group::HISTOGRAM,
+        group::THREADS,
+        group::ENCODE,
+        group::NATIVE,
+    ])
 }
 
 /// [`criterion_dir`], for a bench whose groups are `groups`.
