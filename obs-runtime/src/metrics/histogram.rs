@@ -16,7 +16,7 @@ use std::time::Instant;
 ///
 /// A series holds one count per bucket (plus `+Inf`) and the sum; the total count is the sum of the buckets, so an
 /// observation is two plain writes into the caller's slot. A desc with [`native`](MetricDesc::native) buckets also
-/// keeps a [`NativeSeries`](crate::metrics::native) per series (its memory is stated there), exposed over protobuf;
+/// keeps native buckets per series (their memory is stated on [`NativeConfig`](crate::NativeConfig)), exposed over protobuf;
 /// the classic cells still hold the sum and, for a native-only desc, the `+Inf` count of the text formats.
 ///
 /// ```

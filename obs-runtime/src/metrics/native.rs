@@ -14,10 +14,7 @@
 //! them, and lowers it further while the merged series has more than `max_buckets` populated buckets.
 //!
 //! # Memory per series
-//! `size_of::<NativeSeries>()` (48 bytes) plus `16·(S + 1)` bytes of row pointers, where `S` is the slot count
-//! (twice the CPUs, 8..=64), plus the classic block's one extra 8-byte cell per row (`8·(S + 1)`); then, for each slot that has observed into the series, `192 + 16·max_buckets` bytes
-//! (a two-cache-line row header and two windows of `max_buckets` 8-byte counters): 2752 bytes per observing thread
-//! with the default 160 buckets. Nothing grows past that; the bucket count is bounded by lowering the schema.
+//! See [`NativeConfig`].
 
 use crate::slots;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -29,6 +26,18 @@ pub const MIN_SCHEMA: i8 = -4;
 pub const MAX_SCHEMA: i8 = 8;
 
 /// How a native histogram picks and bounds its buckets.
+///
+/// # Memory per series
+/// `48 + 24·(S + 1) + T·(192 + 16·max_buckets)` bytes, where `S` is the write-slot count (twice the CPUs, 8..=64)
+/// and `T ≤ S + 1` the number of slots that have observed into the series: a series header, a row pointer and one
+/// extra classic cell per slot, and for each observing slot a two-cache-line row header plus two windows (positive,
+/// negative) of `max_buckets` 8-byte counters. With the default 160 buckets that is 2752 bytes per observing thread.
+/// Nothing grows past that: the bucket count is bounded by lowering the schema.
+///
+/// # Exactness under threads
+/// Each slot's row is written only by the thread owning the slot (plain load + store), and only that thread moves
+/// its window or lowers its schema, inside a sequence-number bracket that makes a concurrent scrape retry. Threads
+/// without a slot share one row behind a mutex.
 ///
 /// ```
 /// use obs_runtime::NativeConfig;
