@@ -620,6 +620,22 @@ mod tests {
     }
 
     #[test]
+    fn a_scrape_waits_out_a_rearrangement_in_progress() {
+        let cfg = NativeConfig::DEFAULT;
+        let row = NativeRow::new(&cfg);
+        row.observe(1.0, &cfg);
+        // What `extend` does while it moves buckets: an odd sequence number.
+        row.h.seq.store(1, R);
+        std::thread::scope(|s| {
+            let reader = s.spawn(|| row.read());
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            assert!(!reader.is_finished(), "a read returned while the row was being rearranged");
+            row.h.seq.store(2, Ordering::Release);
+            assert_eq!(reader.join().unwrap().2, vec![(0, 1)]);
+        });
+    }
+
+    #[test]
     fn reduce_index_is_ceil_half() {
         for i in -9..9 {
             assert_eq!(reduce_index(i, 1), (i as f64 / 2.0).ceil() as i32);
