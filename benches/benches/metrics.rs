@@ -275,6 +275,29 @@ fn histogram_observe(c: &mut Criterion) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// case 7: native histogram observe
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Bench: native histogram with client_golang's defaults (schema 3, 160 buckets), declared by hand.
+static BENCH_NATIVE: obs_runtime::Histogram = obs_runtime::Histogram::new(
+    &obs_runtime::MetricDesc::new("bench_native_seconds", obs_runtime::MetricKind::Histogram, "Bench: native.")
+        .native_default(),
+);
+
+/// Native observe against obs' classic observe (the bound is 2×) and prometheus-client's native histogram
+/// at the same schema; every one observes the same value as case 4.
+fn native_histogram_observe(c: &mut Criterion) {
+    let mut g = c.benchmark_group(group::NATIVE);
+    g.bench_function("obs", |b| b.iter(|| BENCH_NATIVE.observe(black_box(0.3))));
+    g.bench_function("obs_classic", |b| b.iter(|| BenchHist.observe(black_box(0.3))));
+    let pc = prometheus_client::metrics::histogram::Histogram::new_native(
+        prometheus_client::metrics::histogram::NativeHistogramConfig::new(1.1).max_buckets(160),
+    );
+    g.bench_function("prometheus_client", |b| b.iter(|| pc.observe(black_box(0.3))));
+    g.finish();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // case 5: threads hammering one series
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -507,6 +530,9 @@ fn rss_bytes() -> u64 {
         .map_or(0, |k| k * 1024)
 }
 
+/// Increments one series of a scale family.
+type Inc = dyn Fn(&'static str);
+
 fn scale(c: &mut Criterion) {
     let fill = |n: usize, inc: &dyn Fn(&'static str)| -> Vec<&'static str> {
         let routes: Vec<&'static str> = (0..n).map(|i| &*Box::leak(format!("/s{n}/{i}").into_boxed_str())).collect();
@@ -515,7 +541,7 @@ fn scale(c: &mut Criterion) {
         }
         routes
     };
-    let cases: [(usize, &str, &dyn Fn(&'static str)); 3] = [
+    let cases: [(usize, &str, &Inc); 3] = [
         (1_000, "scale1k", &|r| Scale1k.with(Dyn { route: r }).inc()),
         (10_000, "scale10k", &|r| Scale10k.with(Dyn { route: r }).inc()),
         (100_000, "scale100k", &|r| Scale100k.with(Dyn { route: r }).inc()),
@@ -586,6 +612,7 @@ fn main() {
     one_series_threads(&mut c);
     encode_10k(&mut c);
     scale(&mut c);
+    native_histogram_observe(&mut c);
     c.final_summary();
 
     let Some(dir) = obs_benches::criterion_dir() else {

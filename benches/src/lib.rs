@@ -30,6 +30,8 @@ pub mod group {
     pub const PROTOBUF: &str = "7_encode_protobuf_10k_series";
     /// Case 8: one family of 1 000, 10 000 and 100 000 series: encoding per format, and increments spread over it.
     pub const SCALE: &str = "8_scale";
+    /// Case 9: native histogram observe, beside obs' classic observe.
+    pub const NATIVE: &str = "9_native_histogram_observe";
 }
 
 /// Peer columns of the table: (column title, bench id suffix used in groups).
@@ -100,6 +102,7 @@ const ROWS: &[Row] = &[
         suffix: "",
         divide: ENCODE_SERIES as f64,
     },
+    Row { title: "9. native histogram observe (schema 3)", group: group::NATIVE, obs: "obs", suffix: "", divide: 1.0 },
 ];
 
 /// Case 8's rows: (title, bench id, series).
@@ -137,6 +140,7 @@ pub fn criterion_dir() -> Option<PathBuf> {
         group::ENCODE,
         group::PROTOBUF,
         group::SCALE,
+        group::NATIVE,
     ])
 }
 

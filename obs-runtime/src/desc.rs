@@ -154,6 +154,8 @@ pub struct MetricDesc {
     pub labels: &'static [LabelDesc],
     /// Upper bounds of the histogram buckets, strictly increasing, without `+Inf`.
     pub buckets: &'static [f64],
+    /// Native (exponential) buckets for a histogram, exposed over protobuf beside the classic ones.
+    pub native: Option<crate::NativeConfig>,
     /// The most series this metric keeps; further label sets go to one overflow series.
     pub cap: u32,
     /// The declaration's position.
@@ -219,6 +221,7 @@ impl MetricDesc {
             unit: None,
             labels: &[],
             buckets: &[],
+            native: None,
             cap: DEFAULT_CAP,
             location: Location { file: caller.file(), line: caller.line(), column: caller.column(), module_path: "" },
             krate: CrateInfo { name: "", version: "", ident: "" },
@@ -262,6 +265,29 @@ impl MetricDesc {
     pub const fn buckets(mut self, buckets: &'static [f64]) -> Self {
         self.buckets = buckets;
         self
+    }
+    /// Gives a histogram native buckets; without [`buckets`](Self::buckets) it is native only, and the text formats
+    /// show just its `+Inf` bucket, `_sum` and `_count`.
+    ///
+    /// ```
+    /// use obs_runtime::{MetricDesc, MetricKind, NativeConfig};
+    /// const D: MetricDesc = MetricDesc::new("latency_seconds", MetricKind::Histogram, "Lat.")
+    ///     .native(NativeConfig { max_buckets: 100, ..NativeConfig::DEFAULT });
+    /// assert_eq!(D.native.unwrap().max_buckets, 100);
+    /// ```
+    pub const fn native(mut self, config: crate::NativeConfig) -> Self {
+        self.native = Some(config);
+        self
+    }
+    /// Native buckets with client_golang's defaults ([`NativeConfig::DEFAULT`](crate::NativeConfig::DEFAULT)).
+    ///
+    /// ```
+    /// use obs_runtime::{MetricDesc, MetricKind, NativeConfig};
+    /// const D: MetricDesc = MetricDesc::new("latency_seconds", MetricKind::Histogram, "Lat.").native_default();
+    /// assert_eq!(D.native, Some(NativeConfig::DEFAULT));
+    /// ```
+    pub const fn native_default(self) -> Self {
+        self.native(crate::NativeConfig::DEFAULT)
     }
     /// Sets the series cap.
     ///

@@ -81,7 +81,13 @@ pub(crate) fn collect_registries(taken: &dyn Fn(&str) -> bool, sink: &mut dyn Fa
                     }
                     cumulative.push(h.get_sample_count());
                     let sum = h.get_sample_sum();
-                    Point::Histogram(HistogramPoint { bounds: &bounds, cumulative: &cumulative, sum, exemplars: &[] })
+                    Point::Histogram(HistogramPoint {
+                        bounds: &bounds,
+                        cumulative: &cumulative,
+                        sum,
+                        exemplars: &[],
+                        native: None,
+                    })
                 }
                 MetricKind::Summary | MetricKind::Info => {
                     let s = m.get_summary();

@@ -64,6 +64,7 @@ pub use metrics::counter::{Counter, CounterHandle, FloatCounter, FloatCounterHan
 pub use metrics::gauge::{FloatGauge, FloatGaugeHandle, Gauge, GaugeHandle, InFlight};
 pub use metrics::histogram::{Histogram, HistogramHandle, HistogramSnapshot, HistogramTimer};
 pub use metrics::info::Info;
+pub use metrics::native::{bucket_index, NativeBuckets, NativeConfig};
 pub use model::{
     process_start, Family, FamilySink, FamilySnapshot, HistogramPoint, Labels, Number, Point, PointSink,
     SeriesSnapshot, Snapshot, SummaryPoint, Value,

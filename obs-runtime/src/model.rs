@@ -7,6 +7,7 @@
 
 use crate::desc::{MetricDesc, MetricKind};
 use crate::labels::LabelDesc;
+use crate::metrics::native::NativeBuckets;
 use crate::trace::Exemplar;
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -44,11 +45,12 @@ impl Number {
     }
 }
 
-/// One classic histogram series: bucket bounds, cumulative counts, sum and exemplars.
+/// One histogram series: classic bucket bounds, cumulative counts, sum and exemplars, and native buckets if it
+/// has them (the text formats show only the classic form; protobuf carries both).
 ///
 /// ```
 /// use obs_runtime::HistogramPoint;
-/// let p = HistogramPoint { bounds: &[0.1, 1.0], cumulative: &[1, 3, 4], sum: 2.5, exemplars: &[] };
+/// let p = HistogramPoint { bounds: &[0.1, 1.0], cumulative: &[1, 3, 4], sum: 2.5, exemplars: &[], native: None };
 /// assert_eq!(p.count(), 4);
 /// assert_eq!(p.bucket_counts().collect::<Vec<_>>(), [1, 2, 1]);
 /// ```
@@ -62,13 +64,15 @@ pub struct HistogramPoint<'a> {
     pub sum: f64,
     /// Exemplars by bucket index (into `cumulative`).
     pub exemplars: &'a [(u32, Exemplar)],
+    /// The native (exponential) buckets, for a histogram declared with them.
+    pub native: Option<&'a NativeBuckets>,
 }
 
 impl HistogramPoint<'_> {
     /// Number of observations.
     ///
     /// ```
-    /// let p = obs_runtime::HistogramPoint { bounds: &[1.0], cumulative: &[2, 5], sum: 9.0, exemplars: &[] };
+    /// let p = obs_runtime::HistogramPoint { bounds: &[1.0], cumulative: &[2, 5], sum: 9.0, exemplars: &[], native: None };
     /// assert_eq!(p.count(), 5);
     /// ```
     pub fn count(&self) -> u64 {
@@ -78,7 +82,7 @@ impl HistogramPoint<'_> {
     /// Per-bucket (not cumulative) counts, `+Inf` last, as OTLP carries them.
     ///
     /// ```
-    /// let p = obs_runtime::HistogramPoint { bounds: &[1.0], cumulative: &[2, 5], sum: 9.0, exemplars: &[] };
+    /// let p = obs_runtime::HistogramPoint { bounds: &[1.0], cumulative: &[2, 5], sum: 9.0, exemplars: &[], native: None };
     /// assert_eq!(p.bucket_counts().collect::<Vec<_>>(), [2, 3]);
     /// ```
     pub fn bucket_counts(&self) -> impl Iterator<Item = u64> + '_ {
@@ -94,7 +98,7 @@ impl HistogramPoint<'_> {
     /// ```
     /// use obs_runtime::{trace::Exemplar, HistogramPoint};
     /// let e = Exemplar { trace_id: 1, span_id: 2, value: 0.5, timestamp: 1.0 };
-    /// let p = HistogramPoint { bounds: &[1.0], cumulative: &[1, 1], sum: 0.5, exemplars: &[(0, e)] };
+    /// let p = HistogramPoint { bounds: &[1.0], cumulative: &[1, 1], sum: 0.5, exemplars: &[(0, e)], native: None };
     /// assert!(p.exemplar(0).is_some() && p.exemplar(1).is_none());
     /// ```
     pub fn exemplar(&self, i: usize) -> Option<&Exemplar> {
@@ -329,6 +333,8 @@ pub enum Value {
         sum: f64,
         /// Exemplars by bucket index.
         exemplars: Vec<(u32, Exemplar)>,
+        /// Native buckets, if declared.
+        native: Option<NativeBuckets>,
     },
     /// A summary.
     Summary {
@@ -355,6 +361,7 @@ impl From<Point<'_>> for Value {
                 cumulative: h.cumulative.to_vec(),
                 sum: h.sum,
                 exemplars: h.exemplars.to_vec(),
+                native: h.native.cloned(),
             },
             Point::Summary(s) => Value::Summary { quantiles: s.quantiles.to_vec(), count: s.count, sum: s.sum },
             Point::Info => Value::Info,

@@ -78,9 +78,12 @@ pub(crate) struct SeriesStore {
     dense: u32,
     dense_block: OnceLock<&'static Block>,
     /// Rendered labels and raw values of every dense series.
-    dense_labels: OnceLock<Box<[(String, Box<[&'static str]>)]>>,
+    dense_labels: OnceLock<Box<[DenseLabels]>>,
     dynamic: OnceLock<DynMap>,
 }
+
+/// The rendered labels and raw values of one dense series.
+type DenseLabels = (String, Box<[&'static str]>);
 
 struct DynMap {
     hasher: hashbrown::DefaultHashBuilder,

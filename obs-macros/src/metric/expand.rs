@@ -150,6 +150,7 @@ pub fn expand(m: &Model) -> TokenStream {
                 unit: #unit,
                 labels: #label_descs,
                 buckets: &[#(#buckets),*],
+                native: ::core::option::Option::None,
                 cap: #cap,
                 location: #location,
                 krate: ::obs::__private::crate_info!(),

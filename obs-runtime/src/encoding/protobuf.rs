@@ -3,6 +3,7 @@
 
 use super::PROTOBUF_CONTENT_TYPE;
 use crate::desc::MetricKind;
+use crate::metrics::native::NativeBuckets;
 use crate::model::{process_start, Family, FamilySink, Labels, Point, PointSink};
 use crate::names;
 use crate::trace::Exemplar;
@@ -16,7 +17,8 @@ pub mod client {
 }
 
 use client::{
-    Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType, Quantile, Summary, Untyped,
+    Bucket, BucketSpan, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType, Quantile, Summary,
+    Untyped,
 };
 
 /// Renders families as delimited `MetricFamily` messages; one message per family, written when the next begins.
@@ -135,16 +137,39 @@ impl PointSink for ProtobufRenderer<'_> {
                         ..Bucket::default()
                     })
                     .collect();
-                m.histogram = Some(Histogram {
+                let mut hist = Histogram {
                     sample_count: Some(h.count()),
                     sample_sum: Some(h.sum),
                     bucket,
                     created_timestamp: Some(self.start),
                     ..Histogram::default()
-                });
+                };
+                if let Some(n) = h.native {
+                    native(&mut hist, n);
+                }
+                m.histogram = Some(hist);
             }
         }
         family.metric.push(m);
+    }
+}
+
+/// Fills the native fields beside the classic buckets, so a scraper that reads either finds its form.
+fn native(hist: &mut Histogram, n: &NativeBuckets) {
+    // The count the native buckets add up to, which Prometheus checks them against.
+    hist.sample_count = Some(n.count);
+    hist.schema = Some(n.schema as i32);
+    hist.zero_threshold = Some(n.zero_threshold);
+    hist.zero_count = Some(n.zero_count);
+    let spans = |(spans, deltas): (Vec<(i32, u32)>, Vec<i64>)| {
+        let spans = spans.into_iter().map(|(o, l)| BucketSpan { offset: Some(o), length: Some(l) }).collect();
+        (spans, deltas)
+    };
+    (hist.positive_span, hist.positive_delta) = spans(n.prometheus_spans(&n.positive));
+    (hist.negative_span, hist.negative_delta) = spans(n.prometheus_spans(&n.negative));
+    if hist.positive_span.is_empty() && hist.negative_span.is_empty() && n.zero_threshold == 0.0 && n.zero_count == 0 {
+        // Without it an empty native histogram with no zero threshold reads as a classic one.
+        hist.positive_span.push(BucketSpan { offset: Some(0), length: Some(0) });
     }
 }
 

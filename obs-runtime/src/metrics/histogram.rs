@@ -2,18 +2,22 @@
 
 use crate::desc::MetricDesc;
 use crate::labels::LabelSet;
+use crate::metrics::native::{NativeBuckets, NativeSeries};
 use crate::model::{HistogramPoint, Point, PointSink};
 use crate::registry::Collect;
 use crate::self_metrics::{self, DropReason};
 use crate::series::{SeriesRef, SeriesStore};
 use crate::switch::is_enabled;
 use std::marker::PhantomData;
+use std::sync::atomic::Ordering::{AcqRel, Acquire};
 use std::time::Instant;
 
 /// A histogram family with labels `L`; declare one with `#[obs::metric(histogram, ...)]`.
 ///
 /// A series holds one count per bucket (plus `+Inf`) and the sum; the total count is the sum of the buckets, so an
-/// observation is two plain writes into the caller's slot.
+/// observation is two plain writes into the caller's slot. A desc with [`native`](MetricDesc::native) buckets also
+/// keeps native buckets per series (their memory is stated on [`NativeConfig`](crate::NativeConfig)), exposed over protobuf;
+/// the classic cells still hold the sum and, for a native-only desc, the `+Inf` count of the text formats.
 ///
 /// ```
 /// use obs_runtime::{Histogram, MetricDesc, MetricKind};
@@ -89,6 +93,7 @@ pub struct HistogramSnapshot {
     bounds: &'static [f64],
     counts: Vec<u64>,
     sum: f64,
+    native: Option<NativeBuckets>,
 }
 
 impl HistogramSnapshot {
@@ -119,6 +124,22 @@ impl HistogramSnapshot {
     /// ```
     pub fn sum(&self) -> f64 {
         self.sum
+    }
+    /// The native buckets, for a desc declared with them.
+    ///
+    /// ```
+    /// use obs_runtime::{Histogram, MetricDesc, MetricKind};
+    /// static LAT: Histogram = Histogram::new(&MetricDesc::new("lat_seconds", MetricKind::Histogram, "Lat.").native_default());
+    /// LAT.observe(1.0);
+    /// LAT.observe(-1.0);
+    /// let snap = LAT.snapshot();
+    /// let native = snap.native().unwrap();
+    /// assert_eq!((native.schema, native.count), (3, 2));
+    /// assert_eq!((native.positive.clone(), native.negative.clone()), (vec![(0, 1)], vec![(0, 1)]));
+    /// assert_eq!(snap.buckets(), vec![(f64::INFINITY, 2)]); // native only: the classic form is `+Inf` alone
+    /// ```
+    pub fn native(&self) -> Option<&NativeBuckets> {
+        self.native.as_ref()
     }
     /// Cumulative counts by upper bound, ending with `+Inf`.
     ///
@@ -156,7 +177,9 @@ impl<L> Histogram<L> {
     /// assert_eq!(SIZES.snapshot().count(), 0);
     /// ```
     pub const fn new(desc: &'static MetricDesc) -> Self {
-        Histogram { store: SeriesStore::new(desc, desc.buckets.len() as u32 + 2, true, true), _labels: PhantomData }
+        // Bucket counts, `+Inf`, the sum, and with native buckets the address of the series' native storage.
+        let width = desc.buckets.len() as u32 + 2 + desc.native.is_some() as u32;
+        Histogram { store: SeriesStore::new(desc, width, true, true), _labels: PhantomData }
     }
     /// The series of `labels`.
     ///
@@ -269,6 +292,9 @@ impl HistogramHandle {
         let row = self.s.block.row();
         row.add_u64(self.s.word(i), 1);
         row.add_f64(self.s.word(bounds.len() + 1), v);
+        if self.desc.native.is_some() {
+            native_series(self.s, self.desc).observe(v);
+        }
         // Inside a sampled span, the observation leaves its trace as the bucket's exemplar (OpenMetrics).
         crate::trace::observe_exemplar(self.s.block as *const _ as usize, self.s.base, i, v);
     }
@@ -299,15 +325,50 @@ impl HistogramHandle {
     /// assert_eq!(sizes.snapshot().sum(), 5.0);
     /// ```
     pub fn snapshot(self) -> HistogramSnapshot {
-        snapshot(self.s, self.desc.buckets)
+        snapshot(self.s, self.desc)
     }
 }
 
-fn snapshot(s: SeriesRef, bounds: &'static [f64]) -> HistogramSnapshot {
+fn snapshot(s: SeriesRef, desc: &'static MetricDesc) -> HistogramSnapshot {
+    let bounds = desc.buckets;
+    let sum = s.block.sum_f64(s.word(bounds.len() + 1));
     HistogramSnapshot {
         bounds,
         counts: (0..=bounds.len()).map(|i| s.block.sum_u64(s.word(i))).collect(),
-        sum: s.block.sum_f64(s.word(bounds.len() + 1)),
+        sum,
+        native: desc.native.map(|_| native_series(s, desc).snapshot(sum)),
+    }
+}
+
+/// The native storage of series `s` of a desc with native buckets, made on first use.
+///
+/// Its address lives in the series' last cell, read from row 0 only (no row ever adds to that cell), so finding it
+/// costs one load and no lookup.
+#[inline(always)]
+fn native_series(s: SeriesRef, desc: &'static MetricDesc) -> &'static NativeSeries {
+    let cell = s.block.atomic(s.word(desc.buckets.len() + 2));
+    match cell.load(Acquire) {
+        0 => init_native(cell, desc),
+        // SAFETY: a non-zero cell holds a pointer from `Box::leak` in `init_native`, published with release
+        // ordering (paired with the acquire load) and never freed, so it is valid for 'static.
+        p => unsafe { &*(p as *const NativeSeries) },
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn init_native(cell: &std::sync::atomic::AtomicU64, desc: &'static MetricDesc) -> &'static NativeSeries {
+    let cfg = desc.native.unwrap_or(crate::NativeConfig::DEFAULT);
+    let mine = Box::into_raw(Box::new(NativeSeries::new(cfg)));
+    match cell.compare_exchange(0, mine as u64, AcqRel, Acquire) {
+        // SAFETY: just leaked above, never freed: series are never removed.
+        Ok(_) => unsafe { &*mine },
+        Err(theirs) => {
+            // SAFETY: another thread published its box first; ours was never shared, so it can be dropped.
+            drop(unsafe { Box::from_raw(mine) });
+            // SAFETY: as in `native_series`.
+            unsafe { &*(theirs as *const NativeSeries) }
+        }
     }
 }
 
@@ -316,7 +377,8 @@ impl<L> Collect for Histogram<L> {
         self.store.desc()
     }
     fn collect(&self, out: &mut dyn PointSink) {
-        let bounds = self.store.desc().buckets;
+        let desc = self.store.desc();
+        let bounds = desc.buckets;
         let mut cumulative = Vec::with_capacity(bounds.len() + 1);
         let want_exemplars = out.wants_exemplars();
         self.store.for_each(|labels, s| {
@@ -331,9 +393,16 @@ impl<L> Collect for Histogram<L> {
                 cumulative.push(cum);
             }
             let sum = s.block.sum_f64(s.word(bounds.len() + 1));
+            let native = desc.native.map(|_| native_series(s, desc).snapshot(sum));
             out.point(
                 labels,
-                Point::Histogram(HistogramPoint { bounds, cumulative: &cumulative, sum, exemplars: &exemplars }),
+                Point::Histogram(HistogramPoint {
+                    bounds,
+                    cumulative: &cumulative,
+                    sum,
+                    exemplars: &exemplars,
+                    native: native.as_ref(),
+                }),
             );
         });
     }

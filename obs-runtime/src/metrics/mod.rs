@@ -4,3 +4,4 @@ pub mod counter;
 pub mod gauge;
 pub mod histogram;
 pub mod info;
+pub mod native;

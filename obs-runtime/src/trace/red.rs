@@ -436,7 +436,7 @@ impl Collect for Durations {
                 cumulative.push(cum);
             }
             let sum = f.red_if_called().map_or(0.0, |r| r.sum_seconds());
-            let point = HistogramPoint { bounds, cumulative: &cumulative, sum, exemplars: &exemplars };
+            let point = HistogramPoint { bounds, cumulative: &cumulative, sum, exemplars: &exemplars, native: None };
             out.point(Labels::new(FN_LABELS, &f.label_values(), f.labels()), Point::Histogram(point));
         }
     }
