@@ -97,7 +97,10 @@ pub fn fixture() -> Model {
     let browse = Function::new("browse", "shop::catalogue");
     let mut pay = Function::new("charge", "shop::payments");
     pay.slo = Some(Slo { name: "payments".into(), success_rate: Some(0.9), latency: None });
-    m.functions = vec![checkout, browse, pay];
+    // A method of a trait impl: its label has `<`, spaces and `::`, which every generated query must carry as is.
+    let mut get = Function::new("<Cart as Store>::get", "shop::cart");
+    get.slo = Some(Slo { name: "Cart_as_Store_get".into(), success_rate: None, latency: Some((0.99, 0.25)) });
+    m.functions = vec![checkout, browse, pay, get];
     m.health_checks = vec![
         HealthCheck { name: "database".into(), critical: true },
         HealthCheck { name: "payment_provider".into(), critical: false },

@@ -320,7 +320,8 @@ impl TracedFn {
     }
 }
 
-/// The storage of the function named `function` in module `module`, if it is traced and linked.
+/// The storage of the function whose `function` label is `function` (`checkout`, or `Cart::new` for a method of a
+/// traced `impl` block) in module `module`, if it is traced and linked.
 ///
 /// ```
 /// assert!(obs_runtime::trace::traced_function("no_such_module", "nothing").is_none());
