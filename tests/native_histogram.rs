@@ -194,3 +194,34 @@ fn native_and_classic_histogram_exposes_both() {
     assert!(text.contains("native_both_seconds_bucket{le=\"1.0\"} 3\n"), "{text}");
     assert!(text.contains("native_both_seconds_count 4\n"), "{text}");
 }
+
+/// Time to serve a request, native buckets only.
+#[obs::metric(histogram, native, unit = "seconds")]
+struct MacroNative;
+
+/// Time to serve a request, native and classic buckets.
+#[obs::metric(histogram, native, unit = "seconds", buckets = [0.1, 1.0])]
+struct MacroBoth;
+
+#[test]
+fn the_native_option_of_the_metric_macro_declares_native_buckets() {
+    let values = [0.003, 0.05, 0.5, 0.7, 5.0];
+    for v in values {
+        MacroNative.observe(v);
+        MacroBoth.observe(v);
+    }
+    // Native only: schema 3 (factor 1.1), every observation in its bucket; the classic form is `+Inf` alone.
+    let h = scrape("macro_native_seconds");
+    assert_eq!(h.schema(), 3);
+    assert_eq!(decode(&h), expected(&values, 3, h.zero_threshold()).1);
+    assert!(h.bucket.iter().all(|b| b.upper_bound().is_infinite()), "{:?}", h.bucket);
+    let text = obs_runtime::encode(obs_runtime::Format::Prometheus);
+    assert!(text.contains("macro_native_seconds_bucket{le=\"+Inf\"} 5\n"), "{text}");
+    assert!(!text.contains("macro_native_seconds_bucket{le=\"0.005\"}"), "{text}");
+    // Both: the declared classic buckets and the native ones.
+    let h = scrape("macro_both_seconds");
+    let classic: Vec<_> = h.bucket.iter().map(|b| (b.upper_bound(), b.cumulative_count())).collect();
+    assert_eq!(classic, [(0.1, 2), (1.0, 4)]);
+    assert_eq!(decode(&h), expected(&values, 3, h.zero_threshold()).1);
+    assert_eq!(obs::catalog().metric("macro_both_seconds").unwrap().desc().native, Some(NativeConfig::DEFAULT));
+}

@@ -85,8 +85,8 @@ pub mod __private {
     pub use crate::{
         cardinality, crate_info, fixed_product, hash_str, inventory, Counter, CrateInfo, FloatCounter, FloatGauge,
         FunctionDesc, Gauge, HealthCheckDesc, HealthCheckEntry, HealthFuture, Histogram, Info, LabelDesc, LabelSet,
-        LabelValue, LatencyObjective, Location, MetricDesc, MetricEntry, MetricKind, Namespace, NamespaceDecl, SloDesc,
-        SpanKind, ValueType,
+        LabelValue, LatencyObjective, Location, MetricDesc, MetricEntry, MetricKind, Namespace, NamespaceDecl,
+        NativeConfig, SloDesc, SpanKind, ValueType,
     };
     pub use crate::{AlertDesc, AlertOp, AlertSignal, Severity};
     pub use crate::{CounterHandle, FloatCounterHandle, FloatGaugeHandle, GaugeHandle, HistogramHandle};

@@ -17,7 +17,7 @@ pub enum Kind {
 }
 
 pub const KINDS: &[&str] = &["counter", "gauge", "histogram", "info"];
-pub const OPTIONS: &[&str] = &["labels", "name", "namespace", "unit", "buckets", "cap", "value", "alert"];
+pub const OPTIONS: &[&str] = &["labels", "name", "namespace", "unit", "buckets", "native", "cap", "value", "alert"];
 
 /// Keys inside `alert(...)`.
 pub const ALERT_OPTIONS: &[&str] =
@@ -51,6 +51,8 @@ pub struct Args {
     pub buckets: Option<(Ident, Expr)>,
     pub cap: Option<LitInt>,
     pub value: Option<Ident>,
+    /// `native`: exponential buckets in Prometheus' native-histogram schema.
+    pub native: Option<Ident>,
     pub alerts: Vec<AlertArgs>,
 }
 
@@ -85,6 +87,14 @@ fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::
     };
     let k = key.to_string();
     let bare = meta.input.is_empty() || meta.input.peek(syn::Token![,]);
+    if k == "native" {
+        if !bare {
+            cx.error_spanned_by(&key, "`native` is a flag and takes no value; write `#[metric(histogram, native)]`");
+            return crate::common::skip_value(&meta);
+        }
+        once(cx, &mut args.native, key.clone(), &key, "option `native`");
+        return Ok(());
+    }
     if bare {
         if let Some(kind) = Kind::from_ident(&k) {
             match &args.kind {
@@ -149,6 +159,7 @@ fn is_set(args: &Args, k: &str) -> bool {
         "buckets" => args.buckets.is_some(),
         "cap" => args.cap.is_some(),
         "value" => args.value.is_some(),
+        "native" => args.native.is_some(),
         // `alert` can be given many times, but a misspelt one is not guessed: its settings would be checked
         // against a key the user did not write.
         _ => true,

@@ -57,6 +57,11 @@ pub fn expand(m: &Model) -> TokenStream {
     };
     let buckets = m.buckets.iter().map(|b| Literal::f64_suffixed(*b));
     let cap = m.cap;
+    let native = if m.native {
+        quote!(::core::option::Option::Some(::obs::__private::NativeConfig::DEFAULT))
+    } else {
+        quote!(::core::option::Option::None)
+    };
     let alerts = m.alerts.iter().map(|a| {
         let name = &a.name;
         let signal = match a.signal {
@@ -150,7 +155,7 @@ pub fn expand(m: &Model) -> TokenStream {
                 unit: #unit,
                 labels: #label_descs,
                 buckets: &[#(#buckets),*],
-                native: ::core::option::Option::None,
+                native: #native,
                 cap: #cap,
                 location: #location,
                 krate: ::obs::__private::crate_info!(),

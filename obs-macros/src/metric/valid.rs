@@ -26,6 +26,8 @@ pub struct Model {
     pub unit: Option<String>,
     pub buckets: Vec<f64>,
     pub cap: u32,
+    /// Native (exponential) buckets beside the classic ones.
+    pub native: bool,
     pub help: String,
     pub alerts: Vec<AlertModel>,
 }
@@ -178,6 +180,13 @@ pub fn validate(cx: &mut Ctxt, args: Args, kind: Kind, ident: &Ident, vis: &syn:
         s
     });
 
+    if let (Some(key), false) = (&args.native, kind == Kind::Histogram) {
+        cx.error_spanned_by(
+            key,
+            "`native` applies to histograms only; remove it, or declare `#[metric(histogram, native)]`",
+        );
+    }
+    let native = args.native.is_some() && kind == Kind::Histogram;
     let buckets = match (&args.buckets, kind) {
         (Some((key, _)), k) if k != Kind::Histogram => {
             cx.error_spanned_by(
@@ -187,6 +196,8 @@ pub fn validate(cx: &mut Ctxt, args: Args, kind: Kind, ident: &Ident, vis: &syn:
             Vec::new()
         }
         (Some((_, expr)), _) => crate::common::parse_buckets(cx, expr).unwrap_or_else(|| DEFAULT_BUCKETS.to_vec()),
+        // Native only: the classic form keeps just `+Inf`, `_sum` and `_count`, as client_golang exposes it.
+        (None, Kind::Histogram) if native => Vec::new(),
         (None, Kind::Histogram) if unit.as_deref() == Some("bytes") => DEFAULT_BYTE_BUCKETS.to_vec(),
         (None, Kind::Histogram) => DEFAULT_BUCKETS.to_vec(),
         (None, _) => Vec::new(),
@@ -233,6 +244,7 @@ pub fn validate(cx: &mut Ctxt, args: Args, kind: Kind, ident: &Ident, vis: &syn:
         unit,
         buckets,
         cap,
+        native,
         help,
         alerts,
     }
