@@ -230,14 +230,15 @@ fn metric_panels(m: &Metric, vars: &BTreeMap<String, Vec<String>>) -> Vec<(Panel
         MetricKind::Histogram => {
             let mut le: Vec<&str> = labels.clone();
             le.push("le");
+            // A native histogram is one series with its buckets inside; a classic one, a series per `le`.
+            let (series, grouping) =
+                if m.native { (m.name.clone(), by(&labels)) } else { (format!("{}_bucket", m.name), by(&le)) };
             let targets = [("A", 0.5), ("B", 0.9), ("C", 0.99)]
                 .iter()
                 .map(|(r, qv)| {
                     let expr = format!(
-                        "histogram_quantile({}, sum{} (rate({}_bucket{{{sel}}}[$__rate_interval])))",
+                        "histogram_quantile({}, sum{grouping} (rate({series}{{{sel}}}[$__rate_interval])))",
                         num(*qv),
-                        by(&le),
-                        m.name
                     );
                     let lg = format!("p{} {}", (qv * 100.0).round(), legend(&labels, ""));
                     Target { exemplar: true, ..Target::range(r, &expr, lg.trim_end()) }
@@ -251,7 +252,10 @@ fn metric_panels(m: &Metric, vars: &BTreeMap<String, Vec<String>>) -> Vec<(Panel
                 format: "heatmap".to_owned(),
                 ..Target::range(
                     "A",
-                    &format!("sum by (le) (increase({}_bucket{{{sel}}}[$__rate_interval]))", m.name),
+                    &match m.native {
+                        true => format!("sum(increase({}{{{sel}}}[$__rate_interval]))", m.name),
+                        false => format!("sum by (le) (increase({}_bucket{{{sel}}}[$__rate_interval]))", m.name),
+                    },
                     "{{le}}",
                 )
             }];

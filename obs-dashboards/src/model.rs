@@ -47,6 +47,9 @@ pub struct Metric {
     pub labels: Vec<Label>,
     /// Histogram bucket bounds.
     pub buckets: Vec<f64>,
+    /// A histogram with native buckets: Prometheus stores those (and not the classic ones) when it scrapes with
+    /// native histograms on, so its queries are native PromQL, without `_bucket` and `le`.
+    pub native: bool,
     /// The declaring module (`module_path!()`), which groups panels into rows.
     pub module: String,
     /// The declaring crate's package name.
@@ -154,6 +157,7 @@ impl Model {
                     })
                     .collect(),
                 buckets: m.buckets().to_vec(),
+                native: m.desc().native.is_some(),
                 module: m.location().module_path.to_owned(),
                 crate_name: m.crate_name().to_owned(),
                 alerts: m.desc().alerts.to_vec(),
@@ -263,6 +267,7 @@ impl Metric {
             unit: None,
             labels: Vec::new(),
             buckets: Vec::new(),
+            native: false,
             module: "app".to_owned(),
             crate_name: "app".to_owned(),
             alerts: Vec::new(),
@@ -299,7 +304,17 @@ impl Metric {
         self.buckets = buckets.to_vec();
         self
     }
-    /// Sets the module.
+    /// Marks a histogram as native.
+    ///
+    /// ```
+    /// let m = obs_dashboards::Metric::new("x_seconds", obs_runtime::MetricKind::Histogram, "X.").native();
+    /// assert!(m.native);
+    /// ```
+    pub fn native(mut self) -> Metric {
+        self.native = true;
+        self
+    }
+    /// Sets the declaring module.
     ///
     /// ```
     /// let m = obs_dashboards::Metric::new("x", obs_runtime::MetricKind::Gauge, "X.").module("shop::cart");

@@ -338,12 +338,15 @@ pub fn signal_expr(m: &Metric, signal: AlertSignal, sel: &str, scale: u32) -> St
         AlertSignal::Quantile { quantile, window_seconds } => {
             let mut by = vec!["job", "instance"];
             by.extend(m.labels.iter().map(|l| l.name.as_str()));
-            by.push("le");
+            // A native histogram keeps its buckets inside one series; a classic one has a series per `le`.
+            let series = if m.native { m.name.clone() } else { format!("{}_bucket", m.name) };
+            if !m.native {
+                by.push("le");
+            }
             format!(
-                "histogram_quantile({}, sum by ({}) (rate({}_bucket{{{sel}}}[{}])))",
+                "histogram_quantile({}, sum by ({}) (rate({series}{{{sel}}}[{}])))",
                 num(quantile),
                 by.join(", "),
-                m.name,
                 sc(window_seconds)
             )
         }
