@@ -2,10 +2,12 @@
 //! settings and a full span ring; what could not go out by then is dropped and counted.
 
 use obs::trace::{pipeline_stats, TracePipeline};
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+#[path = "common/collectors.rs"]
+mod collectors;
+use collectors::{garbage_collector, silent_collector};
 
 /// The span pipeline and its counters are process-wide: the tests take turns.
 static PIPELINE: Mutex<()> = Mutex::new(());
@@ -18,37 +20,6 @@ const RING_CAPACITY: u64 = 2048;
 #[obs::traced]
 fn step(n: u64) -> u64 {
     n + 1
-}
-
-/// A collector that accepts connections and reads requests but never answers.
-fn silent_collector() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for mut s in l.incoming().flatten() {
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 4096];
-                while matches!(s.read(&mut buf), Ok(n) if n > 0) {}
-            });
-        }
-    });
-    port
-}
-
-/// A collector that answers every request with bytes that are not HTTP.
-fn garbage_collector() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for mut s in l.incoming().flatten() {
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 4096];
-                let _ = s.read(&mut buf);
-                let _ = s.write_all(&[0x16, 0x03, 0x01, 0xff, 0xfe, b'\n', 0, 0, 0x7f]);
-            });
-        }
-    });
-    port
 }
 
 fn shutdown_dropped() -> u64 {

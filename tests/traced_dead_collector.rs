@@ -2,10 +2,13 @@
 //! counted, and neither the traced calls nor a flush nor the shutdown hang. The RED metrics do not depend on it.
 
 use obs::trace::{pipeline_stats, Protocol, TracePipeline};
-use std::io::Read;
 use std::net::TcpListener;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+#[path = "common/collectors.rs"]
+mod collectors;
+use collectors::silent_collector;
 
 /// The span pipeline and its counters are process-wide: the tests take turns.
 static PIPELINE: Mutex<()> = Mutex::new(());
@@ -20,21 +23,6 @@ fn closed_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     drop(l);
-    port
-}
-
-/// A collector that accepts connections and reads requests but never answers.
-fn silent_collector() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for mut s in l.incoming().flatten() {
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 4096];
-                while matches!(s.read(&mut buf), Ok(n) if n > 0) {}
-            });
-        }
-    });
     port
 }
 
