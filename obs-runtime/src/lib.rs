@@ -38,6 +38,7 @@ mod series;
 pub mod server;
 mod slots;
 mod switch;
+pub mod testing;
 pub mod trace;
 mod unchecked;
 
