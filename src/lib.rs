@@ -105,6 +105,12 @@ pub mod http {
     };
 }
 
+/// Testing what a service measures: per-test metric assertions on the declared types, captured spans, and the
+/// catalog's checks, from `cargo test`. What is isolated, and what is not, is stated on the module.
+pub mod testing {
+    pub use obs_runtime::testing::*;
+}
+
 // --- tracing (#[traced], spans, OTLP, propagation): public items ---
 /// Spans, RED metrics of traced functions, OTLP export and W3C propagation.
 pub mod trace {

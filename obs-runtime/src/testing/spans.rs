@@ -52,11 +52,9 @@ impl Spans {
     pub fn one(&self, name: &str) -> &SpanRecord {
         match self.named(name)[..] {
             [one] => one,
-            ref found => panic!(
-                "expected one span named {name:?}, found {}; the scope recorded:\n{}",
-                found.len(),
-                self.tree()
-            ),
+            ref found => {
+                panic!("expected one span named {name:?}, found {}; the scope recorded:\n{}", found.len(), self.tree())
+            }
         }
     }
 
