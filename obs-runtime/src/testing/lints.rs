@@ -203,7 +203,12 @@ pub fn assert_catalog() {
     };
     lines.extend(lint(c).iter().map(|l| format!("{l} (promtool check metrics)")));
     if !lines.is_empty() {
-        panic!("the metrics catalog has {} problem(s):\n{}", lines.len(), lines.join("\n"));
+        panic!(
+            "the metrics catalog has {} problem(s):\n{}\nrename each declaration (its struct, or `name = \"..\"` in \
+             #[metric]) so that its scrape passes `promtool check metrics`",
+            lines.len(),
+            lines.join("\n")
+        );
     }
 }
 
