@@ -51,6 +51,7 @@ mod model;
 mod options;
 pub mod rules;
 pub mod ruletests;
+pub mod testing;
 mod util;
 
 pub use model::{Function, HealthCheck, Label, Metric, Model, Slo};
