@@ -25,7 +25,8 @@ fn assert_catalog_names_each_bad_declaration_at_its_file_and_line() {
 
 #[test]
 fn the_lints_are_what_promtool_reports_on_the_scrape() {
-    let ours: Vec<String> = obs::testing::lint(obs::catalog()).iter().map(|l| format!("{} {}", l.metric, l.problem)).collect();
+    let ours: Vec<String> =
+        obs::testing::lint(obs::catalog()).iter().map(|l| format!("{} {}", l.metric, l.problem)).collect();
     let mut promtool = Command::new("promtool")
         .args(["check", "metrics"])
         .stdin(Stdio::piped())
