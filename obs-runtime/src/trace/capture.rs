@@ -6,13 +6,11 @@
 //! starts on a thread with an open capture takes the capture's buffer with it (in its boxed extras, so a call
 //! without one stays as small as before), and records its span there when it finishes, on whichever thread that is.
 
+pub(crate) use super::record::CaptureBuffer as Buffer;
 use super::record::SpanRecord;
 use super::sampler;
 use std::cell::RefCell;
-use std::sync::{Arc, Mutex};
-
-/// Where one capture's spans go.
-pub(crate) type Buffer = Arc<Mutex<Vec<SpanRecord>>>;
+use std::sync::Arc;
 
 thread_local! {
     static STACK: RefCell<Vec<Buffer>> = const { RefCell::new(Vec::new()) };

@@ -170,11 +170,14 @@ pub(crate) struct RawCall {
     pub(crate) extra: Option<Box<CallExtra>>,
 }
 
+/// Where one test capture (`obs::testing`, see `capture.rs`) collects its spans.
+pub(crate) type CaptureBuffer = std::sync::Arc<std::sync::Mutex<Vec<SpanRecord>>>;
+
 /// The rarer parts of a traced call's span.
 #[derive(Default, Clone)]
 pub(crate) struct CallExtra {
     /// The test capture the call started under (taken out before the call is handed to the ring).
-    pub(crate) capture: Option<super::capture::Buffer>,
+    pub(crate) capture: Option<CaptureBuffer>,
     pub(crate) status: SpanStatus,
     pub(crate) attributes: Vec<(Cow<'static, str>, AttrValue)>,
     pub(crate) events: Vec<SpanEvent>,
