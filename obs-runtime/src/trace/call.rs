@@ -22,7 +22,7 @@ use std::task::{Context as TaskContext, Poll};
 /// ```
 /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
 /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
 /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
 /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
 /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -69,7 +69,7 @@ impl Call {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -89,7 +89,7 @@ impl Call {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -149,7 +149,7 @@ impl Call {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -167,7 +167,7 @@ impl Call {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -191,7 +191,7 @@ impl Call {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -213,7 +213,7 @@ impl Call {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -412,7 +412,7 @@ impl Drop for Call {
 /// ```
 /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
 /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
 /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
 /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
 /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -436,7 +436,7 @@ impl<'a, F: Future> Instrumented<'a, F> {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
