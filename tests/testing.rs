@@ -243,3 +243,86 @@ fn a_capture_never_sees_another_threads_spans() {
         }
     }
 }
+
+// --- a traced function's RED metrics ---
+
+struct Cart;
+
+trait Store {
+    fn get(&self, id: u32) -> Option<u32>;
+}
+
+#[obs::traced]
+impl Cart {
+    fn add(&self, id: u32) -> u32 {
+        id
+    }
+}
+
+#[obs::traced]
+impl Store for Cart {
+    fn get(&self, id: u32) -> Option<u32> {
+        (id < 10).then_some(id)
+    }
+}
+
+#[obs::traced]
+fn explode(really: bool) {
+    assert!(!really, "boom");
+}
+
+fn untraced() {}
+
+#[test]
+fn calls_are_counted_by_result_for_functions_and_methods() {
+    let m = measure(|| {
+        let _ = checkout(2); // ok: reserve and charge ok
+        let _ = checkout(3); // the charge fails
+        Cart.add(1);
+        Cart.add(2);
+        Cart.get(1);
+        explode(false);
+        let _ = std::panic::catch_unwind(|| explode(true));
+    });
+    let c = m.calls(checkout);
+    assert_eq!(c.ok(), 1);
+    assert_eq!(c.errors(), 1);
+    assert_eq!(c.panics(), 0);
+    assert_eq!(m.calls(charge).errors(), 1);
+    assert_eq!(m.calls(reserve).ok(), 2);
+    assert_eq!(m.calls(reserve).durations().count(), 2);
+    assert_eq!(m.calls(Cart::add).ok(), 2);
+    assert_eq!(m.calls(<Cart as Store>::get).ok(), 1);
+    assert_eq!(m.calls(explode).ok(), 1);
+    assert_eq!(m.calls(explode).panics(), 1);
+    assert_eq!(m.calls(explode).durations().count(), 2);
+
+    // Only this test calls `explode`: the exposition's function_calls_total shows the same number.
+    let text = obs::encode(obs::Format::Prometheus);
+    let line = format!(
+        "function_calls_total{{function=\"explode\",module=\"testing\",result=\"panic\"}} {}\n",
+        m.calls(explode).panics()
+    );
+    assert!(text.contains(&line), "{line}");
+    // A scope that calls nothing sees nothing.
+    assert_eq!(measure(|| ()).calls(checkout).ok(), 0);
+
+    let refused = std::panic::catch_unwind(|| m.calls(untraced)).unwrap_err();
+    let msg = refused.downcast_ref::<String>().unwrap();
+    assert!(msg.contains("testing::untraced` is not a #[traced] function"), "{msg}");
+}
+
+#[test]
+fn calls_of_another_thread_are_reported_not_counted() {
+    let scope = start();
+    Cart.add(7);
+    std::thread::spawn(|| Cart.add(8)).join().unwrap();
+    let c = scope.finish().calls(Cart::add).ok();
+    assert_eq!(c, 1);
+    assert!(c.others() >= 1, "{c:?}");
+}
+
+#[test]
+fn the_catalog_of_this_binary_passes_assert_catalog() {
+    obs::testing::assert_catalog();
+}

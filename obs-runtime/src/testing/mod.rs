@@ -41,9 +41,11 @@ pub use lints::{assert_catalog, lint, Lint};
 pub use spans::Spans;
 
 use crate::block::RowCopy;
+use crate::catalog::catalog;
 use crate::metrics::{counter, histogram};
 use crate::series::{Cells, SeriesRef};
 use crate::trace::capture::Capture;
+use crate::trace::{Outcome, TracedFn};
 use crate::{slots, Counter, CounterHandle, FloatCounter, FloatCounterHandle, Histogram, HistogramHandle};
 use std::fmt;
 use std::marker::PhantomData;
@@ -319,6 +321,61 @@ impl Measurement {
         }
     }
 
+    /// The RED metrics the scope's calls of a `#[traced]` function recorded, the function named as an item
+    /// (`m.calls(checkout)`, `m.calls(Cart::add)`), not as a string.
+    ///
+    /// ```
+    /// # extern crate obs_runtime as obs;
+    /// #[obs_macros::traced(err)]
+    /// fn charge(amount: u32) -> Result<(), String> {
+    ///     if amount > 100 { Err("declined".into()) } else { Ok(()) }
+    /// }
+    /// let m = obs_runtime::testing::measure(|| {
+    ///     let _ = charge(5);
+    ///     let _ = charge(500);
+    ///     let _ = charge(7);
+    /// });
+    /// let calls = m.calls(charge);
+    /// assert_eq!(calls.ok(), 2);
+    /// assert_eq!(calls.errors(), 1);
+    /// assert_eq!(calls.durations().count(), 3);
+    /// ```
+    ///
+    /// # Panics
+    /// When `function` is not a traced function with RED metrics that the catalog exposes (a closure, an untraced
+    /// function, one declared `metrics = false`, or a generic one's instance under another name).
+    #[track_caller]
+    pub fn calls<F: 'static>(&self, function: F) -> Calls {
+        let _ = function;
+        let f = traced_fn::<F>();
+        let (own, all) = self.views();
+        let count = |result: usize| {
+            let mine = f.calls_in(&own, result);
+            Count { own: mine, others: f.calls_in(&all, result).wrapping_sub(mine) }
+        };
+        let bounds = f.desc().buckets;
+        let mut cumulative = Vec::with_capacity(bounds.len() + 1);
+        let (mut cum, mut all_cum) = (0, 0);
+        for i in 0..=bounds.len() {
+            cum += f.bucket_count_in(&own, i);
+            all_cum += f.bucket_count_in(&all, i);
+            cumulative.push(cum);
+        }
+        let sum = f.sum_seconds_in(&own);
+        let durations = Observed {
+            bounds,
+            cumulative,
+            count: Count { own: cum, others: all_cum.wrapping_sub(cum) },
+            sum: Count { own: sum, others: f.sum_seconds_in(&all) - sum },
+        };
+        Calls {
+            ok: count(Outcome::Ok as usize),
+            errors: count(Outcome::Error as usize),
+            panics: count(Outcome::Panic as usize),
+            durations,
+        }
+    }
+
     /// The spans recorded by calls started on the scope's thread, in the order they ended.
     ///
     /// ```
@@ -327,6 +384,144 @@ impl Measurement {
     /// ```
     pub fn spans(&self) -> &Spans {
         &self.spans
+    }
+}
+
+/// The storage of the traced function whose item type is `F`.
+///
+/// A function item's type is named by its path (`shop::checkout`, `shop::Cart::add`, `<shop::Cart as
+/// shop::Store>::get`), which is how the catalog identifies a traced function too (module and `function` label):
+/// the path's last segments give the label, its prefix the module.
+#[track_caller]
+fn traced_fn<F: 'static>() -> &'static TracedFn {
+    let path = std::any::type_name::<F>();
+    let (module, label) = identity_of(path);
+    let candidates: Vec<&'static TracedFn> =
+        catalog().exposed_traced().filter(|f| f.desc().red_metrics && f.desc().function == label).collect();
+    let found = match candidates[..] {
+        [one] => Some(one),
+        _ => candidates.iter().copied().find(|f| f.desc().location.module_path == module),
+    };
+    found.unwrap_or_else(|| {
+        panic!(
+            "obs::testing: `{path}` is not a #[traced] function with RED metrics in this binary's catalog (looked for              function label {label:?} in module {module:?}): pass the traced function itself, e.g. m.calls(checkout)"
+        )
+    })
+}
+
+/// The module and `function` label of a function item's type name.
+fn identity_of(path: &str) -> (String, String) {
+    // Generic arguments of a generic function's instance are not part of its identity.
+    let path = strip_generic_args(path);
+    if let Some(rest) = path.strip_prefix('<') {
+        // `<a::Cart as a::Store>::get`: the label names both by their last segment.
+        if let Some((inner, method)) = rest.rsplit_once(">::") {
+            if let Some((ty, tr)) = inner.split_once(" as ") {
+                let last = |p: &str| -> String {
+                    let p = p.split('<').next().unwrap_or(p);
+                    p.rsplit("::").next().unwrap_or(p).to_owned()
+                };
+                let module = ty.rsplit_once("::").map_or("", |(m, _)| m).trim_start_matches('&').to_owned();
+                return (module, format!("<{} as {}>::{method}", last(ty), last(tr)));
+            }
+        }
+    }
+    let mut segs: Vec<&str> = path.split("::").collect();
+    let name = segs.pop().unwrap_or_default();
+    // A method of a type (`Cart::add`): the type starts with a capital letter, as Rust names types.
+    match segs.last() {
+        Some(ty) if ty.starts_with(char::is_uppercase) => {
+            let ty = segs.pop().unwrap_or_default();
+            (segs.join("::"), format!("{ty}::{name}"))
+        }
+        _ => (segs.join("::"), name.to_owned()),
+    }
+}
+
+/// `path` without a trailing `<..>` argument list (`parse<u32>` → `parse`).
+fn strip_generic_args(path: &str) -> &str {
+    if !path.ends_with('>') {
+        return path;
+    }
+    let mut depth = 0;
+    for (i, c) in path.char_indices().rev() {
+        match c {
+            '>' => depth += 1,
+            '<' => {
+                depth -= 1;
+                if depth == 0 {
+                    return if i == 0 { path } else { &path[..i] };
+                }
+            }
+            _ => {}
+        }
+    }
+    path
+}
+
+/// What a scope's calls of one traced function recorded in its RED metrics; see [`Measurement::calls`].
+///
+/// ```
+/// # extern crate obs_runtime as obs;
+/// #[obs_macros::traced]
+/// fn ping() {}
+/// let calls = obs_runtime::testing::measure(ping).calls(ping);
+/// assert_eq!((calls.ok().get(), calls.errors().get(), calls.panics().get()), (1, 0, 0));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Calls {
+    ok: Count<u64>,
+    errors: Count<u64>,
+    panics: Count<u64>,
+    durations: Observed,
+}
+
+impl Calls {
+    /// Calls that returned (or returned `Ok`): `result="ok"`.
+    ///
+    /// ```
+    /// # extern crate obs_runtime as obs;
+    /// # #[obs_macros::traced]
+    /// # fn ping() {}
+    /// assert_eq!(obs_runtime::testing::measure(ping).calls(ping).ok(), 1);
+    /// ```
+    pub fn ok(&self) -> Count<u64> {
+        self.ok
+    }
+    /// Calls that returned `Err`: `result="error"`.
+    ///
+    /// ```
+    /// # extern crate obs_runtime as obs;
+    /// # #[obs_macros::traced]
+    /// # fn ping() {}
+    /// assert_eq!(obs_runtime::testing::measure(ping).calls(ping).errors(), 0);
+    /// ```
+    pub fn errors(&self) -> Count<u64> {
+        self.errors
+    }
+    /// Calls that panicked: `result="panic"`.
+    ///
+    /// ```
+    /// # extern crate obs_runtime as obs;
+    /// # #[obs_macros::traced]
+    /// # fn ping() {}
+    /// assert_eq!(obs_runtime::testing::measure(ping).calls(ping).panics(), 0);
+    /// ```
+    pub fn panics(&self) -> Count<u64> {
+        self.panics
+    }
+    /// The calls' durations, as the `function_calls_duration_seconds` histogram holds them.
+    ///
+    /// ```
+    /// # extern crate obs_runtime as obs;
+    /// # #[obs_macros::traced]
+    /// # fn ping() {}
+    /// let d = obs_runtime::testing::measure(ping).calls(ping).durations();
+    /// assert_eq!(d.count(), 1);
+    /// assert!(d.sum().get() >= 0.0);
+    /// ```
+    pub fn durations(&self) -> &Observed {
+        &self.durations
     }
 }
 
@@ -573,5 +768,19 @@ where
 {
     fn __series(&self) -> HistogramHandle {
         self.with(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::identity_of;
+
+    #[test]
+    fn a_function_items_path_gives_the_catalogs_identity() {
+        let id = |p: &str| identity_of(p);
+        assert_eq!(id("shop::checkout"), ("shop".into(), "checkout".into()));
+        assert_eq!(id("shop::cart::Cart::add"), ("shop::cart".into(), "Cart::add".into()));
+        assert_eq!(id("<shop::Cart as shop::Store>::get"), ("shop".into(), "<Cart as Store>::get".into()));
+        assert_eq!(id("shop::parse<u32>"), ("shop".into(), "parse".into()));
     }
 }
