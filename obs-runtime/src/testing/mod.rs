@@ -520,8 +520,8 @@ impl Calls {
     /// assert_eq!(d.count(), 1);
     /// assert!(d.sum().get() >= 0.0);
     /// ```
-    pub fn durations(&self) -> &Observed {
-        &self.durations
+    pub fn durations(&self) -> Observed {
+        self.durations.clone()
     }
 }
 
