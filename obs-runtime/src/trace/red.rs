@@ -359,7 +359,7 @@ const CALL_LABELS: &[LabelDesc] = &[
 const DEFAULT_BUCKETS: &[f64] = obs_shared::DEFAULT_BUCKETS;
 
 static CALLS_DESC: MetricDesc = MetricDesc::new(
-    "function_calls",
+    crate::families::FUNCTION_CALLS,
     MetricKind::Counter,
     "Calls of traced functions, by function, module and result (ok, error or panic).",
 )
@@ -368,7 +368,7 @@ static CALLS_DESC: MetricDesc = MetricDesc::new(
 .no_namespace();
 
 static DURATION_DESC: MetricDesc = MetricDesc::new(
-    "function_calls_duration_seconds",
+    crate::families::FUNCTION_CALLS_DURATION_SECONDS,
     MetricKind::Histogram,
     "Duration of calls of traced functions, by function and module.",
 )
@@ -379,7 +379,7 @@ static DURATION_DESC: MetricDesc = MetricDesc::new(
 .no_namespace();
 
 static IN_FLIGHT_DESC: MetricDesc = MetricDesc::new(
-    "function_calls_in_flight",
+    crate::families::FUNCTION_CALLS_IN_FLIGHT,
     MetricKind::Gauge,
     "Calls of traced functions running now, for functions declared with `in_flight`.",
 )
