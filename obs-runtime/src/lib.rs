@@ -23,6 +23,7 @@ mod config;
 mod desc;
 mod encoding;
 mod exposition;
+pub mod families;
 pub mod health;
 mod init;
 #[cfg(feature = "prometheus")]

@@ -38,7 +38,7 @@ const CALL_LABELS: &[LabelDesc] = &[
 ];
 
 static CALLS_DESC: MetricDesc = MetricDesc::new(
-    "function_calls",
+    crate::families::FUNCTION_CALLS,
     MetricKind::Counter,
     "Calls of traced functions, by function, module and result (ok, error or panic).",
 )
@@ -47,7 +47,7 @@ static CALLS_DESC: MetricDesc = MetricDesc::new(
 .no_namespace();
 
 static DURATION_DESC: MetricDesc = MetricDesc::new(
-    "function_calls_duration_seconds",
+    crate::families::FUNCTION_CALLS_DURATION_SECONDS,
     MetricKind::Histogram,
     "Duration of calls of traced functions, by function and module.",
 )
@@ -58,7 +58,7 @@ static DURATION_DESC: MetricDesc = MetricDesc::new(
 .no_namespace();
 
 static IN_FLIGHT_DESC: MetricDesc = MetricDesc::new(
-    "function_calls_in_flight",
+    crate::families::FUNCTION_CALLS_IN_FLIGHT,
     MetricKind::Gauge,
     "Calls of traced functions running now, for functions declared with `in_flight`.",
 )
