@@ -32,6 +32,8 @@ pub mod group {
     pub const SCALE: &str = "8_scale";
     /// Case 9: native histogram observe, beside obs' classic observe.
     pub const NATIVE: &str = "9_native_histogram_observe";
+    /// Case 10: a scrape's fixed cost: collecting and rendering the process families, which every scrape pays.
+    pub const SCRAPE_FIXED: &str = "10_scrape_fixed_cost";
 }
 
 /// Peer columns of the table: (column title, bench id suffix used in groups).
@@ -103,6 +105,13 @@ const ROWS: &[Row] = &[
         divide: ENCODE_SERIES as f64,
     },
     Row { title: "9. native histogram observe (schema 3)", group: group::NATIVE, obs: "obs", suffix: "", divide: 1.0 },
+    Row {
+        title: "10. a scrape's fixed cost (the process families)",
+        group: group::SCRAPE_FIXED,
+        obs: "obs",
+        suffix: "",
+        divide: 1.0,
+    },
 ];
 
 /// Case 8's rows: (title, bench id, series).
@@ -389,6 +398,13 @@ pub fn report(dir: &Path, since: SystemTime) -> (String, bool) {
         spread("inc_100000").zip(spread("inc_10")).map(|(a, b)| a / b),
         &times,
         &|r| r <= 1.5,
+    );
+    check(
+        &mut out,
+        "a scrape's fixed cost ≤ 50 µs",
+        get(group::SCRAPE_FIXED, "obs").map(|e| e.median_ns),
+        &ns,
+        &|v| v <= 50_000.0,
     );
     check(
         &mut out,
