@@ -17,9 +17,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # Python: the official OpenMetrics parser, the OTLP protos (an independent decoder), the OpenTelemetry SDK (a
 # cross-language peer), and what the end-to-end suite uses to read YAML and draw the dashboards.
-python3 -c 'import prometheus_client, google.protobuf, grpc, opentelemetry.proto, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, yaml, matplotlib' 2>/dev/null \
+python3 -c 'import prometheus_client, google.protobuf, grpc, opentelemetry.proto, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, yaml, matplotlib, jsonschema' 2>/dev/null \
   || python3 -m pip install -q prometheus-client protobuf grpcio opentelemetry-proto opentelemetry-sdk \
-       opentelemetry-exporter-otlp-proto-http pyyaml matplotlib
+       opentelemetry-exporter-otlp-proto-http pyyaml matplotlib jsonschema
 # npm: Grafana's published schema types, to type-check the generated dashboards.
 command -v npm >/dev/null || { $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null; }
 [ -d obs-dashboards/schema-check/node_modules ] || npm ci --prefix obs-dashboards/schema-check --no-audit --no-fund --silent
@@ -47,6 +47,9 @@ check "gen-dashboards writes the demo's artifacts" "cargo run -q --bin gen-dashb
 check "gen-dashboards --check passes on fresh output" "cargo run -q --bin gen-dashboards -- --out $gen --check >/dev/null"
 check "promtool check rules (demo)" "promtool check rules $gen/prometheus/rules/*.yml >/dev/null 2>&1 || promtool check rules $gen/prometheus/rules/*.yml"
 check "promtool test rules (demo)" "promtool test rules $gen/prometheus/tests/*.yml >/dev/null 2>&1 || promtool test rules $gen/prometheus/tests/*.yml"
+check "catalog.json (demo) follows its JSON schema (jsonschema)" "python3 scripts/check_catalog.py $gen/docs/catalog.json"
+check "the demo's metric reference matches examples/shop-service/docs (METRICS.md, catalog.json; regenerate: cargo run --bin gen-dashboards -- --out DIR, copy DIR/docs)" \
+  "diff -ru examples/shop-service/docs $gen/docs"
 check "amtool check-config (demo)" "amtool check-config $gen/alertmanager/alertmanager.yml >/dev/null 2>&1 || amtool check-config $gen/alertmanager/alertmanager.yml"
 echo "external checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

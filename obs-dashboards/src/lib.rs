@@ -12,6 +12,7 @@
 //! | `prometheus/prometheus.yml` | scrape config for the service with `rule_files` |
 //! | `alertmanager/alertmanager.yml` | routes by severity, grouping, inhibition, repeat intervals |
 //! | `grafana/provisioning/{datasources,dashboards}/<service>.yml` | Grafana provisioning |
+//! | `docs/METRICS.md`, `docs/catalog.json`, `docs/catalog.schema.json` | the metric reference ([`reference`]) |
 //!
 //! The output is deterministic (sorted input, uids hashed from names, ids in layout order), so a CI job can run
 //! `gen-dashboards --check` and fail when the committed files no longer match the code.
@@ -49,11 +50,12 @@ pub mod deploy;
 pub mod grafana;
 mod model;
 mod options;
+pub mod reference;
 pub mod rules;
 pub mod ruletests;
 mod util;
 
-pub use model::{Function, HealthCheck, Label, Metric, Model, Slo};
+pub use model::{Function, HealthCheck, Label, Metric, Model, Slo, Source};
 pub use options::{Options, Receiver, Receivers};
 
 use std::fmt;
@@ -88,6 +90,8 @@ pub struct Artifacts {
     pub grafana_datasources: deploy::DatasourceProvisioning,
     /// Grafana dashboard provisioning.
     pub grafana_dashboards: deploy::DashboardProvisioning,
+    /// The metric reference: `METRICS.md` and `catalog.json`.
+    pub reference: reference::Reference,
 }
 
 /// One rendered file, its path relative to the output directory.
@@ -178,7 +182,7 @@ impl Artifacts {
     /// let mut model = obs_dashboards::Model::new("svc");
     /// model.metrics.push(obs_dashboards::Metric::new("jobs", obs_runtime::MetricKind::Counter, "Jobs."));
     /// let files = obs_dashboards::generate(&model, &Default::default()).unwrap().files();
-    /// assert_eq!(files.len(), 8);
+    /// assert_eq!(files.len(), 11);
     /// assert!(files.windows(2).all(|w| w[0].path < w[1].path));
     /// ```
     pub fn files(&self) -> Vec<File> {
@@ -200,6 +204,12 @@ impl Artifacts {
         files.push(File {
             path: format!("grafana/provisioning/dashboards/{s}.yml").into(),
             contents: yaml(&self.grafana_dashboards),
+        });
+        files.push(File { path: "docs/METRICS.md".into(), contents: self.reference.to_markdown() });
+        files.push(File { path: "docs/catalog.json".into(), contents: self.reference.to_json() });
+        files.push(File {
+            path: format!("docs/{}", reference::SCHEMA_FILE).into(),
+            contents: reference::SCHEMA.to_owned(),
         });
         files.sort_by(|a, b| a.path.cmp(&b.path));
         files
@@ -246,10 +256,12 @@ pub fn generate(model: &Model, opts: &Options) -> Result<Artifacts, Error> {
     let job = opts.job.clone().unwrap_or_else(|| service.clone());
     let uids = dashboards::Uids::new(&service);
     let generated = rules::generate(&model, opts, &job, &uids.overview, &uids.metrics);
+    let dashboards = dashboards::dashboards(&model, opts, &job);
+    let reference = reference::reference(&model, &job, &dashboards, &generated.file);
     let mut artifacts = Artifacts {
         service: service.clone(),
         job: job.clone(),
-        dashboards: dashboards::dashboards(&model, opts, &job),
+        dashboards,
         rules: generated.file,
         rule_tests: ruletests::RuleTestFile {
             rule_files: Vec::new(),
@@ -260,6 +272,7 @@ pub fn generate(model: &Model, opts: &Options) -> Result<Artifacts, Error> {
         prometheus: deploy::prometheus(opts, &job, &format!("rules/{service}.rules.yml")),
         grafana_datasources: deploy::datasources(opts),
         grafana_dashboards: deploy::dashboard_providers(opts, &service),
+        reference,
     };
     artifacts.rule_tests = ruletests::generate(&generated.cases, opts, &job, &format!("../rules/{service}.rules.yml"));
     Ok(artifacts)

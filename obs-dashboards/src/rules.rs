@@ -257,6 +257,16 @@ pub fn record_calls(window: u64) -> String {
     format!("slo:calls:rate{}", dur(window))
 }
 
+/// The name of an objective's burn-rate alert over the window pair `(long, short)` (unscaled seconds).
+///
+/// ```
+/// let o = obs_dashboards::rules::SloObjective { slo: "checkout".into(), sli: "availability", function: "f".into(), module: "m".into(), objective: 0.999, threshold: None };
+/// assert_eq!(obs_dashboards::rules::burn_alert_name(&o, 3600, 300), "CheckoutAvailabilityBurnRate1h5m");
+/// ```
+pub fn burn_alert_name(o: &SloObjective, long: u64, short: u64) -> String {
+    format!("{}{}BurnRate{}{}", camel(&o.slo), camel(o.sli), dur(long), dur(short))
+}
+
 /// How a generated alert is exercised by the generated rule tests.
 #[derive(Debug, Clone)]
 #[allow(clippy::large_enum_variant)] // a handful per service, built once
@@ -431,7 +441,7 @@ pub(crate) fn generate(model: &Model, opts: &Options, job: &str, overview_uid: &
                     record_calls(s),
                     num(opts.slo_min_calls_per_hour)
                 );
-                let name = format!("{}{}BurnRate{}{}", camel(&o.slo), camel(o.sli), dur(long), dur(short));
+                let name = burn_alert_name(o, long, short);
                 let lasts = 30.0 * 24.0 / factor;
                 let rule = cx.alert(
                     &name,

@@ -38,7 +38,8 @@ static PROCESS: [ProcessMetric; 7] = [
         )
         .float()
         .unit("seconds")
-        .no_namespace(),
+        .no_namespace()
+        .declared_in(module_path!(), crate::crate_info!()),
         read: cpu_seconds,
     },
     ProcessMetric {
@@ -48,7 +49,8 @@ static PROCESS: [ProcessMetric; 7] = [
             "Resident memory size in bytes.",
         )
         .unit("bytes")
-        .no_namespace(),
+        .no_namespace()
+        .declared_in(module_path!(), crate::crate_info!()),
         read: || status_kib("VmRSS:").map(|k| k * 1024.0),
     },
     ProcessMetric {
@@ -58,12 +60,14 @@ static PROCESS: [ProcessMetric; 7] = [
             "Virtual memory size in bytes.",
         )
         .unit("bytes")
-        .no_namespace(),
+        .no_namespace()
+        .declared_in(module_path!(), crate::crate_info!()),
         read: || status_kib("VmSize:").map(|k| k * 1024.0),
     },
     ProcessMetric {
         desc: &MetricDesc::new(families::PROCESS_OPEN_FDS, MetricKind::Gauge, "Number of open file descriptors.")
-            .no_namespace(),
+            .no_namespace()
+            .declared_in(module_path!(), crate::crate_info!()),
         read: || std::fs::read_dir("/proc/self/fd").ok().map(|d| d.count() as f64),
     },
     ProcessMetric {
@@ -72,12 +76,14 @@ static PROCESS: [ProcessMetric; 7] = [
             MetricKind::Gauge,
             "Maximum number of open file descriptors.",
         )
-        .no_namespace(),
+        .no_namespace()
+        .declared_in(module_path!(), crate::crate_info!()),
         read: max_fds,
     },
     ProcessMetric {
         desc: &MetricDesc::new(families::PROCESS_THREADS, MetricKind::Gauge, "Number of OS threads in the process.")
-            .no_namespace(),
+            .no_namespace()
+            .declared_in(module_path!(), crate::crate_info!()),
         read: || status_kib("Threads:"),
     },
     ProcessMetric {
@@ -87,7 +93,8 @@ static PROCESS: [ProcessMetric; 7] = [
             "Start time of the process since unix epoch in seconds.",
         )
         .unit("seconds")
-        .no_namespace(),
+        .no_namespace()
+        .declared_in(module_path!(), crate::crate_info!()),
         read: start_time,
     },
 ];

@@ -84,7 +84,8 @@ struct SeriesGauge;
 const SERIES_DESC: MetricDesc =
     MetricDesc::new(crate::families::OBS_SERIES, MetricKind::Gauge, "Series held by each metric family.")
         .labels(&[LabelDesc { name: "metric", values: None }])
-        .no_namespace();
+        .no_namespace()
+        .declared_in(module_path!(), crate::crate_info!());
 
 impl Collect for SeriesGauge {
     fn desc(&self) -> &'static MetricDesc {
