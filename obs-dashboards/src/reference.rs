@@ -166,7 +166,7 @@ pub struct ObjectiveRef {
     pub threshold_seconds: Option<f64>,
     /// What is promised, in one sentence.
     pub description: String,
-    /// The alerts generated from it.
+    /// The alerts generated from it: its burn-rate alerts, then its absent alert.
     pub alerts: Vec<String>,
 }
 
@@ -351,6 +351,7 @@ pub(crate) fn reference(model: &Model, job: &str, dashboards: &[(String, Dashboa
                     alerts: BURN_ALERTS
                         .iter()
                         .map(|(long, short, ..)| rules::burn_alert_name(o, *long, *short))
+                        .chain([rules::absent_alert_name(o)])
                         .collect(),
                 })
                 .collect(),

@@ -95,7 +95,8 @@ fn every_family_has_its_facts_its_alerts_and_its_panels() {
     let checkout = r.functions.iter().find(|f| f.function == "checkout").unwrap();
     assert_eq!(checkout.objectives.len(), 2);
     for o in &checkout.objectives {
-        assert_eq!(o.alerts.len(), 4);
+        assert_eq!(o.alerts.len(), 5, "four burn-rate alerts and the absent alert");
+        assert!(o.alerts[4].ends_with("MetricAbsent"));
         for name in &o.alerts {
             assert!(alerts.contains(name), "{name} is not in the rule file");
         }
