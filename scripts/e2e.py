@@ -436,6 +436,95 @@ def fire_and_resolve(prom, sink, shop, label, fault_query, alertname, severity, 
     return receiver
 
 
+# --- SLO metadata and the absent alert ---------------------------------------------------------------------------
+
+META = ("slo:objective:ratio", "slo:error_budget:ratio", "slo:time_period:days", "slo:current_burn_rate:ratio",
+        "slo:period_burn_rate:ratio", "slo:period_error_budget_remaining:ratio")
+
+
+def slo_objectives(rules_file):
+    """(slo, sli, objective, budget) of every objective, read from the generated rules' fixed metadata."""
+    fixed = {}
+    for g in yaml.safe_load(rules_file.read_text())["groups"]:
+        for r in g["rules"]:
+            if r.get("record") in ("slo:objective:ratio", "slo:error_budget:ratio"):
+                key = (r["labels"]["slo"], r["labels"]["sli"])
+                value = float(re.fullmatch(r"vector\((.*)\)", r["expr"]).group(1))
+                fixed.setdefault(key, {})[r["record"]] = value
+    return [(slo, sli, v["slo:objective:ratio"], v["slo:error_budget:ratio"]) for (slo, sli), v in sorted(fixed.items())]
+
+
+def check_slo_metadata(prom, rules_file, report):
+    """Every objective's error-budget metadata evaluates on the live Prometheus, one series each, with the values
+    the rules promise: the fixed ones as written, the remaining budget as 1 - the period burn rate, the current burn
+    rate as the shortest window's error ratio over the budget."""
+    objectives = slo_objectives(rules_file)
+    if not objectives:
+        raise Failure("the generated rules hold no SLO metadata")
+    checked = 0
+    for slo, sli, objective, budget in objectives:
+        sel = f'{{slo="{slo}", sli="{sli}"}}'
+        values = {}
+        for record in META:
+            res = wait_until(f"{record}{sel} on the live Prometheus",
+                             lambda: prom.query(record + sel)["data"]["result"], 60)
+            if len(res) != 1:
+                raise Failure(f"{record}{sel} has {len(res)} series, expected 1")
+            values[record] = float(res[0]["value"][1])
+        if abs(values["slo:objective:ratio"] - objective) > 1e-12 or abs(values["slo:error_budget:ratio"] - budget) > 1e-12:
+            raise Failure(f"{sel}: objective/budget {values} differ from the rules' {objective}/{budget}")
+        if abs(objective + budget - 1) > 1e-9:
+            raise Failure(f"{sel}: objective {objective} and budget {budget} do not add up to 1")
+        period, remaining = values["slo:period_burn_rate:ratio"], values["slo:period_error_budget_remaining:ratio"]
+        if period == period and abs(remaining - (1 - period)) > 1e-9:  # NaN when no call in the period yet
+            raise Failure(f"{sel}: remaining budget {remaining} is not 1 - period burn rate {period}")
+        ratio = prom.query(f'{shortest_error_ratio(rules_file)}{sel}')["data"]["result"]
+        current = values["slo:current_burn_rate:ratio"]
+        if ratio and current == current and abs(float(ratio[0]["value"][1]) / budget - current) > 1e-6 * max(1, current):
+            raise Failure(f"{sel}: current burn rate {current} is not the shortest error ratio over the budget")
+        checked += 1
+        log(f"  SLO {slo} {sli}: objective {objective}, budget remaining {remaining:.3f}, burn rate now {current:.3f}")
+    report["slo_metadata"] = {"objectives": checked, "records": len(META)}
+    log(f"slo metadata: {checked} objectives x {len(META)} records evaluate live")
+
+
+def shortest_error_ratio(rules_file):
+    windows = []
+    for g in yaml.safe_load(rules_file.read_text())["groups"]:
+        for r in g["rules"]:
+            if r.get("record") == "slo:current_burn_rate:ratio":
+                windows.append(r["expr"].split("{")[0])
+    return windows[0]
+
+
+def fire_absent_alert(procs, prom, sink, rules_file, report, timeout=120):
+    """Stops the demo (the suite's last step) and waits for each objective's absent alert to fire in Prometheus
+    and reach the page route; before the stop none may fire."""
+    absent = sorted({r["alert"] for g in yaml.safe_load(rules_file.read_text())["groups"] for r in g["rules"]
+                     if r.get("alert", "").endswith("MetricAbsent")})
+    if not absent:
+        raise Failure("the generated rules hold no absent alert")
+    firing = {a["labels"]["alertname"] for a in prom.alerts() if a["labels"].get("alertname") in absent}
+    if firing:
+        raise Failure(f"absent alerts firing while the demo runs: {sorted(firing)}")
+    seen = len(sink.received)
+    name, p, _ = next(entry for entry in procs.procs if entry[0] == "shop")
+    log(f"stopping the demo (pid {p.pid}); expecting {', '.join(absent)}")
+    os.killpg(p.pid, signal.SIGTERM)
+    p.wait(timeout=30)
+    t0 = time.monotonic()
+    for alertname in absent:
+        wait_until(f"{alertname} firing in Prometheus",
+                   lambda: any(a["labels"].get("alertname") == alertname and a["state"] == "firing"
+                               for a in prom.alerts()), timeout)
+        got = wait_until(f"{alertname} at the webhook sink",
+                         lambda: sink.notifications(alertname, "firing", since=seen), timeout)
+        if got[0][3]["labels"].get("severity") != "critical":
+            raise Failure(f"{alertname} is not critical: {got[0][3]['labels']}")
+        log(f"  {alertname} fired via receiver {got[0][2]} {got[0][0] - t0:.1f}s after the demo stopped")
+    report["absent_alerts"] = {"fired": absent, "stop_to_last_webhook_s": round(time.monotonic() - t0, 1)}
+
+
 # --- traces -----------------------------------------------------------------------------------------------------
 
 def spans_of(path):
@@ -640,6 +729,7 @@ def main():
         check_dashboards(prom, gen / "grafana" / "dashboards", report, metrics_url)
         self_test_broken_query(prom, gen / "grafana" / "dashboards", metrics_url)
         check_recording_rules(prom, report)
+        check_slo_metadata(prom, next((gen / "prometheus" / "rules").glob("*.rules.yml")), report)
 
         # 8 (early, while the data is fresh). Pictures of every dashboard.
         report["pictures"] = [str(p) for p in render_dashboards(prom, gen / "grafana" / "dashboards",
@@ -656,6 +746,7 @@ def main():
         # 7. Traces: one trace from the HTTP span to the Python provider, and the Python client's trace joined.
         check_traces(spans_file, shop, otlp, report)
         procs.check_alive()
+        fire_absent_alert(procs, prom, sink, next((gen / "prometheus" / "rules").glob("*.rules.yml")), report)
         print_summary(report)
         print("e2e: 1 passed, 0 failed")
         return 0

@@ -20,9 +20,10 @@ fi
 python3 -c 'import prometheus_client, google.protobuf, grpc, opentelemetry.proto, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, yaml, matplotlib, jsonschema' 2>/dev/null \
   || python3 -m pip install -q prometheus-client protobuf grpcio opentelemetry-proto opentelemetry-sdk \
        opentelemetry-exporter-otlp-proto-http pyyaml matplotlib jsonschema
-# npm: Grafana's published schema types, to type-check the generated dashboards.
+# npm: Grafana's published schema types, to type-check the generated dashboards; the Prometheus Operator's and
+# Kubernetes' schemas, to validate the generated Kubernetes resources.
 command -v npm >/dev/null || { $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null; }
-[ -d obs-dashboards/schema-check/node_modules ] || npm ci --prefix obs-dashboards/schema-check --no-audit --no-fund --silent
+[ -d obs-dashboards/schema-check/node_modules/@kubernetes-models/prometheus-operator ] || npm ci --prefix obs-dashboards/schema-check --no-audit --no-fund --silent
 
 echo "== fmt and clippy"
 cargo fmt --all -- --check
@@ -50,6 +51,11 @@ check "promtool test rules (demo)" "promtool test rules $gen/prometheus/tests/*.
 check "catalog.json (demo) follows its JSON schema (jsonschema)" "python3 scripts/check_catalog.py $gen/docs/catalog.json"
 check "the demo's metric reference matches examples/shop-service/docs (METRICS.md, catalog.json; regenerate: cargo run --bin gen-dashboards -- --out DIR, copy DIR/docs)" \
   "diff -ru examples/shop-service/docs $gen/docs"
+k8s=$(mktemp -d)
+check "gen-dashboards --kubernetes writes the demo's resources" "cargo run -q --bin gen-dashboards -- --out $k8s --kubernetes --k8s-label release=kube-prometheus-stack >/dev/null"
+check "Kubernetes resources (demo) follow the Prometheus Operator and Kubernetes schemas" \
+  "python3 -c 'import json, sys, yaml; print(json.dumps([d for f in sys.argv[1:] for d in yaml.safe_load_all(open(f))]))' $k8s/kubernetes/*.yml > $k8s/resources.json && node obs-dashboards/schema-check/check-kubernetes.mjs $k8s/resources.json"
+check "gen-dashboards --kubernetes --check passes on fresh output" "cargo run -q --bin gen-dashboards -- --out $k8s --kubernetes --k8s-label release=kube-prometheus-stack --check >/dev/null"
 check "amtool check-config (demo)" "amtool check-config $gen/alertmanager/alertmanager.yml >/dev/null 2>&1 || amtool check-config $gen/alertmanager/alertmanager.yml"
 echo "external checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -48,6 +48,7 @@ pub mod cli;
 pub mod dashboards;
 pub mod deploy;
 pub mod grafana;
+pub mod kubernetes;
 mod model;
 mod options;
 pub mod reference;
@@ -92,6 +93,10 @@ pub struct Artifacts {
     pub grafana_dashboards: deploy::DashboardProvisioning,
     /// The metric reference: `METRICS.md` and `catalog.json`.
     pub reference: reference::Reference,
+    /// Kubernetes resources, when `Options::kubernetes` is set.
+    pub kubernetes: Vec<kubernetes::Manifest>,
+    /// Whether the Kubernetes resources go into one multi-document file.
+    pub kubernetes_single_file: bool,
 }
 
 /// One rendered file, its path relative to the output directory.
@@ -211,6 +216,21 @@ impl Artifacts {
             path: format!("docs/{}", reference::SCHEMA_FILE).into(),
             contents: reference::SCHEMA.to_owned(),
         });
+        if self.kubernetes_single_file && !self.kubernetes.is_empty() {
+            let docs: Vec<String> = self
+                .kubernetes
+                .iter()
+                .map(|m| serde_norway::to_string(&m.resource).expect("generated values serialize"))
+                .collect();
+            files.push(File {
+                path: format!("kubernetes/{s}.yml").into(),
+                contents: format!("{HEADER}{}", docs.join("---\n")),
+            });
+        } else {
+            for m in &self.kubernetes {
+                files.push(File { path: m.file.clone().into(), contents: yaml(&m.resource) });
+            }
+        }
         files.sort_by(|a, b| a.path.cmp(&b.path));
         files
     }
@@ -258,6 +278,10 @@ pub fn generate(model: &Model, opts: &Options) -> Result<Artifacts, Error> {
     let generated = rules::generate(&model, opts, &job, &uids.overview, &uids.metrics);
     let dashboards = dashboards::dashboards(&model, opts, &job);
     let reference = reference::reference(&model, &job, &dashboards, &generated.file);
+    let kubernetes = opts
+        .kubernetes
+        .as_ref()
+        .map_or_else(Vec::new, |k| kubernetes::resources(k, opts, &service, &job, &generated.file, &dashboards));
     let mut artifacts = Artifacts {
         service: service.clone(),
         job: job.clone(),
@@ -273,6 +297,8 @@ pub fn generate(model: &Model, opts: &Options) -> Result<Artifacts, Error> {
         grafana_datasources: deploy::datasources(opts),
         grafana_dashboards: deploy::dashboard_providers(opts, &service),
         reference,
+        kubernetes,
+        kubernetes_single_file: opts.kubernetes.as_ref().is_some_and(|k| k.single_file),
     };
     artifacts.rule_tests = ruletests::generate(&generated.cases, opts, &job, &format!("../rules/{service}.rules.yml"));
     Ok(artifacts)

@@ -51,6 +51,8 @@ pub struct Options {
     pub time_scale: u32,
     /// SLO alerts stay quiet while the short window sees fewer calls than this per hour (the minimum-traffic guard).
     pub slo_min_calls_per_hour: f64,
+    /// Kubernetes resources (`PrometheusRule`, `ServiceMonitor`/`PodMonitor`, dashboard `ConfigMap`s), when set.
+    pub kubernetes: Option<crate::kubernetes::KubernetesOptions>,
 }
 
 /// Receivers for the three routes: `page` (severity critical), `ticket` (warning) and `info`.
@@ -120,6 +122,7 @@ impl Default for Options {
             email_from: "alertmanager@localhost".to_owned(),
             time_scale: 1,
             slo_min_calls_per_hour: 10.0,
+            kubernetes: None,
         }
     }
 }
