@@ -292,17 +292,24 @@ pub mod meta {
 }
 
 /// The `for` of an objective's absent alert: how long a total outage takes to spend 2% of the period's budget (what
-/// the fastest page guards), at least a minute. Silence cannot be told from an outage, so it pages as soon as an
-/// outage would have; a tighter objective waits less.
+/// the fastest page guards). Silence cannot be told from an outage, so it pages as soon as an outage would have; a
+/// tighter objective waits less. At least [`ABSENT_MIN_FOR_SECONDS`], so that when the whole target is gone,
+/// `TargetDown` (2 minutes) fires first and Alertmanager's inhibition keeps the absent alerts from paging too.
 ///
 /// ```
 /// use obs_dashboards::rules::absent_for_seconds;
 /// assert_eq!(absent_for_seconds(0.99), 518); // 2% of 1% of 30 days
-/// assert_eq!(absent_for_seconds(0.9999), 60);
+/// assert_eq!(absent_for_seconds(0.9999), 180);
 /// ```
 pub fn absent_for_seconds(objective: f64) -> u64 {
-    ((0.02 * (1.0 - objective) * PERIOD_SECONDS as f64).round() as u64).max(60)
+    ((0.02 * (1.0 - objective) * PERIOD_SECONDS as f64).round() as u64).max(ABSENT_MIN_FOR_SECONDS)
 }
+
+/// How long a target must be down before `TargetDown` fires.
+pub const TARGET_DOWN_FOR_SECONDS: u64 = 120;
+
+/// The shortest `for` of an absent alert: a minute longer than [`TARGET_DOWN_FOR_SECONDS`].
+pub const ABSENT_MIN_FOR_SECONDS: u64 = TARGET_DOWN_FOR_SECONDS + 60;
 
 /// The name of an objective's absent alert (Pyrra's `SLOMetricAbsent`, one per objective as obs' other alerts are).
 ///
@@ -652,7 +659,7 @@ pub(crate) fn generate(model: &Model, opts: &Options, job: &str, overview_uid: &
     let down = cx.alert(
         "TargetDown",
         format!("{}{{{sel}}} == 0", fam::UP),
-        120,
+        TARGET_DOWN_FOR_SECONDS,
         Severity::Critical,
         &[],
         format!("A target of {} is down", model.service),
