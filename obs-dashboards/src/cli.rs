@@ -34,6 +34,9 @@
 //!   --k8s-label KEY=VALUE     an extra label on each, such as release=kube-prometheus-stack (repeatable)
 //!   --k8s-pod-monitor         a PodMonitor instead of a ServiceMonitor
 //!   --k8s-single-file         one multi-document kubernetes/<service>.yml instead of a file per resource
+//!   --compose                 also write a local stack: compose/docker-compose.yml (Prometheus, Alertmanager, Grafana, Jaeger)
+//!   --compose-service-host HOST  where the stack scrapes the service (default: host.docker.internal; implies --compose)
+//!   --compose-service-port PORT  its metrics port (default: 9464)
 //!   --fast-alerts             divide every alerting duration by 60 (an hour becomes a minute), for end-to-end tests
 //!   --time-scale N            divide them by N instead
 //! ```
@@ -65,7 +68,8 @@ const USAGE: &str = "usage: gen-dashboards --out DIR [--check] [--config FILE] [
 [--prometheus-url URL] [--scrape-target HOST:PORT] [--alertmanager-target HOST:PORT] [--webhook-url URL]... \
 [--slack-channel CHANNEL]... [--slack-api-url URL] [--email-to ADDRESS]... [--email-from ADDRESS] \
 [--smtp-smarthost HOST:PORT] [--kubernetes] [--k8s-namespace NS] [--k8s-label KEY=VALUE]... [--k8s-pod-monitor] \
-[--k8s-single-file] [--fast-alerts | --time-scale N]";
+[--k8s-single-file] [--compose] [--compose-service-host HOST] [--compose-service-port PORT] \
+[--fast-alerts | --time-scale N]";
 
 /// Parses the arguments (without the program name). `--config` is read first, flags override it.
 ///
@@ -149,6 +153,15 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 options.kubernetes.get_or_insert_with(Default::default).monitor = crate::kubernetes::Monitor::Pod
             }
             "--k8s-single-file" => options.kubernetes.get_or_insert_with(Default::default).single_file = true,
+            "--compose" => {
+                options.compose.get_or_insert_with(Default::default);
+            }
+            "--compose-service-host" => options.compose.get_or_insert_with(Default::default).service_host = value()?,
+            "--compose-service-port" => {
+                let v = value()?;
+                options.compose.get_or_insert_with(Default::default).service_port =
+                    v.parse().map_err(|_| format!("--compose-service-port takes a port number, not `{v}`"))?;
+            }
             "--fast-alerts" => options.time_scale = 60,
             "--time-scale" => {
                 let v = value()?;

@@ -45,6 +45,7 @@
 
 pub mod alertmanager;
 pub mod cli;
+pub mod compose;
 pub mod dashboards;
 pub mod deploy;
 pub mod grafana;
@@ -97,6 +98,8 @@ pub struct Artifacts {
     pub kubernetes: Vec<kubernetes::Manifest>,
     /// Whether the Kubernetes resources go into one multi-document file.
     pub kubernetes_single_file: bool,
+    /// The local stack, when `Options::compose` is set.
+    pub compose: Option<compose::Stack>,
 }
 
 /// One rendered file, its path relative to the output directory.
@@ -231,6 +234,11 @@ impl Artifacts {
                 files.push(File { path: m.file.clone().into(), contents: yaml(&m.resource) });
             }
         }
+        if let Some(c) = &self.compose {
+            files.push(File { path: "compose/docker-compose.yml".into(), contents: yaml(&c.compose) });
+            files.push(File { path: "compose/prometheus.yml".into(), contents: yaml(&c.prometheus) });
+            files.push(File { path: "compose/grafana-datasources.yml".into(), contents: yaml(&c.datasources) });
+        }
         files.sort_by(|a, b| a.path.cmp(&b.path));
         files
     }
@@ -299,6 +307,10 @@ pub fn generate(model: &Model, opts: &Options) -> Result<Artifacts, Error> {
         reference,
         kubernetes,
         kubernetes_single_file: opts.kubernetes.as_ref().is_some_and(|k| k.single_file),
+        compose: opts
+            .compose
+            .as_ref()
+            .map(|c| compose::stack(c, opts, &service, &job, &format!("prometheus/rules/{service}.rules.yml"))),
     };
     artifacts.rule_tests = ruletests::generate(&generated.cases, opts, &job, &format!("../rules/{service}.rules.yml"));
     Ok(artifacts)

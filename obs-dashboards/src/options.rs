@@ -53,6 +53,8 @@ pub struct Options {
     pub slo_min_calls_per_hour: f64,
     /// Kubernetes resources (`PrometheusRule`, `ServiceMonitor`/`PodMonitor`, dashboard `ConfigMap`s), when set.
     pub kubernetes: Option<crate::kubernetes::KubernetesOptions>,
+    /// A local stack (`compose/docker-compose.yml` with Prometheus, Alertmanager, Grafana and Jaeger), when set.
+    pub compose: Option<crate::compose::ComposeOptions>,
 }
 
 /// Receivers for the three routes: `page` (severity critical), `ticket` (warning) and `info`.
@@ -123,6 +125,7 @@ impl Default for Options {
             time_scale: 1,
             slo_min_calls_per_hour: 10.0,
             kubernetes: None,
+            compose: None,
         }
     }
 }
