@@ -129,3 +129,31 @@ fn flags_and_the_config_file_set_the_kubernetes_options() {
         obs_dashboards::cli::parse(&["--out".into(), "x".into(), "--k8s-label".into(), "nope".into()]).unwrap_err();
     assert!(err.contains("KEY=VALUE"), "{err}");
 }
+
+#[test]
+fn check_fails_when_a_kubernetes_or_compose_file_is_stale() {
+    use obs_dashboards::cli::{parse, run};
+    let dir = common::temp_dir("k8s-compose-check");
+    let d = dir.to_str().unwrap().to_owned();
+    let model = common::fixture();
+    let args = |check: bool| {
+        let mut a: Vec<String> = vec!["--out".into(), d.clone(), "--kubernetes".into(), "--compose".into()];
+        if check {
+            a.push("--check".into());
+        }
+        parse(&a).unwrap()
+    };
+    assert!(run(&args(false), &model, &mut Vec::new()).unwrap());
+    assert!(run(&args(true), &model, &mut Vec::new()).unwrap());
+    for file in ["kubernetes/shop-servicemonitor.yml", "compose/docker-compose.yml", "compose/prometheus.yml"] {
+        let path = dir.join(file);
+        let original = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{original}# edited by hand\n")).unwrap();
+        let mut log = Vec::new();
+        assert!(!run(&args(true), &model, &mut log).unwrap(), "{file} edited, yet --check passed");
+        assert!(String::from_utf8(log).unwrap().contains(&format!("stale: {}", path.display())));
+        std::fs::write(&path, original).unwrap();
+    }
+    // Without the options, the check does not ask for them.
+    assert!(run(&parse(&["--out".into(), d.clone(), "--check".into()]).unwrap(), &model, &mut Vec::new()).unwrap());
+}
