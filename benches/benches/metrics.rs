@@ -507,6 +507,10 @@ fn pc_protobuf(reg: &prometheus_client::registry::Registry) -> Vec<u8> {
 // ---------------------------------------------------------------------------------------------------------------
 
 /// Scale families; each is filled right before its rows, so earlier cases do not encode them.
+/// A counter family of 10 series.
+#[obs::metric(counter, labels = Dyn, cap = 200000)]
+struct Scale10;
+
 /// A counter family of 1 000 series.
 #[obs::metric(counter, labels = Dyn, cap = 200000)]
 struct Scale1k;
@@ -541,7 +545,8 @@ fn scale(c: &mut Criterion) {
         }
         routes
     };
-    let cases: [(usize, &str, &Inc); 3] = [
+    let cases: [(usize, &str, &Inc); 4] = [
+        (10, "scale10", &|r| Scale10.with(Dyn { route: r }).inc()),
         (1_000, "scale1k", &|r| Scale1k.with(Dyn { route: r }).inc()),
         (10_000, "scale10k", &|r| Scale10k.with(Dyn { route: r }).inc()),
         (100_000, "scale100k", &|r| Scale100k.with(Dyn { route: r }).inc()),

@@ -366,16 +366,27 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
             fc.defaults.min = Some(0.0);
         }
         l.add(err, 12, 8);
+        // A `#[traced(native)]` function's durations are stored as one native series, with no `_bucket`: with any
+        // such function, each quantile also reads the native series (`or` keeps one answer per function).
+        let any_native = traced.iter().any(|f| f.native);
+        let quantile = |q: &str, range: &str| {
+            let classic = format!(
+                "histogram_quantile({q}, sum by (function, module, {LE}) (rate({duration_series}{{{fsel}}}[{range}])))"
+            );
+            match any_native {
+                false => classic,
+                true => format!(
+                    "{classic} or histogram_quantile({q}, sum by (function, module) (rate({durations}{{{fsel}}}[{range}])))"
+                ),
+            }
+        };
         let lat = [("A", 0.5), ("B", 0.9), ("C", 0.99)]
             .iter()
             .map(|(r, qv)| Target {
                 exemplar: true,
                 ..Target::range(
                     r,
-                    &format!(
-                        "histogram_quantile({}, sum by (function, module, {LE}) (rate({duration_series}{{{fsel}}}[$__rate_interval])))",
-                        num(*qv)
-                    ),
+                    &quantile(&num(*qv), "$__rate_interval"),
                     &format!("p{} {{{{module}}}}::{{{{function}}}}", (qv * 100.0).round()),
                 )
             })
@@ -395,10 +406,7 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
             "The busiest functions over the dashboard's time range.",
             &format!("topk(10, sum by (function, module) (rate({calls}{{{fsel}}}[$__range])))"),
         );
-        top.targets.push(Target::instant(
-            "B",
-            &format!("topk(10, histogram_quantile(0.99, sum by (function, module, {LE}) (rate({duration_series}{{{fsel}}}[$__range]))))"),
-        ));
+        top.targets.push(Target::instant("B", &format!("topk(10, {})", quantile("0.99", "$__range"))));
         top.title = "Top 10 functions: call rate (A) and p99 latency (B)".to_owned();
         l.add(top, 12, 8);
         if traced.iter().any(|f| f.in_flight) {

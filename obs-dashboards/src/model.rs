@@ -120,6 +120,9 @@ pub struct Function {
     pub in_flight: bool,
     /// Duration buckets, in seconds.
     pub buckets: Vec<f64>,
+    /// Whether the duration histogram has native buckets (`#[traced(native)]`): Prometheus with native histograms
+    /// on stores those and not the classic ones, so the function's duration queries are native PromQL.
+    pub native: bool,
     /// The declared objective.
     pub slo: Option<Slo>,
     /// The declaring crate's package name.
@@ -207,6 +210,7 @@ impl Model {
                 red_metrics: f.red_metrics,
                 in_flight: f.in_flight,
                 buckets: f.buckets.to_vec(),
+                native: f.native.is_some(),
                 slo: f.slo.map(|s| Slo {
                     name: s.name.to_owned(),
                     success_rate: s.success_rate,
@@ -221,7 +225,7 @@ impl Model {
         let mut crates: Vec<&str> = catalog
             .exposed()
             .map(|m| m.crate_name())
-            .chain(catalog.functions().iter().map(|f| f.krate.name))
+            .chain(catalog.functions().map(|f| f.krate.name))
             .chain(catalog.health_checks().map(|h| h.krate.name))
             .filter(|c| !is_obs_crate(c))
             .collect();
@@ -448,7 +452,8 @@ impl Function {
             module: module.to_owned(),
             red_metrics: true,
             in_flight: false,
-            buckets: vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
+            buckets: obs_runtime::DEFAULT_BUCKETS.to_vec(),
+            native: false,
             slo: None,
             crate_name: "app".to_owned(),
             source: None,

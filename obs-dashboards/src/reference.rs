@@ -211,6 +211,33 @@ fn example(m: &Metric, job: &str) -> String {
     }
 }
 
+/// PromQL's aggregations and keywords, which may stand before `by (..)` or between operands.
+const KEYWORDS: &[&str] = &[
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "group",
+    "stddev",
+    "stdvar",
+    "count",
+    "count_values",
+    "bottomk",
+    "topk",
+    "quantile",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "bool",
+    "and",
+    "or",
+    "unless",
+    "offset",
+];
+
 /// The metric names a PromQL expression reads (identifiers outside strings, not followed by `(`).
 fn metric_names(expr: &str) -> Vec<&str> {
     let b = expr.as_bytes();
@@ -242,7 +269,7 @@ fn metric_names(expr: &str) -> Vec<&str> {
                 i += 1;
             }
             let next = expr[i..].trim_start();
-            if !next.starts_with('(') {
+            if !next.starts_with('(') && !KEYWORDS.contains(&&expr[start..i]) {
                 out.push(&expr[start..i]);
             }
         } else if c.is_ascii_digit() {

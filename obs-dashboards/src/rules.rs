@@ -111,7 +111,7 @@ pub const BURN_ALERTS: [(u64, u64, f64, Severity, u64); 4] = [
 /// One objective of one function: availability or latency, the unit SLO rules and panels are made of.
 ///
 /// ```
-/// let o = obs_dashboards::rules::SloObjective { slo: "checkout".into(), sli: "availability", function: "checkout".into(), module: "shop".into(), objective: 0.999, threshold: None };
+/// let o = obs_dashboards::rules::SloObjective { slo: "checkout".into(), sli: "availability", function: "checkout".into(), module: "shop".into(), objective: 0.999, threshold: None, native: false };
 /// assert!(o.error_ratio_expr("job=\"shop\"", "5m").contains("result!=\"ok\""));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -128,6 +128,9 @@ pub struct SloObjective {
     pub objective: f64,
     /// Latency objectives: the bound in seconds, a bucket of the duration histogram.
     pub threshold: Option<f64>,
+    /// Whether the function's durations are a native histogram, read with `histogram_fraction` and
+    /// `histogram_count` instead of `le` buckets and `_count`.
+    pub native: bool,
 }
 
 impl SloObjective {
@@ -138,7 +141,7 @@ impl SloObjective {
     /// The share of bad calls over `range`, per function.
     ///
     /// ```
-    /// let o = obs_dashboards::rules::SloObjective { slo: "s".into(), sli: "latency", function: "f".into(), module: "m".into(), objective: 0.99, threshold: Some(1.0) };
+    /// let o = obs_dashboards::rules::SloObjective { slo: "s".into(), sli: "latency", function: "f".into(), module: "m".into(), objective: 0.99, threshold: Some(1.0), native: false };
     /// assert!(o.error_ratio_expr("job=\"j\"", "1h").contains("le=\"1.0\""));
     /// ```
     pub fn error_ratio_expr(&self, sel: &str, range: &str) -> String {
@@ -147,6 +150,11 @@ impl SloObjective {
             None => format!(
                 "sum by (function, module) (rate({calls}{{{s}, result!=\"ok\"}}[{range}])) / sum by (function, module) (rate({calls}{{{s}}}[{range}]))",
                 calls = total(fam::FUNCTION_CALLS)
+            ),
+            Some(t) if self.native => format!(
+                "1 - histogram_fraction(0, {}, sum by (function, module) (rate({durations}{{{s}}}[{range}])))",
+                obs_runtime::format_f64(t),
+                durations = fam::FUNCTION_CALLS_DURATION_SECONDS
             ),
             Some(t) => format!(
                 "1 - sum by (function, module) (rate({buckets}{{{s}, {LE}={}}}[{range}])) / sum by (function, module) (rate({count}{{{s}}}[{range}]))",
@@ -160,11 +168,15 @@ impl SloObjective {
     /// Calls per second over `range`.
     ///
     /// ```
-    /// let o = obs_dashboards::rules::SloObjective { slo: "s".into(), sli: "availability", function: "f".into(), module: "m".into(), objective: 0.99, threshold: None };
+    /// let o = obs_dashboards::rules::SloObjective { slo: "s".into(), sli: "availability", function: "f".into(), module: "m".into(), objective: 0.99, threshold: None, native: false };
     /// assert!(o.calls_expr("job=\"j\"", "5m").starts_with("sum by (function, module) (rate(function_calls_total"));
     /// ```
     pub fn calls_expr(&self, sel: &str, range: &str) -> String {
         let s = self.fsel(sel);
+        if self.threshold.is_some() && self.native {
+            let durations = fam::FUNCTION_CALLS_DURATION_SECONDS;
+            return format!("histogram_count(sum by (function, module) (rate({durations}{{{s}}}[{range}])))");
+        }
         let metric = if self.threshold.is_some() {
             count(fam::FUNCTION_CALLS_DURATION_SECONDS)
         } else {
@@ -176,7 +188,7 @@ impl SloObjective {
     /// One sentence: what is promised.
     ///
     /// ```
-    /// let o = obs_dashboards::rules::SloObjective { slo: "s".into(), sli: "latency", function: "f".into(), module: "m".into(), objective: 0.99, threshold: Some(0.25) };
+    /// let o = obs_dashboards::rules::SloObjective { slo: "s".into(), sli: "latency", function: "f".into(), module: "m".into(), objective: 0.99, threshold: Some(0.25), native: false };
     /// assert_eq!(o.describe(), "99% of calls to m::f finish within 0.25s");
     /// ```
     pub fn describe(&self) -> String {
@@ -210,6 +222,7 @@ pub fn objectives(model: &Model) -> Vec<SloObjective> {
                 module: f.module.clone(),
                 objective: rate,
                 threshold: None,
+                native: f.native,
             });
         }
         if let Some((p, t)) = slo.latency {
@@ -220,6 +233,7 @@ pub fn objectives(model: &Model) -> Vec<SloObjective> {
                 module: f.module.clone(),
                 objective: p,
                 threshold: Some(t),
+                native: f.native,
             });
         }
     }
@@ -260,7 +274,7 @@ pub fn record_calls(window: u64) -> String {
 /// The name of an objective's burn-rate alert over the window pair `(long, short)` (unscaled seconds).
 ///
 /// ```
-/// let o = obs_dashboards::rules::SloObjective { slo: "checkout".into(), sli: "availability", function: "f".into(), module: "m".into(), objective: 0.999, threshold: None };
+/// let o = obs_dashboards::rules::SloObjective { slo: "checkout".into(), sli: "availability", function: "f".into(), module: "m".into(), objective: 0.999, threshold: None, native: false };
 /// assert_eq!(obs_dashboards::rules::burn_alert_name(&o, 3600, 300), "CheckoutAvailabilityBurnRate1h5m");
 /// ```
 pub fn burn_alert_name(o: &SloObjective, long: u64, short: u64) -> String {
@@ -314,7 +328,7 @@ pub const ABSENT_MIN_FOR_SECONDS: u64 = TARGET_DOWN_FOR_SECONDS + 60;
 /// The name of an objective's absent alert (Pyrra's `SLOMetricAbsent`, one per objective as obs' other alerts are).
 ///
 /// ```
-/// let o = obs_dashboards::rules::SloObjective { slo: "checkout".into(), sli: "latency", function: "f".into(), module: "m".into(), objective: 0.99, threshold: Some(0.25) };
+/// let o = obs_dashboards::rules::SloObjective { slo: "checkout".into(), sli: "latency", function: "f".into(), module: "m".into(), objective: 0.99, threshold: Some(0.25), native: false };
 /// assert_eq!(obs_dashboards::rules::absent_alert_name(&o), "CheckoutLatencyMetricAbsent");
 /// ```
 pub fn absent_alert_name(o: &SloObjective) -> String {
@@ -555,10 +569,11 @@ pub(crate) fn generate(model: &Model, opts: &Options, job: &str, overview_uid: &
                 these.push(rule.clone());
                 alerts.push(Rule::Alerting(rule));
             }
-            let calls = if o.threshold.is_some() {
-                count(fam::FUNCTION_CALLS_DURATION_SECONDS)
-            } else {
-                total(fam::FUNCTION_CALLS)
+            // The series the objective reads: a native histogram is stored under the family's own name.
+            let calls = match (o.threshold.is_some(), o.native) {
+                (true, true) => fam::FUNCTION_CALLS_DURATION_SECONDS.to_owned(),
+                (true, false) => count(fam::FUNCTION_CALLS_DURATION_SECONDS),
+                (false, _) => total(fam::FUNCTION_CALLS),
             };
             let absent = cx.alert(
                 &absent_alert_name(o),

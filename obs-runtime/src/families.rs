@@ -53,7 +53,7 @@ pub const OBS_CARDINALITY_OVERFLOW: &str = Overflows::DESC.name;
 /// Observations refused as invalid (a counter).
 pub const OBS_DROPPED_OBSERVATIONS: &str = Drops::DESC.name;
 /// Series held by each metric family (a gauge).
-pub const OBS_SERIES: &str = "obs_series";
+pub const OBS_SERIES: &str = crate::self_metrics::SERIES_DESC.name;
 
 /// Spans handed to the exporter (a counter).
 pub const OBS_SPANS_EXPORTED: &str = "obs_spans_exported";

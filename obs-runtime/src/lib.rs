@@ -47,7 +47,7 @@ pub use config::{parse_resource_attributes, ConfigError, Settings, DEFAULT_LISTE
 pub use desc::{
     AlertDesc, AlertOp, AlertSignal, CrateInfo, FunctionDesc, HealthCheckDesc, HealthCheckEntry, HealthFuture,
     LatencyObjective, Location, MetricDesc, MetricKind, Namespace, NamespaceDecl, Severity, SloDesc, SpanKind,
-    ValueType, DEFAULT_CAP,
+    ValueType, DEFAULT_BUCKETS, DEFAULT_CAP,
 };
 pub use encoding::PROTOBUF_CONTENT_TYPE;
 pub use encoding::{escape_help, escape_label_value, format_f64, render_labels, Format, TextRenderer};

@@ -81,8 +81,8 @@ pub(crate) fn record_drop(desc: &'static MetricDesc, reason: DropReason) {
 /// `obs_series{metric}`: computed at each scrape from the catalog.
 struct SeriesGauge;
 
-const SERIES_DESC: MetricDesc =
-    MetricDesc::new(crate::families::OBS_SERIES, MetricKind::Gauge, "Series held by each metric family.")
+pub(crate) const SERIES_DESC: MetricDesc =
+    MetricDesc::new("obs_series", MetricKind::Gauge, "Series held by each metric family.")
         .labels(&[LabelDesc { name: "metric", values: None }])
         .no_namespace()
         .declared_in(module_path!(), crate::crate_info!());
