@@ -9,42 +9,7 @@ use crate::Options;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Where the stack finds the service, and what it runs.
-///
-/// ```
-/// let c: obs_dashboards::compose::ComposeOptions = serde_norway::from_str("service_port: 8080\n").unwrap();
-/// assert_eq!(c.service_host, "host.docker.internal");
-/// assert_eq!(c.service_port, 8080);
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ComposeOptions {
-    /// The host Prometheus scrapes the service on: the machine running the stack, by default.
-    pub service_host: String,
-    /// The port the service serves `/metrics` on.
-    pub service_port: u16,
-    /// Prometheus' image.
-    pub prometheus_image: String,
-    /// Alertmanager's image.
-    pub alertmanager_image: String,
-    /// Grafana's image.
-    pub grafana_image: String,
-    /// Jaeger's image (all-in-one, OTLP enabled).
-    pub jaeger_image: String,
-}
-
-impl Default for ComposeOptions {
-    fn default() -> ComposeOptions {
-        ComposeOptions {
-            service_host: "host.docker.internal".to_owned(),
-            service_port: obs_runtime::DEFAULT_LISTEN_PORT,
-            prometheus_image: "prom/prometheus:v2.53.0".to_owned(),
-            alertmanager_image: "prom/alertmanager:v0.27.0".to_owned(),
-            grafana_image: "grafana/grafana:11.1.0".to_owned(),
-            jaeger_image: "jaegertracing/all-in-one:1.58".to_owned(),
-        }
-    }
-}
+pub use crate::options::ComposeOptions;
 
 /// `docker-compose.yml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,64 +9,7 @@ use crate::Options;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// What the Kubernetes resources are named, labelled and split into.
-///
-/// ```
-/// let k: obs_dashboards::kubernetes::KubernetesOptions =
-///     serde_norway::from_str("namespace: shop\nlabels:\n  release: kube-prometheus-stack\nmonitor: pod\n").unwrap();
-/// assert_eq!(k.namespace, "shop");
-/// assert_eq!(k.monitor, obs_dashboards::kubernetes::Monitor::Pod);
-/// assert_eq!(k.port, "metrics");
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct KubernetesOptions {
-    /// The namespace of every resource.
-    pub namespace: String,
-    /// Extra labels on every resource (kube-prometheus-stack selects by its `release` label).
-    pub labels: BTreeMap<String, String>,
-    /// A `ServiceMonitor` (`service`) or a `PodMonitor` (`pod`).
-    pub monitor: Monitor,
-    /// The name of the service's (or pod's) port that serves `/metrics`.
-    pub port: String,
-    /// The labels that select the service's `Service` (or pods); default `app.kubernetes.io/name: <service>`.
-    pub selector: BTreeMap<String, String>,
-    /// The label Grafana's sidecar watches for dashboards, and its value.
-    pub dashboard_label: String,
-    /// The value of [`KubernetesOptions::dashboard_label`].
-    pub dashboard_label_value: String,
-    /// The annotation the sidecar reads the folder from (its `folderAnnotation`); the value is `Options::folder`.
-    pub folder_annotation: String,
-    /// One file per resource (`false`) or one multi-document YAML (`true`).
-    pub single_file: bool,
-}
-
-/// The kind of scrape resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Monitor {
-    /// A `ServiceMonitor`: Prometheus scrapes the endpoints of the selected `Service`.
-    #[default]
-    Service,
-    /// A `PodMonitor`: Prometheus scrapes the selected pods directly.
-    Pod,
-}
-
-impl Default for KubernetesOptions {
-    fn default() -> KubernetesOptions {
-        KubernetesOptions {
-            namespace: "default".to_owned(),
-            labels: BTreeMap::new(),
-            monitor: Monitor::Service,
-            port: "metrics".to_owned(),
-            selector: BTreeMap::new(),
-            dashboard_label: "grafana_dashboard".to_owned(),
-            dashboard_label_value: "1".to_owned(),
-            folder_annotation: "grafana_folder".to_owned(),
-            single_file: false,
-        }
-    }
-}
+pub use crate::options::{KubernetesOptions, Monitor};
 
 /// `metadata` of a resource.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,6 +13,8 @@
 //! | `alertmanager/alertmanager.yml` | routes by severity, grouping, inhibition, repeat intervals |
 //! | `grafana/provisioning/{datasources,dashboards}/<service>.yml` | Grafana provisioning |
 //! | `docs/METRICS.md`, `docs/catalog.json`, `docs/catalog.schema.json` | the metric reference ([`reference`]) |
+//! | `kubernetes/*.yml` (with `--kubernetes`) | PrometheusRule, ServiceMonitor or PodMonitor, dashboard ConfigMaps ([`kubernetes`]) |
+//! | `compose/*.yml` (with `--compose`) | a local stack: Prometheus, Alertmanager, Grafana, Jaeger ([`compose`]) |
 //!
 //! The output is deterministic (sorted input, uids hashed from names, ids in layout order), so a CI job can run
 //! `gen-dashboards --check` and fail when the committed files no longer match the code.
