@@ -42,7 +42,8 @@ static PROCESS: [ProcessMetric; 7] = [
         )
         .float()
         .unit("seconds")
-        .no_namespace(),
+        .no_namespace()
+        .declared_in(module_path!(), crate::crate_info!()),
         read: cpu_seconds,
     },
     ProcessMetric {
@@ -52,7 +53,8 @@ static PROCESS: [ProcessMetric; 7] = [
             "Resident memory size in bytes.",
         )
         .unit("bytes")
-        .no_namespace(),
+        .no_namespace()
+        .declared_in(module_path!(), crate::crate_info!()),
         read: || statm_pages(1).map(|p| p * page_size()),
     },
     ProcessMetric {
@@ -62,12 +64,14 @@ static PROCESS: [ProcessMetric; 7] = [
             "Virtual memory size in bytes.",
         )
         .unit("bytes")
-        .no_namespace(),
+        .no_namespace()
+        .declared_in(module_path!(), crate::crate_info!()),
         read: || statm_pages(0).map(|p| p * page_size()),
     },
     ProcessMetric {
         desc: &MetricDesc::new(families::PROCESS_OPEN_FDS, MetricKind::Gauge, "Number of open file descriptors.")
-            .no_namespace(),
+            .no_namespace()
+            .declared_in(module_path!(), crate::crate_info!()),
         read: || std::fs::read_dir("/proc/self/fd").ok().map(|d| d.count() as f64),
     },
     ProcessMetric {
@@ -76,12 +80,14 @@ static PROCESS: [ProcessMetric; 7] = [
             MetricKind::Gauge,
             "Maximum number of open file descriptors.",
         )
-        .no_namespace(),
+        .no_namespace()
+        .declared_in(module_path!(), crate::crate_info!()),
         read: max_fds,
     },
     ProcessMetric {
         desc: &MetricDesc::new(families::PROCESS_THREADS, MetricKind::Gauge, "Number of OS threads in the process.")
-            .no_namespace(),
+            .no_namespace()
+            .declared_in(module_path!(), crate::crate_info!()),
         read: threads,
     },
     ProcessMetric {
@@ -91,7 +97,8 @@ static PROCESS: [ProcessMetric; 7] = [
             "Start time of the process since unix epoch in seconds.",
         )
         .unit("seconds")
-        .no_namespace(),
+        .no_namespace()
+        .declared_in(module_path!(), crate::crate_info!()),
         read: start_time,
     },
 ];
