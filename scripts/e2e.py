@@ -13,6 +13,7 @@ every `for`, burn-rate window, rate window and Alertmanager interval is divided 
 import argparse
 import http.server
 import json
+import math
 import os
 import re
 import shutil
@@ -375,8 +376,10 @@ def render_dashboards(prom, dashboards_dir, out_dir, minutes=3):
                 q = substitute(expr, {"job": JOB, "instance": ".*"})
                 r = prom.api("query_range", query=q, start=start, end=end, step=3)
                 for series in r.get("data", {}).get("result", [])[:8]:
-                    xs = [float(v[0]) - end for v in series["values"]]
-                    ys = [float(v[1]) for v in series["values"]]
+                    # A native histogram result (a heatmap in Grafana) is drawn as its count over time.
+                    values = series.get("values") or [(t, h["count"]) for t, h in series.get("histograms", [])]
+                    xs = [float(v[0]) - end for v in values]
+                    ys = [float(v[1]) for v in values]
                     label = ",".join(f"{k}={v}" for k, v in series["metric"].items() if k not in ("job", "instance"))
                     ax.plot(xs, ys, linewidth=1, label=label[:40] or t.get("legendFormat", "")[:40])
                     drawn += 1
@@ -434,6 +437,111 @@ def fire_and_resolve(prom, sink, shop, label, fault_query, alertname, severity, 
                                             "fault_to_webhook_s": round(latency, 1),
                                             "clear_to_resolved_s": round(resolved[0][0] - t1, 1)})
     return receiver
+
+
+# --- SLO metadata and the absent alert ---------------------------------------------------------------------------
+
+META = ("slo:objective:ratio", "slo:error_budget:ratio", "slo:time_period:days", "slo:current_burn_rate:ratio",
+        "slo:period_burn_rate:ratio", "slo:period_error_budget_remaining:ratio")
+
+
+def slo_objectives(rules_file):
+    """(slo, sli, objective, budget) of every objective, read from the generated rules' fixed metadata."""
+    fixed = {}
+    for g in yaml.safe_load(rules_file.read_text())["groups"]:
+        for r in g["rules"]:
+            if r.get("record") in ("slo:objective:ratio", "slo:error_budget:ratio"):
+                key = (r["labels"]["slo"], r["labels"]["sli"])
+                value = float(re.fullmatch(r"vector\((.*)\)", r["expr"]).group(1))
+                fixed.setdefault(key, {})[r["record"]] = value
+    return [(slo, sli, v["slo:objective:ratio"], v["slo:error_budget:ratio"]) for (slo, sli), v in sorted(fixed.items())]
+
+
+def check_slo_metadata(prom, rules_file, report):
+    """Every objective's error-budget metadata evaluates on the live Prometheus, one series each, with the values
+    the rules promise: the fixed ones as written, the remaining budget as 1 - the period burn rate, the current burn
+    rate as the shortest window's error ratio over the budget."""
+    objectives = slo_objectives(rules_file)
+    if not objectives:
+        raise Failure("the generated rules hold no SLO metadata")
+    checked = 0
+    for slo, sli, objective, budget in objectives:
+        sel = f'{{slo="{slo}", sli="{sli}"}}'
+        values = {}
+        for record in META:
+            res = wait_until(f"{record}{sel} on the live Prometheus",
+                             lambda: prom.query(record + sel)["data"]["result"], 60)
+            if len(res) != 1:
+                raise Failure(f"{record}{sel} has {len(res)} series, expected 1")
+            values[record] = float(res[0]["value"][1])
+        if abs(values["slo:objective:ratio"] - objective) > 1e-12 or abs(values["slo:error_budget:ratio"] - budget) > 1e-12:
+            raise Failure(f"{sel}: objective/budget {values} differ from the rules' {objective}/{budget}")
+        if abs(objective + budget - 1) > 1e-9:
+            raise Failure(f"{sel}: objective {objective} and budget {budget} do not add up to 1")
+        period, remaining = values["slo:period_burn_rate:ratio"], values["slo:period_error_budget_remaining:ratio"]
+        if period == period and abs(remaining - (1 - period)) > 1e-9:  # NaN when no call in the period yet
+            raise Failure(f"{sel}: remaining budget {remaining} is not 1 - period burn rate {period}")
+        ratio = prom.query(f'{shortest_error_ratio(rules_file)}{sel}')["data"]["result"]
+        current = values["slo:current_burn_rate:ratio"]
+        if ratio and current == current and abs(float(ratio[0]["value"][1]) / budget - current) > 1e-6 * max(1, current):
+            raise Failure(f"{sel}: current burn rate {current} is not the shortest error ratio over the budget")
+        checked += 1
+        log(f"  SLO {slo} {sli}: objective {objective}, budget remaining {remaining:.3f}, burn rate now {current:.3f}")
+    report["slo_metadata"] = {"objectives": checked, "records": len(META)}
+    log(f"slo metadata: {checked} objectives x {len(META)} records evaluate live")
+
+
+def shortest_error_ratio(rules_file):
+    windows = []
+    for g in yaml.safe_load(rules_file.read_text())["groups"]:
+        for r in g["rules"]:
+            if r.get("record") == "slo:current_burn_rate:ratio":
+                windows.append(r["expr"].split("{")[0])
+    return windows[0]
+
+
+def fire_absent_alert(procs, prom, am, sink, rules_file, report, timeout=120):
+    """Stops the demo (the suite's last step): each objective's absent alert fires in Prometheus and reaches
+    Alertmanager, which holds it back behind TargetDown (one page for a vanished service, not one per objective:
+    the generated inhibition), and TargetDown reaches the page route. Before the stop no absent alert fires."""
+    absent = sorted({r["alert"] for g in yaml.safe_load(rules_file.read_text())["groups"] for r in g["rules"]
+                     if r.get("alert", "").endswith("MetricAbsent")})
+    if not absent:
+        raise Failure("the generated rules hold no absent alert")
+    firing = {a["labels"]["alertname"] for a in prom.alerts() if a["labels"].get("alertname") in absent}
+    if firing:
+        raise Failure(f"absent alerts firing while the demo runs: {sorted(firing)}")
+    seen = len(sink.received)
+    name, p, _ = next(entry for entry in procs.procs if entry[0] == "shop")
+    log(f"stopping the demo (pid {p.pid}); expecting {', '.join(absent)}")
+    os.killpg(p.pid, signal.SIGTERM)
+    p.wait(timeout=30)
+    t0 = time.monotonic()
+
+    def in_alertmanager(alertname):
+        status, body = request("GET", f"http://{am}/api/v2/alerts?filter=" +
+                               urllib.parse.quote(f'alertname="{alertname}"'))
+        return [a for a in json.loads(body or "[]") if status == 200]
+
+    fired = {}
+    for alertname in absent:
+        wait_until(f"{alertname} firing in Prometheus",
+                   lambda: any(a["labels"].get("alertname") == alertname and a["state"] == "firing"
+                               for a in prom.alerts()), timeout)
+        held = wait_until(f"{alertname} in Alertmanager, inhibited by TargetDown",
+                          lambda: [a for a in in_alertmanager(alertname)
+                                   if a["status"]["state"] == "suppressed" and a["status"]["inhibitedBy"]], timeout)
+        if held[0]["labels"].get("severity") != "critical":
+            raise Failure(f"{alertname} is not critical: {held[0]['labels']}")
+        fired[alertname] = round(time.monotonic() - t0, 1)
+        log(f"  {alertname} fired {fired[alertname]}s after the demo stopped; Alertmanager holds it behind TargetDown")
+    down = wait_until("TargetDown at the webhook sink", lambda: sink.notifications("TargetDown", "firing", since=seen),
+                      timeout)
+    leaked = [a for name in absent for a in sink.notifications(name, "firing", since=seen)]
+    if leaked:
+        raise Failure(f"absent alerts notified despite TargetDown: {leaked}")
+    log(f"  TargetDown paged via receiver {down[0][2]}; the absent alerts stayed inhibited")
+    report["absent_alerts"] = {"fired_after_stop_s": fired, "inhibited_by": "TargetDown", "target_down_receiver": down[0][2]}
 
 
 # --- traces -----------------------------------------------------------------------------------------------------
@@ -521,6 +629,50 @@ def check_traces(spans_file, shop, otlp, report):
                         "cross_language_joined": 2}
 
 
+# --- native histograms ------------------------------------------------------------------------------------------
+
+# Page loads the browsers of this test report, in seconds: log-uniform from 20 ms to 8 s, a spread no one buckets well
+# in advance, with a few repeats.
+BEACONS = [round(0.02 * 400 ** (((k * 37) % 240) / 239), 4) for k in range(240)] + [0.3] * 10
+
+
+def send_beacons(shop):
+    for v in BEACONS:
+        status, body = request("POST", f"{shop}/rum?load_ms={v * 1000}")
+        if status != 204:
+            raise Failure(f"POST /rum answered {status}: {body!r}")
+    log(f"sent {len(BEACONS)} page-load beacons")
+
+
+def check_native_quantiles(prom, report):
+    """histogram_quantile over the native histogram equals the quantile of the observations, within the schema's
+    error: the estimate and the true value lie in one bucket, whose bounds differ by the factor 2^(2^-schema)."""
+    series = f'shop_page_load_seconds{{job="{JOB}"}}'
+
+    def scraped():
+        r = prom.query(series)["data"]["result"]
+        return r and "histogram" in r[0] and float(r[0]["histogram"][1]["count"]) == len(BEACONS) and r[0]
+
+    sample = wait_until("the beacons in a native histogram sample", scraped, 60)
+    hist = sample["histogram"][1]
+    if "value" in sample or not hist.get("buckets"):
+        raise Failure(f"{series} is not a native histogram in Prometheus: {sample}")
+    # Bucket boundaries of adjacent buckets give the growth factor Prometheus stored, hence the schema's error bound.
+    factor = max(float(b[2]) / float(b[1]) for b in hist["buckets"] if float(b[1]) > 0)
+    ordered = sorted(BEACONS)
+    results = {}
+    for q in (0.5, 0.9, 0.99):
+        truth = ordered[math.ceil(q * len(ordered)) - 1]
+        got = float(prom.query(f"histogram_quantile({q}, {series})")["data"]["result"][0]["value"][1])
+        ratio = got / truth
+        results[q] = {"estimate": got, "true": truth, "ratio": round(ratio, 4)}
+        if not (1 / factor - 1e-9 <= ratio <= factor + 1e-9):
+            raise Failure(f"histogram_quantile({q}) = {got}, true quantile {truth}: off by more than the bucket factor "
+                          f"{factor:.4f}")
+    log(f"native histogram: {len(hist['buckets'])} buckets, factor {factor:.4f}; quantiles {results}")
+    report["native_quantiles"] = {"buckets": len(hist["buckets"]), "factor": factor, "quantiles": results}
+
+
 def print_summary(report):
     print("\n== e2e summary")
     p = report.get("panels")
@@ -604,6 +756,7 @@ def main():
             "PAYMENT_URL": f"http://127.0.0.1:{ports['payment']}/charge"})
         shop = f"http://127.0.0.1:{ports['shop']}"
         wait_until("the shop's /ready", lambda: request("GET", f"http://{metrics_target}/ready")[0] == 200, 60)
+        send_beacons(shop)
 
         # 3. Alertmanager with the generated routing.
         procs.start("alertmanager", ["prometheus-alertmanager", f"--config.file={gen}/alertmanager/alertmanager.yml",
@@ -640,6 +793,8 @@ def main():
         check_dashboards(prom, gen / "grafana" / "dashboards", report, metrics_url)
         self_test_broken_query(prom, gen / "grafana" / "dashboards", metrics_url)
         check_recording_rules(prom, report)
+        check_slo_metadata(prom, next((gen / "prometheus" / "rules").glob("*.rules.yml")), report)
+        check_native_quantiles(prom, report)
 
         # 8 (early, while the data is fresh). Pictures of every dashboard.
         report["pictures"] = [str(p) for p in render_dashboards(prom, gen / "grafana" / "dashboards",
@@ -656,6 +811,7 @@ def main():
         # 7. Traces: one trace from the HTTP span to the Python provider, and the Python client's trace joined.
         check_traces(spans_file, shop, otlp, report)
         procs.check_alive()
+        fire_absent_alert(procs, prom, am_target, sink, next((gen / "prometheus" / "rules").glob("*.rules.yml")), report)
         print_summary(report)
         print("e2e: 1 passed, 0 failed")
         return 0

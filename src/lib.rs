@@ -94,7 +94,7 @@ pub use obs_runtime::{snapshot, Snapshot, PROTOBUF_CONTENT_TYPE};
 
 /// Merges metrics registered in a `prometheus::Registry` into obs' exposition (feature `prometheus`).
 #[cfg(feature = "prometheus")]
-pub use obs_runtime::register_prometheus_registry;
+pub use obs_runtime::{register_prometheus_registry, MergedFamily};
 
 /// HTTP: the endpoints as an axum router to mount in your app, and a middleware recording HTTP RED metrics.
 pub mod http {

@@ -6,7 +6,7 @@ mod common;
 use common::{eventually, get};
 use obs::trace::{SpanKind, SpanStatus};
 use shop_service::metrics::{
-    Catalogue, CatalogueViews, Category, OrderValue, OrdersPlaced, Payment, PaymentAttempts, PaymentOutcome,
+    Catalogue, CatalogueViews, Category, OrderValue, OrdersPlaced, PageLoad, Payment, PaymentAttempts, PaymentOutcome,
 };
 use std::time::Duration;
 
@@ -30,6 +30,9 @@ fn the_shop_serves_measures_and_fails_readiness_on_demand() {
     assert_eq!(send("POST", "/cart/3"), 201);
     let paid = send("POST", "/checkout");
     assert!([200, 402, 502].contains(&paid));
+    assert_eq!(send("POST", "/rum?load_ms=1250"), 204);
+    assert_eq!(send("POST", "/rum?load_ms=-1"), 400, "a hostile beacon is refused");
+    assert_eq!(send("POST", "/rum?load_ms=NaN"), 400, "a hostile beacon is refused");
     let m = scope.finish();
 
     let views = |category| m.counter(CatalogueViews.with(Catalogue { category }));
@@ -41,6 +44,9 @@ fn the_shop_serves_measures_and_fails_readiness_on_demand() {
     let by_outcome = [PaymentOutcome::Approved, PaymentOutcome::Declined, PaymentOutcome::Error].map(attempts);
     assert_eq!(by_outcome.iter().sum::<u64>(), 1, "one payment attempt: {by_outcome:?}");
     assert_eq!(by_outcome[0], u64::from(paid == 200));
+    let beacons = m.histogram(PageLoad);
+    assert_eq!(beacons.count(), 1, "refused beacons are not recorded");
+    assert_eq!(beacons.sum(), 1.25);
 
     let spans = m.spans();
     let checkout = spans.one("POST /checkout");
@@ -69,6 +75,7 @@ fn the_shop_serves_measures_and_fails_readiness_on_demand() {
         "build_info{service=\"shop\"",
         "process_resident_memory_bytes ",
         "shop_db_query_duration_seconds_count ",
+        "shop_page_load_seconds_count ",
     ] {
         assert!(text.contains(needle), "{needle} missing");
     }

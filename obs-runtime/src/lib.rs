@@ -23,6 +23,7 @@ mod config;
 mod desc;
 mod encoding;
 mod exposition;
+pub mod families;
 pub mod health;
 mod init;
 #[cfg(feature = "prometheus")]
@@ -59,7 +60,7 @@ pub use exposition::{encode_protobuf, encode_protobuf_into};
 pub use health::{readiness, report as health_report, CheckStatus, HealthReport};
 pub use init::{Builder, Guard, InitError};
 #[cfg(feature = "prometheus")]
-pub use interop::register_prometheus_registry;
+pub use interop::{register_prometheus_registry, MergedFamily};
 pub use labels::{cardinality, fixed_product, hash_str, LabelDesc, LabelSet, LabelValue};
 pub use metrics::counter::{Counter, CounterHandle, FloatCounter, FloatCounterHandle};
 pub use metrics::gauge::{FloatGauge, FloatGaugeHandle, Gauge, GaugeHandle, InFlight};

@@ -5,7 +5,7 @@
 //! plain integer stores (durations in clock ticks), with no hashing and no lookup; the optional in-flight gauge is
 //! one shared atomic, as a gauge must be, and `#[traced(native)]` adds native buckets kept per slot like a native
 //! histogram's. The catalog lists the functions through their [`FunctionEntry`]; the families that expose them are
-//! in [`super::families`].
+//! in [`super::functions`].
 
 use super::clock;
 use crate::block::{Block, Row, Rows};

@@ -38,16 +38,17 @@ const CALL_LABELS: &[LabelDesc] = &[
 ];
 
 static CALLS_DESC: MetricDesc = MetricDesc::new(
-    "function_calls",
+    crate::families::FUNCTION_CALLS,
     MetricKind::Counter,
     "Calls of traced functions, by function, module and result (ok, error or panic).",
 )
 .labels(CALL_LABELS)
 .cap(u32::MAX)
-.no_namespace();
+.no_namespace()
+.declared_in(module_path!(), crate::crate_info!());
 
 static DURATION_DESC: MetricDesc = MetricDesc::new(
-    "function_calls_duration_seconds",
+    crate::families::FUNCTION_CALLS_DURATION_SECONDS,
     MetricKind::Histogram,
     "Duration of calls of traced functions, by function and module.",
 )
@@ -55,16 +56,18 @@ static DURATION_DESC: MetricDesc = MetricDesc::new(
 .buckets(DEFAULT_BUCKETS)
 .unit("seconds")
 .cap(u32::MAX)
-.no_namespace();
+.no_namespace()
+.declared_in(module_path!(), crate::crate_info!());
 
 static IN_FLIGHT_DESC: MetricDesc = MetricDesc::new(
-    "function_calls_in_flight",
+    crate::families::FUNCTION_CALLS_IN_FLIGHT,
     MetricKind::Gauge,
     "Calls of traced functions running now, for functions declared with `in_flight`.",
 )
 .labels(FN_LABELS)
 .cap(u32::MAX)
-.no_namespace();
+.no_namespace()
+.declared_in(module_path!(), crate::crate_info!());
 
 struct Calls;
 struct Durations;
