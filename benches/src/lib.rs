@@ -128,6 +128,10 @@ const SCALE_ROWS: &[(&str, &str, f64)] = &[
     ("inc spread over 1 000 series, per op", "inc_1000", 1.0),
     ("inc spread over 10 000 series, per op", "inc_10000", 1.0),
     ("inc spread over 100 000 series, per op", "inc_100000", 1.0),
+    ("prometheus `with_label_values` spread over 10 series, per op", "prometheus_inc_10", 1.0),
+    ("prometheus `with_label_values` spread over 1 000 series, per op", "prometheus_inc_1000", 1.0),
+    ("prometheus `with_label_values` spread over 10 000 series, per op", "prometheus_inc_10000", 1.0),
+    ("prometheus `with_label_values` spread over 100 000 series, per op", "prometheus_inc_100000", 1.0),
 ];
 
 /// A median read from criterion's output, and whether it was written by this run.
@@ -399,6 +403,15 @@ pub fn report(dir: &Path, since: SystemTime) -> (String, bool) {
         &times,
         &|r| r <= 1.5,
     );
+    for n in ["10", "1000", "10000", "100000"] {
+        check(
+            &mut out,
+            &format!("inc spread over {n} series faster than prometheus `with_label_values` over the same"),
+            ratio(group::SCALE, &format!("inc_{n}"), &format!("prometheus_inc_{n}")),
+            &faster,
+            &|r| r < 1.0,
+        );
+    }
     check(
         &mut out,
         "a scrape's fixed cost ≤ 50 µs",
