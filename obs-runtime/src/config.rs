@@ -1,7 +1,7 @@
 //! Settings of `obs::init`: explicit builder values first, then the standard environment variables, then defaults.
 
 use crate::desc::CrateInfo;
-use std::fmt;
+use crate::otel_env::{err, lookup, ConfigError, Env, OtelEnv};
 use std::net::{SocketAddr, ToSocketAddrs};
 
 /// Where the endpoints are served without `.listen(..)` or `OTEL_EXPORTER_PROMETHEUS_HOST`, as the OpenTelemetry
@@ -17,33 +17,6 @@ pub const DEFAULT_LISTEN_HOST: &str = "localhost";
 /// assert_eq!(obs_runtime::DEFAULT_LISTEN_PORT, 9464);
 /// ```
 pub const DEFAULT_LISTEN_PORT: u16 = 9464;
-
-/// A setting that could not be used; the message names the variable or option and the accepted values.
-///
-/// ```
-/// let err = obs_runtime::parse_resource_attributes("novalue").unwrap_err();
-/// assert_eq!(err.variable, "OTEL_RESOURCE_ATTRIBUTES");
-/// assert_eq!(err.to_string(), "OTEL_RESOURCE_ATTRIBUTES: `novalue` is not `key=value`");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    /// The variable or builder option at fault.
-    pub variable: String,
-    /// What is wrong with it.
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.variable, self.message)
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-fn err(variable: &str, message: impl Into<String>) -> ConfigError {
-    ConfigError { variable: variable.to_owned(), message: message.into() }
-}
 
 /// The resolved settings of the runtime.
 ///
@@ -78,58 +51,6 @@ pub struct Settings {
     pub health_checks: bool,
 }
 
-/// Reads an environment variable through a lookup function, so tests can supply their own environment.
-pub(crate) type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
-
-/// Parses `OTEL_RESOURCE_ATTRIBUTES`: `key=value` pairs separated by commas, values percent-decoded.
-///
-/// ```
-/// let attrs = obs_runtime::parse_resource_attributes("deployment.environment=prod%20eu, team=payments").unwrap();
-/// assert_eq!(attrs[0], ("deployment.environment".to_owned(), "prod eu".to_owned()));
-/// assert_eq!(attrs[1], ("team".to_owned(), "payments".to_owned()));
-/// ```
-pub fn parse_resource_attributes(raw: &str) -> Result<Vec<(String, String)>, ConfigError> {
-    const VAR: &str = "OTEL_RESOURCE_ATTRIBUTES";
-    let mut out = Vec::new();
-    for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').ok_or_else(|| err(VAR, format!("`{pair}` is not `key=value`")))?;
-        let k = k.trim();
-        if k.is_empty() {
-            return Err(err(VAR, format!("`{pair}` has an empty key")));
-        }
-        out.push((
-            k.to_owned(),
-            percent_decode(v.trim()).ok_or_else(|| err(VAR, format!("bad percent-encoding in `{pair}`")))?,
-        ));
-    }
-    Ok(out)
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-fn parse_bool(var: &str, v: &str) -> Result<bool, ConfigError> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "true" => Ok(true),
-        "false" | "" => Ok(false),
-        other => Err(err(var, format!("`{other}` is not `true` or `false`"))),
-    }
-}
-
 /// Explicit settings, each overriding its environment variable.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Overrides {
@@ -142,28 +63,22 @@ pub(crate) struct Overrides {
     pub(crate) health_checks: Option<bool>,
 }
 
-pub(crate) fn resolve(krate: CrateInfo, o: &Overrides, env: Env<'_>) -> Result<Settings, ConfigError> {
-    let resource_attributes = match env("OTEL_RESOURCE_ATTRIBUTES") {
-        Some(raw) => parse_resource_attributes(&raw)?,
-        None => Vec::new(),
-    };
-    let from_resource = |key: &str| resource_attributes.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+pub(crate) fn resolve(krate: CrateInfo, o: &Overrides, get: Env<'_>) -> Result<Settings, ConfigError> {
+    let otel = OtelEnv::read(get)?;
+    let env = |k: &str| lookup(get, k);
     let service_name = o
         .service_name
         .clone()
-        .or_else(|| env("OTEL_SERVICE_NAME").filter(|s| !s.is_empty()))
-        .or_else(|| from_resource("service.name"))
+        .or_else(|| otel.service_name.clone())
+        .or_else(|| otel.attribute("service.name").map(str::to_owned))
         .unwrap_or_else(|| if krate.name.is_empty() { "unknown_service".to_owned() } else { krate.name.to_owned() });
     let service_version = o
         .service_version
         .clone()
-        .or_else(|| from_resource("service.version"))
+        .or_else(|| otel.attribute("service.version").map(str::to_owned))
         .unwrap_or_else(|| krate.version.to_owned());
     let commit = o.commit.clone().or_else(|| env("OBS_BUILD_COMMIT")).unwrap_or_else(|| "unknown".to_owned());
-    let sdk_disabled = match env("OTEL_SDK_DISABLED") {
-        Some(v) => parse_bool("OTEL_SDK_DISABLED", &v)?,
-        None => false,
-    };
+    let OtelEnv { resource_attributes, sdk_disabled, .. } = otel;
     let listen = if o.serve == Some(false) {
         None
     } else {
@@ -172,18 +87,18 @@ pub(crate) fn resolve(krate: CrateInfo, o: &Overrides, env: Env<'_>) -> Result<S
             None => {
                 let host = env("OTEL_EXPORTER_PROMETHEUS_HOST").unwrap_or_else(|| DEFAULT_LISTEN_HOST.to_owned());
                 let port = env("OTEL_EXPORTER_PROMETHEUS_PORT").unwrap_or_else(|| DEFAULT_LISTEN_PORT.to_string());
-                port.trim().parse::<u16>().map_err(|_| {
-                    err("OTEL_EXPORTER_PROMETHEUS_PORT", format!("`{port}` is not a port number (0-65535)"))
-                })?;
+                port.trim()
+                    .parse::<u16>()
+                    .map_err(|_| err("OTEL_EXPORTER_PROMETHEUS_PORT", &port, "is not a port number (0-65535)"))?;
                 let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host };
                 (format!("{host}:{}", port.trim()), "OTEL_EXPORTER_PROMETHEUS_HOST")
             }
         };
         let resolved = addr
             .to_socket_addrs()
-            .map_err(|e| err(var, format!("cannot resolve `{addr}`: {e}")))?
+            .map_err(|e| err(var, &addr, format!("cannot be resolved: {e}")))?
             .next()
-            .ok_or_else(|| err(var, format!("`{addr}` resolves to no address")))?;
+            .ok_or_else(|| err(var, &addr, "resolves to no address"))?;
         Some(resolved)
     };
     let bearer_token = o.bearer_token.clone().or_else(|| env("OBS_BEARER_TOKEN")).filter(|t| !t.is_empty());
@@ -243,7 +158,7 @@ mod tests {
         let e =
             resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_EXPORTER_PROMETHEUS_PORT", "http")])).unwrap_err();
         assert_eq!(e.variable, "OTEL_EXPORTER_PROMETHEUS_PORT");
-        assert!(e.to_string().contains("`http` is not a port number"));
+        assert_eq!(e.to_string(), "OTEL_EXPORTER_PROMETHEUS_PORT: `http` is not a port number (0-65535)");
         let e = resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_SDK_DISABLED", "yes")])).unwrap_err();
         assert_eq!(e.variable, "OTEL_SDK_DISABLED");
         let e =

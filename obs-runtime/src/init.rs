@@ -2,8 +2,9 @@
 //! them (and flushes) when dropped.
 
 use crate::catalog::{catalog, CatalogErrors};
-use crate::config::{self, ConfigError, Overrides, Settings};
+use crate::config::{self, Overrides, Settings};
 use crate::desc::CrateInfo;
+use crate::otel_env::ConfigError;
 use obs_macros::{metric, Labels};
 use std::fmt;
 use std::net::SocketAddr;
@@ -211,7 +212,7 @@ impl Builder {
     /// assert_eq!(settings.service_version, env!("CARGO_PKG_VERSION"));
     /// ```
     pub fn settings(&self) -> Result<Settings, ConfigError> {
-        config::resolve(self.krate, &self.o, &|k| std::env::var(k).ok())
+        config::resolve(self.krate, &self.o, &crate::otel_env::process_env)
     }
 
     /// Validates the catalog, starts the endpoints and the health checks on a small background runtime, and

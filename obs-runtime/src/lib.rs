@@ -31,6 +31,7 @@ mod labels;
 mod metrics;
 mod model;
 pub mod names;
+mod otel_env;
 mod process;
 mod registry;
 mod self_metrics;
@@ -42,7 +43,7 @@ pub mod trace;
 mod unchecked;
 
 pub use catalog::{catalog, Catalog, CatalogError, CatalogErrors, CatalogMetric};
-pub use config::{parse_resource_attributes, ConfigError, Settings, DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT};
+pub use config::{Settings, DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT};
 pub use desc::{
     AlertDesc, AlertOp, AlertSignal, CrateInfo, FunctionDesc, HealthCheckDesc, HealthCheckEntry, HealthFuture,
     LatencyObjective, Location, MetricDesc, MetricKind, Namespace, NamespaceDecl, Severity, SloDesc, SpanKind,
@@ -69,6 +70,7 @@ pub use model::{
     process_start, Family, FamilySink, FamilySnapshot, HistogramPoint, Labels, Number, Point, PointSink,
     SeriesSnapshot, Snapshot, SummaryPoint, Value,
 };
+pub use otel_env::{parse_resource_attributes, percent_decode, Compression, ConfigError, Protocol};
 pub use registry::{Collect, MetricEntry};
 pub use series::{MAX_LABEL_VALUE_LEN, OVERFLOW_VALUE};
 pub use switch::{is_enabled, set_enabled};
