@@ -1,7 +1,7 @@
 //! Settings of `obs::init`: explicit builder values first, then the standard environment variables, then defaults.
 
 use crate::desc::CrateInfo;
-use crate::otel_env::{err, lookup, ConfigError, Env, OtelEnv};
+use crate::otel_env::{err, lookup, ConfigError, Env, ExporterEnv, MetricsExporters, OtelEnv, Signal};
 use std::net::{SocketAddr, ToSocketAddrs};
 
 /// Where the endpoints are served without `.listen(..)` or `OTEL_EXPORTER_PROMETHEUS_HOST`, as the OpenTelemetry
@@ -49,6 +49,8 @@ pub struct Settings {
     pub sdk_disabled: bool,
     /// Whether `#[health_check]`s run in the background.
     pub health_checks: bool,
+    /// Where metrics go: `/metrics` for Prometheus, OTLP pushes, both or neither (`OTEL_METRICS_EXPORTER`).
+    pub metrics_exporters: MetricsExporters,
 }
 
 /// Explicit settings, each overriding its environment variable.
@@ -61,6 +63,9 @@ pub(crate) struct Overrides {
     pub(crate) bearer_token: Option<String>,
     pub(crate) serve: Option<bool>,
     pub(crate) health_checks: Option<bool>,
+    pub(crate) metrics_exporters: Option<MetricsExporters>,
+    /// A metrics endpoint was set on the builder.
+    pub(crate) metrics_endpoint: bool,
 }
 
 pub(crate) fn resolve(krate: CrateInfo, o: &Overrides, get: Env<'_>) -> Result<Settings, ConfigError> {
@@ -79,6 +84,17 @@ pub(crate) fn resolve(krate: CrateInfo, o: &Overrides, get: Env<'_>) -> Result<S
         .unwrap_or_else(|| krate.version.to_owned());
     let commit = o.commit.clone().or_else(|| env("OBS_BUILD_COMMIT")).unwrap_or_else(|| "unknown".to_owned());
     let OtelEnv { resource_attributes, sdk_disabled, .. } = otel;
+    let metrics_exporters = match o.metrics_exporters {
+        Some(m) => m,
+        None => match env("OTEL_METRICS_EXPORTER") {
+            Some(v) => MetricsExporters::parse(&v)?,
+            // The default: scraped, and pushed too once there is somewhere to push to.
+            None => MetricsExporters {
+                prometheus: true,
+                otlp: o.metrics_endpoint || ExporterEnv::read(get, Signal::Metrics)?.endpoint.is_some(),
+            },
+        },
+    };
     let listen = if o.serve == Some(false) {
         None
     } else {
@@ -111,6 +127,7 @@ pub(crate) fn resolve(krate: CrateInfo, o: &Overrides, get: Env<'_>) -> Result<S
         bearer_token,
         sdk_disabled,
         health_checks: o.health_checks.unwrap_or(true),
+        metrics_exporters,
     })
 }
 
@@ -132,6 +149,25 @@ mod tests {
         assert_eq!((s.service_name.as_str(), s.service_version.as_str()), ("shop", "1.2.3"));
         assert_eq!(s.listen.unwrap().port(), 9464);
         assert!(!s.sdk_disabled);
+        assert_eq!(s.metrics_exporters, MetricsExporters::PROMETHEUS);
+    }
+
+    #[test]
+    fn metrics_go_to_prometheus_and_to_otlp_once_an_endpoint_is_set() {
+        let s = resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318")]));
+        assert_eq!(s.unwrap().metrics_exporters, MetricsExporters { otlp: true, prometheus: true });
+        let s = resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_METRICS_EXPORTER", "otlp")]));
+        assert_eq!(s.unwrap().metrics_exporters, MetricsExporters::OTLP);
+        let env = env_of(&[("OTEL_METRICS_EXPORTER", "prometheus"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318")]);
+        assert_eq!(
+            resolve(krate(), &Overrides::default(), &env).unwrap().metrics_exporters,
+            MetricsExporters::PROMETHEUS
+        );
+        let o = Overrides { metrics_exporters: Some(MetricsExporters::NONE), ..Default::default() };
+        assert_eq!(resolve(krate(), &o, &env).unwrap().metrics_exporters, MetricsExporters::NONE);
+        let e =
+            resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_METRICS_EXPORTER", "otlp,jaeger")])).unwrap_err();
+        assert_eq!((e.variable, e.value.as_str()), ("OTEL_METRICS_EXPORTER", "jaeger"));
     }
 
     #[test]

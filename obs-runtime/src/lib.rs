@@ -32,6 +32,8 @@ mod metrics;
 mod model;
 pub mod names;
 mod otel_env;
+#[cfg(feature = "otlp")]
+mod otlp_metrics;
 mod process;
 mod registry;
 mod self_metrics;
@@ -70,7 +72,15 @@ pub use model::{
     process_start, Family, FamilySink, FamilySnapshot, HistogramPoint, Labels, Number, Point, PointSink,
     SeriesSnapshot, Snapshot, SummaryPoint, Value,
 };
-pub use otel_env::{parse_resource_attributes, percent_decode, Compression, ConfigError, Protocol};
+/// The generated OTLP message types (`opentelemetry-proto`), to read what [`OtlpEncoder`] makes.
+#[cfg(feature = "otlp")]
+pub use opentelemetry_proto::tonic as otlp_proto;
+pub use otel_env::{parse_resource_attributes, percent_decode, Compression, ConfigError, MetricsExporters, Protocol};
+#[cfg(feature = "otlp")]
+pub use otlp_metrics::{
+    ExportError, MetricsExporter, MetricsGuard, OtlpEncoder, Temporality, DEFAULT_METRIC_EXPORT_INTERVAL,
+    DEFAULT_METRIC_EXPORT_TIMEOUT,
+};
 pub use registry::{Collect, MetricEntry};
 pub use series::{MAX_LABEL_VALUE_LEN, OVERFLOW_VALUE};
 pub use switch::{is_enabled, set_enabled};

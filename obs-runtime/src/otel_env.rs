@@ -144,6 +144,54 @@ pub enum Compression {
     Gzip,
 }
 
+/// Where metrics go (`OTEL_METRICS_EXPORTER`): the Prometheus endpoint, OTLP pushes, both, or neither.
+///
+/// Unset, the Prometheus endpoint is served and OTLP pushes start when a metrics endpoint is set
+/// (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`), as the quickstart expects.
+///
+/// ```
+/// use obs_runtime::MetricsExporters;
+/// assert_eq!(MetricsExporters::parse("otlp,prometheus").unwrap(), MetricsExporters { otlp: true, prometheus: true });
+/// assert_eq!(MetricsExporters::parse("none").unwrap(), MetricsExporters::NONE);
+/// assert_eq!(MetricsExporters::parse("statsd").unwrap_err().value, "statsd");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetricsExporters {
+    /// Periodic OTLP pushes.
+    pub otlp: bool,
+    /// `/metrics`, for Prometheus to scrape.
+    pub prometheus: bool,
+}
+
+impl MetricsExporters {
+    /// Neither: metrics are kept (and readable with [`snapshot`](crate::snapshot)) but not exported.
+    pub const NONE: MetricsExporters = MetricsExporters { otlp: false, prometheus: false };
+    /// OTLP pushes only.
+    pub const OTLP: MetricsExporters = MetricsExporters { otlp: true, prometheus: false };
+    /// The Prometheus endpoint only.
+    pub const PROMETHEUS: MetricsExporters = MetricsExporters { otlp: false, prometheus: true };
+
+    /// Parses `OTEL_METRICS_EXPORTER`'s comma-separated list of `otlp`, `prometheus` and `none`.
+    pub fn parse(raw: &str) -> Result<MetricsExporters, ConfigError> {
+        let mut out = MetricsExporters::NONE;
+        for name in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match name {
+                "otlp" => out.otlp = true,
+                "prometheus" => out.prometheus = true,
+                "none" => {}
+                _ => {
+                    return Err(err(
+                        "OTEL_METRICS_EXPORTER",
+                        name,
+                        "is not supported; use `otlp`, `prometheus`, `none` or a list such as `otlp,prometheus`",
+                    ))
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// The signal an exporter carries; it picks the signal-specific variables and the HTTP path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Signal {
