@@ -25,7 +25,7 @@ def main():
     jobs = meter.create_counter("peer_jobs", description="Jobs run.")
     jobs.add(3, {"queue": "a"})
     duration = meter.create_histogram("peer_duration", unit="s", description="Time per job.")
-    for v in (0.05, 0.5, 2.0):
+    for v in (0.05, 0.07, 0.5, 2.0):
         duration.record(v, {"queue": "a"})
     meter.create_observable_gauge(
         "peer_depth", callbacks=[lambda _options: [Observation(7, {"queue": "a"})]], description="Queue depth."
