@@ -734,3 +734,51 @@ fn memory_stays_flat_over_a_thousand_failed_pushes() {
     assert_eq!(guard.delta_series(), 0);
     assert!(grown < 4 * 1024 * 1024, "resident memory grew by {grown} bytes over 1 000 failed pushes");
 }
+
+/// `OTEL_EXPORTER_OTLP_ENDPOINT=… cargo run --example quickstart` pushes its metrics as well as its spans: the
+/// push carries the quickstart's families with the values of the exposition it printed.
+#[test]
+fn the_quickstart_pushes_the_state_it_prints() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let rx = Receiver::start(false);
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .current_dir(root())
+        .args(["run", "-q", "--example", "quickstart"])
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://127.0.0.1:{}", rx.port))
+        .env("OTEL_SERVICE_NAME", "quickstart-metrics")
+        .output()
+        .expect("run the quickstart");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let pushes = rx.pushes();
+    assert_eq!(pushes.len(), 1, "one push, on the guard's drop");
+    let push = &pushes[0];
+    assert_eq!(push["resource"]["service.name"], "quickstart-metrics");
+    let sample = |name: &str, labels: &[(&str, &str)]| -> f64 {
+        let want: BTreeMap<String, String> = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .find_map(|l| {
+                let (series, value) = l.rsplit_once(' ')?;
+                let (n, rest) = series.split_once('{').unwrap_or((series, "}"));
+                (n == name && parse_labels(rest.strip_suffix('}')?) == want).then(|| value.parse().unwrap())
+            })
+            .unwrap_or_else(|| panic!("{name}{labels:?} in the quickstart's exposition"))
+    };
+    let requests = metric(push, "quickstart_http_requests");
+    assert_eq!(requests["temporality"], "cumulative");
+    for p in requests["points"].as_array().unwrap() {
+        let a = attrs(p);
+        let labels: Vec<(&str, &str)> = a.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(p["value"].as_f64().unwrap(), sample("quickstart_http_requests_total", &labels), "{p}");
+    }
+    assert_eq!(requests["points"].as_array().unwrap().len(), 4, "one per route, the escaped ones included");
+    let size = metric(push, "quickstart_response_size");
+    assert_eq!(size["unit"], "By");
+    assert_eq!(size["points"][0]["count"].as_f64().unwrap(), sample("quickstart_response_size_bytes_count", &[]));
+    let fill = metric(push, "quickstart_cache_fill");
+    assert_eq!((fill["unit"].as_str(), fill["points"][0]["value"].as_f64()), (Some("1"), Some(0.42)));
+    let build = metric(push, "quickstart_build");
+    assert_eq!(build["points"][0]["attributes"]["commit"], "0000000");
+}

@@ -133,7 +133,7 @@ impl MetricsExporter {
     /// ```
     pub fn builder() -> MetricsExporter {
         MetricsExporter {
-            resource: Resource { service_name: "unknown_service".into(), attributes: Vec::new() },
+            resource: Resource { service_name: crate::trace::default_service_name(), attributes: Vec::new() },
             endpoint: None,
             protocol: Protocol::HttpProtobuf,
             headers: Vec::new(),
@@ -320,7 +320,7 @@ impl MetricsExporter {
     /// The resource pushes carry.
     ///
     /// ```
-    /// assert_eq!(obs_runtime::MetricsExporter::builder().resource().service_name, "unknown_service");
+    /// assert!(obs_runtime::MetricsExporter::builder().resource().service_name.starts_with("unknown_service:"));
     /// ```
     pub fn resource(&self) -> &Resource {
         &self.resource

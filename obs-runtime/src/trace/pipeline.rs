@@ -87,7 +87,8 @@ impl fmt::Debug for TracePipeline {
     }
 }
 
-fn default_service_name() -> String {
+/// `unknown_service:<exe>`, the specification's `service.name` when none is given (spans and metrics alike).
+pub(crate) fn default_service_name() -> String {
     let exe = std::env::current_exe()
         .ok()
         .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
