@@ -13,6 +13,7 @@ every `for`, burn-rate window, rate window and Alertmanager interval is divided 
 import argparse
 import http.server
 import json
+import math
 import os
 import re
 import shutil
@@ -375,8 +376,10 @@ def render_dashboards(prom, dashboards_dir, out_dir, minutes=3):
                 q = substitute(expr, {"job": JOB, "instance": ".*"})
                 r = prom.api("query_range", query=q, start=start, end=end, step=3)
                 for series in r.get("data", {}).get("result", [])[:8]:
-                    xs = [float(v[0]) - end for v in series["values"]]
-                    ys = [float(v[1]) for v in series["values"]]
+                    # A native histogram result (a heatmap in Grafana) is drawn as its count over time.
+                    values = series.get("values") or [(t, h["count"]) for t, h in series.get("histograms", [])]
+                    xs = [float(v[0]) - end for v in values]
+                    ys = [float(v[1]) for v in values]
                     label = ",".join(f"{k}={v}" for k, v in series["metric"].items() if k not in ("job", "instance"))
                     ax.plot(xs, ys, linewidth=1, label=label[:40] or t.get("legendFormat", "")[:40])
                     drawn += 1
@@ -563,6 +566,50 @@ def check_otlp_metrics_only(shop_bin, art, procs, payment_url, report):
     log(f"OTLP-only demo: {len(metrics)} families pushed, /metrics 404")
 
 
+# --- native histograms ------------------------------------------------------------------------------------------
+
+# Page loads the browsers of this test report, in seconds: log-uniform from 20 ms to 8 s, a spread no one buckets well
+# in advance, with a few repeats.
+BEACONS = [round(0.02 * 400 ** (((k * 37) % 240) / 239), 4) for k in range(240)] + [0.3] * 10
+
+
+def send_beacons(shop):
+    for v in BEACONS:
+        status, body = request("POST", f"{shop}/rum?load_ms={v * 1000}")
+        if status != 204:
+            raise Failure(f"POST /rum answered {status}: {body!r}")
+    log(f"sent {len(BEACONS)} page-load beacons")
+
+
+def check_native_quantiles(prom, report):
+    """histogram_quantile over the native histogram equals the quantile of the observations, within the schema's
+    error: the estimate and the true value lie in one bucket, whose bounds differ by the factor 2^(2^-schema)."""
+    series = f'shop_page_load_seconds{{job="{JOB}"}}'
+
+    def scraped():
+        r = prom.query(series)["data"]["result"]
+        return r and "histogram" in r[0] and float(r[0]["histogram"][1]["count"]) == len(BEACONS) and r[0]
+
+    sample = wait_until("the beacons in a native histogram sample", scraped, 60)
+    hist = sample["histogram"][1]
+    if "value" in sample or not hist.get("buckets"):
+        raise Failure(f"{series} is not a native histogram in Prometheus: {sample}")
+    # Bucket boundaries of adjacent buckets give the growth factor Prometheus stored, hence the schema's error bound.
+    factor = max(float(b[2]) / float(b[1]) for b in hist["buckets"] if float(b[1]) > 0)
+    ordered = sorted(BEACONS)
+    results = {}
+    for q in (0.5, 0.9, 0.99):
+        truth = ordered[math.ceil(q * len(ordered)) - 1]
+        got = float(prom.query(f"histogram_quantile({q}, {series})")["data"]["result"][0]["value"][1])
+        ratio = got / truth
+        results[q] = {"estimate": got, "true": truth, "ratio": round(ratio, 4)}
+        if not (1 / factor - 1e-9 <= ratio <= factor + 1e-9):
+            raise Failure(f"histogram_quantile({q}) = {got}, true quantile {truth}: off by more than the bucket factor "
+                          f"{factor:.4f}")
+    log(f"native histogram: {len(hist['buckets'])} buckets, factor {factor:.4f}; quantiles {results}")
+    report["native_quantiles"] = {"buckets": len(hist["buckets"]), "factor": factor, "quantiles": results}
+
+
 def print_summary(report):
     print("\n== e2e summary")
     p = report.get("panels")
@@ -646,6 +693,7 @@ def main():
             "PAYMENT_URL": f"http://127.0.0.1:{ports['payment']}/charge"})
         shop = f"http://127.0.0.1:{ports['shop']}"
         wait_until("the shop's /ready", lambda: request("GET", f"http://{metrics_target}/ready")[0] == 200, 60)
+        send_beacons(shop)
 
         # 3. Alertmanager with the generated routing.
         procs.start("alertmanager", ["prometheus-alertmanager", f"--config.file={gen}/alertmanager/alertmanager.yml",
@@ -682,6 +730,7 @@ def main():
         check_dashboards(prom, gen / "grafana" / "dashboards", report, metrics_url)
         self_test_broken_query(prom, gen / "grafana" / "dashboards", metrics_url)
         check_recording_rules(prom, report)
+        check_native_quantiles(prom, report)
 
         # 8 (early, while the data is fresh). Pictures of every dashboard.
         report["pictures"] = [str(p) for p in render_dashboards(prom, gen / "grafana" / "dashboards",

@@ -76,7 +76,7 @@ pub use obs_runtime::{
     catalog, encode, encode_into, is_enabled, set_enabled, Catalog, CatalogError, CatalogErrors, CatalogMetric,
     Counter, CounterHandle, FloatCounter, FloatCounterHandle, FloatGauge, FloatGaugeHandle, Format, Gauge, GaugeHandle,
     Histogram, HistogramHandle, HistogramSnapshot, HistogramTimer, InFlight, Info, LabelDesc, LabelSet, LabelValue,
-    Location, MetricDesc, MetricKind, ValueType, DEFAULT_CAP, MAX_LABEL_VALUE_LEN, OVERFLOW_VALUE,
+    Location, MetricDesc, MetricKind, ValueType, DEFAULT_BUCKETS, DEFAULT_CAP, MAX_LABEL_VALUE_LEN, OVERFLOW_VALUE,
 };
 pub use obs_runtime::{AlertDesc, AlertOp, AlertSignal, Severity};
 

@@ -1,6 +1,7 @@
-//! Native (exponential) histograms, declared by hand until the macro option lands: exact under threads, bounded
-//! by lowering the resolution, and exposed over protobuf (beside the classic buckets when both are declared) in a
-//! form whose decoded buckets hold every observation where the schema says it belongs.
+//! Native (exponential) histograms: exact under threads, bounded by lowering the resolution, and exposed over
+//! protobuf (beside the classic buckets when both are declared) in a form whose decoded buckets hold every
+//! observation where the schema says it belongs; from the storage API, `#[metric(histogram, native)]` and
+//! `#[traced(native)]`.
 
 use obs_runtime::prometheus_proto::{MetricFamily, MetricType};
 use obs_runtime::{bucket_index, register, Histogram, MetricDesc, MetricKind, NativeBuckets, NativeConfig};
@@ -224,4 +225,60 @@ fn the_native_option_of_the_metric_macro_declares_native_buckets() {
     assert_eq!(classic, [(0.1, 2), (1.0, 4)]);
     assert_eq!(decode(&h), expected(&values, 3, h.zero_threshold()).1);
     assert_eq!(obs::catalog().metric("macro_both_seconds").unwrap().desc().native, Some(NativeConfig::DEFAULT));
+}
+
+#[obs::traced(native)]
+fn native_traced(nap_us: u64) {
+    std::thread::sleep(std::time::Duration::from_micros(nap_us));
+}
+
+#[obs::traced]
+fn classic_traced() {}
+
+/// The duration histogram of the traced function `function` of this module, from a protobuf scrape.
+fn scrape_function(function: &str) -> obs_runtime::prometheus_proto::Histogram {
+    let body = obs_runtime::encode_protobuf();
+    let mut buf = body.as_slice();
+    while !buf.is_empty() {
+        let f = MetricFamily::decode_length_delimited(&mut buf).unwrap();
+        if f.name() != "function_calls_duration_seconds" {
+            continue;
+        }
+        let label = |m: &obs_runtime::prometheus_proto::Metric, name: &str| {
+            m.label.iter().find(|l| l.name() == name).map(|l| l.value().to_owned())
+        };
+        let m = f.metric.iter().find(|m| {
+            label(m, "function").as_deref() == Some(function) && label(m, "module").as_deref() == Some(module_path!())
+        });
+        return m.unwrap_or_else(|| panic!("no series for {function}")).histogram.clone().unwrap();
+    }
+    panic!("no function_calls_duration_seconds family in the protobuf scrape");
+}
+
+#[test]
+fn the_native_option_of_traced_adds_native_buckets_to_the_duration_histogram() {
+    let naps = [0, 200, 1_000, 3_000, 10_000];
+    for us in naps {
+        native_traced(us);
+    }
+    classic_traced();
+    let h = scrape_function("native_traced");
+    assert_eq!(h.schema(), 3, "NativeConfig::DEFAULT");
+    let native_count = h.zero_count() + decode(&h).values().sum::<u64>();
+    assert_eq!(native_count, naps.len() as u64, "every call in a native bucket");
+    assert_eq!(h.sample_count(), naps.len() as u64);
+    // The classic buckets stay (older scrapers and the text formats read them), with the same calls.
+    let bounds: Vec<f64> = h.bucket.iter().map(|b| b.upper_bound()).collect();
+    assert_eq!(bounds, obs::DEFAULT_BUCKETS);
+    let cumulative: Vec<u64> = h.bucket.iter().map(|b| b.cumulative_count()).collect();
+    assert!(cumulative.is_sorted() && cumulative[cumulative.len() - 1] <= naps.len() as u64, "{cumulative:?}");
+    // Each call sits where its duration belongs: none is shorter than its nap, so the slowest nap's bucket is
+    // at or above the bucket of 10 ms.
+    let top = decode(&h).keys().filter(|(neg, _)| !neg).map(|(_, i)| *i).max().unwrap();
+    assert!(top >= bucket_index(0.010, 3), "slowest call in bucket {top}");
+    assert!(h.sample_sum() >= 0.014, "sum {}", h.sample_sum());
+    // A traced function without the option shares the family but has no native buckets.
+    let c = scrape_function("classic_traced");
+    assert!(c.schema.is_none() && c.positive_span.is_empty(), "{c:?}");
+    assert_eq!(c.bucket.last().unwrap().cumulative_count(), 1);
 }

@@ -22,6 +22,9 @@ fn the_shop_serves_measures_and_fails_readiness_on_demand() {
     assert_eq!(send("GET", "/catalogue/toys"), 404);
     assert_eq!(send("POST", "/cart/3"), 201);
     assert!([200, 402, 502].contains(&send("POST", "/checkout")));
+    assert_eq!(send("POST", "/rum?load_ms=1250"), 204);
+    assert_eq!(send("POST", "/rum?load_ms=-1"), 400, "a hostile beacon is refused");
+    assert_eq!(send("POST", "/rum?load_ms=NaN"), 400, "a hostile beacon is refused");
 
     let text = get(ops, "/metrics", &[]).text();
     for needle in [
@@ -32,6 +35,7 @@ fn the_shop_serves_measures_and_fails_readiness_on_demand() {
         "build_info{service=\"shop\"",
         "process_resident_memory_bytes ",
         "shop_db_query_duration_seconds_count ",
+        "shop_page_load_seconds_count 1\n",
     ] {
         assert!(text.contains(needle), "{needle} missing");
     }

@@ -106,7 +106,7 @@ fn the_catalog_names_methods_after_their_type() {
     let c = obs::catalog();
     c.validate().expect("every traced function has its own identity");
     let mine: Vec<(&str, &str)> =
-        c.functions().iter().filter(|f| f.location.module_path == MODULE).map(|f| (f.function, f.span_name)).collect();
+        c.functions().filter(|f| f.location.module_path == MODULE).map(|f| (f.function, f.span_name)).collect();
     assert_eq!(
         mine,
         [
@@ -118,7 +118,7 @@ fn the_catalog_names_methods_after_their_type() {
             ("new", "new"),
         ]
     );
-    let order = c.functions().iter().find(|f| f.function == "Order::new").unwrap();
+    let order = c.functions().find(|f| f.function == "Order::new").unwrap();
     assert_eq!(order.slo.unwrap().name, "Order_new", "the default SLO name follows the identity");
 }
 

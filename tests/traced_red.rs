@@ -202,7 +202,7 @@ fn a_panic_is_counted_and_goes_on() {
 
 #[test]
 fn catalog_lists_functions() {
-    let fns = obs::catalog().functions();
+    let fns: Vec<_> = obs::catalog().functions().collect();
     let p = fns.iter().find(|f| f.function == "parse").expect("parse in the catalog");
     assert_eq!(p.kind, obs::trace::SpanKind::Client);
     assert!(p.in_flight && p.red_metrics);

@@ -7,13 +7,15 @@ use crate::grafana::{
 use crate::model::{Metric, Model};
 use crate::options::Options;
 use crate::rules::{self, SloObjective};
-use crate::util::{dur, num, q, uid};
+use crate::util::{bucket, dur, num, q, total, uid};
+use obs_runtime::families as fam;
+use obs_runtime::names::{LE, QUANTILE};
 use obs_runtime::MetricKind;
 use serde_json::json;
 use std::collections::BTreeMap;
 
 /// Label names that template variables or PromQL already own.
-const RESERVED_VARS: &[&str] = &["datasource", "job", "instance", "le", "quantile", "function", "module"];
+const RESERVED_VARS: &[&str] = &["datasource", "job", "instance", LE, QUANTILE, "function", "module"];
 
 /// The Grafana unit of a base unit; `rate` for per-second rates of counters.
 ///
@@ -151,7 +153,7 @@ fn by(labels: &[&str]) -> String {
 const SEL: &str = "job=~\"$job\", instance=~\"$instance\"";
 
 fn common_vars(opts: &Options, job: &str) -> Vec<Variable> {
-    let mut job_var = Variable::query("job", "label_values(up, job)");
+    let mut job_var = Variable::query("job", &format!("label_values({}, job)", fam::UP));
     job_var.include_all = false;
     job_var.multi = false;
     job_var.all_value = None;
@@ -159,7 +161,7 @@ fn common_vars(opts: &Options, job: &str) -> Vec<Variable> {
     vec![
         Variable::datasource(&opts.datasource_uid),
         job_var,
-        Variable::query("instance", "label_values(up{job=~\"$job\"}, instance)"),
+        Variable::query("instance", &format!("label_values({}{{job=~\"$job\"}}, instance)", fam::UP)),
     ]
 }
 
@@ -229,10 +231,9 @@ fn metric_panels(m: &Metric, vars: &BTreeMap<String, Vec<String>>) -> Vec<(Panel
         }
         MetricKind::Histogram => {
             let mut le: Vec<&str> = labels.clone();
-            le.push("le");
+            le.push(LE);
             // A native histogram is one series with its buckets inside; a classic one, a series per `le`.
-            let (series, grouping) =
-                if m.native { (m.name.clone(), by(&labels)) } else { (format!("{}_bucket", m.name), by(&le)) };
+            let (series, grouping) = if m.native { (m.name.clone(), by(&labels)) } else { (bucket(&m.name), by(&le)) };
             let targets = [("A", 0.5), ("B", 0.9), ("C", 0.99)]
                 .iter()
                 .map(|(r, qv)| {
@@ -254,7 +255,7 @@ fn metric_panels(m: &Metric, vars: &BTreeMap<String, Vec<String>>) -> Vec<(Panel
                     "A",
                     &match m.native {
                         true => format!("sum(increase({}{{{sel}}}[$__rate_interval]))", m.name),
-                        false => format!("sum by (le) (increase({}_bucket{{{sel}}}[$__rate_interval]))", m.name),
+                        false => format!("sum by ({LE}) (increase({}{{{sel}}}[$__rate_interval]))", bucket(&m.name)),
                     },
                     "{{le}}",
                 )
@@ -298,7 +299,7 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
             "Targets up",
             "Scraped targets of the job that are up.",
             "short",
-            "sum(up{job=~\"$job\", instance=~\"$instance\"})",
+            &format!("sum({}{{job=~\"$job\", instance=~\"$instance\"}})", fam::UP),
             up_thresholds(),
         ),
         6,
@@ -309,35 +310,40 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
             "Uptime",
             "Time since the process started.",
             "s",
-            &format!("time() - max(process_start_time_seconds{{{SEL}}})"),
+            &format!("time() - max({}{{{SEL}}})", fam::PROCESS_START_TIME_SECONDS),
             Thresholds::steps(&[(None, "green")]),
         ),
         6,
         5,
     );
     l.add(
-        table("Build", "Version and commit of the running build (build_info).", &format!("build_info{{{SEL}}}")),
+        {
+            let build = obs_runtime::names::sample_name(fam::BUILD, MetricKind::Info);
+            table("Build", &format!("Version and commit of the running build ({build})."), &format!("{build}{{{SEL}}}"))
+        },
         12,
         5,
     );
 
     let traced: Vec<_> = model.functions.iter().filter(|f| f.red_metrics).collect();
     if !traced.is_empty() {
+        let calls = total(fam::FUNCTION_CALLS);
+        let durations = fam::FUNCTION_CALLS_DURATION_SECONDS;
+        let duration_series = bucket(durations);
+        let in_flight = fam::FUNCTION_CALLS_IN_FLIGHT;
         d.templating
             .list
-            .push(Variable::query("function", "label_values(function_calls_total{job=~\"$job\"}, function)"));
+            .push(Variable::query("function", &format!("label_values({calls}{{job=~\"$job\"}}, function)")));
         let fsel = format!("{SEL}, function=~\"$function\"");
         l.row("Traced functions (RED)");
         l.add(
             timeseries(
                 "Call rate",
-                "Calls per second of each #[traced] function, by result (function_calls_total).",
+                &format!("Calls per second of each #[traced] function, by result ({calls})."),
                 "ops",
                 vec![Target::range(
                     "A",
-                    &format!(
-                        "sum by (function, module, result) (rate(function_calls_total{{{fsel}}}[$__rate_interval]))"
-                    ),
+                    &format!("sum by (function, module, result) (rate({calls}{{{fsel}}}[$__rate_interval]))"),
                     "{{module}}::{{function}} {{result}}",
                 )],
             ),
@@ -351,7 +357,7 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
             vec![Target::range(
                 "A",
                 &format!(
-                    "sum by (function, module) (rate(function_calls_total{{{fsel}, result!=\"ok\"}}[$__rate_interval])) / sum by (function, module) (rate(function_calls_total{{{fsel}}}[$__rate_interval]))"
+                    "sum by (function, module) (rate({calls}{{{fsel}, result!=\"ok\"}}[$__rate_interval])) / sum by (function, module) (rate({calls}{{{fsel}}}[$__rate_interval]))"
                 ),
                 "{{module}}::{{function}}",
             )],
@@ -367,7 +373,7 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
                 ..Target::range(
                     r,
                     &format!(
-                        "histogram_quantile({}, sum by (function, module, le) (rate(function_calls_duration_seconds_bucket{{{fsel}}}[$__rate_interval])))",
+                        "histogram_quantile({}, sum by (function, module, {LE}) (rate({duration_series}{{{fsel}}}[$__rate_interval])))",
                         num(*qv)
                     ),
                     &format!("p{} {{{{module}}}}::{{{{function}}}}", (qv * 100.0).round()),
@@ -377,7 +383,7 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
         l.add(
             timeseries(
                 "Latency p50 / p90 / p99",
-                "Call duration quantiles (function_calls_duration_seconds), with exemplars linking to traces.",
+                &format!("Call duration quantiles ({durations}), with exemplars linking to traces."),
                 "s",
                 lat,
             ),
@@ -387,11 +393,11 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
         let mut top = table(
             "Top 10 functions by call rate",
             "The busiest functions over the dashboard's time range.",
-            &format!("topk(10, sum by (function, module) (rate(function_calls_total{{{fsel}}}[$__range])))"),
+            &format!("topk(10, sum by (function, module) (rate({calls}{{{fsel}}}[$__range])))"),
         );
         top.targets.push(Target::instant(
             "B",
-            &format!("topk(10, histogram_quantile(0.99, sum by (function, module, le) (rate(function_calls_duration_seconds_bucket{{{fsel}}}[$__range]))))"),
+            &format!("topk(10, histogram_quantile(0.99, sum by (function, module, {LE}) (rate({duration_series}{{{fsel}}}[$__range]))))"),
         ));
         top.title = "Top 10 functions: call rate (A) and p99 latency (B)".to_owned();
         l.add(top, 12, 8);
@@ -399,11 +405,11 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
             l.add(
                 timeseries(
                     "In flight",
-                    "Calls currently running (function_calls_in_flight).",
+                    &format!("Calls currently running ({in_flight})."),
                     "short",
                     vec![Target::range(
                         "A",
-                        &format!("sum by (function, module) (function_calls_in_flight{{{fsel}}})"),
+                        &format!("sum by (function, module) ({in_flight}{{{fsel}}})"),
                         "{{module}}::{{function}}",
                     )],
                 ),
@@ -422,16 +428,20 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
         }
     }
 
-    if model.metric("http_server_requests").is_some() {
+    if model.metric(fam::HTTP_SERVER_REQUESTS).is_some() {
+        let requests = total(fam::HTTP_SERVER_REQUESTS);
+        let durations = fam::HTTP_SERVER_REQUEST_DURATION_SECONDS;
+        let duration_series = bucket(durations);
+        let in_flight = fam::HTTP_SERVER_REQUESTS_IN_FLIGHT;
         l.row("HTTP server (RED)");
         l.add(
             timeseries(
                 "Request rate",
-                "Requests per second by route and status class (http_server_requests_total).",
+                &format!("Requests per second by route and status class ({requests})."),
                 "reqps",
                 vec![Target::range(
                     "A",
-                    &format!("sum by (method, route, status_class) (rate(http_server_requests_total{{{SEL}}}[$__rate_interval]))"),
+                    &format!("sum by (method, route, status_class) (rate({requests}{{{SEL}}}[$__rate_interval]))"),
                     "{{method}} {{route}} {{status_class}}",
                 )],
             ),
@@ -445,7 +455,7 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
                 "percentunit",
                 vec![Target::range(
                     "A",
-                    &format!("sum by (route) (rate(http_server_requests_total{{{SEL}, status_class=\"5xx\"}}[$__rate_interval])) / sum by (route) (rate(http_server_requests_total{{{SEL}}}[$__rate_interval]))"),
+                    &format!("sum by (route) (rate({requests}{{{SEL}, status_class=\"5xx\"}}[$__rate_interval])) / sum by (route) (rate({requests}{{{SEL}}}[$__rate_interval]))"),
                     "{{route}}",
                 )],
             ),
@@ -458,7 +468,7 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
                 exemplar: true,
                 ..Target::range(
                     r,
-                    &format!("histogram_quantile({}, sum by (route, le) (rate(http_server_request_duration_seconds_bucket{{{SEL}}}[$__rate_interval])))", num(*qv)),
+                    &format!("histogram_quantile({}, sum by (route, {LE}) (rate({duration_series}{{{SEL}}}[$__rate_interval])))", num(*qv)),
                     &format!("p{} {{{{route}}}}", (qv * 100.0).round()),
                 )
             })
@@ -466,24 +476,20 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
         l.add(
             timeseries(
                 "Request latency p50 / p90 / p99",
-                "Request duration quantiles (http_server_request_duration_seconds).",
+                &format!("Request duration quantiles ({durations})."),
                 "s",
                 lat,
             ),
             12,
             8,
         );
-        if model.metric("http_server_requests_in_flight").is_some() {
+        if model.metric(in_flight).is_some() {
             l.add(
                 timeseries(
                     "Requests in flight",
                     "Requests being served.",
                     "short",
-                    vec![Target::range(
-                        "A",
-                        &format!("sum by (instance) (http_server_requests_in_flight{{{SEL}}})"),
-                        "{{instance}}",
-                    )],
+                    vec![Target::range("A", &format!("sum by (instance) ({in_flight}{{{SEL}}})"), "{{instance}}")],
                 ),
                 12,
                 8,
@@ -494,11 +500,11 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
     if !model.health_checks.is_empty() {
         l.row("Health checks");
         let mut score = Panel::new("gauge", "Health score");
-        score.description = Some("Weighted share of passing checks, 0 to 100 (obs_health_score).".to_owned());
+        score.description = Some(format!("Weighted share of passing checks, 0 to 100 ({}).", fam::OBS_HEALTH_SCORE));
         score.targets = vec![Target {
             instant: true,
             range: false,
-            ..Target::range("A", &format!("min(obs_health_score{{{SEL}}})"), "")
+            ..Target::range("A", &format!("min({}{{{SEL}}})", fam::OBS_HEALTH_SCORE), "")
         }];
         score.field_config = Some(FieldConfigSource {
             defaults: FieldConfig {
@@ -515,12 +521,13 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
         );
         l.add(score, 6, 8);
         let mut states = Panel::new("state-timeline", "Check states");
-        states.description = Some(
-            "1 when the check passed on its last run (obs_health_check_up); critical checks gate readiness.".to_owned(),
-        );
+        states.description = Some(format!(
+            "1 when the check passed on its last run ({}); critical checks gate readiness.",
+            fam::OBS_HEALTH_CHECK_UP
+        ));
         states.targets = vec![Target::range(
             "A",
-            &format!("max by (check, critical) (obs_health_check_up{{{SEL}}})"),
+            &format!("max by (check, critical) ({}{{{SEL}}})", fam::OBS_HEALTH_CHECK_UP),
             "{{check}} (critical={{critical}})",
         )];
         states.field_config = Some(FieldConfigSource {
@@ -540,11 +547,11 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
         l.add(
             timeseries(
                 "Check duration",
-                "How long each check's last run took (obs_health_check_duration_seconds).",
+                &format!("How long each check's last run took ({}).", fam::OBS_HEALTH_CHECK_DURATION_SECONDS),
                 "s",
                 vec![Target::range(
                     "A",
-                    &format!("max by (check) (obs_health_check_duration_seconds{{{SEL}}})"),
+                    &format!("max by (check) ({}{{{SEL}}})", fam::OBS_HEALTH_CHECK_DURATION_SECONDS),
                     "{{check}}",
                 )],
             ),
@@ -554,11 +561,17 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
         l.add(
             timeseries(
                 "Check runs by result",
-                "Runs per second by result: ok, error, timeout or panic (obs_health_check_runs_total).",
+                &format!(
+                    "Runs per second by result: ok, error, timeout or panic ({}).",
+                    total(fam::OBS_HEALTH_CHECK_RUNS)
+                ),
                 "ops",
                 vec![Target::range(
                     "A",
-                    &format!("sum by (check, result) (rate(obs_health_check_runs_total{{{SEL}}}[$__rate_interval]))"),
+                    &format!(
+                        "sum by (check, result) (rate({}{{{SEL}}}[$__rate_interval]))",
+                        total(fam::OBS_HEALTH_CHECK_RUNS)
+                    ),
                     "{{check}} {{result}}",
                 )],
             ),
@@ -571,11 +584,11 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
     l.add(
         timeseries(
             "CPU",
-            "CPU time used per second, in cores (process_cpu_seconds_total).",
+            &format!("CPU time used per second, in cores ({}).", total(fam::PROCESS_CPU_SECONDS)),
             "percentunit",
             vec![Target::range(
                 "A",
-                &format!("rate(process_cpu_seconds_total{{{SEL}}}[$__rate_interval])"),
+                &format!("rate({}{{{SEL}}}[$__rate_interval])", total(fam::PROCESS_CPU_SECONDS)),
                 "{{instance}}",
             )],
         ),
@@ -585,11 +598,19 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
     l.add(
         timeseries(
             "Memory",
-            "Resident and virtual memory (process_resident_memory_bytes, process_virtual_memory_bytes).",
+            &format!(
+                "Resident and virtual memory ({}, {}).",
+                fam::PROCESS_RESIDENT_MEMORY_BYTES,
+                fam::PROCESS_VIRTUAL_MEMORY_BYTES
+            ),
             "bytes",
             vec![
-                Target::range("A", &format!("process_resident_memory_bytes{{{SEL}}}"), "resident {{instance}}"),
-                Target::range("B", &format!("process_virtual_memory_bytes{{{SEL}}}"), "virtual {{instance}}"),
+                Target::range(
+                    "A",
+                    &format!("{}{{{SEL}}}", fam::PROCESS_RESIDENT_MEMORY_BYTES),
+                    "resident {{instance}}",
+                ),
+                Target::range("B", &format!("{}{{{SEL}}}", fam::PROCESS_VIRTUAL_MEMORY_BYTES), "virtual {{instance}}"),
             ],
         ),
         8,
@@ -601,9 +622,9 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
             "Open and maximum file descriptors, and OS threads.",
             "short",
             vec![
-                Target::range("A", &format!("process_open_fds{{{SEL}}}"), "open fds {{instance}}"),
-                Target::range("B", &format!("process_max_fds{{{SEL}}}"), "max fds {{instance}}"),
-                Target::range("C", &format!("process_threads{{{SEL}}}"), "threads {{instance}}"),
+                Target::range("A", &format!("{}{{{SEL}}}", fam::PROCESS_OPEN_FDS), "open fds {{instance}}"),
+                Target::range("B", &format!("{}{{{SEL}}}", fam::PROCESS_MAX_FDS), "max fds {{instance}}"),
+                Target::range("C", &format!("{}{{{SEL}}}", fam::PROCESS_THREADS), "threads {{instance}}"),
             ],
         ),
         8,

@@ -183,7 +183,7 @@ impl Model {
         let mut crates: Vec<&str> = catalog
             .exposed()
             .map(|m| m.crate_name())
-            .chain(catalog.functions().iter().map(|f| f.krate.name))
+            .chain(catalog.functions().map(|f| f.krate.name))
             .chain(catalog.health_checks().map(|h| h.krate.name))
             .filter(|c| !is_obs_crate(c))
             .collect();

@@ -3,7 +3,9 @@
 
 use crate::model::{Metric, Model};
 use crate::options::Options;
-use crate::util::{camel, dur, num, q};
+use crate::util::{bucket, camel, count, dur, num, q, total};
+use obs_runtime::families as fam;
+use obs_runtime::names::LE;
 use obs_runtime::{AlertDesc, AlertSignal, MetricKind, Severity};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -143,11 +145,14 @@ impl SloObjective {
         let s = self.fsel(sel);
         match self.threshold {
             None => format!(
-                "sum by (function, module) (rate(function_calls_total{{{s}, result!=\"ok\"}}[{range}])) / sum by (function, module) (rate(function_calls_total{{{s}}}[{range}]))"
+                "sum by (function, module) (rate({calls}{{{s}, result!=\"ok\"}}[{range}])) / sum by (function, module) (rate({calls}{{{s}}}[{range}]))",
+                calls = total(fam::FUNCTION_CALLS)
             ),
             Some(t) => format!(
-                "1 - sum by (function, module) (rate(function_calls_duration_seconds_bucket{{{s}, le={}}}[{range}])) / sum by (function, module) (rate(function_calls_duration_seconds_count{{{s}}}[{range}]))",
-                q(&obs_runtime::format_f64(t))
+                "1 - sum by (function, module) (rate({buckets}{{{s}, {LE}={}}}[{range}])) / sum by (function, module) (rate({count}{{{s}}}[{range}]))",
+                q(&obs_runtime::format_f64(t)),
+                buckets = bucket(fam::FUNCTION_CALLS_DURATION_SECONDS),
+                count = count(fam::FUNCTION_CALLS_DURATION_SECONDS)
             ),
         }
     }
@@ -160,8 +165,11 @@ impl SloObjective {
     /// ```
     pub fn calls_expr(&self, sel: &str, range: &str) -> String {
         let s = self.fsel(sel);
-        let metric =
-            if self.threshold.is_some() { "function_calls_duration_seconds_count" } else { "function_calls_total" };
+        let metric = if self.threshold.is_some() {
+            count(fam::FUNCTION_CALLS_DURATION_SECONDS)
+        } else {
+            total(fam::FUNCTION_CALLS)
+        };
         format!("sum by (function, module) (rate({metric}{{{s}}}[{range}]))")
     }
 
@@ -339,9 +347,9 @@ pub fn signal_expr(m: &Metric, signal: AlertSignal, sel: &str, scale: u32) -> St
             let mut by = vec!["job", "instance"];
             by.extend(m.labels.iter().map(|l| l.name.as_str()));
             // A native histogram keeps its buckets inside one series; a classic one has a series per `le`.
-            let series = if m.native { m.name.clone() } else { format!("{}_bucket", m.name) };
+            let series = if m.native { m.name.clone() } else { bucket(&m.name) };
             if !m.native {
-                by.push("le");
+                by.push(LE);
             }
             format!(
                 "histogram_quantile({}, sum by ({}) (rate({series}{{{sel}}}[{}])))",
@@ -508,7 +516,7 @@ pub(crate) fn generate(model: &Model, opts: &Options, job: &str, overview_uid: &
     for h in model.health_checks.iter().filter(|h| h.critical) {
         let rule = cx.alert(
             "HealthCheckFailing",
-            format!("max by (job, instance, check) (obs_health_check_up{{{sel}, check={}}}) == 0", q(&h.name)),
+            format!("max by (job, instance, check) ({}{{{sel}, check={}}}) == 0", fam::OBS_HEALTH_CHECK_UP, q(&h.name)),
             120,
             Severity::Critical,
             &[],
@@ -530,7 +538,7 @@ pub(crate) fn generate(model: &Model, opts: &Options, job: &str, overview_uid: &
     // The service's targets.
     let down = cx.alert(
         "TargetDown",
-        format!("up{{{sel}}} == 0"),
+        format!("{}{{{sel}}} == 0", fam::UP),
         120,
         Severity::Critical,
         &[],
@@ -540,7 +548,7 @@ pub(crate) fn generate(model: &Model, opts: &Options, job: &str, overview_uid: &
     );
     let absent = cx.alert(
         "TargetAbsent",
-        format!("absent(up{{{sel}}})"),
+        format!("absent({}{{{sel}}})", fam::UP),
         300,
         Severity::Critical,
         &[],

@@ -4,7 +4,9 @@
 use crate::model::Metric;
 use crate::options::Options;
 use crate::rules::{AlertingRule, Case, BURN_ALERTS};
-use crate::util::{dur, num};
+use crate::util::{bucket, count, dur, num};
+use obs_runtime::families as fam;
+use obs_runtime::names::LE;
 use obs_runtime::{AlertOp, AlertSignal};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -222,9 +224,9 @@ fn quantile_series(
     for j in 0..=m.buckets.len() {
         let le = if j == m.buckets.len() { "+Inf".to_owned() } else { obs_runtime::format_f64(m.buckets[j]) };
         let mut l = labels.clone();
-        l.push(("le".to_owned(), le));
+        l.push((LE.to_owned(), le));
         out.push(InputSeries {
-            series: series(&format!("{}_bucket", m.name), &l),
+            series: series(&bucket(&m.name), &l),
             values: counter(if j >= i { step } else { 0.0 }, n),
         });
     }
@@ -277,22 +279,25 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                             err.push(("result".to_owned(), "error".to_owned()));
                             vec![
                                 InputSeries {
-                                    series: series("function_calls_total", &ok),
+                                    series: series(&crate::util::total(fam::FUNCTION_CALLS), &ok),
                                     values: counter(total - bad, n),
                                 },
-                                InputSeries { series: series("function_calls_total", &err), values: counter(bad, n) },
+                                InputSeries {
+                                    series: series(&crate::util::total(fam::FUNCTION_CALLS), &err),
+                                    values: counter(bad, n),
+                                },
                             ]
                         }
                         Some(t) => {
                             let mut le = labels.clone();
-                            le.push(("le".to_owned(), obs_runtime::format_f64(t)));
+                            le.push((LE.to_owned(), obs_runtime::format_f64(t)));
                             vec![
                                 InputSeries {
-                                    series: series("function_calls_duration_seconds_bucket", &le),
+                                    series: series(&bucket(fam::FUNCTION_CALLS_DURATION_SECONDS), &le),
                                     values: counter(total - bad, n),
                                 },
                                 InputSeries {
-                                    series: series("function_calls_duration_seconds_count", &labels),
+                                    series: series(&count(fam::FUNCTION_CALLS_DURATION_SECONDS), &labels),
                                     values: counter(total, n),
                                 },
                             ]
@@ -350,7 +355,7 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                 let labels = metric_labels(metric, job);
                 let mut out_labels = labels.clone();
                 if let AlertSignal::Quantile { .. } = alert.signal {
-                    out_labels.retain(|(k, _)| k != "le");
+                    out_labels.retain(|(k, _)| k != LE);
                 }
                 let build = |want: bool| -> Option<Vec<InputSeries>> {
                     match alert.signal {
@@ -395,7 +400,7 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                 ];
                 let mut with_critical = labels.clone();
                 with_critical.push(("critical".to_owned(), "true".to_owned()));
-                let s = series("obs_health_check_up", &with_critical);
+                let s = series(fam::OBS_HEALTH_CHECK_UP, &with_critical);
                 tests.push(group(
                     format!("health check {check} failing: fires"),
                     iv,
@@ -414,7 +419,7 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                 let n = steps(eval) + 2;
                 let labels: Labels =
                     vec![("job".to_owned(), job.to_owned()), ("instance".to_owned(), INSTANCE.to_owned())];
-                let s = series("up", &labels);
+                let s = series(fam::UP, &labels);
                 tests.push(group(
                     "target down: fires".to_owned(),
                     iv,
@@ -439,13 +444,13 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                 tests.push(group(
                     "no target of the job: fires".to_owned(),
                     iv,
-                    vec![InputSeries { series: series("up", &other), values: constant(1.0, n) }],
+                    vec![InputSeries { series: series(fam::UP, &other), values: constant(1.0, n) }],
                     vec![case(eval, rule, Some(&labels))],
                 ));
                 tests.push(group(
                     "the job has a target: quiet".to_owned(),
                     iv,
-                    vec![InputSeries { series: series("up", &mine), values: constant(1.0, n) }],
+                    vec![InputSeries { series: series(fam::UP, &mine), values: constant(1.0, n) }],
                     vec![case(eval, rule, None)],
                 ));
             }

@@ -1,5 +1,22 @@
 //! Small formatting helpers shared by the generators.
 
+use obs_runtime::{names, MetricKind};
+
+/// A counter family's sample: `function_calls` → `function_calls_total`.
+pub(crate) fn total(family: &str) -> String {
+    names::sample_name(family, MetricKind::Counter)
+}
+
+/// A classic histogram's bucket series: `x_seconds` → `x_seconds_bucket`.
+pub(crate) fn bucket(family: &str) -> String {
+    format!("{family}{}", names::BUCKET)
+}
+
+/// A histogram's count series: `x_seconds` → `x_seconds_count`.
+pub(crate) fn count(family: &str) -> String {
+    format!("{family}{}", names::COUNT)
+}
+
 /// A number as PromQL and YAML want it: integers without a fraction, others rounded to 12 decimals.
 pub(crate) fn num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {

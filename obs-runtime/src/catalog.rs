@@ -10,6 +10,7 @@ use crate::desc::{
 use crate::model::Family;
 use crate::names;
 use crate::registry::{Collect, MetricEntry};
+use crate::trace::{FunctionEntry, TracedFn};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::OnceLock;
@@ -26,7 +27,7 @@ use std::sync::OnceLock;
 /// ```
 pub struct Catalog {
     metrics: Vec<CatalogMetric>,
-    functions: Vec<&'static FunctionDesc>,
+    functions: Vec<&'static TracedFn>,
     health_checks: Vec<&'static HealthCheckEntry>,
     by_desc: HashMap<usize, usize>,
     /// Every sample name an exposed family owns.
@@ -222,18 +223,23 @@ impl Catalog {
             }
         }
         let by_desc = metrics.iter().enumerate().map(|(i, m)| (m.desc() as *const MetricDesc as usize, i)).collect();
-        let mut functions: Vec<&'static FunctionDesc> = inventory::iter::<FunctionDesc>.into_iter().collect();
-        functions.sort_by_key(|f| f.catalog_order());
+        let mut functions: Vec<&'static TracedFn> =
+            inventory::iter::<FunctionEntry>.into_iter().map(|e| e.function).collect();
+        functions.sort_by_key(|f| f.desc().catalog_order());
         for pair in functions.windows(2) {
-            if pair[1].same_identity(pair[0]) {
+            let (previous, f) = (pair[0].desc(), pair[1].desc());
+            if f.same_identity(previous) {
                 // Sorted, so every later one is reported against the first, the one that is exposed.
-                let first =
-                    functions.iter().find(|f| f.same_identity(pair[1])).map_or(pair[0].location, |f| f.location);
+                let first = functions
+                    .iter()
+                    .map(|g| g.desc())
+                    .find(|g| g.same_identity(f))
+                    .map_or(previous.location, |g| g.location);
                 errors.push(CatalogError::DuplicateFunction {
-                    function: pair[1].function,
-                    module: pair[1].location.module_path,
+                    function: f.function,
+                    module: f.location.module_path,
                     first,
-                    second: pair[1].location,
+                    second: f.location,
                 });
             }
         }
@@ -264,8 +270,8 @@ impl Catalog {
     ///     println!("{}::{}", f.location.module_path, f.function);
     /// }
     /// ```
-    pub fn functions(&self) -> &[&'static FunctionDesc] {
-        &self.functions
+    pub fn functions(&self) -> impl ExactSizeIterator<Item = &'static FunctionDesc> + '_ {
+        self.functions.iter().map(|f| f.desc())
     }
 
     /// The traced functions that are exposed: all of them but the later of two that expose one identity (see
@@ -276,10 +282,21 @@ impl Catalog {
     /// assert!(c.exposed_functions().count() <= c.functions().len());
     /// ```
     pub fn exposed_functions(&self) -> impl Iterator<Item = &'static FunctionDesc> + '_ {
+        self.exposed_traced().map(|f| f.desc())
+    }
+
+    /// The storage of the exposed traced functions, in the order of [`exposed_functions`](Self::exposed_functions):
+    /// what the RED families collect.
+    ///
+    /// ```
+    /// let c = obs_runtime::catalog();
+    /// assert_eq!(c.exposed_traced().count(), c.exposed_functions().count());
+    /// ```
+    pub fn exposed_traced(&self) -> impl Iterator<Item = &'static TracedFn> + '_ {
         let mut previous: Option<&'static FunctionDesc> = None;
         self.functions.iter().copied().filter(move |f| {
-            let shadowed = previous.is_some_and(|p| p.same_identity(f));
-            previous = Some(f);
+            let shadowed = previous.is_some_and(|p| p.same_identity(f.desc()));
+            previous = Some(f.desc());
             !shadowed
         })
     }

@@ -199,6 +199,13 @@ inventory::collect!(NamespaceDecl);
 /// ```
 pub const DEFAULT_CAP: u32 = obs_shared::DEFAULT_CAP;
 
+/// The buckets, in seconds, of a histogram or traced function that declares none: Prometheus' defaults.
+///
+/// ```
+/// assert_eq!(obs_runtime::DEFAULT_BUCKETS, [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]);
+/// ```
+pub const DEFAULT_BUCKETS: &[f64] = obs_shared::DEFAULT_BUCKETS;
+
 impl MetricDesc {
     /// A descriptor for metrics built by hand rather than by `#[metric]`; refine it with the other `const` methods.
     ///
@@ -340,7 +347,7 @@ impl MetricDesc {
 /// ```
 /// use obs_runtime::SpanKind;
 /// // Every `#[traced]` function linked in, by span kind (none in this example).
-/// let servers = obs_runtime::catalog().functions().iter().filter(|f| f.kind == SpanKind::Server).count();
+/// let servers = obs_runtime::catalog().functions().filter(|f| f.kind == SpanKind::Server).count();
 /// assert_eq!(servers, 0);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -419,6 +426,8 @@ pub struct FunctionDesc {
     pub in_flight: bool,
     /// Bounds of the duration histogram, in seconds.
     pub buckets: &'static [f64],
+    /// Native (exponential) buckets for the duration histogram, beside the classic ones (`#[traced(native)]`).
+    pub native: Option<crate::NativeConfig>,
     /// The declared objective, if any.
     pub slo: Option<SloDesc>,
     /// The declaration's position; `module_path` is the `module` label.
@@ -427,8 +436,6 @@ pub struct FunctionDesc {
     pub krate: CrateInfo,
 }
 
-inventory::collect!(FunctionDesc);
-
 impl FunctionDesc {
     /// The order of the catalog and the exposition: by module, `function` label, then declaration. Of two that
     /// expose one identity, the first in this order is exposed.
@@ -436,7 +443,7 @@ impl FunctionDesc {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind};
     /// # const fn at(function: &'static str, line: u32) -> FunctionDesc { FunctionDesc { function, span_name: function,
-    /// #     kind: SpanKind::Internal, attributes: &[], red_metrics: true, in_flight: false, buckets: &[1.0], slo: None,
+    /// #     kind: SpanKind::Internal, attributes: &[], red_metrics: true, in_flight: false, buckets: &[1.0], native: None, slo: None,
     /// #     location: Location { file: "shop.rs", line, column: 1, module_path: "shop" },
     /// #     krate: CrateInfo { name: "shop", version: "0.1.0", ident: "shop" } } }
     /// let mut fns = [at("Order::new", 1), at("Cart::new", 9), at("Cart::new", 5)];
@@ -452,7 +459,7 @@ impl FunctionDesc {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind};
     /// # const fn at(function: &'static str, line: u32) -> FunctionDesc { FunctionDesc { function, span_name: function,
-    /// #     kind: SpanKind::Internal, attributes: &[], red_metrics: true, in_flight: false, buckets: &[1.0], slo: None,
+    /// #     kind: SpanKind::Internal, attributes: &[], red_metrics: true, in_flight: false, buckets: &[1.0], native: None, slo: None,
     /// #     location: Location { file: "shop.rs", line, column: 1, module_path: "shop" },
     /// #     krate: CrateInfo { name: "shop", version: "0.1.0", ident: "shop" } } }
     /// assert!(at("Cart::new", 1).same_identity(&at("Cart::new", 9)));

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 const RUNTIME_SHUTDOWN: Duration = Duration::from_secs(2);
 
 #[derive(Labels)]
-struct BuildLabels {
+pub(crate) struct BuildLabels {
     service: String,
     version: String,
     commit: String,
@@ -22,7 +22,7 @@ struct BuildLabels {
 
 /// The running build: service, version and commit, with value 1.
 #[metric(info, labels = BuildLabels, name = "build_info", namespace = "")]
-struct BuildInfo;
+pub(crate) struct BuildInfo;
 
 /// Why `init` failed.
 ///

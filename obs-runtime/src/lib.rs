@@ -23,6 +23,7 @@ mod config;
 mod desc;
 mod encoding;
 mod exposition;
+pub mod families;
 pub mod health;
 mod init;
 #[cfg(feature = "prometheus")]
@@ -49,7 +50,7 @@ pub use config::{Settings, DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT};
 pub use desc::{
     AlertDesc, AlertOp, AlertSignal, CrateInfo, FunctionDesc, HealthCheckDesc, HealthCheckEntry, HealthFuture,
     LatencyObjective, Location, MetricDesc, MetricKind, Namespace, NamespaceDecl, Severity, SloDesc, SpanKind,
-    ValueType, DEFAULT_CAP,
+    ValueType, DEFAULT_BUCKETS, DEFAULT_CAP,
 };
 pub use encoding::PROTOBUF_CONTENT_TYPE;
 pub use encoding::{escape_help, escape_label_value, format_f64, render_labels, Format, TextRenderer};

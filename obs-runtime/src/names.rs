@@ -16,6 +16,10 @@ pub const BUCKET: &str = "_bucket";
 pub const SUM: &str = "_sum";
 /// The sample suffix of a histogram's (or summary's) count.
 pub const COUNT: &str = "_count";
+/// The label holding a classic histogram bucket's upper bound.
+pub const LE: &str = "le";
+/// The label holding a summary's quantile.
+pub const QUANTILE: &str = "quantile";
 
 /// The suffix of the main sample of a family of `kind`: `_total`, `_info`, or none.
 ///

@@ -1,6 +1,7 @@
 //! Process metrics under the names client_golang and Prometheus' own dashboards use, read from `/proc` at scrape.
 
 use crate::desc::{MetricDesc, MetricKind};
+use crate::families;
 use crate::model::{Labels, Number, Point, PointSink};
 use crate::registry::Collect;
 
@@ -31,7 +32,7 @@ impl Collect for ProcessMetric {
 static PROCESS: [ProcessMetric; 7] = [
     ProcessMetric {
         desc: &MetricDesc::new(
-            "process_cpu_seconds",
+            families::PROCESS_CPU_SECONDS,
             MetricKind::Counter,
             "Total user and system CPU time spent in seconds.",
         )
@@ -41,35 +42,47 @@ static PROCESS: [ProcessMetric; 7] = [
         read: cpu_seconds,
     },
     ProcessMetric {
-        desc: &MetricDesc::new("process_resident_memory_bytes", MetricKind::Gauge, "Resident memory size in bytes.")
-            .unit("bytes")
-            .no_namespace(),
+        desc: &MetricDesc::new(
+            families::PROCESS_RESIDENT_MEMORY_BYTES,
+            MetricKind::Gauge,
+            "Resident memory size in bytes.",
+        )
+        .unit("bytes")
+        .no_namespace(),
         read: || status_kib("VmRSS:").map(|k| k * 1024.0),
     },
     ProcessMetric {
-        desc: &MetricDesc::new("process_virtual_memory_bytes", MetricKind::Gauge, "Virtual memory size in bytes.")
-            .unit("bytes")
-            .no_namespace(),
+        desc: &MetricDesc::new(
+            families::PROCESS_VIRTUAL_MEMORY_BYTES,
+            MetricKind::Gauge,
+            "Virtual memory size in bytes.",
+        )
+        .unit("bytes")
+        .no_namespace(),
         read: || status_kib("VmSize:").map(|k| k * 1024.0),
     },
     ProcessMetric {
-        desc: &MetricDesc::new("process_open_fds", MetricKind::Gauge, "Number of open file descriptors.")
+        desc: &MetricDesc::new(families::PROCESS_OPEN_FDS, MetricKind::Gauge, "Number of open file descriptors.")
             .no_namespace(),
         read: || std::fs::read_dir("/proc/self/fd").ok().map(|d| d.count() as f64),
     },
     ProcessMetric {
-        desc: &MetricDesc::new("process_max_fds", MetricKind::Gauge, "Maximum number of open file descriptors.")
-            .no_namespace(),
+        desc: &MetricDesc::new(
+            families::PROCESS_MAX_FDS,
+            MetricKind::Gauge,
+            "Maximum number of open file descriptors.",
+        )
+        .no_namespace(),
         read: max_fds,
     },
     ProcessMetric {
-        desc: &MetricDesc::new("process_threads", MetricKind::Gauge, "Number of OS threads in the process.")
+        desc: &MetricDesc::new(families::PROCESS_THREADS, MetricKind::Gauge, "Number of OS threads in the process.")
             .no_namespace(),
         read: || status_kib("Threads:"),
     },
     ProcessMetric {
         desc: &MetricDesc::new(
-            "process_start_time_seconds",
+            families::PROCESS_START_TIME_SECONDS,
             MetricKind::Gauge,
             "Start time of the process since unix epoch in seconds.",
         )

@@ -39,7 +39,7 @@ impl DropReason {
 
 // Written while obs was the only way to declare metrics here; now obs' own derive and macro do it, as for users.
 #[derive(obs_macros::Labels)]
-struct ReasonLabels {
+pub(crate) struct ReasonLabels {
     metric: &'static str,
     reason: &'static str,
 }
@@ -47,11 +47,11 @@ struct ReasonLabels {
 /// New label sets sent to a metric's overflow series, by metric and reason.
 // Bounded by the catalog, which is finite, so the cap is the largest there is: it never overflows itself.
 #[obs_macros::metric(counter, labels = ReasonLabels, name = "obs_cardinality_overflow", namespace = "", cap = 4294967295)]
-struct Overflows;
+pub(crate) struct Overflows;
 
 /// Observations and increments refused as invalid (NaN, negative or infinite), by metric and reason.
 #[obs_macros::metric(counter, labels = ReasonLabels, name = "obs_dropped_observations", namespace = "", cap = 4294967295)]
-struct Drops;
+pub(crate) struct Drops;
 
 fn name_of(desc: &'static MetricDesc) -> &'static str {
     catalog().entry_of(desc).map_or(desc.name, |m| m.name())
@@ -81,9 +81,10 @@ pub(crate) fn record_drop(desc: &'static MetricDesc, reason: DropReason) {
 /// `obs_series{metric}`: computed at each scrape from the catalog.
 struct SeriesGauge;
 
-const SERIES_DESC: MetricDesc = MetricDesc::new("obs_series", MetricKind::Gauge, "Series held by each metric family.")
-    .labels(&[LabelDesc { name: "metric", values: None }])
-    .no_namespace();
+pub(crate) const SERIES_DESC: MetricDesc =
+    MetricDesc::new("obs_series", MetricKind::Gauge, "Series held by each metric family.")
+        .labels(&[LabelDesc { name: "metric", values: None }])
+        .no_namespace();
 
 impl Collect for SeriesGauge {
     fn desc(&self) -> &'static MetricDesc {

@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use metrics::{CartItems, Catalogue, CatalogueViews, Category, OrderValue, OrdersPlaced, Revenue};
+use metrics::{CartItems, Catalogue, CatalogueViews, Category, OrderValue, OrdersPlaced, PageLoad, Revenue};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -112,6 +112,21 @@ async fn place_order(items: u64) -> Result<f64, String> {
     Ok(amount)
 }
 
+/// A real-user-monitoring beacon: a browser reports how long a page took to load.
+#[derive(serde::Deserialize)]
+struct Beacon {
+    load_ms: f64,
+}
+
+async fn rum(Query(b): Query<Beacon>) -> Response {
+    // A beacon comes from outside: a negative, infinite or absurd figure is refused, not recorded.
+    if !(0.0..=600_000.0).contains(&b.load_ms) {
+        return (StatusCode::BAD_REQUEST, "load_ms must be between 0 and 600000\n").into_response();
+    }
+    PageLoad.observe(b.load_ms / 1000.0);
+    StatusCode::NO_CONTENT.into_response()
+}
+
 async fn get_faults() -> Json<faults::Faults> {
     Json(faults::current())
 }
@@ -134,6 +149,7 @@ pub fn app() -> Router {
         .route("/catalogue/{category}", get(catalogue))
         .route("/cart/{item}", post(add_to_cart))
         .route("/checkout", post(checkout))
+        .route("/rum", post(rum))
         .route("/faults", get(get_faults).post(set_faults).delete(clear_faults))
         .layer(axum::middleware::from_fn(obs::http::track_requests))
 }

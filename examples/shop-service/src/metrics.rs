@@ -78,6 +78,11 @@ pub struct CartItems;
 )]
 pub struct DbQueryDuration;
 
+/// Page load time that browsers report in real-user-monitoring beacons (`POST /rum?load_ms=..`). Native buckets
+/// only: the quantiles of a spread no one can bucket in advance, at a few percent of error.
+#[obs::metric(histogram, native, unit = "seconds")]
+pub struct PageLoad;
+
 /// Value of one order.
 #[obs::metric(histogram, unit = "euros", buckets = [5.0, 10.0, 25.0, 50.0, 100.0, 250.0])]
 pub struct OrderValue;

@@ -162,6 +162,12 @@ pub fn expand(m: &Model) -> TokenStream {
                 alerts: &[#(#alerts),*],
             };
             static __OBS_FAMILY: ::obs::__private::#family<#labels> = ::obs::__private::#family::new(&__OBS_DESC);
+            #[automatically_derived]
+            impl #ident {
+                /// The family's descriptor, as the catalog reads it: its name (before a crate namespace is
+                /// prefixed), kind, unit, labels and buckets, usable in `const` items.
+                pub const DESC: &'static ::obs::__private::MetricDesc = &__OBS_DESC;
+            }
             ::obs::__private::inventory::submit! {
                 ::obs::__private::MetricEntry::new(&__OBS_FAMILY)
             }

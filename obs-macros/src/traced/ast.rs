@@ -10,7 +10,7 @@ use syn::parse::ParseStream;
 use syn::{Expr, Ident, ItemImpl, LitBool, LitStr};
 
 pub const OPTIONS: &[&str] =
-    &["name", "skip", "skip_all", "fields", "kind", "err", "metrics", "in_flight", "slo", "buckets", "off"];
+    &["name", "skip", "skip_all", "fields", "kind", "err", "metrics", "in_flight", "slo", "buckets", "native", "off"];
 pub const KINDS: &[&str] = &["internal", "server", "client", "producer", "consumer"];
 pub const SLO_OPTIONS: &[&str] = &["name", "success_rate", "latency"];
 pub const LATENCY_OPTIONS: &[&str] = &["percentile", "threshold"];
@@ -53,6 +53,7 @@ pub struct Args {
     pub in_flight: Option<(Ident, bool)>,
     pub slo: Option<(Ident, SloArgs)>,
     pub buckets: Option<Expr>,
+    pub native: Option<Ident>,
     pub off: Option<Ident>,
 }
 
@@ -119,6 +120,13 @@ fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::
             once(cx, &mut args.slo, (key.clone(), slo), &key, &what)
         }
         "buckets" => once(cx, &mut args.buckets, meta.value()?.parse::<Expr>()?, &key, &what),
+        "native" => {
+            if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                cx.error_spanned_by(&key, "`native` is a flag and takes no value; write `#[traced(native)]`");
+                return crate::common::skip_value(&meta);
+            }
+            once(cx, &mut args.native, key.clone(), &key, &what)
+        }
         "off" => once(cx, &mut args.off, key.clone(), &key, &what),
         _ => {
             cx.error_spanned_by(

@@ -1,8 +1,8 @@
 //! Code generation for `#[traced]`, from a validated model only.
 //!
 //! The signature, attributes and doc comments stay as written. The body gains, in front, the function's
-//! descriptor, its static RED storage and two `inventory` submissions (a `FunctionDesc` for the catalog, a
-//! `TracedEntry` for the exposition); then a `Call` is started, the user's body runs (in a `FnOnce` closure for sync
+//! descriptor, its static RED storage and one `inventory` submission (the `FunctionEntry` the catalog lists and
+//! exposes it from); then a `Call` is started, the user's body runs (in a `FnOnce` closure for sync
 //! functions, in an `async move` block polled inside the span for async ones), and the outcome is classified as
 //! ok / error / panic. Generated code names only `::obs::__private::…` and `::core::…`.
 
@@ -130,7 +130,7 @@ fn split_boxed_async(block: &syn::Block) -> Option<(Vec<&Stmt>, &Expr, &Expr)> {
     matches!(fut, Expr::Async(_)).then(|| (head.iter().collect(), &*call.func, fut))
 }
 
-/// The descriptor, the static storage and the two `inventory` submissions.
+/// The descriptor, the static storage and its catalog entry.
 fn descriptor(m: &Model) -> TokenStream {
     let function = &m.identity;
     let span_name = &m.span_name;
@@ -139,6 +139,10 @@ fn descriptor(m: &Model) -> TokenStream {
     let red = m.metrics;
     let in_flight = m.in_flight;
     let buckets = m.buckets.iter().map(|b| Literal::f64_suffixed(*b));
+    let native = match m.native {
+        true => quote!(::core::option::Option::Some(::obs::__private::NativeConfig::DEFAULT)),
+        false => quote!(::core::option::Option::None),
+    };
     let slo = match &m.slo {
         None => quote!(::core::option::Option::None),
         Some(s) => {
@@ -178,13 +182,13 @@ fn descriptor(m: &Model) -> TokenStream {
             red_metrics: #red,
             in_flight: #in_flight,
             buckets: &[#(#buckets),*],
+            native: #native,
             slo: #slo,
             location: #location,
             krate: ::obs::__private::crate_info!(),
         };
         static __OBS_FN: ::obs::__private::trace::TracedFn = ::obs::__private::trace::TracedFn::new(&__OBS_FN_DESC);
-        ::obs::__private::inventory::submit! { __OBS_FN_DESC }
-        ::obs::__private::inventory::submit! { ::obs::__private::trace::TracedEntry::new(&__OBS_FN) }
+        ::obs::__private::inventory::submit! { ::obs::__private::trace::FunctionEntry::new(&__OBS_FN) }
     }
 }
 

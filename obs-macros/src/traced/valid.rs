@@ -30,6 +30,8 @@ pub struct Model {
     pub metrics: bool,
     pub in_flight: bool,
     pub buckets: Vec<f64>,
+    /// Native buckets for the duration histogram, beside the classic ones.
+    pub native: bool,
     pub slo: Option<Slo>,
 }
 
@@ -212,6 +214,14 @@ pub fn validate_in(cx: &mut Ctxt, args: &Args, f: &FnItem, owner: Option<&str>) 
         );
     }
 
+    if let (false, Some(key)) = (metrics, &args.native) {
+        cx.error_spanned_by(
+            key,
+            "`native` gives the RED duration histogram native buckets, which `metrics = false` turns off; remove one of them",
+        );
+    }
+    let native = metrics && args.native.is_some();
+
     let buckets = match &args.buckets {
         None => DEFAULT_BUCKETS.to_vec(),
         Some(e) => parse_buckets(cx, e).unwrap_or_else(|| DEFAULT_BUCKETS.to_vec()),
@@ -307,6 +317,7 @@ pub fn validate_in(cx: &mut Ctxt, args: &Args, f: &FnItem, owner: Option<&str>) 
         metrics,
         in_flight,
         buckets,
+        native,
         slo,
     }
 }

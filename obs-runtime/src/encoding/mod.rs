@@ -194,7 +194,7 @@ impl<'o> TextRenderer<'o> {
         let le = std::mem::take(&mut self.le.2);
         let om = self.format == Format::OpenMetrics;
         for (i, (le, &cum)) in le.iter().zip(h.cumulative).enumerate() {
-            self.head(names::BUCKET, labels, Some(("le", le)));
+            self.head(names::BUCKET, labels, Some((names::LE, le)));
             self.out.push_str(itoa::Buffer::new().format(cum));
             if let (true, Some(e)) = (om, h.exemplar(i)) {
                 self.exemplar(e);
@@ -238,7 +238,7 @@ impl PointSink for TextRenderer<'_> {
             Point::Histogram(h) => self.histogram(l, &h),
             Point::Summary(s) => {
                 for (q, v) in s.quantiles {
-                    self.line("", l, Some(("quantile", &format_f64(*q))), Number::F64(*v));
+                    self.line("", l, Some((names::QUANTILE, &format_f64(*q))), Number::F64(*v));
                 }
                 self.line(names::COUNT, l, None, Number::U64(s.count));
                 self.line(names::SUM, l, None, Number::F64(s.sum));

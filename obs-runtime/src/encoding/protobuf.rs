@@ -21,7 +21,12 @@ use client::{
     Untyped,
 };
 
-/// Renders families as delimited `MetricFamily` messages; one message per family, written when the next begins.
+/// Renders families as delimited `MetricFamily` messages, one per family.
+///
+/// Each point is encoded as it arrives, from one reused `Metric` whose label and bucket vectors and strings keep
+/// their capacity, into the family's body; the family's header (name, help, type, unit) and its length prefix are
+/// written when the next family begins. Protobuf lets fields come in any order, so the repeated `metric` field
+/// needs no owned tree of the whole family.
 ///
 /// ```
 /// use obs_runtime::{Family, FamilySink, Labels, MetricKind, Number, Point, PointSink, ProtobufRenderer};
@@ -34,9 +39,21 @@ use client::{
 /// ```
 pub struct ProtobufRenderer<'o> {
     out: &'o mut Vec<u8>,
+    /// The family being written: its header fields, with no metrics.
     family: Option<MetricFamily>,
+    /// The encoded `metric` fields of that family.
+    body: Vec<u8>,
+    /// The point being encoded, reused from point to point.
+    scratch: Metric,
+    /// Label pairs the current point does not use, kept with their strings for later points.
+    spare_labels: Vec<LabelPair>,
+    /// The bucket vector of the last histogram point, emptied, for the next one.
+    spare_buckets: Vec<Bucket>,
     start: prost_types::Timestamp,
 }
+
+/// `MetricFamily.metric`'s field number.
+const METRIC_FIELD: u32 = 4;
 
 impl<'o> ProtobufRenderer<'o> {
     /// A renderer appending to `out`.
@@ -47,7 +64,15 @@ impl<'o> ProtobufRenderer<'o> {
     /// assert!(out.is_empty());
     /// ```
     pub fn new(out: &'o mut Vec<u8>) -> Self {
-        ProtobufRenderer { out, family: None, start: timestamp(process_start()) }
+        ProtobufRenderer {
+            out,
+            family: None,
+            body: Vec::new(),
+            scratch: Metric::default(),
+            spare_labels: Vec::new(),
+            spare_buckets: Vec::new(),
+            start: timestamp(process_start()),
+        }
     }
 
     /// The `Content-Type` of what this renderer writes.
@@ -67,7 +92,11 @@ impl<'o> ProtobufRenderer<'o> {
     fn flush(&mut self) {
         if let Some(f) = self.family.take() {
             // Writing into a Vec cannot fail: it grows as needed.
-            let _ = f.encode_length_delimited(self.out);
+            let len = f.encoded_len() + self.body.len();
+            prost::encoding::encode_varint(len as u64, self.out);
+            let _ = f.encode(self.out);
+            self.out.extend_from_slice(&self.body);
+            self.body.clear();
         }
     }
 }
@@ -94,16 +123,31 @@ impl FamilySink for ProtobufRenderer<'_> {
     }
 }
 
+/// Sets `slot` to `value`, reusing the string it holds.
+fn set(slot: &mut Option<String>, value: &str) {
+    let s = slot.get_or_insert_with(String::new);
+    s.clear();
+    s.push_str(value);
+}
+
 impl PointSink for ProtobufRenderer<'_> {
     fn point(&mut self, labels: Labels<'_>, point: Point<'_>) {
-        let Some(family) = self.family.as_mut() else { return };
-        let mut m = Metric {
-            label: labels
-                .iter()
-                .map(|(n, v)| LabelPair { name: Some(n.to_owned()), value: Some(v.to_owned()) })
-                .collect(),
-            ..Metric::default()
-        };
+        if self.family.is_none() {
+            return;
+        }
+        let m = &mut self.scratch;
+        // Exactly this point's label pairs in `m.label`; the others wait in `spare` with their strings.
+        let n = labels.iter().count();
+        while m.label.len() > n {
+            self.spare_labels.extend(m.label.pop());
+        }
+        while m.label.len() < n {
+            m.label.push(self.spare_labels.pop().unwrap_or_default());
+        }
+        for (pair, (name, value)) in m.label.iter_mut().zip(labels.iter()) {
+            set(&mut pair.name, name);
+            set(&mut pair.value, value);
+        }
         match point {
             Point::Counter(n) => {
                 m.counter =
@@ -125,18 +169,13 @@ impl PointSink for ProtobufRenderer<'_> {
                 })
             }
             Point::Histogram(h) => {
-                let bucket = h
-                    .bounds
-                    .iter()
-                    .zip(h.cumulative)
-                    .enumerate()
-                    .map(|(i, (b, c))| Bucket {
-                        cumulative_count: Some(*c),
-                        upper_bound: Some(*b),
-                        exemplar: h.exemplar(i).map(exemplar),
-                        ..Bucket::default()
-                    })
-                    .collect();
+                let mut bucket = std::mem::take(&mut self.spare_buckets);
+                bucket.extend(h.bounds.iter().zip(h.cumulative).enumerate().map(|(i, (b, c))| Bucket {
+                    cumulative_count: Some(*c),
+                    upper_bound: Some(*b),
+                    exemplar: h.exemplar(i).map(exemplar),
+                    ..Bucket::default()
+                }));
                 let mut hist = Histogram {
                     sample_count: Some(h.count()),
                     sample_sum: Some(h.sum),
@@ -150,7 +189,13 @@ impl PointSink for ProtobufRenderer<'_> {
                 m.histogram = Some(hist);
             }
         }
-        family.metric.push(m);
+        prost::encoding::message::encode(METRIC_FIELD, &*m, &mut self.body);
+        // Back to a point with no value; the bucket vector keeps its capacity for the next histogram.
+        (m.counter, m.gauge, m.untyped, m.summary) = (None, None, None, None);
+        if let Some(h) = m.histogram.take() {
+            self.spare_buckets = h.bucket;
+            self.spare_buckets.clear();
+        }
     }
 }
 

@@ -22,7 +22,7 @@ use std::task::{Context as TaskContext, Poll};
 /// ```
 /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
 /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
 /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
 /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
 /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -67,7 +67,7 @@ impl Call {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -87,7 +87,7 @@ impl Call {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -145,7 +145,7 @@ impl Call {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -163,7 +163,7 @@ impl Call {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -187,7 +187,7 @@ impl Call {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -209,7 +209,7 @@ impl Call {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -382,7 +382,7 @@ impl Drop for Call {
 /// ```
 /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
 /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
 /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
 /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
 /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -406,7 +406,7 @@ impl<'a, F: Future> Instrumented<'a, F> {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);

@@ -15,22 +15,28 @@ pub(crate) static DROPPED_EXPORT: AtomicU64 = AtomicU64::new(0);
 /// Spans not sent when the shutdown's deadline passed.
 pub(crate) static DROPPED_SHUTDOWN: AtomicU64 = AtomicU64::new(0);
 
-static EXPORTED_DESC: MetricDesc =
-    MetricDesc::new("obs_spans_exported", MetricKind::Counter, "Spans handed to the exporter successfully.")
-        .no_namespace();
+static EXPORTED_DESC: MetricDesc = MetricDesc::new(
+    crate::families::OBS_SPANS_EXPORTED,
+    MetricKind::Counter,
+    "Spans handed to the exporter successfully.",
+)
+.no_namespace();
 
 const REASONS: &[&str] = &["queue_full", "export_failed", "shutdown_deadline"];
 static DROPPED_DESC: MetricDesc = MetricDesc::new(
-    "obs_spans_dropped",
+    crate::families::OBS_SPANS_DROPPED,
     MetricKind::Counter,
     "Spans lost, by reason: a thread's span queue was full, the exporter failed, or the shutdown's deadline passed.",
 )
 .labels(&[LabelDesc { name: "reason", values: Some(REASONS) }])
 .no_namespace();
 
-static ERRORS_DESC: MetricDesc =
-    MetricDesc::new("obs_span_export_errors", MetricKind::Counter, "Batches of spans the exporter failed to send.")
-        .no_namespace();
+static ERRORS_DESC: MetricDesc = MetricDesc::new(
+    crate::families::OBS_SPAN_EXPORT_ERRORS,
+    MetricKind::Counter,
+    "Batches of spans the exporter failed to send.",
+)
+.no_namespace();
 
 struct Exported;
 struct Dropped;

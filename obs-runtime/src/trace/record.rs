@@ -47,7 +47,7 @@ pub struct SpanEvent {
 /// ```
 /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
 /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
 /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
 /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
 /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -95,7 +95,7 @@ impl SpanRecord {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -114,7 +114,7 @@ impl SpanRecord {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -133,7 +133,7 @@ impl SpanRecord {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);

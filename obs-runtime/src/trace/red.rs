@@ -1,21 +1,18 @@
-//! RED metrics of traced functions: static storage per function, exposed as three families.
+//! RED storage of traced functions: one [`TracedFn`] per function, in a `static`.
 //!
-//! Each `#[traced]` function owns a [`TracedFn`] in a `static`: its call counts by result and its duration
-//! histogram live in one per-thread-slot block (the same storage as declared metrics), so a call writes its own
-//! thread's cache line with plain integer stores (durations in clock ticks), with no hashing and no lookup; the
-//! optional in-flight gauge is one shared atomic, as a gauge must be. Three collectors, one per
-//! family, walk every traced function at scrape time:
-//! `function_calls_total{function,module,result}`, `function_calls_duration_seconds{function,module}` and
-//! `function_calls_in_flight{function,module}` (for functions declared with `in_flight`).
+//! Each `#[traced]` function owns a [`TracedFn`]: its call counts by result and its duration histogram live in one
+//! per-thread-slot block (the same storage as declared metrics), so a call writes its own thread's cache line with
+//! plain integer stores (durations in clock ticks), with no hashing and no lookup; the optional in-flight gauge is
+//! one shared atomic, as a gauge must be, and `#[traced(native)]` adds native buckets kept per slot like a native
+//! histogram's. The catalog lists the functions through their [`FunctionEntry`]; the families that expose them are
+//! in [`super::functions`].
 
 use super::clock;
-use super::exemplar;
 use crate::block::{Block, Row, Rows};
-use crate::desc::{FunctionDesc, MetricDesc, MetricKind};
+use crate::desc::FunctionDesc;
 use crate::encoding::render_labels;
 use crate::labels::LabelDesc;
-use crate::model::{HistogramPoint, Labels, Number, Point, PointSink};
-use crate::registry::Collect;
+use crate::metrics::native::{NativeBuckets, NativeSeries};
 use std::sync::atomic::{AtomicI64, AtomicPtr, Ordering::Acquire, Ordering::Relaxed};
 use std::sync::{Mutex, OnceLock};
 
@@ -24,7 +21,7 @@ use std::sync::{Mutex, OnceLock};
 /// ```
 /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
 /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
 /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
 /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
 /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -42,14 +39,15 @@ pub enum Outcome {
     Panic = 2,
 }
 
-const RESULTS: [&str; 3] = ["ok", "error", "panic"];
+/// The `result` label's values, by [`Outcome`].
+pub(crate) const RESULTS: [&str; 3] = ["ok", "error", "panic"];
 
 /// The RED storage of one traced function; `#[traced]` puts one in a `static`.
 ///
 /// ```
 /// use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
 /// static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-///     attributes: &[], red_metrics: true, in_flight: false, buckets: &[0.1, 1.0], slo: None,
+///     attributes: &[], red_metrics: true, in_flight: false, buckets: &[0.1, 1.0], native: None, slo: None,
 ///     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
 ///     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
 /// static WORK: TracedFn = TracedFn::new(&DESC);
@@ -71,6 +69,8 @@ struct Red {
     /// The bucket bounds in clock ticks, so a call's bucket is found with integer compares.
     bounds: Box<[u64]>,
     sum_word: usize,
+    /// With `#[traced(native)]`, the durations in seconds in native buckets too.
+    native: Option<NativeSeries>,
 }
 
 impl Red {
@@ -105,47 +105,53 @@ impl RedTarget {
         let i = self.red.bucket(ticks);
         self.row.add_u64(3 + i, 1);
         self.row.add_u64(self.red.sum_word, ticks);
+        if let Some(native) = &self.red.native {
+            native.observe(clock::ticks_to_seconds(ticks));
+        }
         i
     }
 }
 
-/// Registers a [`TracedFn`] for the exposition; submitted by `#[traced]` through `inventory`.
+/// The catalog's entry of one traced function: its storage, which carries its declaration. `#[traced]` submits one
+/// through `inventory`; the catalog gathers them ([`Catalog::functions`](crate::Catalog::functions)) and the RED
+/// families walk the catalog's list, so a function is listed and exposed from this one entry.
 ///
 /// ```
 /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
 /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
 /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
 /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
 /// # static WORK: TracedFn = TracedFn::new(&DESC);
-/// use obs_runtime::trace::TracedEntry;
-/// static ENTRY: TracedEntry = TracedEntry::new(&WORK);
-/// assert_eq!(ENTRY.function.desc().function, "work");
+/// use obs_runtime::trace::FunctionEntry;
+/// obs_runtime::__private::inventory::submit! { FunctionEntry::new(&WORK) }
+/// let f = obs_runtime::trace::traced_function("demo", "work").unwrap();
+/// assert!(std::ptr::eq(f, &WORK));
 /// ```
-pub struct TracedEntry {
+pub struct FunctionEntry {
     /// The function's storage.
     pub function: &'static TracedFn,
 }
 
-impl TracedEntry {
+impl FunctionEntry {
     /// Wraps a function for `inventory::submit!`.
     ///
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
-    /// static ENTRY: obs_runtime::trace::TracedEntry = obs_runtime::trace::TracedEntry::new(&WORK);
+    /// static ENTRY: obs_runtime::trace::FunctionEntry = obs_runtime::trace::FunctionEntry::new(&WORK);
     /// assert!(std::ptr::eq(ENTRY.function, &WORK));
     /// ```
     pub const fn new(function: &'static TracedFn) -> Self {
-        TracedEntry { function }
+        FunctionEntry { function }
     }
 }
 
-inventory::collect!(TracedEntry);
+inventory::collect!(FunctionEntry);
 
 impl TracedFn {
     /// The storage of the function described by `desc`.
@@ -153,7 +159,7 @@ impl TracedFn {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -174,7 +180,7 @@ impl TracedFn {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -210,6 +216,7 @@ impl TracedFn {
             rows: block.rows(),
             bounds: bounds.iter().map(|b| clock::ticks_for_seconds(*b)).collect(),
             sum_word: 3 + bounds.len() + 1,
+            native: self.desc.native.map(NativeSeries::new),
         }));
         self.red.store(red as *const Red as *mut Red, std::sync::atomic::Ordering::Release);
         red
@@ -239,7 +246,7 @@ impl TracedFn {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -252,7 +259,7 @@ impl TracedFn {
         self.calls_by_index(outcome as usize)
     }
 
-    fn calls_by_index(&self, result: usize) -> u64 {
+    pub(crate) fn calls_by_index(&self, result: usize) -> u64 {
         self.red_if_called().map_or(0, |r| r.block.sum_u64(result))
     }
 
@@ -261,7 +268,7 @@ impl TracedFn {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -279,7 +286,7 @@ impl TracedFn {
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
     /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], slo: None,
+    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
     /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
     /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
     /// # static WORK: TracedFn = TracedFn::new(&DESC);
@@ -309,160 +316,50 @@ impl TracedFn {
         (buckets, red.sum_seconds())
     }
 
+    /// The durations in native buckets, for a function declared `#[traced(native)]`.
+    ///
+    /// ```
+    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
+    /// static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
+    ///     attributes: &[], red_metrics: true, in_flight: false, buckets: &[0.1, 1.0],
+    ///     native: Some(obs_runtime::NativeConfig::DEFAULT), slo: None,
+    ///     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+    ///     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
+    /// static WORK: TracedFn = TracedFn::new(&DESC);
+    /// use obs_runtime::trace::{Call, Outcome};
+    /// Call::enter(&WORK).finish(Outcome::Ok, None);
+    /// assert_eq!(WORK.native_durations().unwrap().count, 1);
+    /// ```
+    pub fn native_durations(&self) -> Option<NativeBuckets> {
+        self.desc.native?;
+        let sum = self.red_if_called().map_or(0.0, |r| r.sum_seconds());
+        Some(match self.red_if_called().and_then(|r| r.native.as_ref()) {
+            Some(native) => native.snapshot(sum),
+            None => NativeSeries::new(self.desc.native?).snapshot(sum),
+        })
+    }
+
+    /// The sum of durations, in seconds.
+    pub(crate) fn sum_seconds(&self) -> f64 {
+        self.red_if_called().map_or(0.0, |r| r.sum_seconds())
+    }
+
+    /// The duration count of bucket `i` (the last is `+Inf`), not cumulative.
+    pub(crate) fn bucket_count(&self, i: usize) -> u64 {
+        self.red_if_called().map_or(0, |r| r.block.sum_u64(3 + i))
+    }
+
     /// The `function` and `module` label values.
-    fn label_values(&self) -> [&'static str; 2] {
+    pub(crate) fn label_values(&self) -> [&'static str; 2] {
         [self.desc.function, self.desc.location.module_path]
     }
 
     /// The `function` and `module` labels, rendered once.
-    fn labels(&self) -> &str {
+    pub(crate) fn labels(&self) -> &str {
         self.labels.get_or_init(|| render_labels(FN_LABELS, self.label_values()))
     }
 }
 
-/// The storage of the function whose `function` label is `function` (`checkout`, or `Cart::new` for a method of a
-/// traced `impl` block) in module `module`, if it is traced and linked.
-///
-/// ```
-/// assert!(obs_runtime::trace::traced_function("no_such_module", "nothing").is_none());
-/// ```
-pub fn traced_function(module: &str, function: &str) -> Option<&'static TracedFn> {
-    functions().iter().copied().find(|f| f.desc.location.module_path == module && f.desc.function == function)
-}
-
-/// Every traced function with RED metrics, sorted by module and name. Two that expose one identity (module and
-/// `function` label) are never merged: the catalog reports them (`CatalogError::DuplicateFunction`) and only the
-/// first in [`FunctionDesc::catalog_order`] is exposed, the one the catalog keeps too.
-fn functions() -> &'static [&'static TracedFn] {
-    static ALL: OnceLock<Vec<&'static TracedFn>> = OnceLock::new();
-    ALL.get_or_init(|| {
-        let mut v: Vec<&'static TracedFn> = inventory::iter::<TracedEntry>.into_iter().map(|e| e.function).collect();
-        v.sort_by_key(|f| f.desc.catalog_order());
-        v.dedup_by(|later, first| later.desc.same_identity(first.desc));
-        v.retain(|f| f.desc.red_metrics);
-        v
-    })
-}
-
-const FN_LABELS: &[LabelDesc] =
+/// The `function` and `module` labels of every RED family.
+pub(crate) const FN_LABELS: &[LabelDesc] =
     &[LabelDesc { name: "function", values: None }, LabelDesc { name: "module", values: None }];
-
-const RESULT_VALUES: &[&str] = &RESULTS;
-
-const CALL_LABELS: &[LabelDesc] = &[
-    LabelDesc { name: "function", values: None },
-    LabelDesc { name: "module", values: None },
-    LabelDesc { name: "result", values: Some(RESULT_VALUES) },
-];
-
-/// Prometheus' default buckets: the family's nominal bounds (each function may declare its own).
-const DEFAULT_BUCKETS: &[f64] = obs_shared::DEFAULT_BUCKETS;
-
-static CALLS_DESC: MetricDesc = MetricDesc::new(
-    "function_calls",
-    MetricKind::Counter,
-    "Calls of traced functions, by function, module and result (ok, error or panic).",
-)
-.labels(CALL_LABELS)
-.cap(u32::MAX)
-.no_namespace();
-
-static DURATION_DESC: MetricDesc = MetricDesc::new(
-    "function_calls_duration_seconds",
-    MetricKind::Histogram,
-    "Duration of calls of traced functions, by function and module.",
-)
-.labels(FN_LABELS)
-.buckets(DEFAULT_BUCKETS)
-.unit("seconds")
-.cap(u32::MAX)
-.no_namespace();
-
-static IN_FLIGHT_DESC: MetricDesc = MetricDesc::new(
-    "function_calls_in_flight",
-    MetricKind::Gauge,
-    "Calls of traced functions running now, for functions declared with `in_flight`.",
-)
-.labels(FN_LABELS)
-.cap(u32::MAX)
-.no_namespace();
-
-struct Calls;
-struct Durations;
-struct InFlightCalls;
-
-impl Collect for Calls {
-    fn desc(&self) -> &'static MetricDesc {
-        &CALLS_DESC
-    }
-    fn collect(&self, out: &mut dyn PointSink) {
-        let mut labels = String::new();
-        for f in functions() {
-            let [function, module] = f.label_values();
-            for (r, name) in RESULTS.iter().enumerate() {
-                labels.clear();
-                labels.push_str(f.labels());
-                labels.push_str(",result=\"");
-                labels.push_str(name);
-                labels.push('"');
-                out.point(
-                    Labels::new(CALL_LABELS, &[function, module, name], &labels),
-                    Point::Counter(Number::U64(f.calls_by_index(r))),
-                );
-            }
-        }
-    }
-    fn series_count(&self) -> usize {
-        functions().len() * 3
-    }
-}
-
-impl Collect for Durations {
-    fn desc(&self) -> &'static MetricDesc {
-        &DURATION_DESC
-    }
-    fn collect(&self, out: &mut dyn PointSink) {
-        let want_exemplars = out.wants_exemplars();
-        let mut cumulative = Vec::new();
-        for f in functions() {
-            let bounds = f.desc.buckets;
-            let exemplars = match want_exemplars {
-                true => exemplar::of_series(*f as *const TracedFn as usize, 0),
-                false => Vec::new(),
-            };
-            cumulative.clear();
-            let mut cum = 0u64;
-            for i in 0..=bounds.len() {
-                cum += f.red_if_called().map_or(0, |r| r.block.sum_u64(3 + i));
-                cumulative.push(cum);
-            }
-            let sum = f.red_if_called().map_or(0.0, |r| r.sum_seconds());
-            let point = HistogramPoint { bounds, cumulative: &cumulative, sum, exemplars: &exemplars, native: None };
-            out.point(Labels::new(FN_LABELS, &f.label_values(), f.labels()), Point::Histogram(point));
-        }
-    }
-    fn series_count(&self) -> usize {
-        functions().len()
-    }
-}
-
-impl Collect for InFlightCalls {
-    fn desc(&self) -> &'static MetricDesc {
-        &IN_FLIGHT_DESC
-    }
-    fn collect(&self, out: &mut dyn PointSink) {
-        for f in functions().iter().filter(|f| f.desc.in_flight) {
-            out.point(Labels::new(FN_LABELS, &f.label_values(), f.labels()), Point::Gauge(Number::I64(f.in_flight())));
-        }
-    }
-    fn series_count(&self) -> usize {
-        functions().iter().filter(|f| f.desc.in_flight).count()
-    }
-}
-
-static CALLS: Calls = Calls;
-static DURATIONS: Durations = Durations;
-static IN_FLIGHT: InFlightCalls = InFlightCalls;
-crate::register!(CALLS);
-crate::register!(DURATIONS);
-crate::register!(IN_FLIGHT);

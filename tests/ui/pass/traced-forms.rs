@@ -143,5 +143,5 @@ fn main() {
     let _ = Mem.describe();
     let _ = block_on(Db.load(1));
     let _ = block_on(Db2.load(1));
-    assert!(obs::catalog().functions().iter().any(|f| f.span_name == "cart.total"));
+    assert!(obs::catalog().functions().any(|f| f.span_name == "cart.total"));
 }
