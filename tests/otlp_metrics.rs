@@ -215,7 +215,7 @@ fn metric<'a>(push: &'a Value, name: &str) -> &'a Value {
 /// Families whose values move by themselves between the push and the scrape: the process' own readings and the
 /// exporter's counter of its pushes (incremented once this push is answered).
 fn volatile(family: &str) -> bool {
-    family.starts_with("process_") || family == "obs_metric_exports"
+    family.starts_with("process_") || family == obs_runtime::families::OBS_METRIC_EXPORTS
 }
 
 /// The same float, up to the last bit that serde_json's fast (not correctly rounded) parser may get wrong when it
@@ -635,7 +635,7 @@ fn rss_bytes() -> u64 {
 }
 
 fn exports(outcome: &str) -> f64 {
-    let key = ("obs_metric_exports_total".to_owned(), BTreeMap::from([("outcome".to_owned(), outcome.to_owned())]));
+    let key = (sample_name(obs_runtime::families::OBS_METRIC_EXPORTS, MetricKind::Counter), BTreeMap::from([("outcome".to_owned(), outcome.to_owned())]));
     scrape().get(&key).copied().unwrap_or(0.0)
 }
 

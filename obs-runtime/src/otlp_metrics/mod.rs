@@ -79,7 +79,7 @@ impl fmt::Display for ExportError {
 impl std::error::Error for ExportError {}
 
 #[derive(LabelValue, Clone, Copy, Debug, PartialEq, Eq)]
-enum Outcome {
+pub(crate) enum Outcome {
     #[label(rename = "success")]
     Success,
     #[label(rename = "failed")]
@@ -89,13 +89,13 @@ enum Outcome {
 }
 
 #[derive(Labels)]
-struct ExportLabels {
+pub(crate) struct ExportLabels {
     outcome: Outcome,
 }
 
 /// OTLP metrics pushes, by outcome: `success`, `failed` (refused, or answered with an error) or `timeout`.
 #[metric(counter, labels = ExportLabels, name = "obs_metric_exports", namespace = "")]
-struct MetricExports;
+pub(crate) struct MetricExports;
 
 /// A periodic OTLP metrics exporter's settings; build it with [`MetricsExporter::builder`] or
 /// [`MetricsExporter::from_env`], then [`install`](MetricsExporter::install) it (`obs::init!()` does both when
