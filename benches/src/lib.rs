@@ -32,6 +32,10 @@ pub mod group {
     pub const SCALE: &str = "8_scale";
     /// Case 9: native histogram observe, beside obs' classic observe.
     pub const NATIVE: &str = "9_native_histogram_observe";
+    /// Case 10: collecting and encoding one OTLP metrics push of 10 000 series (bench `otlp_metrics`).
+    pub const OTLP_PUSH: &str = "10_otlp_push_10k_series";
+    /// Case 11: counter inc with the OTLP metrics exporter pushing in the background, and without (A/B).
+    pub const OTLP_HOT_PATH: &str = "11_otlp_exporter_hot_path";
 }
 
 /// Peer columns of the table: (column title, bench id suffix used in groups).
