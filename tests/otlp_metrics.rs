@@ -635,7 +635,10 @@ fn rss_bytes() -> u64 {
 }
 
 fn exports(outcome: &str) -> f64 {
-    let key = (sample_name(obs_runtime::families::OBS_METRIC_EXPORTS, MetricKind::Counter), BTreeMap::from([("outcome".to_owned(), outcome.to_owned())]));
+    let key = (
+        sample_name(obs_runtime::families::OBS_METRIC_EXPORTS, MetricKind::Counter),
+        BTreeMap::from([("outcome".to_owned(), outcome.to_owned())]),
+    );
     scrape().get(&key).copied().unwrap_or(0.0)
 }
 

@@ -50,24 +50,45 @@ enum Sent {
 /// the catalog's caps bound; nothing else is kept between pushes.
 #[derive(Debug, Default)]
 pub(crate) struct DeltaState {
-    sent: HashMap<String, Sent>,
+    /// By series key (family, NUL, rendered labels): kept across pushes, so a key is allocated once per series.
+    series: HashMap<String, Slot>,
     /// When the last successful push read its state: the start time of every delta after it.
     sent_at: Option<u64>,
-    attempt: HashMap<String, Sent>,
     attempt_at: u64,
 }
 
+#[derive(Debug, Default)]
+struct Slot {
+    /// What the last delivered push carried.
+    sent: Option<Sent>,
+    /// What the push being rendered (or last rendered) carries.
+    attempt: Option<Sent>,
+}
+
 impl DeltaState {
+    /// A new push is rendered: forget what the last (failed) attempt carried.
+    fn begin(&mut self, now: u64) {
+        self.series.values_mut().for_each(|s| s.attempt = None);
+        self.attempt_at = now;
+    }
+
+    fn slot(&mut self, key: &str) -> &mut Slot {
+        self.series.entry_ref(key).or_default()
+    }
+
     /// The push rendered last went out: its state becomes the base of the next deltas.
     pub(crate) fn commit(&mut self) {
-        std::mem::swap(&mut self.sent, &mut self.attempt);
-        self.attempt.clear();
+        for s in self.series.values_mut() {
+            if let Some(a) = s.attempt.take() {
+                s.sent = Some(a);
+            }
+        }
         self.sent_at = Some(self.attempt_at);
     }
 
-    /// Series whose last sent state is kept.
+    /// Series whose last delivered state is kept.
     pub(crate) fn len(&self) -> usize {
-        self.sent.len()
+        self.series.values().filter(|s| s.sent.is_some()).count()
     }
 }
 
@@ -153,8 +174,7 @@ impl OtlpEncoder {
             key: String::new(),
             family_len: 0,
         };
-        r.delta.attempt.clear();
-        r.delta.attempt_at = r.now;
+        r.delta.begin(r.now);
         crate::exposition::collect(catalog, &mut r);
         let metrics = r.metrics;
         ExportMetricsServiceRequest {
@@ -324,8 +344,9 @@ impl Renderer<'_> {
         let start = self.start();
         let value = if self.delta() {
             self.set_key(&labels);
-            let d = sub_number(n, self.delta.sent.get(&self.key));
-            self.delta.attempt.insert(self.key.clone(), Sent::Number(n));
+            let slot = self.delta.slot(&self.key);
+            let d = sub_number(n, slot.sent.as_ref());
+            slot.attempt = Some(Sent::Number(n));
             d
         } else {
             n
@@ -338,7 +359,8 @@ impl Renderer<'_> {
         let exemplars = h.exemplars.iter().map(|(_, e)| exemplar(e)).collect();
         let (bucket_counts, count, sum) = if self.delta() {
             self.set_key(&labels);
-            let prev = match self.delta.sent.get(&self.key) {
+            let slot = self.delta.slot(&self.key);
+            let prev = match &slot.sent {
                 Some(Sent::Classic { cumulative, sum })
                     if cumulative.len() == h.cumulative.len()
                         && cumulative.iter().zip(h.cumulative).all(|(p, c)| p <= c) =>
@@ -355,9 +377,7 @@ impl Renderer<'_> {
                 }
                 None => (h.bucket_counts().collect(), h.count(), h.sum),
             };
-            self.delta
-                .attempt
-                .insert(self.key.clone(), Sent::Classic { cumulative: h.cumulative.to_vec(), sum: h.sum });
+            slot.attempt = Some(Sent::Classic { cumulative: h.cumulative.to_vec(), sum: h.sum });
             (counts, count, sum)
         } else {
             (h.bucket_counts().collect(), h.count(), h.sum)
@@ -388,8 +408,9 @@ impl Renderer<'_> {
         let owned;
         let b = if self.delta() {
             self.set_key(&labels);
-            owned = sub_native(native, self.delta.sent.get(&self.key));
-            self.delta.attempt.insert(self.key.clone(), Sent::Native(native.clone()));
+            let slot = self.delta.slot(&self.key);
+            owned = sub_native(native, slot.sent.as_ref());
+            slot.attempt = Some(Sent::Native(native.clone()));
             &owned
         } else {
             native
