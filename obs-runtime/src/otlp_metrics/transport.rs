@@ -10,17 +10,14 @@ use std::io::Write;
 use std::time::Duration;
 
 pub(crate) enum Transport {
-    Http {
-        client: reqwest::blocking::Client,
-        url: String,
-        headers: reqwest::header::HeaderMap,
-        gzip: bool,
-    },
-    Grpc {
-        runtime: tokio::runtime::Runtime,
-        client: MetricsServiceClient<tonic::transport::Channel>,
-        metadata: tonic::metadata::MetadataMap,
-    },
+    Http { client: reqwest::blocking::Client, url: String, headers: reqwest::header::HeaderMap, gzip: bool },
+    Grpc(Box<Grpc>),
+}
+
+pub(crate) struct Grpc {
+    runtime: tokio::runtime::Runtime,
+    client: MetricsServiceClient<tonic::transport::Channel>,
+    metadata: tonic::metadata::MetadataMap,
 }
 
 fn bad_header(variable: &'static str, k: &str) -> ConfigError {
@@ -84,7 +81,7 @@ impl Transport {
                 if compression == Compression::Gzip {
                     client = client.send_compressed(tonic::codec::CompressionEncoding::Gzip);
                 }
-                Ok(Transport::Grpc { runtime, client, metadata })
+                Ok(Transport::Grpc(Box::new(Grpc { runtime, client, metadata })))
             }
         }
     }
@@ -108,7 +105,8 @@ impl Transport {
                     Err(e) => Err(ExportError::Failed(e.to_string())),
                 }
             }
-            Transport::Grpc { runtime, client, metadata } => {
+            Transport::Grpc(g) => {
+                let Grpc { runtime, client, metadata } = &mut **g;
                 let mut req = tonic::Request::new(request);
                 *req.metadata_mut() = metadata.clone();
                 req.set_timeout(deadline);
