@@ -201,4 +201,46 @@ mod tests {
             resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_RESOURCE_ATTRIBUTES", "novalue")])).unwrap_err();
         assert_eq!(e.variable, "OTEL_RESOURCE_ATTRIBUTES");
     }
+
+    /// The shared variables, bad: `init`'s settings (the metrics side) and the span pipeline refuse them with the
+    /// same variable, value and message; the exporter variables, bad: the trace and metrics exporters do.
+    #[test]
+    #[cfg(feature = "otlp")]
+    fn both_signals_see_the_same_error_for_the_same_bad_value() {
+        use crate::trace::{TraceError, TracePipeline};
+        use crate::MetricsExporter;
+        let krate = crate::CrateInfo { name: "shop", version: "1.0.0", ident: "shop" };
+        let shared: &[(&str, &str, &str)] = &[
+            ("OTEL_RESOURCE_ATTRIBUTES", "team=a%2", "team=a%2"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "team=ok,%zz=1,x", "x"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "region=100%", "region=100%"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "=v", "=v"),
+            ("OTEL_SDK_DISABLED", "yes", "yes"),
+        ];
+        for &(var, value, shown) in shared {
+            let env = move |k: &str| (k == var).then(|| value.to_owned());
+            let settings = resolve(krate, &Overrides::default(), &env).unwrap_err();
+            let traces = TracePipeline::from_lookup(env).unwrap_err();
+            assert_eq!(MetricsExporter::from_lookup(env).unwrap_err(), settings);
+            assert_eq!((settings.variable, settings.value.as_str()), (var, shown));
+            assert_eq!(TraceError::from(settings.clone()), traces);
+            assert_eq!(settings.to_string(), traces.to_string());
+        }
+        let exporter: &[(&str, &str)] = &[
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "10s"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "0"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "-5"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=%G1"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "api-key"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "localhost:4318"),
+        ];
+        for &(var, value) in exporter {
+            let env = move |k: &str| (k == var).then(|| value.to_owned());
+            let metrics = MetricsExporter::from_lookup(env).unwrap_err();
+            let traces = TracePipeline::from_lookup(env).unwrap_err();
+            assert_eq!(metrics.variable, var);
+            assert_eq!(TraceError::from(metrics), traces);
+        }
+    }
 }
