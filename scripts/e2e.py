@@ -439,6 +439,111 @@ def fire_and_resolve(prom, sink, shop, label, fault_query, alertname, severity, 
     return receiver
 
 
+# --- SLO metadata and the absent alert ---------------------------------------------------------------------------
+
+META = ("slo:objective:ratio", "slo:error_budget:ratio", "slo:time_period:days", "slo:current_burn_rate:ratio",
+        "slo:period_burn_rate:ratio", "slo:period_error_budget_remaining:ratio")
+
+
+def slo_objectives(rules_file):
+    """(slo, sli, objective, budget) of every objective, read from the generated rules' fixed metadata."""
+    fixed = {}
+    for g in yaml.safe_load(rules_file.read_text())["groups"]:
+        for r in g["rules"]:
+            if r.get("record") in ("slo:objective:ratio", "slo:error_budget:ratio"):
+                key = (r["labels"]["slo"], r["labels"]["sli"])
+                value = float(re.fullmatch(r"vector\((.*)\)", r["expr"]).group(1))
+                fixed.setdefault(key, {})[r["record"]] = value
+    return [(slo, sli, v["slo:objective:ratio"], v["slo:error_budget:ratio"]) for (slo, sli), v in sorted(fixed.items())]
+
+
+def check_slo_metadata(prom, rules_file, report):
+    """Every objective's error-budget metadata evaluates on the live Prometheus, one series each, with the values
+    the rules promise: the fixed ones as written, the remaining budget as 1 - the period burn rate, the current burn
+    rate as the shortest window's error ratio over the budget."""
+    objectives = slo_objectives(rules_file)
+    if not objectives:
+        raise Failure("the generated rules hold no SLO metadata")
+    checked = 0
+    for slo, sli, objective, budget in objectives:
+        sel = f'{{slo="{slo}", sli="{sli}"}}'
+        values = {}
+        for record in META:
+            res = wait_until(f"{record}{sel} on the live Prometheus",
+                             lambda: prom.query(record + sel)["data"]["result"], 60)
+            if len(res) != 1:
+                raise Failure(f"{record}{sel} has {len(res)} series, expected 1")
+            values[record] = float(res[0]["value"][1])
+        if abs(values["slo:objective:ratio"] - objective) > 1e-12 or abs(values["slo:error_budget:ratio"] - budget) > 1e-12:
+            raise Failure(f"{sel}: objective/budget {values} differ from the rules' {objective}/{budget}")
+        if abs(objective + budget - 1) > 1e-9:
+            raise Failure(f"{sel}: objective {objective} and budget {budget} do not add up to 1")
+        period, remaining = values["slo:period_burn_rate:ratio"], values["slo:period_error_budget_remaining:ratio"]
+        if period == period and abs(remaining - (1 - period)) > 1e-9:  # NaN when no call in the period yet
+            raise Failure(f"{sel}: remaining budget {remaining} is not 1 - period burn rate {period}")
+        ratio = prom.query(f'{shortest_error_ratio(rules_file)}{sel}')["data"]["result"]
+        current = values["slo:current_burn_rate:ratio"]
+        if ratio and current == current and abs(float(ratio[0]["value"][1]) / budget - current) > 1e-6 * max(1, current):
+            raise Failure(f"{sel}: current burn rate {current} is not the shortest error ratio over the budget")
+        checked += 1
+        log(f"  SLO {slo} {sli}: objective {objective}, budget remaining {remaining:.3f}, burn rate now {current:.3f}")
+    report["slo_metadata"] = {"objectives": checked, "records": len(META)}
+    log(f"slo metadata: {checked} objectives x {len(META)} records evaluate live")
+
+
+def shortest_error_ratio(rules_file):
+    windows = []
+    for g in yaml.safe_load(rules_file.read_text())["groups"]:
+        for r in g["rules"]:
+            if r.get("record") == "slo:current_burn_rate:ratio":
+                windows.append(r["expr"].split("{")[0])
+    return windows[0]
+
+
+def fire_absent_alert(procs, prom, am, sink, rules_file, report, timeout=120):
+    """Stops the demo (the suite's last step): each objective's absent alert fires in Prometheus and reaches
+    Alertmanager, which holds it back behind TargetDown (one page for a vanished service, not one per objective:
+    the generated inhibition), and TargetDown reaches the page route. Before the stop no absent alert fires."""
+    absent = sorted({r["alert"] for g in yaml.safe_load(rules_file.read_text())["groups"] for r in g["rules"]
+                     if r.get("alert", "").endswith("MetricAbsent")})
+    if not absent:
+        raise Failure("the generated rules hold no absent alert")
+    firing = {a["labels"]["alertname"] for a in prom.alerts() if a["labels"].get("alertname") in absent}
+    if firing:
+        raise Failure(f"absent alerts firing while the demo runs: {sorted(firing)}")
+    seen = len(sink.received)
+    name, p, _ = next(entry for entry in procs.procs if entry[0] == "shop")
+    log(f"stopping the demo (pid {p.pid}); expecting {', '.join(absent)}")
+    os.killpg(p.pid, signal.SIGTERM)
+    p.wait(timeout=30)
+    t0 = time.monotonic()
+
+    def in_alertmanager(alertname):
+        status, body = request("GET", f"http://{am}/api/v2/alerts?filter=" +
+                               urllib.parse.quote(f'alertname="{alertname}"'))
+        return [a for a in json.loads(body or "[]") if status == 200]
+
+    fired = {}
+    for alertname in absent:
+        wait_until(f"{alertname} firing in Prometheus",
+                   lambda: any(a["labels"].get("alertname") == alertname and a["state"] == "firing"
+                               for a in prom.alerts()), timeout)
+        held = wait_until(f"{alertname} in Alertmanager, inhibited by TargetDown",
+                          lambda: [a for a in in_alertmanager(alertname)
+                                   if a["status"]["state"] == "suppressed" and a["status"]["inhibitedBy"]], timeout)
+        if held[0]["labels"].get("severity") != "critical":
+            raise Failure(f"{alertname} is not critical: {held[0]['labels']}")
+        fired[alertname] = round(time.monotonic() - t0, 1)
+        log(f"  {alertname} fired {fired[alertname]}s after the demo stopped; Alertmanager holds it behind TargetDown")
+    down = wait_until("TargetDown at the webhook sink", lambda: sink.notifications("TargetDown", "firing", since=seen),
+                      timeout)
+    leaked = [a for name in absent for a in sink.notifications(name, "firing", since=seen)]
+    if leaked:
+        raise Failure(f"absent alerts notified despite TargetDown: {leaked}")
+    log(f"  TargetDown paged via receiver {down[0][2]}; the absent alerts stayed inhibited")
+    report["absent_alerts"] = {"fired_after_stop_s": fired, "inhibited_by": "TargetDown", "target_down_receiver": down[0][2]}
+
+
 # --- traces -----------------------------------------------------------------------------------------------------
 
 def spans_of(path):
@@ -730,6 +835,7 @@ def main():
         check_dashboards(prom, gen / "grafana" / "dashboards", report, metrics_url)
         self_test_broken_query(prom, gen / "grafana" / "dashboards", metrics_url)
         check_recording_rules(prom, report)
+        check_slo_metadata(prom, next((gen / "prometheus" / "rules").glob("*.rules.yml")), report)
         check_native_quantiles(prom, report)
 
         # 8 (early, while the data is fresh). Pictures of every dashboard.
@@ -748,6 +854,7 @@ def main():
         check_traces(spans_file, shop, otlp, report)
         check_otlp_metrics_only(shop_bin, art, procs, f"http://127.0.0.1:{ports['payment']}/charge", report)
         procs.check_alive()
+        fire_absent_alert(procs, prom, am_target, sink, next((gen / "prometheus" / "rules").glob("*.rules.yml")), report)
         print_summary(report)
         print("e2e: 1 passed, 0 failed")
         return 0

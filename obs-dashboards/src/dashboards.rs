@@ -366,16 +366,27 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
             fc.defaults.min = Some(0.0);
         }
         l.add(err, 12, 8);
+        // A `#[traced(native)]` function's durations are stored as one native series, with no `_bucket`: with any
+        // such function, each quantile also reads the native series (`or` keeps one answer per function).
+        let any_native = traced.iter().any(|f| f.native);
+        let quantile = |q: &str, range: &str| {
+            let classic = format!(
+                "histogram_quantile({q}, sum by (function, module, {LE}) (rate({duration_series}{{{fsel}}}[{range}])))"
+            );
+            match any_native {
+                false => classic,
+                true => format!(
+                    "{classic} or histogram_quantile({q}, sum by (function, module) (rate({durations}{{{fsel}}}[{range}])))"
+                ),
+            }
+        };
         let lat = [("A", 0.5), ("B", 0.9), ("C", 0.99)]
             .iter()
             .map(|(r, qv)| Target {
                 exemplar: true,
                 ..Target::range(
                     r,
-                    &format!(
-                        "histogram_quantile({}, sum by (function, module, {LE}) (rate({duration_series}{{{fsel}}}[$__rate_interval])))",
-                        num(*qv)
-                    ),
+                    &quantile(&num(*qv), "$__rate_interval"),
                     &format!("p{} {{{{module}}}}::{{{{function}}}}", (qv * 100.0).round()),
                 )
             })
@@ -395,10 +406,7 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
             "The busiest functions over the dashboard's time range.",
             &format!("topk(10, sum by (function, module) (rate({calls}{{{fsel}}}[$__range])))"),
         );
-        top.targets.push(Target::instant(
-            "B",
-            &format!("topk(10, histogram_quantile(0.99, sum by (function, module, {LE}) (rate({duration_series}{{{fsel}}}[$__range]))))"),
-        ));
+        top.targets.push(Target::instant("B", &format!("topk(10, {})", quantile("0.99", "$__range"))));
         top.title = "Top 10 functions: call rate (A) and p99 latency (B)".to_owned();
         l.add(top, 12, 8);
         if traced.iter().any(|f| f.in_flight) {
@@ -638,13 +646,14 @@ fn overview(model: &Model, opts: &Options, job: &str, uids: &Uids) -> Dashboard 
 fn slo_panels(l: &mut Layout, o: &SloObjective, opts: &Options, period: u64) {
     let label = format!("{} {} ({}::{})", o.slo, o.sli, o.module, o.function);
     let good_bad = |range: &str| o.error_ratio_expr(SEL, range);
-    let budget = 1.0 - o.objective;
+    // The metadata rules' selector: the objective's own series.
+    let meta = format!("{{slo={}, sli={}}}", q(&o.slo), q(o.sli));
     l.add(
         stat(
             &format!("{label}: objective"),
             &o.describe(),
             "percentunit",
-            &format!("vector({})", num(o.objective)),
+            &format!("{}{meta}", rules::meta::OBJECTIVE),
             Thresholds::steps(&[(None, "blue")]),
         ),
         4,
@@ -666,24 +675,34 @@ fn slo_panels(l: &mut Layout, o: &SloObjective, opts: &Options, period: u64) {
             &format!("{label}: error budget remaining ({})", dur(period)),
             "1 means untouched, 0 spent, below 0 overspent.",
             "percentunit",
-            &format!("1 - ({}) / {}", good_bad(&dur(period)), num(budget)),
+            &format!("{}{meta}", rules::meta::PERIOD_ERROR_BUDGET_REMAINING),
             Thresholds::steps(&[(None, "red"), (Some(0.0), "orange"), (Some(0.5), "green")]),
         ),
         5,
         6,
     );
-    let targets = rules::burn_windows(opts)
+    let mut targets: Vec<Target> = rules::burn_windows(opts)
         .iter()
         .enumerate()
         .map(|(i, w)| {
             let r = ((b'A' + i as u8) as char).to_string();
             Target::range(
                 &r,
-                &format!("{}{{slo={}, sli={}}} / {}", rules::record_error_ratio(*w), q(&o.slo), q(o.sli), num(budget)),
+                &format!(
+                    "{}{meta} / on (slo, sli, function, module) {}{meta}",
+                    rules::record_error_ratio(*w),
+                    rules::meta::ERROR_BUDGET
+                ),
                 &format!("burn rate {}", dur(*w)),
             )
         })
         .collect();
+    let next = ((b'A' + targets.len() as u8) as char).to_string();
+    targets.push(Target::range(
+        &next,
+        &format!("{}{meta}", rules::meta::PERIOD_BURN_RATE),
+        &format!("burn rate {}", dur(period)),
+    ));
     let mut burn = timeseries(
         &format!("{label}: burn rate"),
         "Error-budget burn rate per window (1 = spending exactly the budget); pages fire at 14.4 and 6, tickets at 3 and 1.",

@@ -12,6 +12,9 @@
 //! | `prometheus/prometheus.yml` | scrape config for the service with `rule_files` |
 //! | `alertmanager/alertmanager.yml` | routes by severity, grouping, inhibition, repeat intervals |
 //! | `grafana/provisioning/{datasources,dashboards}/<service>.yml` | Grafana provisioning |
+//! | `docs/METRICS.md`, `docs/catalog.json`, `docs/catalog.schema.json` | the metric reference ([`reference`]) |
+//! | `kubernetes/*.yml` (with `--kubernetes`) | PrometheusRule, ServiceMonitor or PodMonitor, dashboard ConfigMaps ([`kubernetes`]) |
+//! | `compose/*.yml` (with `--compose`) | a local stack: Prometheus, Alertmanager, Grafana, Jaeger ([`compose`]) |
 //!
 //! The output is deterministic (sorted input, uids hashed from names, ids in layout order), so a CI job can run
 //! `gen-dashboards --check` and fail when the committed files no longer match the code.
@@ -44,16 +47,20 @@
 
 pub mod alertmanager;
 pub mod cli;
+pub mod compose;
 pub mod dashboards;
 pub mod deploy;
 pub mod grafana;
+pub mod kubernetes;
 mod model;
 mod options;
+pub mod reference;
 pub mod rules;
 pub mod ruletests;
+pub mod testing;
 mod util;
 
-pub use model::{Function, HealthCheck, Label, Metric, Model, Slo};
+pub use model::{Function, HealthCheck, Label, Metric, Model, Slo, Source};
 pub use options::{Options, Receiver, Receivers};
 
 use std::fmt;
@@ -88,6 +95,14 @@ pub struct Artifacts {
     pub grafana_datasources: deploy::DatasourceProvisioning,
     /// Grafana dashboard provisioning.
     pub grafana_dashboards: deploy::DashboardProvisioning,
+    /// The metric reference: `METRICS.md` and `catalog.json`.
+    pub reference: reference::Reference,
+    /// Kubernetes resources, when `Options::kubernetes` is set.
+    pub kubernetes: Vec<kubernetes::Manifest>,
+    /// Whether the Kubernetes resources go into one multi-document file.
+    pub kubernetes_single_file: bool,
+    /// The local stack, when `Options::compose` is set.
+    pub compose: Option<compose::Stack>,
 }
 
 /// One rendered file, its path relative to the output directory.
@@ -178,7 +193,7 @@ impl Artifacts {
     /// let mut model = obs_dashboards::Model::new("svc");
     /// model.metrics.push(obs_dashboards::Metric::new("jobs", obs_runtime::MetricKind::Counter, "Jobs."));
     /// let files = obs_dashboards::generate(&model, &Default::default()).unwrap().files();
-    /// assert_eq!(files.len(), 8);
+    /// assert_eq!(files.len(), 11);
     /// assert!(files.windows(2).all(|w| w[0].path < w[1].path));
     /// ```
     pub fn files(&self) -> Vec<File> {
@@ -201,6 +216,32 @@ impl Artifacts {
             path: format!("grafana/provisioning/dashboards/{s}.yml").into(),
             contents: yaml(&self.grafana_dashboards),
         });
+        files.push(File { path: "docs/METRICS.md".into(), contents: self.reference.to_markdown() });
+        files.push(File { path: "docs/catalog.json".into(), contents: self.reference.to_json() });
+        files.push(File {
+            path: format!("docs/{}", reference::SCHEMA_FILE).into(),
+            contents: reference::SCHEMA.to_owned(),
+        });
+        if self.kubernetes_single_file && !self.kubernetes.is_empty() {
+            let docs: Vec<String> = self
+                .kubernetes
+                .iter()
+                .map(|m| serde_norway::to_string(&m.resource).expect("generated values serialize"))
+                .collect();
+            files.push(File {
+                path: format!("kubernetes/{s}.yml").into(),
+                contents: format!("{HEADER}{}", docs.join("---\n")),
+            });
+        } else {
+            for m in &self.kubernetes {
+                files.push(File { path: m.file.clone().into(), contents: yaml(&m.resource) });
+            }
+        }
+        if let Some(c) = &self.compose {
+            files.push(File { path: "compose/docker-compose.yml".into(), contents: yaml(&c.compose) });
+            files.push(File { path: "compose/prometheus.yml".into(), contents: yaml(&c.prometheus) });
+            files.push(File { path: "compose/grafana-datasources.yml".into(), contents: yaml(&c.datasources) });
+        }
         files.sort_by(|a, b| a.path.cmp(&b.path));
         files
     }
@@ -246,10 +287,16 @@ pub fn generate(model: &Model, opts: &Options) -> Result<Artifacts, Error> {
     let job = opts.job.clone().unwrap_or_else(|| service.clone());
     let uids = dashboards::Uids::new(&service);
     let generated = rules::generate(&model, opts, &job, &uids.overview, &uids.metrics);
+    let dashboards = dashboards::dashboards(&model, opts, &job);
+    let reference = reference::reference(&model, &job, &dashboards, &generated.file);
+    let kubernetes = opts
+        .kubernetes
+        .as_ref()
+        .map_or_else(Vec::new, |k| kubernetes::resources(k, opts, &service, &job, &generated.file, &dashboards));
     let mut artifacts = Artifacts {
         service: service.clone(),
         job: job.clone(),
-        dashboards: dashboards::dashboards(&model, opts, &job),
+        dashboards,
         rules: generated.file,
         rule_tests: ruletests::RuleTestFile {
             rule_files: Vec::new(),
@@ -260,6 +307,13 @@ pub fn generate(model: &Model, opts: &Options) -> Result<Artifacts, Error> {
         prometheus: deploy::prometheus(opts, &job, &format!("rules/{service}.rules.yml")),
         grafana_datasources: deploy::datasources(opts),
         grafana_dashboards: deploy::dashboard_providers(opts, &service),
+        reference,
+        kubernetes,
+        kubernetes_single_file: opts.kubernetes.as_ref().is_some_and(|k| k.single_file),
+        compose: opts
+            .compose
+            .as_ref()
+            .map(|c| compose::stack(c, opts, &service, &job, &format!("prometheus/rules/{service}.rules.yml"))),
     };
     artifacts.rule_tests = ruletests::generate(&generated.cases, opts, &job, &format!("../rules/{service}.rules.yml"));
     Ok(artifacts)

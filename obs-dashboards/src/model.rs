@@ -56,6 +56,36 @@ pub struct Metric {
     pub crate_name: String,
     /// Threshold alerts declared with `alert(...)`.
     pub alerts: Vec<AlertDesc>,
+    /// The most series the family holds before new label sets go to its overflow series.
+    pub cap: u32,
+    /// Where it is declared, when known (the catalog always knows; a hand-built model may not).
+    pub source: Option<Source>,
+}
+
+/// A declaration's position in the source: `file!()` and `line!()` of the item.
+///
+/// ```
+/// let s = obs_dashboards::Source { file: "src/orders.rs".into(), line: 12 };
+/// assert_eq!(s.to_string(), "src/orders.rs:12");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The file, as `file!()` names it (relative to the workspace root for workspace crates).
+    pub file: String,
+    /// The line of the declaration.
+    pub line: u32,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+impl From<obs_runtime::Location> for Source {
+    fn from(l: obs_runtime::Location) -> Source {
+        Source { file: l.file.to_owned(), line: l.line }
+    }
 }
 
 /// One label of a metric.
@@ -90,8 +120,15 @@ pub struct Function {
     pub in_flight: bool,
     /// Duration buckets, in seconds.
     pub buckets: Vec<f64>,
+    /// Whether the duration histogram has native buckets (`#[traced(native)]`): Prometheus with native histograms
+    /// on stores those and not the classic ones, so the function's duration queries are native PromQL.
+    pub native: bool,
     /// The declared objective.
     pub slo: Option<Slo>,
+    /// The declaring crate's package name.
+    pub crate_name: String,
+    /// Where it is declared, when known.
+    pub source: Option<Source>,
 }
 
 /// A service-level objective of a traced function.
@@ -161,6 +198,8 @@ impl Model {
                 module: m.location().module_path.to_owned(),
                 crate_name: m.crate_name().to_owned(),
                 alerts: m.desc().alerts.to_vec(),
+                cap: m.cap(),
+                source: Some(m.location().into()),
             })
             .collect();
         let functions = catalog
@@ -171,11 +210,14 @@ impl Model {
                 red_metrics: f.red_metrics,
                 in_flight: f.in_flight,
                 buckets: f.buckets.to_vec(),
+                native: f.native.is_some(),
                 slo: f.slo.map(|s| Slo {
                     name: s.name.to_owned(),
                     success_rate: s.success_rate,
                     latency: s.latency.map(|l| (l.percentile, l.threshold_seconds)),
                 }),
+                crate_name: f.krate.name.to_owned(),
+                source: Some(f.location.into()),
             })
             .collect();
         let health_checks =
@@ -271,6 +313,8 @@ impl Metric {
             module: "app".to_owned(),
             crate_name: "app".to_owned(),
             alerts: Vec::new(),
+            cap: obs_runtime::DEFAULT_CAP,
+            source: None,
         }
     }
     /// Sets the unit.
@@ -334,6 +378,26 @@ impl Metric {
         self.crate_name = name.to_owned();
         self
     }
+    /// Sets the cardinality cap.
+    ///
+    /// ```
+    /// let m = obs_dashboards::Metric::new("x", obs_runtime::MetricKind::Gauge, "X.").cap(50);
+    /// assert_eq!(m.cap, 50);
+    /// ```
+    pub fn cap(mut self, cap: u32) -> Metric {
+        self.cap = cap;
+        self
+    }
+    /// Sets where it is declared.
+    ///
+    /// ```
+    /// let m = obs_dashboards::Metric::new("x", obs_runtime::MetricKind::Gauge, "X.").source("src/x.rs", 7);
+    /// assert_eq!(m.source.unwrap().to_string(), "src/x.rs:7");
+    /// ```
+    pub fn source(mut self, file: &str, line: u32) -> Metric {
+        self.source = Some(Source { file: file.to_owned(), line });
+        self
+    }
     /// Adds a threshold alert.
     ///
     /// ```
@@ -388,8 +452,22 @@ impl Function {
             module: module.to_owned(),
             red_metrics: true,
             in_flight: false,
-            buckets: vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
+            buckets: obs_runtime::DEFAULT_BUCKETS.to_vec(),
+            native: false,
             slo: None,
+            crate_name: "app".to_owned(),
+            source: None,
         }
+    }
+
+    /// Sets where it is declared.
+    ///
+    /// ```
+    /// let f = obs_dashboards::Function::new("f", "m").source("src/m.rs", 3);
+    /// assert_eq!(f.source.unwrap().line, 3);
+    /// ```
+    pub fn source(mut self, file: &str, line: u32) -> Function {
+        self.source = Some(Source { file: file.to_owned(), line });
+        self
     }
 }

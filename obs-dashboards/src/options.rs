@@ -1,6 +1,7 @@
 //! What the generated files are configured with: datasource, job, folder, receivers, timings.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Generation options; every field has a default, and `--config FILE` reads them from YAML (or JSON).
 ///
@@ -51,6 +52,10 @@ pub struct Options {
     pub time_scale: u32,
     /// SLO alerts stay quiet while the short window sees fewer calls than this per hour (the minimum-traffic guard).
     pub slo_min_calls_per_hour: f64,
+    /// Kubernetes resources (`PrometheusRule`, `ServiceMonitor`/`PodMonitor`, dashboard `ConfigMap`s), when set.
+    pub kubernetes: Option<KubernetesOptions>,
+    /// A local stack (`compose/docker-compose.yml` with Prometheus, Alertmanager, Grafana and Jaeger), when set.
+    pub compose: Option<ComposeOptions>,
 }
 
 /// Receivers for the three routes: `page` (severity critical), `ticket` (warning) and `info`.
@@ -120,6 +125,8 @@ impl Default for Options {
             email_from: "alertmanager@localhost".to_owned(),
             time_scale: 1,
             slo_min_calls_per_hour: 10.0,
+            kubernetes: None,
+            compose: None,
         }
     }
 }
@@ -133,5 +140,101 @@ impl Options {
     /// ```
     pub fn scaled(&self, seconds: u64) -> u64 {
         (seconds / u64::from(self.time_scale.max(1))).max(1)
+    }
+}
+
+/// What the Kubernetes resources are named, labelled and split into.
+///
+/// ```
+/// let k: obs_dashboards::kubernetes::KubernetesOptions =
+///     serde_norway::from_str("namespace: shop\nlabels:\n  release: kube-prometheus-stack\nmonitor: pod\n").unwrap();
+/// assert_eq!(k.namespace, "shop");
+/// assert_eq!(k.monitor, obs_dashboards::kubernetes::Monitor::Pod);
+/// assert_eq!(k.port, "metrics");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KubernetesOptions {
+    /// The namespace of every resource.
+    pub namespace: String,
+    /// Extra labels on every resource (kube-prometheus-stack selects by its `release` label).
+    pub labels: BTreeMap<String, String>,
+    /// A `ServiceMonitor` (`service`) or a `PodMonitor` (`pod`).
+    pub monitor: Monitor,
+    /// The name of the service's (or pod's) port that serves `/metrics`.
+    pub port: String,
+    /// The labels that select the service's `Service` (or pods); default `app.kubernetes.io/name: <service>`.
+    pub selector: BTreeMap<String, String>,
+    /// The label Grafana's sidecar watches for dashboards, and its value.
+    pub dashboard_label: String,
+    /// The value of [`KubernetesOptions::dashboard_label`].
+    pub dashboard_label_value: String,
+    /// The annotation the sidecar reads the folder from (its `folderAnnotation`); the value is `Options::folder`.
+    pub folder_annotation: String,
+    /// One file per resource (`false`) or one multi-document YAML (`true`).
+    pub single_file: bool,
+}
+
+/// The kind of scrape resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Monitor {
+    /// A `ServiceMonitor`: Prometheus scrapes the endpoints of the selected `Service`.
+    #[default]
+    Service,
+    /// A `PodMonitor`: Prometheus scrapes the selected pods directly.
+    Pod,
+}
+
+impl Default for KubernetesOptions {
+    fn default() -> KubernetesOptions {
+        KubernetesOptions {
+            namespace: "default".to_owned(),
+            labels: BTreeMap::new(),
+            monitor: Monitor::Service,
+            port: "metrics".to_owned(),
+            selector: BTreeMap::new(),
+            dashboard_label: "grafana_dashboard".to_owned(),
+            dashboard_label_value: "1".to_owned(),
+            folder_annotation: "grafana_folder".to_owned(),
+            single_file: false,
+        }
+    }
+}
+
+/// Where the stack finds the service, and what it runs.
+///
+/// ```
+/// let c: obs_dashboards::compose::ComposeOptions = serde_norway::from_str("service_port: 8080\n").unwrap();
+/// assert_eq!(c.service_host, "host.docker.internal");
+/// assert_eq!(c.service_port, 8080);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ComposeOptions {
+    /// The host Prometheus scrapes the service on: the machine running the stack, by default.
+    pub service_host: String,
+    /// The port the service serves `/metrics` on.
+    pub service_port: u16,
+    /// Prometheus' image.
+    pub prometheus_image: String,
+    /// Alertmanager's image.
+    pub alertmanager_image: String,
+    /// Grafana's image.
+    pub grafana_image: String,
+    /// Jaeger's image (all-in-one, OTLP enabled).
+    pub jaeger_image: String,
+}
+
+impl Default for ComposeOptions {
+    fn default() -> ComposeOptions {
+        ComposeOptions {
+            service_host: "host.docker.internal".to_owned(),
+            service_port: obs_runtime::DEFAULT_LISTEN_PORT,
+            prometheus_image: "prom/prometheus:v2.53.0".to_owned(),
+            alertmanager_image: "prom/alertmanager:v0.27.0".to_owned(),
+            grafana_image: "grafana/grafana:11.1.0".to_owned(),
+            jaeger_image: "jaegertracing/all-in-one:1.58".to_owned(),
+        }
     }
 }

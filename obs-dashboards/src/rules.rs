@@ -111,7 +111,7 @@ pub const BURN_ALERTS: [(u64, u64, f64, Severity, u64); 4] = [
 /// One objective of one function: availability or latency, the unit SLO rules and panels are made of.
 ///
 /// ```
-/// let o = obs_dashboards::rules::SloObjective { slo: "checkout".into(), sli: "availability", function: "checkout".into(), module: "shop".into(), objective: 0.999, threshold: None };
+/// let o = obs_dashboards::rules::SloObjective { slo: "checkout".into(), sli: "availability", function: "checkout".into(), module: "shop".into(), objective: 0.999, threshold: None, native: false };
 /// assert!(o.error_ratio_expr("job=\"shop\"", "5m").contains("result!=\"ok\""));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -128,6 +128,9 @@ pub struct SloObjective {
     pub objective: f64,
     /// Latency objectives: the bound in seconds, a bucket of the duration histogram.
     pub threshold: Option<f64>,
+    /// Whether the function's durations are a native histogram, read with `histogram_fraction` and
+    /// `histogram_count` instead of `le` buckets and `_count`.
+    pub native: bool,
 }
 
 impl SloObjective {
@@ -138,7 +141,7 @@ impl SloObjective {
     /// The share of bad calls over `range`, per function.
     ///
     /// ```
-    /// let o = obs_dashboards::rules::SloObjective { slo: "s".into(), sli: "latency", function: "f".into(), module: "m".into(), objective: 0.99, threshold: Some(1.0) };
+    /// let o = obs_dashboards::rules::SloObjective { slo: "s".into(), sli: "latency", function: "f".into(), module: "m".into(), objective: 0.99, threshold: Some(1.0), native: false };
     /// assert!(o.error_ratio_expr("job=\"j\"", "1h").contains("le=\"1.0\""));
     /// ```
     pub fn error_ratio_expr(&self, sel: &str, range: &str) -> String {
@@ -147,6 +150,11 @@ impl SloObjective {
             None => format!(
                 "sum by (function, module) (rate({calls}{{{s}, result!=\"ok\"}}[{range}])) / sum by (function, module) (rate({calls}{{{s}}}[{range}]))",
                 calls = total(fam::FUNCTION_CALLS)
+            ),
+            Some(t) if self.native => format!(
+                "1 - histogram_fraction(0, {}, sum by (function, module) (rate({durations}{{{s}}}[{range}])))",
+                obs_runtime::format_f64(t),
+                durations = fam::FUNCTION_CALLS_DURATION_SECONDS
             ),
             Some(t) => format!(
                 "1 - sum by (function, module) (rate({buckets}{{{s}, {LE}={}}}[{range}])) / sum by (function, module) (rate({count}{{{s}}}[{range}]))",
@@ -160,11 +168,15 @@ impl SloObjective {
     /// Calls per second over `range`.
     ///
     /// ```
-    /// let o = obs_dashboards::rules::SloObjective { slo: "s".into(), sli: "availability", function: "f".into(), module: "m".into(), objective: 0.99, threshold: None };
+    /// let o = obs_dashboards::rules::SloObjective { slo: "s".into(), sli: "availability", function: "f".into(), module: "m".into(), objective: 0.99, threshold: None, native: false };
     /// assert!(o.calls_expr("job=\"j\"", "5m").starts_with("sum by (function, module) (rate(function_calls_total"));
     /// ```
     pub fn calls_expr(&self, sel: &str, range: &str) -> String {
         let s = self.fsel(sel);
+        if self.threshold.is_some() && self.native {
+            let durations = fam::FUNCTION_CALLS_DURATION_SECONDS;
+            return format!("histogram_count(sum by (function, module) (rate({durations}{{{s}}}[{range}])))");
+        }
         let metric = if self.threshold.is_some() {
             count(fam::FUNCTION_CALLS_DURATION_SECONDS)
         } else {
@@ -176,7 +188,7 @@ impl SloObjective {
     /// One sentence: what is promised.
     ///
     /// ```
-    /// let o = obs_dashboards::rules::SloObjective { slo: "s".into(), sli: "latency", function: "f".into(), module: "m".into(), objective: 0.99, threshold: Some(0.25) };
+    /// let o = obs_dashboards::rules::SloObjective { slo: "s".into(), sli: "latency", function: "f".into(), module: "m".into(), objective: 0.99, threshold: Some(0.25), native: false };
     /// assert_eq!(o.describe(), "99% of calls to m::f finish within 0.25s");
     /// ```
     pub fn describe(&self) -> String {
@@ -210,6 +222,7 @@ pub fn objectives(model: &Model) -> Vec<SloObjective> {
                 module: f.module.clone(),
                 objective: rate,
                 threshold: None,
+                native: f.native,
             });
         }
         if let Some((p, t)) = slo.latency {
@@ -220,6 +233,7 @@ pub fn objectives(model: &Model) -> Vec<SloObjective> {
                 module: f.module.clone(),
                 objective: p,
                 threshold: Some(t),
+                native: f.native,
             });
         }
     }
@@ -257,12 +271,76 @@ pub fn record_calls(window: u64) -> String {
     format!("slo:calls:rate{}", dur(window))
 }
 
+/// The name of an objective's burn-rate alert over the window pair `(long, short)` (unscaled seconds).
+///
+/// ```
+/// let o = obs_dashboards::rules::SloObjective { slo: "checkout".into(), sli: "availability", function: "f".into(), module: "m".into(), objective: 0.999, threshold: None, native: false };
+/// assert_eq!(obs_dashboards::rules::burn_alert_name(&o, 3600, 300), "CheckoutAvailabilityBurnRate1h5m");
+/// ```
+pub fn burn_alert_name(o: &SloObjective, long: u64, short: u64) -> String {
+    format!("{}{}BurnRate{}{}", camel(&o.slo), camel(o.sli), dur(long), dur(short))
+}
+
+/// The SLO period the error-budget metadata covers, unscaled: 30 days, as the burn-rate factors assume.
+pub const PERIOD_SECONDS: u64 = 30 * 86400;
+
+/// Error-budget metadata, one series per objective, labelled `slo`, `sli`, `function` and `module`. The names are
+/// Sloth's (`slo:objective:ratio` and its family), so dashboards written for Sloth's rules read obs' too. Where obs
+/// differs: its identifying labels are `slo`/`sli` plus the traced function's `function`/`module` rather than
+/// `sloth_id`/`sloth_service`/`sloth_slo`, because an obs objective belongs to one function; and the period error
+/// ratio (`slo:sli_error:ratio_rate30d`) is a rate over the raw counters, like every other window here, rather than
+/// Sloth's average of the 5-minute ratios, so a quiet hour weighs as little as it counts.
+pub mod meta {
+    /// The objective, as a ratio (`0.999`).
+    pub const OBJECTIVE: &str = "slo:objective:ratio";
+    /// The error budget, `1 - objective`.
+    pub const ERROR_BUDGET: &str = "slo:error_budget:ratio";
+    /// The period, in days.
+    pub const TIME_PERIOD: &str = "slo:time_period:days";
+    /// The burn rate over the shortest window: the error ratio divided by the budget (1 spends it exactly).
+    pub const CURRENT_BURN_RATE: &str = "slo:current_burn_rate:ratio";
+    /// The burn rate over the whole period.
+    pub const PERIOD_BURN_RATE: &str = "slo:period_burn_rate:ratio";
+    /// What is left of the period's budget: 1 untouched, 0 spent, below 0 overspent.
+    pub const PERIOD_ERROR_BUDGET_REMAINING: &str = "slo:period_error_budget_remaining:ratio";
+}
+
+/// The `for` of an objective's absent alert: how long a total outage takes to spend 2% of the period's budget (what
+/// the fastest page guards). Silence cannot be told from an outage, so it pages as soon as an outage would have; a
+/// tighter objective waits less. At least [`ABSENT_MIN_FOR_SECONDS`], so that when the whole target is gone,
+/// `TargetDown` (2 minutes) fires first and Alertmanager's inhibition keeps the absent alerts from paging too.
+///
+/// ```
+/// use obs_dashboards::rules::absent_for_seconds;
+/// assert_eq!(absent_for_seconds(0.99), 518); // 2% of 1% of 30 days
+/// assert_eq!(absent_for_seconds(0.9999), 180);
+/// ```
+pub fn absent_for_seconds(objective: f64) -> u64 {
+    ((0.02 * (1.0 - objective) * PERIOD_SECONDS as f64).round() as u64).max(ABSENT_MIN_FOR_SECONDS)
+}
+
+/// How long a target must be down before `TargetDown` fires.
+pub const TARGET_DOWN_FOR_SECONDS: u64 = 120;
+
+/// The shortest `for` of an absent alert: a minute longer than [`TARGET_DOWN_FOR_SECONDS`].
+pub const ABSENT_MIN_FOR_SECONDS: u64 = TARGET_DOWN_FOR_SECONDS + 60;
+
+/// The name of an objective's absent alert (Pyrra's `SLOMetricAbsent`, one per objective as obs' other alerts are).
+///
+/// ```
+/// let o = obs_dashboards::rules::SloObjective { slo: "checkout".into(), sli: "latency", function: "f".into(), module: "m".into(), objective: 0.99, threshold: Some(0.25), native: false };
+/// assert_eq!(obs_dashboards::rules::absent_alert_name(&o), "CheckoutLatencyMetricAbsent");
+/// ```
+pub fn absent_alert_name(o: &SloObjective) -> String {
+    format!("{}{}MetricAbsent", camel(&o.slo), camel(o.sli))
+}
+
 /// How a generated alert is exercised by the generated rule tests.
 #[derive(Debug, Clone)]
 #[allow(clippy::large_enum_variant)] // a handful per service, built once
 pub(crate) enum Case {
-    /// The four burn-rate alerts of one objective.
-    Slo { objective: SloObjective, alerts: Vec<AlertingRule> },
+    /// The four burn-rate alerts of one objective, its absent alert, and its metadata rules.
+    Slo { objective: SloObjective, alerts: Vec<AlertingRule>, absent: AlertingRule },
     /// A threshold alert of a declared metric.
     Threshold { metric: Metric, alert: AlertDesc, rule: AlertingRule },
     /// A critical health check.
@@ -411,6 +489,39 @@ pub(crate) fn generate(model: &Model, opts: &Options, job: &str, overview_uid: &
                 }));
             }
         }
+        // Error-budget metadata, after the ratios it reads: a group evaluates its rules in order.
+        let period = opts.scaled(PERIOD_SECONDS);
+        for o in &objs {
+            let mut labels = BTreeMap::new();
+            labels.insert("slo".to_owned(), o.slo.clone());
+            labels.insert("sli".to_owned(), o.sli.to_owned());
+            let mut fixed = labels.clone();
+            fixed.insert("function".to_owned(), o.function.clone());
+            fixed.insert("module".to_owned(), o.module.clone());
+            let m = format!("{{slo={}, sli={}}}", q(&o.slo), q(o.sli));
+            let budget = num(1.0 - o.objective);
+            let record = |record: &str, expr: String, labels: &BTreeMap<String, String>| {
+                Rule::Recording(RecordingRule { record: record.to_owned(), expr, labels: labels.clone() })
+            };
+            if !burn_windows(opts).contains(&period) {
+                rec.push(record(&record_error_ratio(period), o.error_ratio_expr(&sel, &dur(period)), &labels));
+            }
+            rec.push(record(meta::OBJECTIVE, format!("vector({})", num(o.objective)), &fixed));
+            rec.push(record(meta::ERROR_BUDGET, format!("vector({budget})"), &fixed));
+            rec.push(record(meta::TIME_PERIOD, format!("vector({})", num(period as f64 / 86400.0)), &fixed));
+            let shortest = burn_windows(opts)[0];
+            rec.push(record(
+                meta::CURRENT_BURN_RATE,
+                format!("{}{m} / {budget}", record_error_ratio(shortest)),
+                &labels,
+            ));
+            rec.push(record(meta::PERIOD_BURN_RATE, format!("{}{m} / {budget}", record_error_ratio(period)), &labels));
+            rec.push(record(
+                meta::PERIOD_ERROR_BUDGET_REMAINING,
+                format!("1 - {}{m}", meta::PERIOD_BURN_RATE),
+                &labels,
+            ));
+        }
         groups.push(RuleGroup {
             name: format!("{}-slo-recording", model.service),
             interval: interval.clone(),
@@ -431,7 +542,7 @@ pub(crate) fn generate(model: &Model, opts: &Options, job: &str, overview_uid: &
                     record_calls(s),
                     num(opts.slo_min_calls_per_hour)
                 );
-                let name = format!("{}{}BurnRate{}{}", camel(&o.slo), camel(o.sli), dur(long), dur(short));
+                let name = burn_alert_name(o, long, short);
                 let lasts = 30.0 * 24.0 / factor;
                 let rule = cx.alert(
                     &name,
@@ -458,7 +569,31 @@ pub(crate) fn generate(model: &Model, opts: &Options, job: &str, overview_uid: &
                 these.push(rule.clone());
                 alerts.push(Rule::Alerting(rule));
             }
-            cases.push(Case::Slo { objective: o.clone(), alerts: these });
+            // The series the objective reads: a native histogram is stored under the family's own name.
+            let calls = match (o.threshold.is_some(), o.native) {
+                (true, true) => fam::FUNCTION_CALLS_DURATION_SECONDS.to_owned(),
+                (true, false) => count(fam::FUNCTION_CALLS_DURATION_SECONDS),
+                (false, _) => total(fam::FUNCTION_CALLS),
+            };
+            let absent = cx.alert(
+                &absent_alert_name(o),
+                format!("absent({calls}{{{}}})", o.fsel(&sel)),
+                absent_for_seconds(o.objective),
+                Severity::Critical,
+                &[("slo", o.slo.clone()), ("sli", o.sli.to_owned())],
+                format!("{} SLO {} of {}::{}: no data", o.slo, o.sli, o.module, o.function),
+                format!(
+                    "Prometheus has no {calls} series of {}::{} in job {} for {}: the objective ({}) cannot be evaluated and its burn-rate alerts cannot fire. The service is down, not scraped, or no longer calls the function.",
+                    o.module,
+                    o.function,
+                    job,
+                    dur(opts.scaled(absent_for_seconds(o.objective))),
+                    o.describe()
+                ),
+                &cx.overview_url,
+            );
+            alerts.push(Rule::Alerting(absent.clone()));
+            cases.push(Case::Slo { objective: o.clone(), alerts: these, absent });
         }
         groups.push(RuleGroup {
             name: format!("{}-slo-alerts", model.service),
@@ -539,7 +674,7 @@ pub(crate) fn generate(model: &Model, opts: &Options, job: &str, overview_uid: &
     let down = cx.alert(
         "TargetDown",
         format!("{}{{{sel}}} == 0", fam::UP),
-        120,
+        TARGET_DOWN_FOR_SECONDS,
         Severity::Critical,
         &[],
         format!("A target of {} is down", model.service),

@@ -3,8 +3,8 @@
 
 use crate::model::Metric;
 use crate::options::Options;
-use crate::rules::{AlertingRule, Case, BURN_ALERTS};
-use crate::util::{bucket, count, dur, num};
+use crate::rules::{self, AlertingRule, Case, BURN_ALERTS};
+use crate::util::{bucket, count, dur, num, q};
 use obs_runtime::families as fam;
 use obs_runtime::names::LE;
 use obs_runtime::{AlertOp, AlertSignal};
@@ -30,7 +30,7 @@ pub struct RuleTestFile {
 /// Input series and what must (not) fire on them.
 ///
 /// ```
-/// let g = obs_dashboards::ruletests::TestGroup { name: "t".into(), interval: "1m".into(), input_series: vec![], alert_rule_test: vec![] };
+/// let g = obs_dashboards::ruletests::TestGroup { name: "t".into(), interval: "1m".into(), input_series: vec![], alert_rule_test: vec![], promql_expr_test: vec![] };
 /// assert_eq!(g.interval, "1m");
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,6 +43,39 @@ pub struct TestGroup {
     pub input_series: Vec<InputSeries>,
     /// Expectations.
     pub alert_rule_test: Vec<AlertTestCase>,
+    /// Expected values of expressions (recording rules).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub promql_expr_test: Vec<ExprTestCase>,
+}
+
+/// The samples an expression must return at one time.
+///
+/// ```
+/// let c = obs_dashboards::ruletests::ExprTestCase { expr: "vector(1)".into(), eval_time: "1m".into(), exp_samples: vec![] };
+/// assert!(c.exp_samples.is_empty());
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExprTestCase {
+    /// PromQL.
+    pub expr: String,
+    /// When, from the start of the series.
+    pub eval_time: String,
+    /// Every sample expected.
+    pub exp_samples: Vec<ExpSample>,
+}
+
+/// One expected sample: its labels as a series selector, and its value.
+///
+/// ```
+/// let s = obs_dashboards::ruletests::ExpSample { labels: "{slo=\"a\"}".into(), value: 1.0 };
+/// assert_eq!(s.value, 1.0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExpSample {
+    /// `name{label="value",...}`.
+    pub labels: String,
+    /// The value.
+    pub value: f64,
 }
 
 /// One synthetic series, in promtool's expanding notation (`0+10x30`).
@@ -123,7 +156,7 @@ fn case(eval: u64, rule: &AlertingRule, fires: Option<&Labels>) -> AlertTestCase
 }
 
 fn group(name: String, interval: u64, input_series: Vec<InputSeries>, tests: Vec<AlertTestCase>) -> TestGroup {
-    TestGroup { name, interval: dur(interval), input_series, alert_rule_test: tests }
+    TestGroup { name, interval: dur(interval), input_series, alert_rule_test: tests, promql_expr_test: Vec::new() }
 }
 
 /// Values of a signal on which `op threshold` holds (`.0`) and does not (`.1`); `nonneg` for rates.
@@ -259,7 +292,10 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
     let mut tests = Vec::new();
     for c in cases {
         match c {
-            Case::Slo { objective: o, alerts } => {
+            // promtool 2.42 has no notation for native histogram input series: a latency objective over native
+            // durations gets no generated test.
+            Case::Slo { objective: o, .. } if o.native && o.threshold.is_some() => {}
+            Case::Slo { objective: o, alerts, absent } => {
                 let budget = 1.0 - o.objective;
                 let eval = round(opts.scaled(30 * 60));
                 let n = steps(eval);
@@ -330,6 +366,78 @@ pub(crate) fn generate(cases: &[Case], opts: &Options, job: &str, rule_file: &st
                     iv,
                     input(1000.0, budget / 2.0),
                     alerts.iter().map(|a| case(eval, a, None)).collect(),
+                ));
+                // The metadata: the fixed values exactly, the burn rates and the remaining budget within 1% of
+                // what the input's steady ratio of bad calls makes them (promtool compares values exactly).
+                let bad_ratio = (budget * 2.0).min(1.0);
+                let burn = bad_ratio / budget;
+                let sel = |record: &str| format!("{record}{{slo={}, sli={}}}", q(&o.slo), q(o.sli));
+                let within = |record: &str, v: f64| {
+                    let (lo, hi) = (v - v.abs() * 0.01, v + v.abs() * 0.01);
+                    format!("({} > bool {}) * ({} < bool {})", sel(record), num(lo), sel(record), num(hi))
+                };
+                let mut meta_labels = exp_labels.clone();
+                meta_labels.sort();
+                // The value as the rule writes it (`num`), so the exact comparison holds.
+                let exp = |name: Option<&str>, value: f64| ExpSample {
+                    labels: series(name.unwrap_or(""), &meta_labels),
+                    value: num(value).parse().expect("num writes a number"),
+                };
+                let expr_case =
+                    |expr: String, s: ExpSample| ExprTestCase { expr, eval_time: dur(eval), exp_samples: vec![s] };
+                let mut meta = group(
+                    format!("{what}: error-budget metadata at {}% bad calls", num(bad_ratio * 100.0)),
+                    iv,
+                    input(1000.0, bad_ratio),
+                    Vec::new(),
+                );
+                meta.promql_expr_test = vec![
+                    expr_case(sel(rules::meta::OBJECTIVE), exp(Some(rules::meta::OBJECTIVE), o.objective)),
+                    expr_case(sel(rules::meta::ERROR_BUDGET), exp(Some(rules::meta::ERROR_BUDGET), budget)),
+                    expr_case(
+                        sel(rules::meta::TIME_PERIOD),
+                        exp(Some(rules::meta::TIME_PERIOD), opts.scaled(rules::PERIOD_SECONDS) as f64 / 86400.0),
+                    ),
+                    expr_case(within(rules::meta::CURRENT_BURN_RATE, burn), exp(None, 1.0)),
+                    expr_case(within(rules::meta::PERIOD_BURN_RATE, burn), exp(None, 1.0)),
+                    expr_case(within(rules::meta::PERIOD_ERROR_BUDGET_REMAINING, 1.0 - burn), exp(None, 1.0)),
+                ];
+                tests.push(meta);
+                // Absent: the function's series gone (another function's remain) fires it; present, it is quiet.
+                let absent_eval = round(opts.scaled(rules::absent_for_seconds(o.objective)) + 3 * iv);
+                let absent_n = steps(absent_eval) + 2;
+                let mut absent_labels: Labels = labels.iter().filter(|(k, _)| k != "instance").cloned().collect();
+                absent_labels.sort();
+                let mut other = labels.clone();
+                for (k, v) in other.iter_mut() {
+                    if k == "function" {
+                        v.push_str("_other");
+                    }
+                }
+                let calls_of = |l: &Labels| -> Vec<InputSeries> {
+                    let name = if o.threshold.is_some() {
+                        count(fam::FUNCTION_CALLS_DURATION_SECONDS)
+                    } else {
+                        let mut l = l.clone();
+                        l.push(("result".to_owned(), "ok".to_owned()));
+                        return vec![InputSeries {
+                            series: series(&crate::util::total(fam::FUNCTION_CALLS), &l),
+                            values: counter(10.0, absent_n),
+                        }];
+                    };
+                    vec![InputSeries { series: series(&name, l), values: counter(10.0, absent_n) }]
+                };
+                tests.push(group(
+                    format!("{what}: no series of the function: {} fires", absent.alert),
+                    iv,
+                    calls_of(&other),
+                    vec![case(absent_eval, absent, Some(&absent_labels))],
+                ));
+                tests.push(group(
+                    format!("{what}: the function's series present: {} quiet", absent.alert),
+                    iv,
+                    calls_of(&labels),
+                    vec![case(absent_eval, absent, None)],
                 ));
                 if opts.slo_min_calls_per_hour > 0.0 {
                     // Half the minimum traffic, all bad: the guard keeps every alert quiet.

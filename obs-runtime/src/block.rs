@@ -6,6 +6,7 @@
 
 use crate::slots;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
 
 #[repr(align(64))]
 struct Line([AtomicU64; 8]);
@@ -28,7 +29,12 @@ impl Block {
         let stride = words.div_ceil(8).max(1) * 8;
         let shared_row = if sharded { slots::count() as usize } else { 0 };
         let lines = (0..(shared_row + 1) * stride / 8).map(|_| Line(Default::default())).collect();
-        Box::leak(Box::new(Block { lines, stride, shared_row }))
+        let block: &'static Block = Box::leak(Box::new(Block { lines, stride, shared_row }));
+        if sharded {
+            // Blocks are made on a family's first use, never on the write path: the lock costs nothing there.
+            SHARDED.lock().unwrap_or_else(|e| e.into_inner()).push(block);
+        }
+        block
     }
 
     #[inline(always)]
@@ -83,6 +89,52 @@ impl Block {
     #[inline(always)]
     pub(crate) fn atomic(&self, word: usize) -> &AtomicU64 {
         self.cell(0, word)
+    }
+}
+
+/// Every sharded block made so far, for [`RowCopy`] (a test reads its own thread's row of each).
+static SHARDED: Mutex<Vec<&'static Block>> = Mutex::new(Vec::new());
+
+/// The cells of every sharded block at one moment: one slot's row as written, and the sum over all rows (as
+/// integers and as floats, since a block does not know which of its cells hold `f64` bits).
+///
+/// This is what `obs::testing` compares between a scope's start and end: the delta of the scope's own slot is
+/// exactly what its thread wrote (no other thread writes that row), and the delta of the sum is what every
+/// thread wrote, so the difference is the writes of other threads.
+pub(crate) struct RowCopy {
+    blocks: std::collections::HashMap<usize, Copied>,
+}
+
+struct Copied {
+    own: Box<[u64]>,
+    all_u64: Box<[u64]>,
+    all_f64: Box<[f64]>,
+}
+
+impl RowCopy {
+    /// Copies row `slot` (which must be an exclusive slot, not [`slots::SHARED`]) of every sharded block.
+    pub(crate) fn take(slot: u32) -> RowCopy {
+        let blocks: Vec<&'static Block> = SHARDED.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let blocks = blocks
+            .into_iter()
+            .map(|b| {
+                let own = (0..b.stride).map(|w| b.cell(slot as usize, w).load(Relaxed)).collect();
+                let all_u64 = (0..b.stride).map(|w| b.sum_u64(w)).collect();
+                let all_f64 = (0..b.stride).map(|w| b.sum_f64(w)).collect();
+                (b as *const Block as usize, Copied { own, all_u64, all_f64 })
+            })
+            .collect();
+        RowCopy { blocks }
+    }
+
+    /// Cell `word` of `block` in the copied row; a block made after the copy was all zeros then.
+    pub(crate) fn own(&self, block: &'static Block, word: usize) -> u64 {
+        self.blocks.get(&(block as *const Block as usize)).map_or(0, |c| c.own[word])
+    }
+
+    /// Cell `word` of `block` summed over every row, as an integer and as a float.
+    pub(crate) fn all(&self, block: &'static Block, word: usize) -> (u64, f64) {
+        self.blocks.get(&(block as *const Block as usize)).map_or((0, 0.0), |c| (c.all_u64[word], c.all_f64[word]))
     }
 }
 

@@ -89,6 +89,14 @@ pub enum CatalogError {
         /// The function whose metrics are hidden until the conflict is fixed.
         second: Location,
     },
+    /// A family of a registered `prometheus::Registry` exposes a sample an obs declaration owns; it is left out
+    /// of the exposition.
+    MergedCollision {
+        /// The merged family's name.
+        family: String,
+        /// The sample both would expose.
+        sample: String,
+    },
     /// A crate called `obs::namespace!` twice.
     DuplicateNamespace {
         /// The crate.
@@ -112,6 +120,11 @@ impl fmt::Display for CatalogError {
                 "two traced functions expose `function=\"{function}\"` in module `{module}`: one at {first}, the other at \
                  {second}; if they are methods, put `#[obs::traced]` on their `impl` blocks so each is named after its \
                  type (`Type::method`), otherwise rename one or leave one out with `#[traced(off)]`"
+            ),
+            CatalogError::MergedCollision { family, sample } => write!(
+                f,
+                "family `{family}` of a registered prometheus::Registry exposes the sample `{sample}`, which an obs \
+                 declaration owns, so it is left out of the exposition; rename the registry's metric or the declaration"
             ),
             CatalogError::DuplicateNamespace { crate_ident, locations } => write!(
                 f,
@@ -381,11 +394,34 @@ impl Catalog {
     /// obs_runtime::catalog().validate().expect("metric names are unique");
     /// ```
     pub fn validate(&self) -> Result<(), CatalogErrors> {
-        if self.errors.is_empty() {
+        let mut errors = self.errors.clone();
+        #[cfg(feature = "prometheus")]
+        errors.extend(
+            self.merged()
+                .into_iter()
+                .filter_map(|f| f.shadowed_by.map(|sample| CatalogError::MergedCollision { family: f.name, sample })),
+        );
+        if errors.is_empty() {
             Ok(())
         } else {
-            Err(CatalogErrors(self.errors.clone()))
+            Err(CatalogErrors(errors))
         }
+    }
+
+    /// The families of every registered `prometheus::Registry`, read now (they are registered at run time), each
+    /// with the sample of an obs declaration that shadows it, if any; [`validate`](Self::validate) reports those.
+    ///
+    /// ```
+    /// let registry = prometheus::Registry::new();
+    /// let c = prometheus::IntCounter::new("legacy_logins_total", "Logins, the old way.").unwrap();
+    /// registry.register(Box::new(c)).unwrap();
+    /// obs_runtime::register_prometheus_registry(registry);
+    /// let merged = obs_runtime::catalog().merged();
+    /// assert!(merged.iter().any(|f| f.name == "legacy_logins" && f.kind == obs_runtime::MetricKind::Counter));
+    /// ```
+    #[cfg(feature = "prometheus")]
+    pub fn merged(&self) -> Vec<crate::interop::MergedFamily> {
+        crate::interop::merged_families(&|s| self.owns_sample(s))
     }
 }
 

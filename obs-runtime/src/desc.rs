@@ -340,6 +340,19 @@ impl MetricDesc {
         self.namespace = Namespace::Explicit("");
         self
     }
+    /// Sets the declaring module and crate, which `new` cannot know (`track_caller` gives only the file and line):
+    /// the metric reference shows them.
+    ///
+    /// ```
+    /// use obs_runtime::{crate_info, MetricDesc, MetricKind};
+    /// const D: MetricDesc = MetricDesc::new("up", MetricKind::Gauge, "Up.").declared_in(module_path!(), crate_info!());
+    /// assert_eq!((D.location.module_path, D.krate.name), (module_path!(), env!("CARGO_PKG_NAME")));
+    /// ```
+    pub const fn declared_in(mut self, module_path: &'static str, krate: CrateInfo) -> Self {
+        self.location.module_path = module_path;
+        self.krate = krate;
+        self
+    }
 }
 
 /// The OpenTelemetry span kind of a traced function.

@@ -40,21 +40,10 @@ pub(crate) fn collect_registries(taken: &dyn Fn(&str) -> bool, sink: &mut dyn Fa
     if registries.is_empty() {
         return;
     }
-    let mut families: Vec<MetricFamily> = registries.iter().flat_map(|r| r.gather()).collect();
-    families.sort_by(|a, b| a.name().cmp(b.name()));
+    let families = gather(&registries);
     for f in &families {
-        let kind = match f.get_field_type() {
-            MetricType::COUNTER => MetricKind::Counter,
-            MetricType::GAUGE => MetricKind::Gauge,
-            MetricType::HISTOGRAM => MetricKind::Histogram,
-            MetricType::SUMMARY => MetricKind::Summary,
-            MetricType::UNTYPED => MetricKind::Unknown,
-        };
-        let name = match kind {
-            MetricKind::Counter => f.name().strip_suffix(names::TOTAL).unwrap_or(f.name()),
-            _ => f.name(),
-        };
-        if names::owned_suffixes(kind).iter().any(|s| taken(&format!("{name}{s}"))) {
+        let (name, kind) = family_of(f);
+        if shadowing_sample(name, kind, taken).is_some() {
             continue;
         }
         sink.begin(Family { name, kind, help: f.help(), unit: None });
@@ -98,6 +87,76 @@ pub(crate) fn collect_registries(taken: &dyn Fn(&str) -> bool, sink: &mut dyn Fa
             sink.point(labels, point);
         }
     }
+}
+
+/// Every family of the registered registries, sorted by name.
+fn gather(registries: &[prometheus::Registry]) -> Vec<MetricFamily> {
+    let mut families: Vec<MetricFamily> = registries.iter().flat_map(|r| r.gather()).collect();
+    families.sort_by(|a, b| a.name().cmp(b.name()));
+    families
+}
+
+/// A merged family's name and kind under obs' naming rule: a counter's family name has no `_total`.
+fn family_of(f: &MetricFamily) -> (&str, MetricKind) {
+    let kind = match f.get_field_type() {
+        MetricType::COUNTER => MetricKind::Counter,
+        MetricType::GAUGE => MetricKind::Gauge,
+        MetricType::HISTOGRAM => MetricKind::Histogram,
+        MetricType::SUMMARY => MetricKind::Summary,
+        MetricType::UNTYPED => MetricKind::Unknown,
+    };
+    let name = match kind {
+        MetricKind::Counter => f.name().strip_suffix(names::TOTAL).unwrap_or(f.name()),
+        _ => f.name(),
+    };
+    (name, kind)
+}
+
+/// The first sample of family `name` that `taken` says an obs family owns.
+fn shadowing_sample(name: &str, kind: MetricKind, taken: &dyn Fn(&str) -> bool) -> Option<String> {
+    names::owned_suffixes(kind).iter().map(|s| format!("{name}{s}")).find(|s| taken(s))
+}
+
+/// A family of a registered `prometheus::Registry`, as the catalog lists it: registries are registered at run
+/// time, so these are read when asked for, not gathered at link time like declarations.
+///
+/// ```
+/// let registry = prometheus::Registry::new();
+/// let g = prometheus::Gauge::new("legacy_queue_depth", "Jobs waiting, the old way.").unwrap();
+/// registry.register(Box::new(g)).unwrap();
+/// obs_runtime::register_prometheus_registry(registry);
+/// let merged = obs_runtime::catalog().merged();
+/// let f = merged.iter().find(|f| f.name == "legacy_queue_depth").unwrap();
+/// assert_eq!((f.kind, f.help.as_str(), f.shadowed_by.as_deref()), (obs_runtime::MetricKind::Gauge, "Jobs waiting, the old way.", None));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergedFamily {
+    /// The family name under obs' naming rule (a counter's without `_total`).
+    pub name: String,
+    /// The kind.
+    pub kind: MetricKind,
+    /// The HELP text.
+    pub help: String,
+    /// The sample an obs declaration already owns, if one does: the family is then left out of the exposition,
+    /// and [`Catalog::validate`](crate::Catalog::validate) reports it.
+    pub shadowed_by: Option<String>,
+}
+
+/// The families of every registered registry, with the sample that shadows each, if any.
+pub(crate) fn merged_families(taken: &dyn Fn(&str) -> bool) -> Vec<MergedFamily> {
+    let registries = REGISTRIES.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    gather(&registries)
+        .iter()
+        .map(|f| {
+            let (name, kind) = family_of(f);
+            MergedFamily {
+                name: name.to_owned(),
+                kind,
+                help: f.help().to_owned(),
+                shadowed_by: shadowing_sample(name, kind, taken),
+            }
+        })
+        .collect()
 }
 
 /// Label names of merged families, interned: the model names labels with `&'static str`, and a registry's label

@@ -42,6 +42,7 @@ mod series;
 pub mod server;
 mod slots;
 mod switch;
+pub mod testing;
 pub mod trace;
 mod unchecked;
 
@@ -62,7 +63,7 @@ pub use exposition::{encode_protobuf, encode_protobuf_into};
 pub use health::{readiness, report as health_report, CheckStatus, HealthReport};
 pub use init::{Builder, Guard, InitError};
 #[cfg(feature = "prometheus")]
-pub use interop::register_prometheus_registry;
+pub use interop::{register_prometheus_registry, MergedFamily};
 pub use labels::{cardinality, fixed_product, hash_str, LabelDesc, LabelSet, LabelValue};
 pub use metrics::counter::{Counter, CounterHandle, FloatCounter, FloatCounterHandle};
 pub use metrics::gauge::{FloatGauge, FloatGaugeHandle, Gauge, GaugeHandle, InFlight};

@@ -84,7 +84,8 @@ struct SeriesGauge;
 pub(crate) const SERIES_DESC: MetricDesc =
     MetricDesc::new("obs_series", MetricKind::Gauge, "Series held by each metric family.")
         .labels(&[LabelDesc { name: "metric", values: None }])
-        .no_namespace();
+        .no_namespace()
+        .declared_in(module_path!(), crate::crate_info!());
 
 impl Collect for SeriesGauge {
     fn desc(&self) -> &'static MetricDesc {

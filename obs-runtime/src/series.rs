@@ -68,6 +68,30 @@ impl SeriesRef {
     }
 }
 
+/// Where a series' cells are read from: the live sum over every slot, as the exposition reads them ([`Live`]), or
+/// a test's view of what one scope wrote (`obs::testing`). The kinds turn cells into values through this trait
+/// alone, so a test's assertion reads the same value the exposition renders.
+pub(crate) trait Cells {
+    /// An integer cell.
+    fn u64(&self, s: SeriesRef, k: usize) -> u64;
+    /// A cell holding `f64` bits.
+    fn f64(&self, s: SeriesRef, k: usize) -> f64;
+}
+
+/// The cells as every exporter reads them: summed over the write slots.
+pub(crate) struct Live;
+
+impl Cells for Live {
+    #[inline]
+    fn u64(&self, s: SeriesRef, k: usize) -> u64 {
+        s.block.sum_u64(s.word(k))
+    }
+    #[inline]
+    fn f64(&self, s: SeriesRef, k: usize) -> f64 {
+        s.block.sum_f64(s.word(k))
+    }
+}
+
 /// The series of one metric family.
 pub(crate) struct SeriesStore {
     desc: &'static MetricDesc,

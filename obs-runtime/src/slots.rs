@@ -75,6 +75,21 @@ fn claim() -> u32 {
     slot
 }
 
+/// The calling thread's slot for a caller that needs an exclusive one (`obs::testing`): a thread that writes the
+/// shared row because every slot was taken when it first wrote takes one freed since, if there is one. Returns
+/// [`SHARED`] when none is free. Never called on the write path.
+pub(crate) fn exclusive() -> u32 {
+    match current() {
+        SHARED => {
+            // Moving from the shared row to a slot is safe at any point: writes resolve their row per operation,
+            // and the slot comes from the pool under its mutex, after its previous owner exited.
+            SLOT.set(UNCLAIMED);
+            claim()
+        }
+        s => s,
+    }
+}
+
 struct SlotOwner;
 
 impl Drop for SlotOwner {

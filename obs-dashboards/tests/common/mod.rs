@@ -13,6 +13,8 @@ pub fn fixture() -> Model {
         Metric::new("shop_payment_attempts", MetricKind::Counter, "Payment attempts, by outcome.")
             .module("shop::payments")
             .crate_name("shop")
+            .source("src/payments.rs", 12)
+            .cap(200)
             .label(outcome.clone())
             .alert(
                 AlertDesc::new("PaymentErrors", AlertSignal::Rate { window_seconds: 300 }, AlertOp::Gt, 0.5)

@@ -106,11 +106,7 @@ impl<'o> TextRenderer<'o> {
         let om = self.format == Format::OpenMetrics;
         // Prometheus 0.0.4 names the family after its main sample; OpenMetrics after the family.
         let family = if om { f.name.to_owned() } else { names::prometheus_family(f.name, f.kind) };
-        let ty = match (f.kind, om) {
-            (MetricKind::Info, false) => "gauge",
-            (MetricKind::Unknown, false) => "untyped",
-            (k, _) => k.as_str(),
-        };
+        let ty = if om { f.kind.as_str() } else { prometheus_type(f.kind) };
         let out = &mut *self.out;
         out.push_str("# HELP ");
         out.push_str(&family);
@@ -244,5 +240,14 @@ impl PointSink for TextRenderer<'_> {
                 self.line(names::SUM, l, None, Number::F64(s.sum));
             }
         }
+    }
+}
+
+/// The `# TYPE` of a family of `kind` in the Prometheus text format 0.0.4, which has no info or unknown type.
+pub(crate) fn prometheus_type(kind: MetricKind) -> &'static str {
+    match kind {
+        MetricKind::Info => "gauge",
+        MetricKind::Unknown => "untyped",
+        k => k.as_str(),
     }
 }

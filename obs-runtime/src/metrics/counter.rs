@@ -5,7 +5,7 @@ use crate::labels::LabelSet;
 use crate::model::{Number, Point, PointSink};
 use crate::registry::Collect;
 use crate::self_metrics::{self, DropReason};
-use crate::series::{SeriesRef, SeriesStore};
+use crate::series::{Cells, Live, SeriesRef, SeriesStore};
 use crate::switch::is_enabled;
 use std::marker::PhantomData;
 
@@ -165,8 +165,22 @@ impl CounterHandle {
     /// assert_eq!(orders.get(), 2);
     /// ```
     pub fn get(self) -> u64 {
-        self.s.block.sum_u64(self.s.word(0))
+        value(&Live, self.s)
     }
+
+    pub(crate) fn series(self) -> SeriesRef {
+        self.s
+    }
+}
+
+/// The total of an integer counter series, read from `cells`.
+pub(crate) fn value(cells: &impl Cells, s: SeriesRef) -> u64 {
+    cells.u64(s, 0)
+}
+
+/// The total of a float counter series, read from `cells`.
+pub(crate) fn float_value(cells: &impl Cells, s: SeriesRef) -> f64 {
+    cells.f64(s, 0)
 }
 
 impl<L> Collect for Counter<L> {
@@ -174,7 +188,7 @@ impl<L> Collect for Counter<L> {
         self.store.desc()
     }
     fn collect(&self, out: &mut dyn PointSink) {
-        self.store.for_each(|labels, s| out.point(labels, Point::Counter(Number::U64(s.block.sum_u64(s.word(0))))));
+        self.store.for_each(|labels, s| out.point(labels, Point::Counter(Number::U64(value(&Live, s)))));
     }
     fn series_count(&self) -> usize {
         self.store.len()
@@ -311,7 +325,11 @@ impl FloatCounterHandle {
     /// assert_eq!(sent.get(), 4.0);
     /// ```
     pub fn get(self) -> f64 {
-        self.s.block.sum_f64(self.s.word(0))
+        float_value(&Live, self.s)
+    }
+
+    pub(crate) fn series(self) -> SeriesRef {
+        self.s
     }
 }
 
@@ -320,7 +338,7 @@ impl<L> Collect for FloatCounter<L> {
         self.store.desc()
     }
     fn collect(&self, out: &mut dyn PointSink) {
-        self.store.for_each(|labels, s| out.point(labels, Point::Counter(Number::F64(s.block.sum_f64(s.word(0))))));
+        self.store.for_each(|labels, s| out.point(labels, Point::Counter(Number::F64(float_value(&Live, s)))));
     }
     fn series_count(&self) -> usize {
         self.store.len()

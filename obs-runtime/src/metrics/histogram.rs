@@ -6,7 +6,7 @@ use crate::metrics::native::{NativeBuckets, NativeSeries};
 use crate::model::{HistogramPoint, Point, PointSink};
 use crate::registry::Collect;
 use crate::self_metrics::{self, DropReason};
-use crate::series::{SeriesRef, SeriesStore};
+use crate::series::{Cells, Live, SeriesRef, SeriesStore};
 use crate::switch::is_enabled;
 use std::marker::PhantomData;
 use std::sync::atomic::Ordering::{AcqRel, Acquire};
@@ -327,6 +327,23 @@ impl HistogramHandle {
     pub fn snapshot(self) -> HistogramSnapshot {
         snapshot(self.s, self.desc)
     }
+
+    pub(crate) fn series(self) -> (SeriesRef, &'static MetricDesc) {
+        (self.s, self.desc)
+    }
+}
+
+/// The classic form of a histogram series read from `cells`: cumulative counts (one per bound, then `+Inf`) into
+/// `cumulative`, and the sum returned.
+pub(crate) fn classic(cells: &impl Cells, s: SeriesRef, desc: &MetricDesc, cumulative: &mut Vec<u64>) -> f64 {
+    let bounds = desc.buckets;
+    cumulative.clear();
+    let mut cum = 0u64;
+    for i in 0..=bounds.len() {
+        cum += cells.u64(s, i);
+        cumulative.push(cum);
+    }
+    cells.f64(s, bounds.len() + 1)
 }
 
 fn snapshot(s: SeriesRef, desc: &'static MetricDesc) -> HistogramSnapshot {
@@ -386,13 +403,7 @@ impl<L> Collect for Histogram<L> {
                 true => crate::trace::exemplars_of_series(s.block as *const _ as usize, s.base),
                 false => Vec::new(),
             };
-            cumulative.clear();
-            let mut cum = 0u64;
-            for i in 0..=bounds.len() {
-                cum += s.block.sum_u64(s.word(i));
-                cumulative.push(cum);
-            }
-            let sum = s.block.sum_f64(s.word(bounds.len() + 1));
+            let sum = classic(&Live, s, desc, &mut cumulative);
             let native = desc.native.map(|_| native_series(s, desc).snapshot(sum));
             out.point(
                 labels,

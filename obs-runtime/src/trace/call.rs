@@ -7,9 +7,9 @@
 
 use super::attr::AttrValue;
 use super::context::{self, SpanContext};
-use super::record::{CallExtra, RawCall, SpanEvent, SpanStatus};
+use super::record::{CallExtra, Pending, RawCall, SpanEvent, SpanStatus};
 use super::red::{Outcome, TracedFn};
-use super::{clock, exemplar, id, ring, sampler};
+use super::{capture, clock, exemplar, id, ring, sampler};
 use crate::switch::is_enabled;
 use std::borrow::Cow;
 use std::future::Future;
@@ -60,6 +60,8 @@ const SAMPLED: u8 = 16;
 const PARENT_SAMPLED: u8 = 32;
 /// The parent span came from another process (`traceparent`).
 const PARENT_REMOTE: u8 = 64;
+/// A test capture (`obs::testing`) was open on the starting thread: the span is recorded into it, sampled or not.
+const CAPTURED: u8 = 128;
 
 impl Call {
     /// Starts a call without making its span current (async functions: [`Instrumented`] does, at each poll).
@@ -111,10 +113,12 @@ impl Call {
         }
         // Built as plain values and assembled once at the end, so the call never has to live in memory before
         // the caller's slot (a `&mut` to a half-built call would force copies).
-        let span = if sampler::is_active() { open_span(enter) } else { SpanStart::NONE };
+        let state = sampler::state();
+        let span = if state != 0 { open_span(enter, state) } else { SpanStart::NONE };
         if f.desc.in_flight && f.desc.red_metrics {
             f.in_flight_add(1);
         }
+        let extra = if span.flags & CAPTURED != 0 { captured_extra() } else { None };
         Call {
             f,
             // Last, so the span bookkeeping above is not part of the measured duration.
@@ -123,7 +127,7 @@ impl Call {
             span_id: span.span_id,
             parent_span_id: span.parent_span_id,
             flags: ON | span.flags,
-            extra: None,
+            extra,
         }
     }
 
@@ -155,7 +159,7 @@ impl Call {
     /// ```
     #[inline(always)]
     pub fn is_recording(&self) -> bool {
-        self.flags & SAMPLED != 0
+        self.flags & (SAMPLED | CAPTURED) != 0
     }
 
     /// The call's span context.
@@ -257,10 +261,10 @@ impl Call {
         if self.flags & ENTERED != 0 {
             context::replace(self.parent());
         }
-        if self.flags & SAMPLED == 0 {
+        if self.flags & (SAMPLED | CAPTURED) == 0 {
             return;
         }
-        if let Some(b) = bucket {
+        if let Some(b) = bucket.filter(|_| self.flags & SAMPLED != 0) {
             let seconds = clock::seconds(self.start, end);
             exemplar::observe_sampled(self.f as *const TracedFn as usize, 0, b as u32, self.context(), seconds, end);
         }
@@ -268,6 +272,7 @@ impl Call {
     }
 
     fn emit(&mut self, end: u64, outcome: Outcome, error: Option<Cow<'static, str>>, cancelled: bool) {
+        let capture = self.extra.as_mut().and_then(|e| e.capture.take());
         let status = match (outcome, error) {
             (Outcome::Panic, _) => SpanStatus::Error(Cow::Borrowed("panicked")),
             (_, Some(msg)) => SpanStatus::Error(msg),
@@ -302,7 +307,7 @@ impl Call {
         // Field by field: the call's ids were just stored one at a time, and a load merged across two of them
         // cannot be forwarded from those stores (a stall that cost more than the rest of this function).
         let (span_id, parent_span_id) = (black_box(self.span_id), black_box(self.parent_span_id));
-        ring::push_call(RawCall {
+        let call = RawCall {
             trace_id: self.trace_id,
             span_id,
             parent_span_id,
@@ -311,7 +316,20 @@ impl Call {
             function: self.f.desc,
             parent_remote: remote,
             extra,
-        });
+        };
+        match capture {
+            None => {
+                ring::push_call(call);
+            }
+            Some(buf) => {
+                if self.flags & SAMPLED != 0 {
+                    capture::record(&buf, Pending::Call(call.clone()).into_record());
+                    ring::push_call(call);
+                } else {
+                    capture::record(&buf, Pending::Call(call).into_record());
+                }
+            }
+        }
     }
 }
 
@@ -327,10 +345,18 @@ impl SpanStart {
     const NONE: SpanStart = SpanStart { trace_id: 0, span_id: 0, parent_span_id: 0, flags: 0 };
 }
 
+/// The extras of a call started under a test capture: the capture's buffer, which it records into at its end.
+#[cold]
+#[inline(never)]
+fn captured_extra() -> Option<Box<CallExtra>> {
+    Some(Box::new(CallExtra { capture: capture::current(), ..CallExtra::default() }))
+}
+
 /// The span half of starting a call. Inlined (into a branch metrics-only calls skip): returned through memory
-/// from an out-of-line call, its fields were read back wider than written, a store-forwarding stall.
+/// from an out-of-line call, its fields were read back wider than written, a store-forwarding stall. `state` is
+/// the sampler's state word, not zero.
 #[inline(always)]
-fn open_span(enter: bool) -> SpanStart {
+fn open_span(enter: bool, state: u32) -> SpanStart {
     let parent = context::current();
     let mut s = SpanStart { flags: SPAN, ..SpanStart::NONE };
     if parent.is_valid() {
@@ -341,9 +367,13 @@ fn open_span(enter: bool) -> SpanStart {
         s.trace_id = id::trace_id();
     }
     s.span_id = id::span_id();
-    let sampled = sampler::decide(&parent, s.trace_id);
+    // Only an installed pipeline samples (with captures alone, spans are made for the capture and go nowhere else).
+    let sampled = state & sampler::PIPELINE != 0 && sampler::decide(&parent, s.trace_id);
     if sampled {
         s.flags |= SAMPLED;
+    }
+    if state & !sampler::PIPELINE != 0 && capture::current().is_some() {
+        s.flags |= CAPTURED;
     }
     if enter {
         context::replace(SpanContext { trace_id: s.trace_id, span_id: s.span_id, sampled, remote: false });

@@ -44,7 +44,8 @@ static CALLS_DESC: MetricDesc = MetricDesc::new(
 )
 .labels(CALL_LABELS)
 .cap(u32::MAX)
-.no_namespace();
+.no_namespace()
+.declared_in(module_path!(), crate::crate_info!());
 
 static DURATION_DESC: MetricDesc = MetricDesc::new(
     crate::families::FUNCTION_CALLS_DURATION_SECONDS,
@@ -55,7 +56,8 @@ static DURATION_DESC: MetricDesc = MetricDesc::new(
 .buckets(DEFAULT_BUCKETS)
 .unit("seconds")
 .cap(u32::MAX)
-.no_namespace();
+.no_namespace()
+.declared_in(module_path!(), crate::crate_info!());
 
 static IN_FLIGHT_DESC: MetricDesc = MetricDesc::new(
     crate::families::FUNCTION_CALLS_IN_FLIGHT,
@@ -64,7 +66,8 @@ static IN_FLIGHT_DESC: MetricDesc = MetricDesc::new(
 )
 .labels(FN_LABELS)
 .cap(u32::MAX)
-.no_namespace();
+.no_namespace()
+.declared_in(module_path!(), crate::crate_info!());
 
 struct Calls;
 struct Durations;

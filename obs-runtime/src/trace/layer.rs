@@ -59,6 +59,15 @@ struct ObsSpan {
     attrs: Vec<(Cow<'static, str>, AttrValue)>,
     events: Vec<SpanEvent>,
     error: Option<String>,
+    /// The test capture open on the thread that made the span (`obs::testing`).
+    capture: Option<super::capture::Buffer>,
+}
+
+impl ObsSpan {
+    /// Whether the span is recorded: sampled for export, or captured by a test.
+    fn recording(&self) -> bool {
+        self.ctx.sampled || self.capture.is_some()
+    }
 }
 
 thread_local! {
@@ -105,14 +114,19 @@ where
         } else {
             context::current()
         };
-        let ctx = if sampler::is_active() && crate::switch::is_enabled() {
+        let state = sampler::state();
+        let capture = if state & !sampler::PIPELINE != 0 { super::capture::current() } else { None };
+        let ctx = if (sampler::is_active() || capture.is_some()) && crate::switch::is_enabled() {
             let trace_id = if parent.is_valid() { parent.trace_id } else { id::trace_id() };
-            SpanContext { trace_id, span_id: id::span_id(), sampled: sampler::decide(&parent, trace_id), remote: false }
+            let sampled = sampler::is_active() && sampler::decide(&parent, trace_id);
+            SpanContext { trace_id, span_id: id::span_id(), sampled, remote: false }
         } else {
             SpanContext::NONE
         };
-        let mut o = ObsSpan { ctx, parent, start: clock::now(), attrs: Vec::new(), events: Vec::new(), error: None };
-        if ctx.sampled {
+        let capture = capture.filter(|_| ctx.is_valid());
+        let mut o =
+            ObsSpan { ctx, parent, start: clock::now(), attrs: Vec::new(), events: Vec::new(), error: None, capture };
+        if o.recording() {
             attrs.record(&mut Fields(&mut o.attrs));
         }
         span.extensions_mut().insert(o);
@@ -121,7 +135,7 @@ where
     fn on_record(&self, span_id: &Id, values: &Record<'_>, cx: Context<'_, S>) {
         if let Some(span) = cx.span(span_id) {
             if let Some(o) = span.extensions_mut().get_mut::<ObsSpan>() {
-                if o.ctx.sampled {
+                if o.recording() {
                     values.record(&mut Fields(&mut o.attrs));
                 }
             }
@@ -153,7 +167,7 @@ where
         let Some(o) = ext.get_mut::<ObsSpan>() else {
             return;
         };
-        if !o.ctx.sampled {
+        if !o.recording() {
             return;
         }
         let mut attributes = Vec::new();
@@ -177,10 +191,10 @@ where
         let Some(o) = span.extensions_mut().remove::<ObsSpan>() else {
             return;
         };
-        if !o.ctx.sampled {
+        if !o.recording() {
             return;
         }
-        ring::push(SpanRecord {
+        let record = SpanRecord {
             trace_id: o.ctx.trace_id,
             span_id: o.ctx.span_id,
             parent_span_id: if o.parent.is_valid() { o.parent.span_id } else { 0 },
@@ -194,6 +208,16 @@ where
             events: o.events,
             function: None,
             trace_state: None,
-        });
+        };
+        match (o.capture, o.ctx.sampled) {
+            (Some(buf), true) => {
+                super::capture::record(&buf, record.clone());
+                ring::push(record);
+            }
+            (Some(buf), false) => super::capture::record(&buf, record),
+            (None, _) => {
+                ring::push(record);
+            }
+        }
     }
 }

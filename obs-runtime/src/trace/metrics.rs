@@ -20,7 +20,8 @@ static EXPORTED_DESC: MetricDesc = MetricDesc::new(
     MetricKind::Counter,
     "Spans handed to the exporter successfully.",
 )
-.no_namespace();
+.no_namespace()
+.declared_in(module_path!(), crate::crate_info!());
 
 const REASONS: &[&str] = &["queue_full", "export_failed", "shutdown_deadline"];
 static DROPPED_DESC: MetricDesc = MetricDesc::new(
@@ -29,14 +30,16 @@ static DROPPED_DESC: MetricDesc = MetricDesc::new(
     "Spans lost, by reason: a thread's span queue was full, the exporter failed, or the shutdown's deadline passed.",
 )
 .labels(&[LabelDesc { name: "reason", values: Some(REASONS) }])
-.no_namespace();
+.no_namespace()
+.declared_in(module_path!(), crate::crate_info!());
 
 static ERRORS_DESC: MetricDesc = MetricDesc::new(
     crate::families::OBS_SPAN_EXPORT_ERRORS,
     MetricKind::Counter,
     "Batches of spans the exporter failed to send.",
 )
-.no_namespace();
+.no_namespace()
+.declared_in(module_path!(), crate::crate_info!());
 
 struct Exported;
 struct Dropped;

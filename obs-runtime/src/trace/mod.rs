@@ -20,6 +20,7 @@
 
 mod attr;
 mod call;
+pub(crate) mod capture;
 pub mod clock;
 mod context;
 mod exemplar;

@@ -13,7 +13,7 @@ use super::{clock, metrics, ring};
 pub use crate::otel_env::Protocol;
 use crate::otel_env::{err, lookup, Compression, ConfigError, ExporterEnv, OtelEnv, Signal};
 use std::fmt;
-use std::sync::atomic::Ordering::{Relaxed, SeqCst};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -415,7 +415,7 @@ impl TracePipeline {
             }
         }
         sampler::configure(sampler);
-        sampler::ACTIVE.store(true, SeqCst);
+        sampler::set_installed(true);
         *installed = true;
         Ok(TraceGuard { inner: Some(GuardInner { shared, handle: Some(handle), timeout }) })
     }
@@ -621,7 +621,7 @@ impl TraceGuard {
         let Some(mut inner) = self.inner.take() else {
             return;
         };
-        sampler::ACTIVE.store(false, SeqCst);
+        sampler::set_installed(false);
         *COLLECTOR.lock().unwrap_or_else(|e| e.into_inner()) = None;
         let shared = &inner.shared;
         let mut st = shared.state.lock().unwrap_or_else(|e| e.into_inner());

@@ -158,6 +158,7 @@ pub(crate) enum Pending {
 
 /// A finished traced call, as small as the hot path can leave it: the name, kind and static attributes come from
 /// its `FunctionDesc`; anything else rides in `extra`, allocated only when there is something to say.
+#[derive(Clone)]
 pub(crate) struct RawCall {
     pub(crate) trace_id: u128,
     pub(crate) span_id: u64,
@@ -169,9 +170,14 @@ pub(crate) struct RawCall {
     pub(crate) extra: Option<Box<CallExtra>>,
 }
 
+/// Where one test capture (`obs::testing`, see `capture.rs`) collects its spans.
+pub(crate) type CaptureBuffer = std::sync::Arc<std::sync::Mutex<Vec<SpanRecord>>>;
+
 /// The rarer parts of a traced call's span.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct CallExtra {
+    /// The test capture the call started under (taken out before the call is handed to the ring).
+    pub(crate) capture: Option<CaptureBuffer>,
     pub(crate) status: SpanStatus,
     pub(crate) attributes: Vec<(Cow<'static, str>, AttrValue)>,
     pub(crate) events: Vec<SpanEvent>,

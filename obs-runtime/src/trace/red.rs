@@ -13,6 +13,7 @@ use crate::desc::FunctionDesc;
 use crate::encoding::render_labels;
 use crate::labels::LabelDesc;
 use crate::metrics::native::{NativeBuckets, NativeSeries};
+use crate::series::{Cells, Live, SeriesRef};
 use std::sync::atomic::{AtomicI64, AtomicPtr, Ordering::Acquire, Ordering::Relaxed};
 use std::sync::{Mutex, OnceLock};
 
@@ -86,7 +87,16 @@ impl Red {
     }
 
     fn sum_seconds(&self) -> f64 {
-        clock::ticks_to_seconds(self.block.sum_u64(self.sum_word))
+        self.sum_seconds_in(&Live)
+    }
+
+    fn sum_seconds_in(&self, cells: &impl Cells) -> f64 {
+        clock::ticks_to_seconds(cells.u64(self.series(), self.sum_word))
+    }
+
+    /// The function's cells, read as one series at the start of its block.
+    fn series(&self) -> SeriesRef {
+        SeriesRef { block: self.block, base: 0 }
     }
 }
 
@@ -260,7 +270,12 @@ impl TracedFn {
     }
 
     pub(crate) fn calls_by_index(&self, result: usize) -> u64 {
-        self.red_if_called().map_or(0, |r| r.block.sum_u64(result))
+        self.calls_in(&Live, result)
+    }
+
+    /// Calls that ended with result `result` (an [`Outcome`] as index), read from `cells`.
+    pub(crate) fn calls_in(&self, cells: &impl Cells, result: usize) -> u64 {
+        self.red_if_called().map_or(0, |r| cells.u64(r.series(), result))
     }
 
     /// Calls running now (kept only with `in_flight`).
@@ -309,7 +324,7 @@ impl TracedFn {
             .chain([f64::INFINITY])
             .enumerate()
             .map(|(i, x)| {
-                cum += red.block.sum_u64(3 + i);
+                cum += Live.u64(red.series(), 3 + i);
                 (x, cum)
             })
             .collect();
@@ -341,12 +356,22 @@ impl TracedFn {
 
     /// The sum of durations, in seconds.
     pub(crate) fn sum_seconds(&self) -> f64 {
-        self.red_if_called().map_or(0.0, |r| r.sum_seconds())
+        self.sum_seconds_in(&Live)
+    }
+
+    /// [`sum_seconds`](Self::sum_seconds), read from `cells`.
+    pub(crate) fn sum_seconds_in(&self, cells: &impl Cells) -> f64 {
+        self.red_if_called().map_or(0.0, |r| r.sum_seconds_in(cells))
     }
 
     /// The duration count of bucket `i` (the last is `+Inf`), not cumulative.
     pub(crate) fn bucket_count(&self, i: usize) -> u64 {
-        self.red_if_called().map_or(0, |r| r.block.sum_u64(3 + i))
+        self.bucket_count_in(&Live, i)
+    }
+
+    /// [`bucket_count`](Self::bucket_count), read from `cells`.
+    pub(crate) fn bucket_count_in(&self, cells: &impl Cells, i: usize) -> u64 {
+        self.red_if_called().map_or(0, |r| cells.u64(r.series(), 3 + i))
     }
 
     /// The `function` and `module` label values.

@@ -2,7 +2,7 @@
 //! of the trace id against a threshold held in one atomic, so [`set_sampling_ratio`] takes effect at once.
 
 use super::context::SpanContext;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed, Ordering::SeqCst};
 
 /// A sampler, as named by `OTEL_TRACES_SAMPLER`.
 ///
@@ -30,8 +30,36 @@ impl Default for Sampler {
     }
 }
 
-/// Whether a pipeline is installed: without one, `#[traced]` records metrics only.
-pub(crate) static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// Whether spans are wanted at all, the one word `#[traced]` reads before doing any span work: bit [`PIPELINE`]
+/// while a pipeline is installed, plus [`CAPTURE`] for each open test capture (`obs::testing`) on any thread.
+static STATE: AtomicU32 = AtomicU32::new(0);
+/// [`STATE`]: a pipeline is installed.
+pub(crate) const PIPELINE: u32 = 1;
+/// [`STATE`]: one open capture.
+pub(crate) const CAPTURE: u32 = 2;
+
+/// Marks the pipeline installed or gone.
+pub(crate) fn set_installed(on: bool) {
+    if on {
+        STATE.fetch_or(PIPELINE, SeqCst);
+    } else {
+        STATE.fetch_and(!PIPELINE, SeqCst);
+    }
+}
+
+pub(crate) fn capture_opened() {
+    STATE.fetch_add(CAPTURE, SeqCst);
+}
+
+pub(crate) fn capture_closed() {
+    STATE.fetch_sub(CAPTURE, SeqCst);
+}
+
+/// [`STATE`]: zero when no span work is wanted.
+#[inline(always)]
+pub(crate) fn state() -> u32 {
+    STATE.load(Relaxed)
+}
 static THRESHOLD: AtomicU64 = AtomicU64::new(u64::MAX);
 static PARENT_BASED: AtomicU8 = AtomicU8::new(1);
 
@@ -90,7 +118,7 @@ pub fn sampling_ratio() -> f64 {
 /// ```
 #[inline(always)]
 pub fn is_active() -> bool {
-    ACTIVE.load(Relaxed)
+    state() & PIPELINE != 0
 }
 
 /// The sampling decision for a new span of `trace_id` under `parent`.
