@@ -5,7 +5,8 @@
 //!
 //! It also calls `#[traced]` functions: `checkout` calls `reserve_stock` across an `.await`, and `charge_card`
 //! fails. Their RED metrics are in the exposition; their spans are exported over OTLP before exit when
-//! `OTEL_EXPORTER_OTLP_ENDPOINT` is set (`OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf` or `grpc`).
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` is set (`OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf` or `grpc`), and so are its
+//! metrics: one OTLP push of the state printed, when the exporter's guard drops at the end.
 
 use obs::{LabelValue, Labels};
 
@@ -131,6 +132,21 @@ fn main() {
             std::process::exit(1);
         }
     };
+    // With a metrics endpoint set, the metrics are pushed over OTLP too: the guard's drop makes the last push.
+    let metrics_guard = match obs::otlp::MetricsExporter::from_env() {
+        Ok(e) if e.otlp_endpoint().is_some() => match e.install() {
+            Ok(g) => Some(g),
+            Err(e) => {
+                eprintln!("metrics: {e}");
+                std::process::exit(1);
+            }
+        },
+        Ok(_) => None,
+        Err(e) => {
+            eprintln!("metrics: {e}");
+            std::process::exit(1);
+        }
+    };
     traced_demo();
     if let Err(e) = obs::catalog().validate() {
         eprintln!("{e}");
@@ -151,5 +167,6 @@ fn main() {
     let format =
         if std::env::args().any(|a| a == "--openmetrics") { obs::Format::OpenMetrics } else { obs::Format::Prometheus };
     print!("{}", obs::encode(format));
+    drop(metrics_guard);
     drop(trace_guard);
 }

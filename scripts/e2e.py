@@ -629,6 +629,48 @@ def check_traces(spans_file, shop, otlp, report):
                         "cross_language_joined": 2}
 
 
+def check_otlp_metrics_only(shop_bin, art, procs, payment_url, report):
+    """A second demo with `OTEL_METRICS_EXPORTER=otlp` only: its metrics reach an independent OTLP receiver
+    (scripts/otlp_metrics_receiver.py, PyPI opentelemetry-proto), and its /metrics is not served while /ready is."""
+    out_file, port_file = art / "otlp-metrics.jsonl", art / "otlp-metrics.port"
+    procs.start("otlp-metrics-receiver", [sys.executable, str(ROOT / "scripts" / "otlp_metrics_receiver.py"),
+                                          str(port_file), str(out_file)])
+    wait_until("the OTLP metrics receiver", lambda: port_file.exists() and port_file.read_text().strip(), 30)
+    endpoint = f"http://127.0.0.1:{port_file.read_text().strip()}/v1/metrics"
+    metrics_port, shop_port = free_port(), free_port()
+    procs.start("shop-otlp-only", [str(shop_bin)], env={
+        "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1", "OTEL_EXPORTER_PROMETHEUS_PORT": str(metrics_port),
+        "SHOP_ADDR": f"127.0.0.1:{shop_port}", "OBS_BUILD_COMMIT": "e2e-otlp", "OTEL_METRICS_EXPORTER": "otlp",
+        "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": endpoint, "OTEL_METRIC_EXPORT_INTERVAL": "1000",
+        "PAYMENT_URL": payment_url})
+    base = f"http://127.0.0.1:{metrics_port}"
+    wait_until("the OTLP-only shop's /ready", lambda: request("GET", f"{base}/ready")[0] == 200, 60)
+    status = request("GET", f"{base}/metrics")[0]
+    if status != 404:
+        raise Failure(f"/metrics answered {status} with OTEL_METRICS_EXPORTER=otlp")
+
+    def served():
+        pushes = [json.loads(line) for line in out_file.read_text().splitlines() if line.strip()]
+        for push in reversed(pushes):
+            metrics = {m["name"]: m for s in push["scopes"] for m in s["metrics"]}
+            reqs = metrics.get("http_server_requests", {}).get("points", [])
+            calls = metrics.get("function_calls", {}).get("points", [])
+            if reqs and calls and sum(p["value"] for p in reqs) > 0:
+                return push, metrics
+        return None
+
+    push, metrics = wait_until("pushed HTTP and traced-function metrics", served, 60)
+    if push["resource"].get("service.name") != "shop":
+        raise Failure(f"service.name of the push: {push['resource']}")
+    wrong = [n for n, m in metrics.items() if m["type"] == "sum" and m["monotonic"] and m["temporality"] != "cumulative"]
+    if wrong or any(n.endswith("_total") for n in metrics):
+        raise Failure(f"counters not cumulative monotonic sums without _total: {wrong}")
+    if metrics["http_server_request_duration"]["unit"] != "s":
+        raise Failure("the duration's unit is not UCUM seconds")
+    report["otlp_metrics_only"] = {"pushes": len(out_file.read_text().splitlines()), "families": len(metrics)}
+    log(f"OTLP-only demo: {len(metrics)} families pushed, /metrics 404")
+
+
 # --- native histograms ------------------------------------------------------------------------------------------
 
 # Page loads the browsers of this test report, in seconds: log-uniform from 20 ms to 8 s, a spread no one buckets well
@@ -810,6 +852,7 @@ def main():
 
         # 7. Traces: one trace from the HTTP span to the Python provider, and the Python client's trace joined.
         check_traces(spans_file, shop, otlp, report)
+        check_otlp_metrics_only(shop_bin, art, procs, f"http://127.0.0.1:{ports['payment']}/charge", report)
         procs.check_alive()
         fire_absent_alert(procs, prom, am_target, sink, next((gen / "prometheus" / "rules").glob("*.rules.yml")), report)
         print_summary(report)

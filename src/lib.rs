@@ -92,6 +92,15 @@ pub mod model {
 pub use obs_runtime::{encode_protobuf, encode_protobuf_into};
 pub use obs_runtime::{snapshot, Snapshot, PROTOBUF_CONTENT_TYPE};
 
+/// OpenTelemetry metrics over OTLP: the periodic exporter `init` installs, its settings, and the encoder of one push.
+pub mod otlp {
+    pub use obs_runtime::otlp_proto as proto;
+    pub use obs_runtime::{
+        Compression, ExportError, MetricsExporter, MetricsExporters, MetricsGuard, OtlpEncoder, Protocol, Temporality,
+        DEFAULT_METRIC_EXPORT_INTERVAL, DEFAULT_METRIC_EXPORT_TIMEOUT,
+    };
+}
+
 /// Merges metrics registered in a `prometheus::Registry` into obs' exposition (feature `prometheus`).
 #[cfg(feature = "prometheus")]
 pub use obs_runtime::{register_prometheus_registry, MergedFamily};

@@ -34,6 +34,10 @@ pub mod group {
     pub const NATIVE: &str = "9_native_histogram_observe";
     /// Case 10: a scrape's fixed cost: collecting and rendering the process families, which every scrape pays.
     pub const SCRAPE_FIXED: &str = "10_scrape_fixed_cost";
+    /// Case 11: collecting and encoding one OTLP metrics push of 10 000 series (bench `otlp_metrics`).
+    pub const OTLP_PUSH: &str = "11_otlp_push_10k_series";
+    /// Case 12: counter inc with the OTLP metrics exporter pushing in the background, and without (A/B).
+    pub const OTLP_HOT_PATH: &str = "12_otlp_exporter_hot_path";
 }
 
 /// Peer columns of the table: (column title, bench id suffix used in groups).

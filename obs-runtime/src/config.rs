@@ -1,7 +1,7 @@
 //! Settings of `obs::init`: explicit builder values first, then the standard environment variables, then defaults.
 
 use crate::desc::CrateInfo;
-use std::fmt;
+use crate::otel_env::{err, lookup, ConfigError, Env, ExporterEnv, MetricsExporters, OtelEnv, Signal};
 use std::net::{SocketAddr, ToSocketAddrs};
 
 /// Where the endpoints are served without `.listen(..)` or `OTEL_EXPORTER_PROMETHEUS_HOST`, as the OpenTelemetry
@@ -17,33 +17,6 @@ pub const DEFAULT_LISTEN_HOST: &str = "localhost";
 /// assert_eq!(obs_runtime::DEFAULT_LISTEN_PORT, 9464);
 /// ```
 pub const DEFAULT_LISTEN_PORT: u16 = 9464;
-
-/// A setting that could not be used; the message names the variable or option and the accepted values.
-///
-/// ```
-/// let err = obs_runtime::parse_resource_attributes("novalue").unwrap_err();
-/// assert_eq!(err.variable, "OTEL_RESOURCE_ATTRIBUTES");
-/// assert_eq!(err.to_string(), "OTEL_RESOURCE_ATTRIBUTES: `novalue` is not `key=value`");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    /// The variable or builder option at fault.
-    pub variable: String,
-    /// What is wrong with it.
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.variable, self.message)
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-fn err(variable: &str, message: impl Into<String>) -> ConfigError {
-    ConfigError { variable: variable.to_owned(), message: message.into() }
-}
 
 /// The resolved settings of the runtime.
 ///
@@ -76,58 +49,8 @@ pub struct Settings {
     pub sdk_disabled: bool,
     /// Whether `#[health_check]`s run in the background.
     pub health_checks: bool,
-}
-
-/// Reads an environment variable through a lookup function, so tests can supply their own environment.
-pub(crate) type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
-
-/// Parses `OTEL_RESOURCE_ATTRIBUTES`: `key=value` pairs separated by commas, values percent-decoded.
-///
-/// ```
-/// let attrs = obs_runtime::parse_resource_attributes("deployment.environment=prod%20eu, team=payments").unwrap();
-/// assert_eq!(attrs[0], ("deployment.environment".to_owned(), "prod eu".to_owned()));
-/// assert_eq!(attrs[1], ("team".to_owned(), "payments".to_owned()));
-/// ```
-pub fn parse_resource_attributes(raw: &str) -> Result<Vec<(String, String)>, ConfigError> {
-    const VAR: &str = "OTEL_RESOURCE_ATTRIBUTES";
-    let mut out = Vec::new();
-    for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').ok_or_else(|| err(VAR, format!("`{pair}` is not `key=value`")))?;
-        let k = k.trim();
-        if k.is_empty() {
-            return Err(err(VAR, format!("`{pair}` has an empty key")));
-        }
-        out.push((
-            k.to_owned(),
-            percent_decode(v.trim()).ok_or_else(|| err(VAR, format!("bad percent-encoding in `{pair}`")))?,
-        ));
-    }
-    Ok(out)
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-fn parse_bool(var: &str, v: &str) -> Result<bool, ConfigError> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "true" => Ok(true),
-        "false" | "" => Ok(false),
-        other => Err(err(var, format!("`{other}` is not `true` or `false`"))),
-    }
+    /// Where metrics go: `/metrics` for Prometheus, OTLP pushes, both or neither (`OTEL_METRICS_EXPORTER`).
+    pub metrics_exporters: MetricsExporters,
 }
 
 /// Explicit settings, each overriding its environment variable.
@@ -140,29 +63,37 @@ pub(crate) struct Overrides {
     pub(crate) bearer_token: Option<String>,
     pub(crate) serve: Option<bool>,
     pub(crate) health_checks: Option<bool>,
+    pub(crate) metrics_exporters: Option<MetricsExporters>,
+    /// A metrics endpoint was set on the builder.
+    pub(crate) metrics_endpoint: bool,
 }
 
-pub(crate) fn resolve(krate: CrateInfo, o: &Overrides, env: Env<'_>) -> Result<Settings, ConfigError> {
-    let resource_attributes = match env("OTEL_RESOURCE_ATTRIBUTES") {
-        Some(raw) => parse_resource_attributes(&raw)?,
-        None => Vec::new(),
-    };
-    let from_resource = |key: &str| resource_attributes.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+pub(crate) fn resolve(krate: CrateInfo, o: &Overrides, get: Env<'_>) -> Result<Settings, ConfigError> {
+    let otel = OtelEnv::read(get)?;
+    let env = |k: &str| lookup(get, k);
     let service_name = o
         .service_name
         .clone()
-        .or_else(|| env("OTEL_SERVICE_NAME").filter(|s| !s.is_empty()))
-        .or_else(|| from_resource("service.name"))
+        .or_else(|| otel.service_name.clone())
+        .or_else(|| otel.attribute("service.name").map(str::to_owned))
         .unwrap_or_else(|| if krate.name.is_empty() { "unknown_service".to_owned() } else { krate.name.to_owned() });
     let service_version = o
         .service_version
         .clone()
-        .or_else(|| from_resource("service.version"))
+        .or_else(|| otel.attribute("service.version").map(str::to_owned))
         .unwrap_or_else(|| krate.version.to_owned());
     let commit = o.commit.clone().or_else(|| env("OBS_BUILD_COMMIT")).unwrap_or_else(|| "unknown".to_owned());
-    let sdk_disabled = match env("OTEL_SDK_DISABLED") {
-        Some(v) => parse_bool("OTEL_SDK_DISABLED", &v)?,
-        None => false,
+    let OtelEnv { resource_attributes, sdk_disabled, .. } = otel;
+    let metrics_exporters = match o.metrics_exporters {
+        Some(m) => m,
+        None => match env("OTEL_METRICS_EXPORTER") {
+            Some(v) => MetricsExporters::parse(&v)?,
+            // The default: scraped, and pushed too once there is somewhere to push to.
+            None => MetricsExporters {
+                prometheus: true,
+                otlp: o.metrics_endpoint || ExporterEnv::read(get, Signal::Metrics)?.endpoint.is_some(),
+            },
+        },
     };
     let listen = if o.serve == Some(false) {
         None
@@ -172,18 +103,18 @@ pub(crate) fn resolve(krate: CrateInfo, o: &Overrides, env: Env<'_>) -> Result<S
             None => {
                 let host = env("OTEL_EXPORTER_PROMETHEUS_HOST").unwrap_or_else(|| DEFAULT_LISTEN_HOST.to_owned());
                 let port = env("OTEL_EXPORTER_PROMETHEUS_PORT").unwrap_or_else(|| DEFAULT_LISTEN_PORT.to_string());
-                port.trim().parse::<u16>().map_err(|_| {
-                    err("OTEL_EXPORTER_PROMETHEUS_PORT", format!("`{port}` is not a port number (0-65535)"))
-                })?;
+                port.trim()
+                    .parse::<u16>()
+                    .map_err(|_| err("OTEL_EXPORTER_PROMETHEUS_PORT", &port, "is not a port number (0-65535)"))?;
                 let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host };
                 (format!("{host}:{}", port.trim()), "OTEL_EXPORTER_PROMETHEUS_HOST")
             }
         };
         let resolved = addr
             .to_socket_addrs()
-            .map_err(|e| err(var, format!("cannot resolve `{addr}`: {e}")))?
+            .map_err(|e| err(var, &addr, format!("cannot be resolved: {e}")))?
             .next()
-            .ok_or_else(|| err(var, format!("`{addr}` resolves to no address")))?;
+            .ok_or_else(|| err(var, &addr, "resolves to no address"))?;
         Some(resolved)
     };
     let bearer_token = o.bearer_token.clone().or_else(|| env("OBS_BEARER_TOKEN")).filter(|t| !t.is_empty());
@@ -196,6 +127,7 @@ pub(crate) fn resolve(krate: CrateInfo, o: &Overrides, env: Env<'_>) -> Result<S
         bearer_token,
         sdk_disabled,
         health_checks: o.health_checks.unwrap_or(true),
+        metrics_exporters,
     })
 }
 
@@ -217,6 +149,25 @@ mod tests {
         assert_eq!((s.service_name.as_str(), s.service_version.as_str()), ("shop", "1.2.3"));
         assert_eq!(s.listen.unwrap().port(), 9464);
         assert!(!s.sdk_disabled);
+        assert_eq!(s.metrics_exporters, MetricsExporters::PROMETHEUS);
+    }
+
+    #[test]
+    fn metrics_go_to_prometheus_and_to_otlp_once_an_endpoint_is_set() {
+        let s = resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318")]));
+        assert_eq!(s.unwrap().metrics_exporters, MetricsExporters { otlp: true, prometheus: true });
+        let s = resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_METRICS_EXPORTER", "otlp")]));
+        assert_eq!(s.unwrap().metrics_exporters, MetricsExporters::OTLP);
+        let env = env_of(&[("OTEL_METRICS_EXPORTER", "prometheus"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318")]);
+        assert_eq!(
+            resolve(krate(), &Overrides::default(), &env).unwrap().metrics_exporters,
+            MetricsExporters::PROMETHEUS
+        );
+        let o = Overrides { metrics_exporters: Some(MetricsExporters::NONE), ..Default::default() };
+        assert_eq!(resolve(krate(), &o, &env).unwrap().metrics_exporters, MetricsExporters::NONE);
+        let e =
+            resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_METRICS_EXPORTER", "otlp,jaeger")])).unwrap_err();
+        assert_eq!((e.variable, e.value.as_str()), ("OTEL_METRICS_EXPORTER", "jaeger"));
     }
 
     #[test]
@@ -243,11 +194,53 @@ mod tests {
         let e =
             resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_EXPORTER_PROMETHEUS_PORT", "http")])).unwrap_err();
         assert_eq!(e.variable, "OTEL_EXPORTER_PROMETHEUS_PORT");
-        assert!(e.to_string().contains("`http` is not a port number"));
+        assert_eq!(e.to_string(), "OTEL_EXPORTER_PROMETHEUS_PORT: `http` is not a port number (0-65535)");
         let e = resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_SDK_DISABLED", "yes")])).unwrap_err();
         assert_eq!(e.variable, "OTEL_SDK_DISABLED");
         let e =
             resolve(krate(), &Overrides::default(), &env_of(&[("OTEL_RESOURCE_ATTRIBUTES", "novalue")])).unwrap_err();
         assert_eq!(e.variable, "OTEL_RESOURCE_ATTRIBUTES");
+    }
+
+    /// The shared variables, bad: `init`'s settings (the metrics side) and the span pipeline refuse them with the
+    /// same variable, value and message; the exporter variables, bad: the trace and metrics exporters do.
+    #[test]
+    #[cfg(feature = "otlp")]
+    fn both_signals_see_the_same_error_for_the_same_bad_value() {
+        use crate::trace::{TraceError, TracePipeline};
+        use crate::MetricsExporter;
+        let krate = crate::CrateInfo { name: "shop", version: "1.0.0", ident: "shop" };
+        let shared: &[(&str, &str, &str)] = &[
+            ("OTEL_RESOURCE_ATTRIBUTES", "team=a%2", "team=a%2"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "team=ok,%zz=1,x", "x"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "region=100%", "region=100%"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "=v", "=v"),
+            ("OTEL_SDK_DISABLED", "yes", "yes"),
+        ];
+        for &(var, value, shown) in shared {
+            let env = move |k: &str| (k == var).then(|| value.to_owned());
+            let settings = resolve(krate, &Overrides::default(), &env).unwrap_err();
+            let traces = TracePipeline::from_lookup(env).unwrap_err();
+            assert_eq!(MetricsExporter::from_lookup(env).unwrap_err(), settings);
+            assert_eq!((settings.variable, settings.value.as_str()), (var, shown));
+            assert_eq!(TraceError::from(settings.clone()), traces);
+            assert_eq!(settings.to_string(), traces.to_string());
+        }
+        let exporter: &[(&str, &str)] = &[
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "10s"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "0"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "-5"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=%G1"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "api-key"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "localhost:4318"),
+        ];
+        for &(var, value) in exporter {
+            let env = move |k: &str| (k == var).then(|| value.to_owned());
+            let metrics = MetricsExporter::from_lookup(env).unwrap_err();
+            let traces = TracePipeline::from_lookup(env).unwrap_err();
+            assert_eq!(metrics.variable, var);
+            assert_eq!(TraceError::from(metrics), traces);
+        }
     }
 }

@@ -47,6 +47,9 @@ pub const OBS_HEALTH_SCORE: &str = HealthScore::DESC.name;
 pub const OBS_SCRAPE_DURATION_SECONDS: &str = ScrapeDuration::DESC.name;
 /// Scrapes of `/metrics`, by format (a counter).
 pub const OBS_SCRAPES: &str = Scrapes::DESC.name;
+/// OTLP metrics pushes, by outcome (a counter; feature `otlp`).
+#[cfg(feature = "otlp")]
+pub const OBS_METRIC_EXPORTS: &str = crate::otlp_metrics::MetricExports::DESC.name;
 
 /// Label sets sent to a metric's overflow series (a counter).
 pub const OBS_CARDINALITY_OVERFLOW: &str = Overflows::DESC.name;

@@ -2,8 +2,9 @@
 //! them (and flushes) when dropped.
 
 use crate::catalog::{catalog, CatalogErrors};
-use crate::config::{self, ConfigError, Overrides, Settings};
+use crate::config::{self, Overrides, Settings};
 use crate::desc::CrateInfo;
+use crate::otel_env::{ConfigError, MetricsExporters};
 use obs_macros::{metric, Labels};
 use std::fmt;
 use std::net::SocketAddr;
@@ -51,6 +52,47 @@ pub enum InitError {
     Trace(crate::trace::TraceError),
 }
 
+/// Builder values for the OTLP metrics exporter, each overriding its variable.
+#[cfg(feature = "otlp")]
+#[derive(Debug, Clone, Default)]
+struct MetricsOverrides {
+    endpoint: Option<String>,
+    protocol: Option<crate::Protocol>,
+    headers: Vec<(String, String)>,
+    compression: Option<crate::Compression>,
+    interval: Option<Duration>,
+    timeout: Option<Duration>,
+    temporality: Option<crate::Temporality>,
+}
+
+#[cfg(feature = "otlp")]
+impl MetricsOverrides {
+    fn apply(&self, mut e: crate::MetricsExporter) -> crate::MetricsExporter {
+        if let Some(v) = &self.endpoint {
+            e = e.endpoint(v.clone());
+        }
+        if let Some(v) = self.protocol {
+            e = e.protocol(v);
+        }
+        for (k, v) in &self.headers {
+            e = e.header(k.clone(), v.clone());
+        }
+        if let Some(v) = self.compression {
+            e = e.compression(v);
+        }
+        if let Some(v) = self.interval {
+            e = e.interval(v);
+        }
+        if let Some(v) = self.timeout {
+            e = e.timeout(v);
+        }
+        if let Some(v) = self.temporality {
+            e = e.temporality(v);
+        }
+        e
+    }
+}
+
 impl fmt::Display for InitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -91,15 +133,19 @@ pub struct Builder {
     krate: CrateInfo,
     o: Overrides,
     trace: Option<crate::trace::TracePipeline>,
+    #[cfg(feature = "otlp")]
+    metrics: MetricsOverrides,
 }
 
 impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Builder")
-            .field("krate", &self.krate)
+        let mut d = f.debug_struct("Builder");
+        d.field("krate", &self.krate)
             .field("overrides", &self.o)
-            .field("trace", &self.trace.as_ref().map(|_| "explicit pipeline"))
-            .finish()
+            .field("trace", &self.trace.as_ref().map(|_| "explicit pipeline"));
+        #[cfg(feature = "otlp")]
+        d.field("metrics", &self.metrics);
+        d.finish()
     }
 }
 
@@ -112,7 +158,13 @@ impl Builder {
     /// assert_eq!(builder.settings().unwrap().service_version, "1.2.3");
     /// ```
     pub fn new(krate: CrateInfo) -> Self {
-        Builder { krate, o: Overrides::default(), trace: None }
+        Builder {
+            krate,
+            o: Overrides::default(),
+            trace: None,
+            #[cfg(feature = "otlp")]
+            metrics: MetricsOverrides::default(),
+        }
     }
     /// `service.name` (otherwise `OTEL_SERVICE_NAME`, then the crate name).
     ///
@@ -203,6 +255,121 @@ impl Builder {
         self.trace = Some(pipeline);
         self
     }
+    /// Where metrics go (otherwise `OTEL_METRICS_EXPORTER`; by default `/metrics`, plus OTLP pushes when a
+    /// metrics endpoint is set). Without Prometheus, the server still answers `/health` and `/ready`.
+    ///
+    /// ```
+    /// use obs_runtime::MetricsExporters;
+    /// let settings = obs_runtime::builder!().metrics_exporters(MetricsExporters::NONE).settings().unwrap();
+    /// assert!(!settings.metrics_exporters.prometheus);
+    /// ```
+    pub fn metrics_exporters(mut self, exporters: MetricsExporters) -> Self {
+        self.o.metrics_exporters = Some(exporters);
+        self
+    }
+    /// Pushes metrics over OTLP to this URL (otherwise `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`, or
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` with `/v1/metrics` for HTTP); turns the OTLP exporter on by default.
+    ///
+    /// ```
+    /// let settings = obs_runtime::builder!().otlp_metrics_endpoint("http://127.0.0.1:4318/v1/metrics").settings().unwrap();
+    /// assert!(settings.metrics_exporters.otlp && settings.metrics_exporters.prometheus);
+    /// ```
+    #[cfg(feature = "otlp")]
+    pub fn otlp_metrics_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.metrics.endpoint = Some(url.into());
+        self.o.metrics_endpoint = true;
+        self
+    }
+    /// The OTLP metrics transport (otherwise `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL` / `OTEL_EXPORTER_OTLP_PROTOCOL`).
+    ///
+    /// ```
+    /// let b = obs_runtime::builder!().otlp_metrics_protocol(obs_runtime::Protocol::Grpc);
+    /// assert!(format!("{b:?}").contains("Grpc"));
+    /// ```
+    #[cfg(feature = "otlp")]
+    pub fn otlp_metrics_protocol(mut self, protocol: crate::Protocol) -> Self {
+        self.metrics.protocol = Some(protocol);
+        self
+    }
+    /// Adds a header to every metrics push (beside `OTEL_EXPORTER_OTLP_[METRICS_]HEADERS`).
+    ///
+    /// ```
+    /// let b = obs_runtime::builder!().otlp_metrics_header("api-key", "s3cret");
+    /// assert!(format!("{b:?}").contains("api-key"));
+    /// ```
+    #[cfg(feature = "otlp")]
+    pub fn otlp_metrics_header(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metrics.headers.push((key.into(), value.into()));
+        self
+    }
+    /// Compression of metrics pushes (otherwise `OTEL_EXPORTER_OTLP_[METRICS_]COMPRESSION`).
+    ///
+    /// ```
+    /// let b = obs_runtime::builder!().otlp_metrics_compression(obs_runtime::Compression::Gzip);
+    /// assert!(format!("{b:?}").contains("Gzip"));
+    /// ```
+    #[cfg(feature = "otlp")]
+    pub fn otlp_metrics_compression(mut self, compression: crate::Compression) -> Self {
+        self.metrics.compression = Some(compression);
+        self
+    }
+    /// Time between metrics pushes (otherwise `OTEL_METRIC_EXPORT_INTERVAL`, default 60 s).
+    ///
+    /// ```
+    /// let b = obs_runtime::builder!().metric_export_interval(std::time::Duration::from_secs(10));
+    /// assert!(format!("{b:?}").contains("10s"));
+    /// ```
+    #[cfg(feature = "otlp")]
+    pub fn metric_export_interval(mut self, interval: Duration) -> Self {
+        self.metrics.interval = Some(interval);
+        self
+    }
+    /// Deadline of one metrics push and of the last one on drop (otherwise `OTEL_METRIC_EXPORT_TIMEOUT`).
+    ///
+    /// ```
+    /// let b = obs_runtime::builder!().metric_export_timeout(std::time::Duration::from_secs(3));
+    /// assert!(format!("{b:?}").contains("3s"));
+    /// ```
+    #[cfg(feature = "otlp")]
+    pub fn metric_export_timeout(mut self, timeout: Duration) -> Self {
+        self.metrics.timeout = Some(timeout);
+        self
+    }
+    /// Cumulative or delta sums and histograms (otherwise `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`).
+    ///
+    /// ```
+    /// let b = obs_runtime::builder!().metrics_temporality(obs_runtime::Temporality::Delta);
+    /// assert!(format!("{b:?}").contains("Delta"));
+    /// ```
+    #[cfg(feature = "otlp")]
+    pub fn metrics_temporality(mut self, temporality: crate::Temporality) -> Self {
+        self.metrics.temporality = Some(temporality);
+        self
+    }
+    /// The OTLP metrics exporter these options and the environment describe, with the service's resource.
+    ///
+    /// ```
+    /// let e = obs_runtime::builder!().service_name("checkout").otlp_metrics_endpoint("http://c:4318/v1/metrics")
+    ///     .metrics_exporter().unwrap();
+    /// assert_eq!(e.resource().service_name, "checkout");
+    /// assert_eq!(e.otlp_endpoint(), Some("http://c:4318/v1/metrics"));
+    /// ```
+    #[cfg(feature = "otlp")]
+    pub fn metrics_exporter(&self) -> Result<crate::MetricsExporter, ConfigError> {
+        let settings = self.settings()?;
+        self.exporter_for(&settings)
+    }
+
+    #[cfg(feature = "otlp")]
+    fn exporter_for(&self, settings: &Settings) -> Result<crate::MetricsExporter, ConfigError> {
+        let e = crate::MetricsExporter::read_env(&crate::otel_env::process_env)?;
+        Ok(self
+            .metrics
+            .apply(e)
+            .service_name(settings.service_name.clone())
+            .resource_attribute("service.version", settings.service_version.clone()))
+    }
+
     /// The settings these options and the environment resolve to.
     ///
     /// ```
@@ -211,7 +378,7 @@ impl Builder {
     /// assert_eq!(settings.service_version, env!("CARGO_PKG_VERSION"));
     /// ```
     pub fn settings(&self) -> Result<Settings, ConfigError> {
-        config::resolve(self.krate, &self.o, &|k| std::env::var(k).ok())
+        config::resolve(self.krate, &self.o, &crate::otel_env::process_env)
     }
 
     /// Validates the catalog, starts the endpoints and the health checks on a small background runtime, and
@@ -234,6 +401,11 @@ impl Builder {
         if settings.sdk_disabled {
             crate::set_enabled(false);
         }
+        #[cfg(feature = "otlp")]
+        let metrics_exporter = match settings.metrics_exporters.otlp && !settings.sdk_disabled {
+            true => Some(self.exporter_for(&settings)?),
+            false => None,
+        };
         let pipeline = match self.trace {
             Some(p) => Some(p),
             None => {
@@ -249,6 +421,19 @@ impl Builder {
             Some(p) => Some(p.disabled(settings.sdk_disabled).install().map_err(InitError::Trace)?),
             None => None,
         };
+        #[cfg(feature = "otlp")]
+        let metrics = match metrics_exporter {
+            Some(e) => Some(e.install()?),
+            None => None,
+        };
+        #[cfg(not(feature = "otlp"))]
+        if settings.metrics_exporters.otlp {
+            return Err(InitError::Config(crate::otel_env::err(
+                "OTEL_METRICS_EXPORTER",
+                "otlp",
+                "needs obs' `otlp` feature, which is turned off in this build",
+            )));
+        }
         BuildInfo.set(BuildLabels {
             service: settings.service_name.clone(),
             version: settings.service_version.clone(),
@@ -267,7 +452,8 @@ impl Builder {
             let std_listener = std::net::TcpListener::bind(addr).map_err(|source| InitError::Bind { addr, source })?;
             std_listener.set_nonblocking(true).map_err(|source| InitError::Bind { addr, source })?;
             local_addr = std_listener.local_addr().ok();
-            let app = crate::server::router(settings.bearer_token.as_deref());
+            let app =
+                crate::server::router_with(settings.bearer_token.as_deref(), settings.metrics_exporters.prometheus);
             let _enter = runtime.enter();
             let listener =
                 tokio::net::TcpListener::from_std(std_listener).map_err(|source| InitError::Bind { addr, source })?;
@@ -276,7 +462,15 @@ impl Builder {
         if settings.health_checks {
             crate::health::runner::spawn_all(runtime.handle(), catalog().health_check_entries());
         }
-        Ok(Guard { settings, local_addr, stop: Some(stop_tx), runtime: Some(runtime), trace })
+        Ok(Guard {
+            settings,
+            local_addr,
+            stop: Some(stop_tx),
+            runtime: Some(runtime),
+            trace,
+            #[cfg(feature = "otlp")]
+            metrics,
+        })
     }
 }
 
@@ -296,9 +490,21 @@ pub struct Guard {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     runtime: Option<tokio::runtime::Runtime>,
     trace: Option<crate::trace::TraceGuard>,
+    #[cfg(feature = "otlp")]
+    metrics: Option<crate::MetricsGuard>,
 }
 
 impl Guard {
+    /// Pushes the metrics now over OTLP and waits for the outcome; `None` when no OTLP metrics exporter runs.
+    ///
+    /// ```
+    /// let obs = obs_runtime::builder!().without_server().without_health_checks().init().unwrap();
+    /// assert!(obs.flush_metrics().is_none()); // no metrics endpoint set
+    /// ```
+    #[cfg(feature = "otlp")]
+    pub fn flush_metrics(&self) -> Option<Result<(), crate::ExportError>> {
+        self.metrics.as_ref().map(crate::MetricsGuard::flush)
+    }
     /// The address the endpoints listen on (useful with port 0).
     ///
     /// ```
@@ -344,6 +550,13 @@ impl Drop for Guard {
     fn drop(&mut self) {
         // One deadline for the whole drop, so stopping the runtime first does not add to the export timeout.
         let deadline = self.trace.as_ref().map(crate::trace::TraceGuard::deadline_from_now);
+        // The last metrics push starts now and runs beside the rest, within its own export timeout.
+        #[cfg(feature = "otlp")]
+        let metrics_deadline = self.metrics.as_ref().map(|m| {
+            let d = m.deadline_from_now();
+            m.begin_shutdown(d);
+            d
+        });
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -359,6 +572,10 @@ impl Drop for Guard {
         // Last: spans recorded while the server stopped are flushed too.
         if let (Some(mut trace), Some(deadline)) = (self.trace.take(), deadline) {
             trace.shutdown_by(deadline);
+        }
+        #[cfg(feature = "otlp")]
+        if let (Some(mut metrics), Some(deadline)) = (self.metrics.take(), metrics_deadline) {
+            metrics.finish_shutdown(deadline);
         }
     }
 }

@@ -32,6 +32,9 @@ mod labels;
 mod metrics;
 mod model;
 pub mod names;
+mod otel_env;
+#[cfg(feature = "otlp")]
+mod otlp_metrics;
 mod process;
 mod registry;
 mod self_metrics;
@@ -44,7 +47,7 @@ pub mod trace;
 mod unchecked;
 
 pub use catalog::{catalog, Catalog, CatalogError, CatalogErrors, CatalogMetric};
-pub use config::{parse_resource_attributes, ConfigError, Settings, DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT};
+pub use config::{Settings, DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT};
 pub use desc::{
     AlertDesc, AlertOp, AlertSignal, CrateInfo, FunctionDesc, HealthCheckDesc, HealthCheckEntry, HealthFuture,
     LatencyObjective, Location, MetricDesc, MetricKind, Namespace, NamespaceDecl, Severity, SloDesc, SpanKind,
@@ -70,6 +73,15 @@ pub use metrics::native::{bucket_index, NativeBuckets, NativeConfig};
 pub use model::{
     process_start, Family, FamilySink, FamilySnapshot, HistogramPoint, Labels, Number, Point, PointSink,
     SeriesSnapshot, Snapshot, SummaryPoint, Value,
+};
+/// The generated OTLP message types (`opentelemetry-proto`), to read what [`OtlpEncoder`] makes.
+#[cfg(feature = "otlp")]
+pub use opentelemetry_proto::tonic as otlp_proto;
+pub use otel_env::{parse_resource_attributes, percent_decode, Compression, ConfigError, MetricsExporters, Protocol};
+#[cfg(feature = "otlp")]
+pub use otlp_metrics::{
+    ExportError, MetricsExporter, MetricsGuard, OtlpEncoder, Temporality, DEFAULT_METRIC_EXPORT_INTERVAL,
+    DEFAULT_METRIC_EXPORT_TIMEOUT,
 };
 pub use registry::{Collect, MetricEntry};
 pub use series::{MAX_LABEL_VALUE_LEN, OVERFLOW_VALUE};

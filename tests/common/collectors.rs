@@ -33,3 +33,40 @@ pub fn garbage_collector() -> u16 {
         let _ = s.write_all(&[0x16, 0x03, 0x01, 0xff, 0xfe, b'\n', 0, 0, 0x7f]);
     })
 }
+
+/// A collector that reads each request and answers `500 Internal Server Error`.
+pub fn error_collector() -> u16 {
+    collector(|mut s| {
+        // The whole request first, so the client reads the answer rather than a reset.
+        let mut req = Vec::new();
+        let mut buf = [0u8; 16 * 1024];
+        let body_start = loop {
+            match s.read(&mut buf) {
+                Ok(n) if n > 0 => req.extend_from_slice(&buf[..n]),
+                _ => return,
+            }
+            if let Some(i) = req.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+        };
+        let head = String::from_utf8_lossy(&req[..body_start]).to_ascii_lowercase();
+        let len: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        while req.len() < body_start + len {
+            match s.read(&mut buf) {
+                Ok(n) if n > 0 => req.extend_from_slice(&buf[..n]),
+                _ => return,
+            }
+        }
+        let _ = s.write_all(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    })
+}
+
+/// A loopback port nothing listens on: connections are refused.
+pub fn refusing_collector() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}

@@ -52,10 +52,14 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// # let _ = app;
 /// ```
 pub fn router(bearer_token: Option<&str>) -> Router {
-    let r = Router::new()
-        .route("/metrics", get(endpoints::metrics))
-        .route("/health", get(endpoints::health))
-        .route("/ready", get(endpoints::ready));
+    router_with(bearer_token, true)
+}
+
+/// [`router`], without `/metrics` when Prometheus is not among the metrics exporters (`OTEL_METRICS_EXPORTER`).
+pub(crate) fn router_with(bearer_token: Option<&str>, metrics: bool) -> Router {
+    let r = Router::new();
+    let r = if metrics { r.route("/metrics", get(endpoints::metrics)) } else { r };
+    let r = r.route("/health", get(endpoints::health)).route("/ready", get(endpoints::ready));
     let r = match bearer_token {
         Some(t) => r.layer(axum::middleware::from_fn_with_state(Arc::<str>::from(t), auth::require_bearer)),
         None => r,

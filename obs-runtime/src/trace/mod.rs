@@ -53,6 +53,7 @@ pub use functions::traced_function;
 pub use json::{json_logs, JsonLogs};
 pub use layer::{layer, ObsLayer};
 pub use metrics::pipeline_stats;
+pub(crate) use pipeline::default_service_name;
 pub use pipeline::{Protocol, TraceError, TraceGuard, TracePipeline};
 pub use propagation::{attach_remote, extract, inject, inject_current, parse_trace_state, parse_traceparent, Carrier};
 pub use record::{SpanEvent, SpanRecord, SpanStatus};

@@ -2,8 +2,9 @@
 //! and sent by `opentelemetry-otlp`'s exporter, over http/protobuf (reqwest's blocking client, driven by a
 //! minimal executor on this thread) or gRPC (tonic, on a current-thread tokio runtime owned by this thread).
 
-use super::pipeline::{Protocol, TraceError};
+use super::pipeline::TraceError;
 use super::sink::{Resource, SpanSink};
+use crate::otel_env::{Compression, Protocol};
 use std::time::Duration;
 
 #[cfg(not(feature = "otlp"))]
@@ -11,6 +12,8 @@ pub(crate) fn sink(
     _url: &str,
     _protocol: Protocol,
     _timeout: Duration,
+    _headers: &[(String, String)],
+    _compression: Compression,
     _resource: &Resource,
 ) -> Result<Box<dyn SpanSink>, TraceError> {
     Err(TraceError {
@@ -30,7 +33,7 @@ mod imp {
     use crate::desc::SpanKind;
     use opentelemetry::trace::{self as ot, TraceFlags, TraceState};
     use opentelemetry::{InstrumentationScope, KeyValue, Value};
-    use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+    use opentelemetry_otlp::{WithExportConfig, WithHttpConfig, WithTonicConfig};
     use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanExporter as _, SpanLinks};
     use std::borrow::Cow;
     use std::future::Future;
@@ -47,22 +50,30 @@ mod imp {
         url: &str,
         protocol: Protocol,
         timeout: Duration,
+        headers: &[(String, String)],
+        compression: Compression,
         resource: &Resource,
     ) -> Result<Box<dyn SpanSink>, TraceError> {
+        let compression = match compression {
+            Compression::None => None,
+            Compression::Gzip => Some(opentelemetry_otlp::Compression::Gzip),
+        };
         let err = |e: String| TraceError {
             variable: Some("OTEL_EXPORTER_OTLP_ENDPOINT"),
             message: format!("cannot build the OTLP exporter for `{url}`: {e}"),
         };
         let (mut exporter, runtime) = match protocol {
             Protocol::HttpProtobuf => {
-                let e = opentelemetry_otlp::SpanExporter::builder()
+                let mut b = opentelemetry_otlp::SpanExporter::builder()
                     .with_http()
                     .with_endpoint(url)
                     .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
                     .with_timeout(timeout)
-                    .with_headers(Default::default())
-                    .build()
-                    .map_err(|e| err(e.to_string()))?;
+                    .with_headers(headers.iter().cloned().collect());
+                if let Some(c) = compression {
+                    b = b.with_compression(c);
+                }
+                let e = b.build().map_err(|e| err(e.to_string()))?;
                 (e, None)
             }
             Protocol::Grpc => {
@@ -71,12 +82,23 @@ mod imp {
                     .build()
                     .map_err(|e| err(e.to_string()))?;
                 let _enter = rt.enter();
-                let e = opentelemetry_otlp::SpanExporter::builder()
+                let mut metadata = opentelemetry_otlp::tonic_types::metadata::MetadataMap::new();
+                for (k, v) in headers {
+                    let key = k
+                        .parse::<tonic::metadata::AsciiMetadataKey>()
+                        .map_err(|e| err(format!("header `{k}`: {e}")))?;
+                    let value = v.parse().map_err(|_| err(format!("header `{k}` has a value gRPC cannot carry")))?;
+                    metadata.insert(key, value);
+                }
+                let mut b = opentelemetry_otlp::SpanExporter::builder()
                     .with_tonic()
                     .with_endpoint(url)
                     .with_timeout(timeout)
-                    .build()
-                    .map_err(|e| err(e.to_string()))?;
+                    .with_metadata(metadata);
+                if let Some(c) = compression {
+                    b = b.with_compression(c);
+                }
+                let e = b.build().map_err(|e| err(e.to_string()))?;
                 drop(_enter);
                 (e, Some(rt))
             }

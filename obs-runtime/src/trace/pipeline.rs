@@ -10,26 +10,13 @@ use super::record::SpanRecord;
 use super::sampler::{self, Sampler};
 use super::sink::{Resource, SpanSink};
 use super::{clock, metrics, ring};
+pub use crate::otel_env::Protocol;
+use crate::otel_env::{err, lookup, Compression, ConfigError, ExporterEnv, OtelEnv, Signal};
 use std::fmt;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-/// The OTLP transport.
-///
-/// ```
-/// use obs_runtime::trace::{Protocol, TracePipeline};
-/// let p = TracePipeline::builder().endpoint("http://127.0.0.1:4317").protocol(Protocol::Grpc);
-/// assert!(format!("{p:?}").contains("Grpc"));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    /// OTLP/HTTP with protobuf bodies (port 4318, path `/v1/traces`).
-    HttpProtobuf,
-    /// OTLP/gRPC (port 4317).
-    Grpc,
-}
 
 /// A configuration error; names the environment variable at fault, when one is.
 ///
@@ -58,8 +45,11 @@ impl fmt::Display for TraceError {
 
 impl std::error::Error for TraceError {}
 
-fn env_error(variable: &'static str, message: impl Into<String>) -> TraceError {
-    TraceError { variable: Some(variable), message: message.into() }
+/// A bad setting, as the one `OTEL_*` parser reports it for every signal.
+impl From<ConfigError> for TraceError {
+    fn from(e: ConfigError) -> TraceError {
+        TraceError { variable: Some(e.variable), message: format!("`{}` {}", e.value, e.message) }
+    }
 }
 
 /// How spans are sampled, exported and described; build it with [`TracePipeline::builder`] or
@@ -79,6 +69,8 @@ pub struct TracePipeline {
     interval: Duration,
     max_batch: usize,
     timeout: Duration,
+    headers: Vec<(String, String)>,
+    compression: Compression,
     sinks: Vec<Box<dyn SpanSink>>,
 }
 
@@ -95,7 +87,8 @@ impl fmt::Debug for TracePipeline {
     }
 }
 
-fn default_service_name() -> String {
+/// `unknown_service:<exe>`, the specification's `service.name` when none is given (spans and metrics alike).
+pub(crate) fn default_service_name() -> String {
     let exe = std::env::current_exe()
         .ok()
         .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
@@ -122,6 +115,8 @@ impl TracePipeline {
             interval: Duration::from_millis(1000),
             max_batch: 512,
             timeout: Duration::from_secs(10),
+            headers: Vec::new(),
+            compression: Compression::None,
             sinks: Vec::new(),
         }
     }
@@ -153,100 +148,42 @@ impl TracePipeline {
     /// assert_eq!(p.resource().attributes, [("region".to_string(), "eu".to_string())]);
     /// ```
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<TracePipeline, TraceError> {
+        Ok(Self::read_env(&get)?)
+    }
+
+    fn read_env(get: &dyn Fn(&str) -> Option<String>) -> Result<TracePipeline, ConfigError> {
         let mut p = TracePipeline::builder();
-        if let Some(v) = get("OTEL_SDK_DISABLED") {
-            match v.trim().to_ascii_lowercase().as_str() {
-                "true" => p.disabled = true,
-                "false" => {}
-                _ => return Err(env_error("OTEL_SDK_DISABLED", format!("`{v}` is not `true` or `false`"))),
+        let otel = OtelEnv::read(get)?;
+        p.disabled = otel.sdk_disabled;
+        for (k, v) in otel.resource_attributes {
+            if k == "service.name" {
+                p.resource.service_name = v;
+            } else {
+                p.resource.attributes.push((k, v));
             }
         }
-        if let Some(attrs) = get("OTEL_RESOURCE_ATTRIBUTES") {
-            for pair in attrs.split(',').filter(|s| !s.trim().is_empty()) {
-                let Some((k, v)) = pair.split_once('=') else {
-                    return Err(env_error(
-                        "OTEL_RESOURCE_ATTRIBUTES",
-                        format!("`{pair}` is not `key=value`; write `key1=value1,key2=value2`"),
-                    ));
-                };
-                let (k, v) = (k.trim(), percent_decode(v.trim()));
-                if k.is_empty() {
-                    return Err(env_error("OTEL_RESOURCE_ATTRIBUTES", format!("`{pair}` has an empty key")));
-                }
-                if k == "service.name" {
-                    p.resource.service_name = v;
-                } else {
-                    p.resource.attributes.push((k.to_owned(), v));
-                }
-            }
-        }
-        if let Some(name) = get("OTEL_SERVICE_NAME") {
+        if let Some(name) = otel.service_name {
             p.resource.service_name = name;
         }
-        let protocol_var = if get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL").is_some() {
-            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
-        } else {
-            "OTEL_EXPORTER_OTLP_PROTOCOL"
-        };
-        if let Some(proto) = get(protocol_var) {
-            p.protocol = match proto.trim() {
-                "http/protobuf" => Protocol::HttpProtobuf,
-                "grpc" => Protocol::Grpc,
-                other => {
-                    return Err(env_error(
-                        protocol_var,
-                        format!("`{other}` is not supported; use `http/protobuf` or `grpc`"),
-                    ))
-                }
-            };
+        let exporter = ExporterEnv::read(get, Signal::Traces)?;
+        p.protocol = exporter.protocol;
+        p.endpoint = exporter.endpoint.map(|(_, url)| url);
+        p.headers = exporter.headers;
+        p.compression = exporter.compression;
+        if let Some(t) = exporter.timeout {
+            p.timeout = t;
         }
-        let (endpoint_var, endpoint) = match get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
-            Some(e) => ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", Some(e.trim().to_owned())),
-            None => (
-                "OTEL_EXPORTER_OTLP_ENDPOINT",
-                get("OTEL_EXPORTER_OTLP_ENDPOINT").map(|base| {
-                    let base = base.trim().trim_end_matches('/').to_owned();
-                    match p.protocol {
-                        // The signal path is appended to the base endpoint for HTTP, as the specification says.
-                        Protocol::HttpProtobuf => format!("{base}/v1/traces"),
-                        Protocol::Grpc => base,
-                    }
-                }),
-            ),
-        };
-        if let Some(e) = &endpoint {
-            if !(e.starts_with("http://") || e.starts_with("https://")) || e.len() <= "http://".len() {
-                return Err(env_error(endpoint_var, format!("`{e}` is not an http:// or https:// URL")));
-            }
-        }
-        p.endpoint = endpoint;
-        let timeout_var = if get("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT").is_some() {
-            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"
-        } else {
-            "OTEL_EXPORTER_OTLP_TIMEOUT"
-        };
-        if let Some(ms) = get(timeout_var) {
-            p.timeout = match ms.trim().parse::<u64>() {
-                Ok(ms) if ms > 0 => Duration::from_millis(ms),
-                _ => {
-                    return Err(env_error(
-                        timeout_var,
-                        format!("`{ms}` is not a positive number of milliseconds; write e.g. `10000` for 10 s"),
-                    ))
-                }
-            };
-        }
-        let arg = get("OTEL_TRACES_SAMPLER_ARG");
-        let ratio = || -> Result<f64, TraceError> {
+        let arg = lookup(get, "OTEL_TRACES_SAMPLER_ARG");
+        let ratio = || -> Result<f64, ConfigError> {
             match &arg {
                 None => Ok(1.0),
                 Some(a) => match a.trim().parse::<f64>() {
                     Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
-                    _ => Err(env_error("OTEL_TRACES_SAMPLER_ARG", format!("`{a}` is not a ratio between 0 and 1"))),
+                    _ => Err(err("OTEL_TRACES_SAMPLER_ARG", a, "is not a ratio between 0 and 1")),
                 },
             }
         };
-        if let Some(s) = get("OTEL_TRACES_SAMPLER") {
+        if let Some(s) = lookup(get, "OTEL_TRACES_SAMPLER") {
             p.sampler = match s.trim() {
                 "always_on" => Sampler::AlwaysOn,
                 "always_off" => Sampler::AlwaysOff,
@@ -255,12 +192,11 @@ impl TracePipeline {
                 "parentbased_always_off" => Sampler::ParentBased(0.0),
                 "parentbased_traceidratio" => Sampler::ParentBased(ratio()?),
                 other => {
-                    return Err(env_error(
+                    return Err(err(
                         "OTEL_TRACES_SAMPLER",
-                        format!(
-                            "`{other}` is not supported; use always_on, always_off, traceidratio, \
-                             parentbased_always_on, parentbased_always_off or parentbased_traceidratio"
-                        ),
+                        other,
+                        "is not supported; use always_on, always_off, traceidratio, parentbased_always_on, \
+                         parentbased_always_off or parentbased_traceidratio",
                     ))
                 }
             };
@@ -430,14 +366,26 @@ impl TracePipeline {
         let shared = Arc::new(Shared::default());
         *COLLECTOR.lock().unwrap_or_else(|e| e.into_inner()) = Some(shared.clone());
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let TracePipeline { resource, endpoint, protocol, sampler, interval, max_batch, timeout, mut sinks, .. } = self;
+        let TracePipeline {
+            resource,
+            endpoint,
+            protocol,
+            sampler,
+            interval,
+            max_batch,
+            timeout,
+            headers,
+            compression,
+            mut sinks,
+            ..
+        } = self;
         let thread_shared = shared.clone();
         let handle = std::thread::Builder::new()
             .name("obs-span-collector".into())
             .spawn(move || {
                 // Exporters are built here, so any runtime they need belongs to this thread.
                 if let Some(url) = endpoint {
-                    match super::otlp::sink(&url, protocol, timeout, &resource) {
+                    match super::otlp::sink(&url, protocol, timeout, &headers, compression, &resource) {
                         Ok(s) => sinks.push(s),
                         Err(e) => {
                             let _ = ready_tx.send(Err(e));
@@ -712,21 +660,4 @@ impl Drop for TraceGuard {
         let deadline = self.deadline_from_now();
         self.shutdown_by(deadline);
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit() {
-            let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
-            out.push(hex(b[i + 1]) * 16 + hex(b[i + 2]));
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
