@@ -394,6 +394,7 @@ impl Catalog {
     /// obs_runtime::catalog().validate().expect("metric names are unique");
     /// ```
     pub fn validate(&self) -> Result<(), CatalogErrors> {
+        #[cfg_attr(not(feature = "prometheus"), allow(unused_mut))]
         let mut errors = self.errors.clone();
         #[cfg(feature = "prometheus")]
         errors.extend(
