@@ -481,9 +481,17 @@ def check_slo_metadata(prom, rules_file, report):
         period, remaining = values["slo:period_burn_rate:ratio"], values["slo:period_error_budget_remaining:ratio"]
         if period == period and abs(remaining - (1 - period)) > 1e-9:  # NaN when no call in the period yet
             raise Failure(f"{sel}: remaining budget {remaining} is not 1 - period burn rate {period}")
-        ratio = prom.query(f'{shortest_error_ratio(rules_file)}{sel}')["data"]["result"]
-        current = values["slo:current_burn_rate:ratio"]
-        if ratio and current == current and abs(float(ratio[0]["value"][1]) / budget - current) > 1e-6 * max(1, current):
+        # Both read at one evaluation time, a few seconds back: two queries at two moments can straddle a rule
+        # evaluation and compare two different samples. A mismatch is retried at a later instant before it fails.
+        for attempt in range(5):
+            at = time.time() - 5
+            ratio = prom.api("query", query=f'{shortest_error_ratio(rules_file)}{sel}', time=at)["data"]["result"]
+            cur = prom.api("query", query=f"slo:current_burn_rate:ratio{sel}", time=at)["data"]["result"]
+            current = float(cur[0]["value"][1]) if cur else float("nan")
+            if not ratio or current != current or abs(float(ratio[0]["value"][1]) / budget - current) <= 1e-6 * max(1, current):
+                break
+            time.sleep(2)
+        else:
             raise Failure(f"{sel}: current burn rate {current} is not the shortest error ratio over the budget")
         checked += 1
         log(f"  SLO {slo} {sli}: objective {objective}, budget remaining {remaining:.3f}, burn rate now {current:.3f}")
