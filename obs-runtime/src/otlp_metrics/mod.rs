@@ -237,11 +237,7 @@ impl MetricsExporter {
     /// assert_eq!(e.resource().attributes, [("service.version".to_string(), "1.2.3".to_string())]);
     /// ```
     pub fn resource_attribute(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        let (key, value) = (key.into(), value.into());
-        match self.resource.attributes.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => self.resource.attributes.push((key, value)),
-        }
+        self.resource.set_attribute(key, value);
         self
     }
     /// Pushes to this URL (the full URL: `http://host:4318/v1/metrics` for HTTP, `http://host:4317` for gRPC).

@@ -159,7 +159,7 @@ impl TracePipeline {
             if k == "service.name" {
                 p.resource.service_name = v;
             } else {
-                p.resource.attributes.push((k, v));
+                p.resource.set_attribute(k, v);
             }
         }
         if let Some(name) = otel.service_name {
@@ -216,14 +216,14 @@ impl TracePipeline {
         self.resource.service_name = name.into();
         self
     }
-    /// Adds a resource attribute.
+    /// Adds (or replaces) a resource attribute.
     ///
     /// ```
     /// let p = obs_runtime::trace::TracePipeline::builder().resource_attribute("deployment.environment", "prod");
     /// assert_eq!(p.resource().attributes, [("deployment.environment".to_string(), "prod".to_string())]);
     /// ```
     pub fn resource_attribute(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.resource.attributes.push((key.into(), value.into()));
+        self.resource.set_attribute(key, value);
         self
     }
     /// Exports over OTLP to this URL (the full URL, e.g. `http://127.0.0.1:4318/v1/traces` for HTTP).

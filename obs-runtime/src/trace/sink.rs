@@ -20,6 +20,24 @@ pub struct Resource {
     pub attributes: Vec<(String, String)>,
 }
 
+impl Resource {
+    /// Sets attribute `key`, replacing an earlier value: an OTLP resource holds each key once.
+    ///
+    /// ```
+    /// let mut r = obs_runtime::trace::Resource::default();
+    /// r.set_attribute("deployment.environment", "staging");
+    /// r.set_attribute("deployment.environment", "prod");
+    /// assert_eq!(r.attributes, [("deployment.environment".to_string(), "prod".to_string())]);
+    /// ```
+    pub fn set_attribute(&mut self, key: impl Into<String>, value: impl Into<String>) {
+        let (key, value) = (key.into(), value.into());
+        match self.attributes.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.attributes.push((key, value)),
+        }
+    }
+}
+
 /// A destination of finished spans, called on the collector thread with batches.
 ///
 /// ```
