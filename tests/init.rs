@@ -5,9 +5,12 @@ mod common;
 #[test]
 fn invalid_environment_values_are_errors_naming_the_variable() {
     // This binary's only test touching the environment; the other tests pass explicit settings.
-    std::env::set_var("OTEL_EXPORTER_PROMETHEUS_PORT", "ninety");
+    // SAFETY: no other test of this binary reads or writes the environment (see above), so no thread reads it
+    // while it changes.
+    unsafe { std::env::set_var("OTEL_EXPORTER_PROMETHEUS_PORT", "ninety") };
     let err = obs::init!().err().expect("an invalid port is refused");
-    std::env::remove_var("OTEL_EXPORTER_PROMETHEUS_PORT");
+    // SAFETY: as above.
+    unsafe { std::env::remove_var("OTEL_EXPORTER_PROMETHEUS_PORT") };
     let msg = err.to_string();
     assert!(msg.contains("OTEL_EXPORTER_PROMETHEUS_PORT") && msg.contains("`ninety`"), "{msg}");
 }

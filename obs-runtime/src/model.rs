@@ -204,7 +204,7 @@ impl<'a> Labels<'a> {
     /// let l = Labels::new(NAMES, &["1", "2"], "a=\"1\",b=\"2\"");
     /// assert_eq!(l.iter().map(|(n, _)| n).collect::<Vec<_>>(), ["a", "b"]);
     /// ```
-    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a + use<'a> {
         let values = self.values;
         self.names.iter().enumerate().map(move |(i, n)| {
             let v = match values {
