@@ -60,7 +60,7 @@ pub use json::{json_logs, JsonLogs};
 #[cfg(feature = "tracing")]
 pub use layer::{layer, ObsLayer};
 pub use metrics::pipeline_stats;
-#[cfg(any(feature = "server", feature = "otlp-metrics"))]
+#[cfg(feature = "otlp-metrics")]
 pub(crate) use pipeline::default_service_name;
 pub use pipeline::{Protocol, TraceError, TraceGuard, TracePipeline};
 pub use propagation::{attach_remote, extract, inject, inject_current, parse_trace_state, parse_traceparent, Carrier};
