@@ -62,6 +62,14 @@
 //! ## Linking
 //! `inventory` gathers declarations at link time, and the linker drops a crate that no code references. A crate
 //! that only declares metrics must be named once from the binary, e.g. `use my_metrics_crate as _;`.
+//!
+//! ## Features
+//! A library depends on obs with `default-features = false`: the macros, storage, catalog, text exposition,
+//! `#[traced]` RED metrics and in-process spans, and `#[health_check]` declarations, on inventory, hashbrown, itoa
+//! and ryu. The binary keeps the defaults or picks: `server` (`init!`, the endpoints, `obs::http`, the health-check
+//! runner), `http`, `otlp` (span export), `otlp-metrics` (`obs::otlp`), `protobuf`, `tracing` (the `tracing` layer),
+//! `process` (process metrics), and `prometheus` (off by default). Features add services over the one catalog:
+//! a library built lean and a binary with every feature share one catalog and one exposition.
 
 #![warn(missing_docs)]
 
