@@ -26,14 +26,19 @@ mod context;
 mod exemplar;
 mod functions;
 mod id;
+#[cfg(feature = "tracing")]
 mod json;
+#[cfg(feature = "tracing")]
 mod layer;
 mod metrics;
 mod otlp;
 mod pipeline;
 mod propagation;
+// The `tracing` layer also pushes finished spans of its own (`Pending::Full`, `ring::push`).
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))]
 mod record;
 mod red;
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))]
 mod ring;
 mod sampler;
 mod sink;
@@ -50,9 +55,12 @@ pub(crate) use exemplar::observe as observe_exemplar;
 pub(crate) use exemplar::of_series as exemplars_of_series;
 pub use exemplar::Exemplar;
 pub use functions::traced_function;
+#[cfg(feature = "tracing")]
 pub use json::{json_logs, JsonLogs};
+#[cfg(feature = "tracing")]
 pub use layer::{layer, ObsLayer};
 pub use metrics::pipeline_stats;
+#[cfg(feature = "otlp-metrics")]
 pub(crate) use pipeline::default_service_name;
 pub use pipeline::{Protocol, TraceError, TraceGuard, TracePipeline};
 pub use propagation::{attach_remote, extract, inject, inject_current, parse_trace_state, parse_traceparent, Carrier};
