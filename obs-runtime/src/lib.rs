@@ -77,7 +77,9 @@ pub use model::{
 /// The generated OTLP message types (`opentelemetry-proto`), to read what [`OtlpEncoder`] makes.
 #[cfg(feature = "otlp")]
 pub use opentelemetry_proto::tonic as otlp_proto;
-pub use otel_env::{parse_resource_attributes, percent_decode, Compression, ConfigError, MetricsExporters, Protocol};
+pub use otel_env::{
+    parse_resource_attributes, percent_decode, Compression, ConfigError, MetricsExporters, Protocol, WriteStrategy,
+};
 #[cfg(feature = "otlp")]
 pub use otlp_metrics::{
     ExportError, MetricsExporter, MetricsGuard, OtlpEncoder, Temporality, DEFAULT_METRIC_EXPORT_INTERVAL,
@@ -85,6 +87,7 @@ pub use otlp_metrics::{
 };
 pub use registry::{Collect, MetricEntry};
 pub use series::{MAX_LABEL_VALUE_LEN, OVERFLOW_VALUE};
+pub use slots::{write_strategy, write_strategy_calibration, WRITE_STRATEGY_VAR};
 pub use switch::{is_enabled, set_enabled};
 
 #[doc(hidden)]
