@@ -97,6 +97,7 @@ pub use inventory;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::health::{blocking_check, check_result};
+    pub use crate::slots::use_on_this_thread as use_write_strategy_on_this_thread;
     pub use crate::trace;
     pub use crate::unchecked::Unchecked;
     pub use crate::{

@@ -17,6 +17,7 @@ use crate::model::Labels;
 use crate::self_metrics::{self, OverflowReason};
 use hashbrown::HashTable;
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicPtr, Ordering};
@@ -39,8 +40,9 @@ pub const MAX_LABEL_VALUE_LEN: usize = 1024;
 /// ```
 pub const OVERFLOW_VALUE: &str = "__overflow__";
 
-/// Entries of the per-thread cache of dynamic label sets.
-const CACHE_SLOTS: usize = 64;
+/// Entries of the per-thread cache of dynamic label sets: 256 of 64 bytes, 16 KiB per thread, so a thread that
+/// cycles over a few hundred hot series stays off the shared map (a power of two: the slot is a mask).
+const CACHE_SLOTS: usize = 256;
 
 #[derive(Clone, Copy)]
 struct Cached {
@@ -52,10 +54,13 @@ struct Cached {
     hot: Option<Hot>,
 }
 
+// `Cell`s, not a `RefCell`: a lookup is one copy out and an insert one copy in, with no borrow flag to test and
+// set. `const` initialised without a destructor, so `with` is a plain TLS access.
 thread_local! {
-    static CACHE: std::cell::RefCell<[Option<Cached>; CACHE_SLOTS]> =
-        const { std::cell::RefCell::new([None; CACHE_SLOTS]) };
+    static CACHE: [Cell<Option<Cached>>; CACHE_SLOTS] = const { [const { Cell::new(None) }; CACHE_SLOTS] };
 }
+
+const _: () = assert!(std::mem::size_of::<Option<Cached>>() <= 64, "a cache entry fits one line");
 
 /// The cells of one series: a position in a block.
 #[derive(Clone, Copy)]
@@ -246,7 +251,7 @@ impl SeriesStore {
         // A hit in this thread's cache takes no lock and writes no shared line, so hot dynamic series scale
         // across threads; the key is compared, so a hash collision only costs a miss.
         let slot = (hash ^ (store as u64 >> 6)) as usize % CACHE_SLOTS;
-        let cached = CACHE.with(|c| c.borrow()[slot]);
+        let cached = CACHE.with(|c| c[slot].get());
         if let Some(c) = cached {
             if c.store == store && c.hash == hash && labels.matches(c.key) {
                 return (c.series, c.hot);
@@ -260,7 +265,7 @@ impl SeriesStore {
             .map(|e| (e.series, e.key, e.hot));
         match found {
             Some((series, key, hot)) => {
-                CACHE.with(|c| c.borrow_mut()[slot] = Some(Cached { store, hash, key, series, hot }));
+                CACHE.with(|c| c[slot].set(Some(Cached { store, hash, key, series, hot })));
                 (series, hot)
             }
             None => self.insert(map, shard, hash, labels),

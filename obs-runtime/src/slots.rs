@@ -149,6 +149,23 @@ pub(crate) fn exclusive() -> u32 {
     }
 }
 
+/// Switches the calling thread to `strategy`'s way of writing, whatever the process chose: for a benchmark that
+/// times both in one process. Exact at any point, as [`exclusive`] explains: an exclusive slot goes back to the pool
+/// under its mutex, and a slot taken comes from it.
+pub fn use_on_this_thread(strategy: WriteStrategy) {
+    let w = WORD.get();
+    match strategy {
+        WriteStrategy::Slot if w & SHARED_FLAG != 0 => {
+            claim_slot();
+        }
+        WriteStrategy::Atomic if w & SHARED_FLAG == 0 => {
+            WORD.set(shared_word());
+            POOL.lock().unwrap_or_else(|e| e.into_inner()).free.push(w);
+        }
+        _ => {}
+    }
+}
+
 struct SlotOwner;
 
 impl Drop for SlotOwner {
@@ -298,6 +315,18 @@ mod tests {
         assert_eq!(forced(&env("")), Ok(None));
         let e = forced(&env("fast")).unwrap_err();
         assert_eq!((e.variable, e.value.as_str()), (WRITE_STRATEGY_VAR, "fast"));
+    }
+
+    #[test]
+    fn a_thread_switches_between_its_slot_and_the_shared_row() {
+        std::thread::spawn(|| {
+            use_on_this_thread(WriteStrategy::Atomic);
+            assert_eq!(current(), SHARED);
+            use_on_this_thread(WriteStrategy::Slot);
+            assert!(current() < count());
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]
