@@ -54,18 +54,6 @@ impl Block {
         &self.lines[i / 8].0[i % 8]
     }
 
-    /// The caller's row of a sharded block: its own slot, or the shared row. Resolve it once when writing
-    /// several cells (a histogram's bucket and sum), so the slot is looked up once.
-    #[inline(always)]
-    pub(crate) fn row(&self) -> Row<'_> {
-        row_of(self.cells(), self.stride, self.shared_row)
-    }
-
-    /// The block's layout copied out, for a hot path that wants a row in fewer dependent loads.
-    pub(crate) fn rows(&'static self) -> Rows {
-        Rows { cells: self.cells(), stride: self.stride, shared_row: self.shared_row }
-    }
-
     /// Every cell, row after row.
     #[inline(always)]
     fn cells(&self) -> &[AtomicU64] {
@@ -135,23 +123,6 @@ impl RowCopy {
     pub(crate) fn all(&self, block: &'static Block, word: usize) -> (u64, f64) {
         self.blocks.get(&(block as *const Block as usize)).map_or((0, 0.0), |c| (c.all_u64[word], c.all_f64[word]))
     }
-}
-
-/// The calling thread's row of `cells`.
-#[inline(always)]
-fn row_of(cells: &[AtomicU64], stride: usize, shared_row: usize) -> Row<'_> {
-    let w = slots::word();
-    let (row, exclusive) = if w & slots::SHARED_FLAG == 0 {
-        (w as usize, true)
-    } else {
-        // The shared row (`resolve_shared` returns `count()`, which is `shared_row`), or a first write.
-        let r = slots::resolve_shared(w) as usize;
-        debug_assert!(r <= shared_row);
-        (r, false)
-    };
-    // The row's cells as one slice: one bounds check here, and the writes index within the row.
-    let start = row * stride;
-    Row { cells: &cells[start..start + stride], exclusive }
 }
 
 /// One cell of a sharded block as a write path wants it: the address of the cell in row 0 and the distance
@@ -248,34 +219,46 @@ impl Hot {
     }
 }
 
-/// A [`Block`]'s layout, see [`Block::rows`].
-#[derive(Clone, Copy)]
-pub(crate) struct Rows {
-    cells: &'static [AtomicU64],
-    stride: usize,
-    shared_row: usize,
-}
-
-impl Rows {
-    /// As [`Block::row`].
+impl Hot {
+    /// The caller's row, resolved once for a write of several cells (a histogram's bucket and sum, a traced
+    /// call's result, bucket and sum).
     #[inline(always)]
-    pub(crate) fn row(&self) -> Row<'static> {
-        row_of(self.cells, self.stride, self.shared_row)
+    pub(crate) fn row(self) -> HotRow {
+        let w = slots::word();
+        let (row, exclusive) = if w & slots::SHARED_FLAG == 0 { (w, true) } else { (slots::resolve_shared(w), false) };
+        // SAFETY: as in `Hot::at`: `row <= slots::count()`, the block's last row. A raw pointer, not `&cell`:
+        // the row's other cells are reached from it.
+        HotRow { cell: unsafe { self.cell.as_ptr().add(row as usize * self.stride) }, exclusive }
     }
 }
 
-/// One row of a sharded block, as resolved by [`Block::row`].
-pub(crate) struct Row<'a> {
-    cells: &'a [AtomicU64],
+/// The caller's row of a sharded block, from this row's copy of a [`Hot`] cell onwards; see [`Hot::row`].
+#[derive(Clone, Copy)]
+pub(crate) struct HotRow {
+    cell: *const AtomicU64,
     /// The caller owns the row, so plain load + store is exact; otherwise the row is shared: atomic RMW.
     exclusive: bool,
 }
 
-impl Row<'_> {
-    /// Adds `v` to an integer cell of this row.
+impl HotRow {
+    /// The cell `k` places after the [`Hot`] cell this row came from.
+    ///
+    /// # Safety
+    /// The `Hot` cell's word plus `k` must be below the block's row stride (the cell stays in this row).
     #[inline(always)]
-    pub(crate) fn add_u64(&self, word: usize, v: u64) {
-        let c = &self.cells[word];
+    unsafe fn at(self, k: usize) -> &'static AtomicU64 {
+        // SAFETY: the caller keeps `k` inside the row, and the row is inside the block (see `Hot`).
+        unsafe { &*self.cell.add(k) }
+    }
+
+    /// Adds `v` to the integer cell `k` places on.
+    ///
+    /// # Safety
+    /// As [`HotRow::at`].
+    #[inline(always)]
+    pub(crate) unsafe fn add_u64(self, k: usize, v: u64) {
+        // SAFETY: passed on from the caller.
+        let c = unsafe { self.at(k) };
         if self.exclusive {
             c.store(c.load(Relaxed).wrapping_add(v), Relaxed);
         } else {
@@ -283,10 +266,14 @@ impl Row<'_> {
         }
     }
 
-    /// Adds `v` to a float cell of this row.
+    /// Adds `v` to the float cell `k` places on.
+    ///
+    /// # Safety
+    /// As [`HotRow::at`].
     #[inline(always)]
-    pub(crate) fn add_f64(&self, word: usize, v: f64) {
-        let c = &self.cells[word];
+    pub(crate) unsafe fn add_f64(self, k: usize, v: f64) {
+        // SAFETY: passed on from the caller.
+        let c = unsafe { self.at(k) };
         if self.exclusive {
             c.store((f64::from_bits(c.load(Relaxed)) + v).to_bits(), Relaxed);
         } else {
