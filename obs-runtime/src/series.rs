@@ -15,16 +15,18 @@ use crate::encoding::render_labels;
 use crate::labels::{fixed_product, fixed_values, LabelSet};
 use crate::model::Labels;
 use crate::self_metrics::{self, OverflowReason};
+use hashbrown::HashTable;
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::{Mutex, OnceLock};
-use table::Table;
+use std::sync::{Mutex, OnceLock, RwLock};
 
 /// Series carved from one block of a dynamic family.
 const CHUNK: u32 = 16;
+/// Lock shards of a dynamic family's map.
+const SHARDS: usize = 16;
 /// The longest label value stored; a longer one goes to the overflow series.
 pub const MAX_LABEL_VALUE_LEN: usize = 1024;
 /// The value every label of the overflow series takes.
@@ -123,8 +125,7 @@ type DenseLabels = (String, Box<[&'static str]>);
 
 struct DynMap {
     hasher: hashbrown::DefaultHashBuilder,
-    /// Every accepted label set, found without a lock; written under `state`'s mutex.
-    table: Table<Entry>,
+    shards: Box<[RwLock<HashTable<Entry>>]>,
     state: Mutex<DynState>,
 }
 
@@ -236,7 +237,7 @@ impl SeriesStore {
     fn map(&self) -> &DynMap {
         self.dynamic.get_or_init(|| DynMap {
             hasher: Default::default(),
-            table: Table::new(),
+            shards: (0..SHARDS).map(|_| RwLock::new(HashTable::new())).collect(),
             state: Mutex::new(DynState::default()),
         })
     }
@@ -256,21 +257,32 @@ impl SeriesStore {
                 return (c.series, c.hot);
             }
         }
-        let found = map.table.find(hash, |e| labels.matches(e.key)).map(|e| (e.series, e.key, e.hot));
+        let shard = &map.shards[(hash >> 40) as usize % SHARDS];
+        let found = shard
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .find(hash, |e| labels.matches(e.key))
+            .map(|e| (e.series, e.key, e.hot));
         match found {
             Some((series, key, hot)) => {
                 CACHE.with(|c| c[slot].set(Some(Cached { store, hash, key, series, hot })));
                 (series, hot)
             }
-            None => self.insert(map, hash, labels),
+            None => self.insert(map, shard, hash, labels),
         }
     }
 
     #[cold]
-    fn insert<L: LabelSet>(&self, map: &DynMap, hash: u64, labels: &L) -> (SeriesRef, Option<Hot>) {
+    fn insert<L: LabelSet>(
+        &self,
+        map: &DynMap,
+        shard: &RwLock<HashTable<Entry>>,
+        hash: u64,
+        labels: &L,
+    ) -> (SeriesRef, Option<Hot>) {
         let mut st = map.state.lock().unwrap_or_else(|e| e.into_inner());
-        // Under the mutex: another thread may have inserted it since this one's lock-free look.
-        if let Some(e) = map.table.find(hash, |e| labels.matches(e.key)) {
+        let mut table = shard.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = table.find(hash, |e| labels.matches(e.key)) {
             return (e.series, e.hot);
         }
         let key = labels.to_stored();
@@ -285,6 +297,7 @@ impl SeriesStore {
         };
         if let Some(reason) = refused {
             let series = self.overflow_series(&mut st);
+            drop(table);
             drop(st);
             self_metrics::record_overflow(self.desc, reason);
             return (series, self.hot_of(series));
@@ -295,10 +308,7 @@ impl SeriesStore {
         let key: &'static [Cow<'static, str>] = Box::leak(key);
         st.ordered.insert(render(self.desc, key).into(), (series, key));
         let hot = self.hot_of(series);
-        // The entry is leaked like its key: series are never removed, and readers hold `&'static` references.
-        let entry: &'static Entry = Box::leak(Box::new(Entry { hash, key, series, hot }));
-        // SAFETY: `state`'s mutex is held, the one writer `Table::insert` requires; the hash is the entry's.
-        unsafe { map.table.insert(hash, entry) };
+        table.insert_unique(hash, Entry { hash, key, series, hot }, |e| e.hash);
         (series, hot)
     }
 
@@ -363,203 +373,4 @@ impl SeriesStore {
 
 fn render(desc: &MetricDesc, values: &[Cow<'static, str>]) -> String {
     render_labels(desc.labels, values.iter().map(|v| v.as_ref()))
-}
-
-mod table {
-    //! An append-only, open-addressing hash table whose readers take no lock: a dynamic family's series, looked up
-    //! on every write that misses the per-thread cache.
-    //!
-    //! Why not a `RwLock<hashbrown::HashTable>`: a read lock is two atomic read-modify-writes on a line every
-    //! reading thread shares (about 15 ns on the project's Xeon, and the line bounces between cores), paid by
-    //! each increment of a family with more hot series than the per-thread cache holds.
-    //!
-    //! Why it is sound, with no memory reclamation scheme:
-    //! - entries are `&'static` (leaked by the caller) and never removed;
-    //! - a slot goes from empty to one entry once: its hash is stored (relaxed) before its entry pointer
-    //!   (release), and a reader loads the pointer (acquire) before the hash, so a reader that sees the entry
-    //!   sees its hash and its contents;
-    //! - one writer at a time (the family's state mutex, which `insert`'s caller holds);
-    //! - growing copies every entry into a table twice the size and publishes it (release); the old table is
-    //!   leaked, not freed, so a reader still probing it stays valid. All tables together are less than twice the
-    //!   last one, which the family's cap bounds;
-    //! - a reader on an old table may miss an entry inserted after the switch: it then takes the slow path,
-    //!   which looks again under the mutex, in the current table;
-    //! - the load factor stays at most 1/2, so every probe sequence meets an empty slot and ends.
-
-    use std::sync::atomic::{
-        AtomicPtr, AtomicU64, AtomicUsize,
-        Ordering::{Acquire, Relaxed, Release},
-    };
-
-    struct Slot<T> {
-        hash: AtomicU64,
-        entry: AtomicPtr<T>,
-    }
-
-    struct Slots<T> {
-        mask: usize,
-        slots: Box<[Slot<T>]>,
-    }
-
-    impl<T> Slots<T> {
-        fn with_capacity(n: usize) -> &'static Slots<T> {
-            let slots = (0..n).map(|_| Slot { hash: AtomicU64::new(0), entry: AtomicPtr::new(std::ptr::null_mut()) });
-            Box::leak(Box::new(Slots { mask: n - 1, slots: slots.collect() }))
-        }
-
-        /// Puts `entry` in the first empty slot of its probe sequence (single writer, load factor below 1/2).
-        fn put(&self, hash: u64, entry: &'static T) {
-            let mut i = hash as usize & self.mask;
-            loop {
-                let s = &self.slots[i];
-                if s.entry.load(Relaxed).is_null() {
-                    s.hash.store(hash, Relaxed);
-                    s.entry.store(entry as *const T as *mut T, Release);
-                    return;
-                }
-                i = (i + 1) & self.mask;
-            }
-        }
-    }
-
-    /// The table; see the module comment.
-    pub(super) struct Table<T: 'static> {
-        current: AtomicPtr<Slots<T>>,
-        /// Entries held (written by the one writer).
-        len: AtomicUsize,
-    }
-
-    /// Slots of a new table; it doubles from there.
-    const INITIAL: usize = 16;
-
-    impl<T: 'static> Table<T> {
-        pub(super) fn new() -> Table<T> {
-            let first = Slots::with_capacity(INITIAL);
-            Table { current: AtomicPtr::new(first as *const Slots<T> as *mut Slots<T>), len: AtomicUsize::new(0) }
-        }
-
-        #[inline(always)]
-        fn slots(&self) -> &'static Slots<T> {
-            // SAFETY: `current` always points at a leaked, never freed `Slots` (set in `new` and `insert`), and the
-            // acquire load pairs with the release store that published it.
-            unsafe { &*self.current.load(Acquire) }
-        }
-
-        /// The entry with this hash for which `eq` holds, if one was inserted (and, for an entry inserted while
-        /// this call ran, possibly `None`: see the module comment).
-        #[inline]
-        pub(super) fn find(&self, hash: u64, mut eq: impl FnMut(&T) -> bool) -> Option<&'static T> {
-            let t = self.slots();
-            let mut i = hash as usize & t.mask;
-            loop {
-                let s = &t.slots[i];
-                let e = s.entry.load(Acquire);
-                if e.is_null() {
-                    return None;
-                }
-                if s.hash.load(Relaxed) == hash {
-                    // SAFETY: a non-null entry pointer is a `&'static T` that `put` stored with release ordering.
-                    let e = unsafe { &*e };
-                    if eq(e) {
-                        return Some(e);
-                    }
-                }
-                i = (i + 1) & t.mask;
-            }
-        }
-
-        /// Adds `entry` under `hash`.
-        ///
-        /// # Safety
-        /// One writer at a time: every call must hold the same lock (the family's state mutex).
-        pub(super) unsafe fn insert(&self, hash: u64, entry: &'static T)
-        where
-            T: Hashed,
-        {
-            let mut t = self.slots();
-            let len = self.len.load(Relaxed) + 1;
-            if len * 2 > t.slots.len() {
-                let bigger = Slots::with_capacity(t.slots.len() * 2);
-                for s in t.slots.iter() {
-                    let e = s.entry.load(Relaxed);
-                    if !e.is_null() {
-                        // SAFETY: as in `find`; this is the one writer, so the entry is fully published.
-                        let e: &'static T = unsafe { &*e };
-                        bigger.put(e.hash(), e);
-                    }
-                }
-                self.current.store(bigger as *const Slots<T> as *mut Slots<T>, Release);
-                t = bigger;
-            }
-            t.put(hash, entry);
-            self.len.store(len, Relaxed);
-        }
-    }
-
-    /// An entry that knows its hash, so the table can grow without hashing keys again.
-    pub(super) trait Hashed {
-        fn hash(&self) -> u64;
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        struct E(u64, u32);
-        impl Hashed for E {
-            fn hash(&self) -> u64 {
-                self.0
-            }
-        }
-
-        /// A colliding hash for every 16th key, so probes cross entries of other keys.
-        fn key_hash(k: u32) -> u64 {
-            if k % 16 == 0 {
-                42
-            } else {
-                u64::from(k).wrapping_mul(0x9e37_79b9_7f4a_7c15)
-            }
-        }
-
-        #[test]
-        fn readers_on_many_threads_find_every_entry_while_one_writer_grows_the_table() {
-            let table: &'static Table<E> = Box::leak(Box::new(Table::new()));
-            let lock = std::sync::Mutex::new(());
-            const N: u32 = 20_000;
-            std::thread::scope(|s| {
-                // More threads than cores: readers are preempted mid-probe while the writer grows the table.
-                for r in 0..6u32 {
-                    s.spawn(move || {
-                        for round in 0..3 {
-                            for k in (r..N).step_by(7) {
-                                let h = key_hash(k);
-                                if let Some(e) = table.find(h, |e| e.1 == k) {
-                                    assert_eq!((e.0, e.1), (h, k), "round {round}");
-                                }
-                            }
-                        }
-                    });
-                }
-                s.spawn(|| {
-                    for k in 0..N {
-                        let h = key_hash(k);
-                        let _g = lock.lock().unwrap();
-                        // SAFETY: `lock` is held: one writer.
-                        unsafe { table.insert(h, Box::leak(Box::new(E(h, k)))) };
-                    }
-                });
-            });
-            for k in 0..N {
-                let h = key_hash(k);
-                assert_eq!(table.find(h, |e| e.1 == k).map(|e| e.1), Some(k));
-            }
-            assert!(table.find(7, |_| true).is_none());
-        }
-    }
-}
-
-impl table::Hashed for Entry {
-    fn hash(&self) -> u64 {
-        self.hash
-    }
 }
