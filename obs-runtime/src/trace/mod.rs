@@ -22,6 +22,8 @@ mod attr;
 mod call;
 pub(crate) mod capture;
 pub mod clock;
+mod collector;
+mod config;
 mod context;
 mod exemplar;
 mod functions;
@@ -37,6 +39,7 @@ mod red;
 mod ring;
 mod sampler;
 mod sink;
+mod wake;
 
 pub use crate::desc::{CrateInfo, FunctionDesc, LatencyObjective, Location, SloDesc, SpanKind};
 #[doc(hidden)]
@@ -45,6 +48,9 @@ pub use attr::{AttrValue, ToAttrValue};
 #[doc(hidden)]
 pub use call::{call_once, err_debug, err_display, OutcomeProbe, PlainOutcome, ResultOutcome};
 pub use call::{Call, Instrumented};
+pub use collector::TraceGuard;
+pub(crate) use config::default_service_name;
+pub use config::{Protocol, TraceError, TracePipeline};
 pub use context::{current, ContextGuard, SpanContext, WithContext};
 pub(crate) use exemplar::observe as observe_exemplar;
 pub(crate) use exemplar::of_series as exemplars_of_series;
@@ -53,8 +59,6 @@ pub use functions::traced_function;
 pub use json::{json_logs, JsonLogs};
 pub use layer::{layer, ObsLayer};
 pub use metrics::pipeline_stats;
-pub(crate) use pipeline::default_service_name;
-pub use pipeline::{Protocol, TraceError, TraceGuard, TracePipeline};
 pub use propagation::{attach_remote, extract, inject, inject_current, parse_trace_state, parse_traceparent, Carrier};
 pub use record::{SpanEvent, SpanRecord, SpanStatus};
 pub use red::{FunctionEntry, Outcome, TracedFn};

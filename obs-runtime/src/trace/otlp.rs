@@ -2,7 +2,7 @@
 //! and sent by `opentelemetry-otlp`'s exporter, over http/protobuf (reqwest's blocking client, driven by a
 //! minimal executor on this thread) or gRPC (tonic, on a current-thread tokio runtime owned by this thread).
 
-use super::pipeline::TraceError;
+use super::config::TraceError;
 use super::sink::{Resource, SpanSink};
 use crate::otel_env::{Compression, Protocol};
 use std::time::Duration;

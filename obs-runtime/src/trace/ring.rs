@@ -55,7 +55,7 @@ impl Ring {
                 self.dropped.store(d + 1, Relaxed);
                 // Full: the collector should be draining already; remind it now and then, in case it slept.
                 if d % 1024 == 0 {
-                    super::pipeline::nudge();
+                    super::wake::nudge();
                 }
                 return;
             }
@@ -63,7 +63,7 @@ impl Ring {
             // Half full by the cached tail: check the real one, and wake the collector rather than drop later.
             cached_tail.set(self.tail.0.load(Acquire));
             if h - cached_tail.get() >= CAPACITY / 2 {
-                super::pipeline::nudge();
+                super::wake::nudge();
             }
         }
         // SAFETY: slot `h` is free: the consumer released it (tail > h - CAPACITY) and only this thread writes.
