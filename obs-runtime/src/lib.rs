@@ -77,7 +77,10 @@ pub use model::{
 /// The generated OTLP message types (`opentelemetry-proto`), to read what [`OtlpEncoder`] makes.
 #[cfg(feature = "otlp")]
 pub use opentelemetry_proto::tonic as otlp_proto;
-pub use otel_env::{parse_resource_attributes, percent_decode, Compression, ConfigError, MetricsExporters, Protocol};
+pub use otel_env::{
+    parse_bytes, parse_duration, parse_resource_attributes, percent_decode, Compression, ConfigError, MetricsExporters,
+    Protocol,
+};
 #[cfg(feature = "otlp")]
 pub use otlp_metrics::{
     ExportError, MetricsExporter, MetricsGuard, OtlpEncoder, Temporality, DEFAULT_METRIC_EXPORT_INTERVAL,

@@ -41,27 +41,31 @@ pub struct Call {
     trace_id: u128,
     span_id: u64,
     parent_span_id: u64,
-    flags: u8,
+    flags: u16,
     /// Attributes, boxed only when a sampled span records some.
     extra: Option<Box<CallExtra>>,
 }
 
 /// Metrics are on: the call is timed and counted.
-const ON: u8 = 1;
+const ON: u16 = 1;
 /// The call has a span (a pipeline is installed); sampled or not, its context is propagated.
-const SPAN: u8 = 2;
+const SPAN: u16 = 2;
 /// The span was made current on this thread and must be un-made when the call ends.
-const ENTERED: u8 = 4;
+const ENTERED: u16 = 4;
 /// Finished: dropping does nothing more.
-const FINISHED: u8 = 8;
+const FINISHED: u16 = 8;
 /// The span is sampled: it is recorded and exported.
-const SAMPLED: u8 = 16;
+const SAMPLED: u16 = 16;
 /// The parent span (if `parent_span_id` is not zero) was sampled.
-const PARENT_SAMPLED: u8 = 32;
+const PARENT_SAMPLED: u16 = 32;
 /// The parent span came from another process (`traceparent`).
-const PARENT_REMOTE: u8 = 64;
+const PARENT_REMOTE: u16 = 64;
 /// A test capture (`obs::testing`) was open on the starting thread: the span is recorded into it, sampled or not.
-const CAPTURED: u8 = 128;
+const CAPTURED: u16 = 128;
+/// The sampler dropped the span but the flight recorder keeps it: recorded, handed to the ring, not exported.
+const FLIGHT: u16 = 256;
+/// Any of the reasons to record the span.
+const RECORDED: u16 = SAMPLED | CAPTURED | FLIGHT;
 
 impl Call {
     /// Starts a call without making its span current (async functions: [`Instrumented`] does, at each poll).
@@ -144,7 +148,8 @@ impl Call {
         }
     }
 
-    /// Whether the span is sampled, so attributes are worth formatting.
+    /// Whether the span is recorded (sampled, captured by a test, or kept by the flight recorder), so attributes
+    /// and the error text are worth formatting.
     ///
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
@@ -159,7 +164,7 @@ impl Call {
     /// ```
     #[inline(always)]
     pub fn is_recording(&self) -> bool {
-        self.flags & (SAMPLED | CAPTURED) != 0
+        self.flags & RECORDED != 0
     }
 
     /// The call's span context.
@@ -261,7 +266,7 @@ impl Call {
         if self.flags & ENTERED != 0 {
             context::replace(self.parent());
         }
-        if self.flags & (SAMPLED | CAPTURED) == 0 {
+        if self.flags & RECORDED == 0 {
             return;
         }
         if let Some(b) = bucket.filter(|_| self.flags & SAMPLED != 0) {
@@ -274,11 +279,22 @@ impl Call {
     fn emit(&mut self, end: u64, outcome: Outcome, error: Option<Cow<'static, str>>, cancelled: bool) {
         let capture = self.extra.as_mut().and_then(|e| e.capture.take());
         let status = match (outcome, error) {
-            (Outcome::Panic, _) => SpanStatus::Error(Cow::Borrowed("panicked")),
+            (Outcome::Panic, _) => {
+                SpanStatus::Error(super::panics::take_message().unwrap_or(Cow::Borrowed("panicked")))
+            }
             (_, Some(msg)) => SpanStatus::Error(msg),
             _ => SpanStatus::Unset,
         };
         let remote = self.flags & PARENT_REMOTE != 0;
+        if super::events::any() {
+            let held = super::events::take(self.span_id);
+            if !held.is_empty() {
+                self.extra.get_or_insert_with(Default::default).events.extend(held);
+            }
+        }
+        if outcome == Outcome::Panic {
+            super::panics::request_dump();
+        }
         // The common span (no attributes, no error, no remote parent) travels without any allocation.
         let extra = if self.extra.is_none() && matches!(status, SpanStatus::Unset) && !cancelled && !remote {
             None
@@ -315,10 +331,15 @@ impl Call {
             end,
             function: self.f.desc,
             parent_remote: remote,
+            sampled: self.flags & SAMPLED != 0,
             extra,
         };
         match capture {
             None => {
+                ring::push_call(call);
+            }
+            Some(buf) if self.flags & FLIGHT != 0 => {
+                capture::record(&buf, Pending::Call(call.clone()).into_record());
                 ring::push_call(call);
             }
             Some(buf) => {
@@ -338,7 +359,7 @@ struct SpanStart {
     trace_id: u128,
     span_id: u64,
     parent_span_id: u64,
-    flags: u8,
+    flags: u16,
 }
 
 impl SpanStart {
@@ -371,8 +392,10 @@ fn open_span(enter: bool, state: u32) -> SpanStart {
     let sampled = state & sampler::PIPELINE != 0 && sampler::decide(&parent, s.trace_id);
     if sampled {
         s.flags |= SAMPLED;
+    } else if state & sampler::FLIGHT != 0 {
+        s.flags |= FLIGHT;
     }
-    if state & !sampler::PIPELINE != 0 && capture::current().is_some() {
+    if state & sampler::CAPTURES != 0 && capture::current().is_some() {
         s.flags |= CAPTURED;
     }
     if enter {

@@ -128,12 +128,15 @@ impl Shared {
 
 fn collect_loop(
     shared: &Shared,
-    mut sinks: Vec<Box<dyn SpanSink>>,
+    sinks: Vec<Box<dyn SpanSink>>,
     resource: Resource,
     interval: Duration,
     max_batch: usize,
 ) {
     let mut buf: Vec<SpanRecord> = Vec::new();
+    // Recorders (the flight recorder) take every drain whole and first: they are quick, so an exporter that
+    // blocks delays them by one export at most, and they never delay an exporter by more than a copy.
+    let (mut recorders, mut sinks): (Vec<_>, Vec<_>) = sinks.into_iter().partition(|s| s.takes_unsampled());
     let per_span = sinks.len() as u64;
     shared.state.lock().unwrap_or_else(|e| e.into_inner()).sinks = per_span;
     loop {
@@ -147,6 +150,11 @@ fn collect_loop(
         };
         clock::refine();
         ring::drain_all(&mut buf);
+        for r in recorders.iter_mut() {
+            let _ = r.export(&buf, &resource);
+        }
+        // Spans only a recorder wanted go no further.
+        buf.retain(|s| s.sampled);
         {
             let mut st = shared.state.lock().unwrap_or_else(|e| e.into_inner());
             if st.abandoned {
@@ -187,6 +195,9 @@ fn collect_loop(
             shared.done.notify_all();
         }
         if shutdown {
+            for r in recorders.iter_mut() {
+                r.shutdown();
+            }
             if !shared.past_deadline() {
                 for s in sinks.iter_mut() {
                     s.shutdown();
@@ -306,7 +317,8 @@ impl TraceGuard {
             let mut left = Vec::new();
             ring::drain_all(&mut left);
             metrics::DROPPED_SHUTDOWN.fetch_add(std::mem::take(&mut st.pending), Relaxed);
-            metrics::DROPPED_SHUTDOWN.fetch_add(left.len() as u64 * st.sinks, Relaxed);
+            let left = left.iter().filter(|s| s.sampled).count() as u64;
+            metrics::DROPPED_SHUTDOWN.fetch_add(left * st.sinks, Relaxed);
             drop(st);
             // Detached: it returns once its export in flight does, and touches nothing shared after that.
             drop(inner.handle.take());

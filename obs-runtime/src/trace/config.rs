@@ -62,6 +62,8 @@ pub struct TracePipeline {
     pub(super) headers: Vec<(String, String)>,
     pub(super) compression: Compression,
     pub(super) sinks: Vec<Box<dyn SpanSink>>,
+    #[cfg(feature = "flight")]
+    pub(super) flight: Option<super::flight::FlightSettings>,
 }
 
 impl fmt::Debug for TracePipeline {
@@ -108,6 +110,8 @@ impl TracePipeline {
             headers: Vec::new(),
             compression: Compression::None,
             sinks: Vec::new(),
+            #[cfg(feature = "flight")]
+            flight: None,
         }
     }
 
@@ -192,6 +196,12 @@ impl TracePipeline {
             };
         } else if arg.is_some() {
             ratio()?;
+        }
+        #[cfg(feature = "flight")]
+        if let Some(v) = lookup(get, "OBS_FLIGHT_RECORDER") {
+            let mut f = super::flight::FlightSettings::parse(&v)?;
+            f.dir = lookup(get, "OBS_FLIGHT_RECORDER_DIR").map(std::path::PathBuf::from);
+            p.flight = Some(f);
         }
         Ok(p)
     }
@@ -308,6 +318,72 @@ impl TracePipeline {
     pub fn disabled(mut self, disabled: bool) -> Self {
         self.disabled = disabled;
         self
+    }
+    /// Turns the flight recorder on (feature `flight`): every traced call of the last `max_age` is kept, whether
+    /// or not the sampler keeps it, within `max_bytes` of memory; see [`flight`](super::flight). The variable
+    /// `OBS_FLIGHT_RECORDER=60s,32MiB` does the same.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let p = obs_runtime::trace::TracePipeline::builder().flight_recorder(Duration::from_secs(60), 32 << 20);
+    /// assert_eq!(p.flight_settings().unwrap().max_bytes, 32 << 20);
+    /// ```
+    #[cfg(feature = "flight")]
+    pub fn flight_recorder(mut self, max_age: Duration, max_bytes: u64) -> Self {
+        let dir = self.flight.take().and_then(|f| f.dir);
+        self.flight =
+            Some(super::flight::FlightSettings { dir, ..super::flight::FlightSettings::new(max_age, max_bytes) });
+        self
+    }
+    /// Where the flight recorder writes its automatic dumps (a traced call panicked), as
+    /// `OBS_FLIGHT_RECORDER_DIR` says; takes effect with [`flight_recorder`](Self::flight_recorder).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let p = obs_runtime::trace::TracePipeline::builder()
+    ///     .flight_recorder(Duration::from_secs(60), 32 << 20)
+    ///     .flight_recorder_dir("/var/tmp/flight");
+    /// assert_eq!(p.flight_settings().unwrap().dir.as_deref(), Some(std::path::Path::new("/var/tmp/flight")));
+    /// ```
+    #[cfg(feature = "flight")]
+    pub fn flight_recorder_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        if let Some(f) = self.flight.as_mut() {
+            f.dir = Some(dir.into());
+        }
+        self
+    }
+    /// The shortest time between two automatic dumps (default one minute), and how many dump files to keep.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let p = obs_runtime::trace::TracePipeline::builder()
+    ///     .flight_recorder(Duration::from_secs(60), 32 << 20)
+    ///     .flight_dump_limits(Duration::from_secs(5), 3);
+    /// assert_eq!(p.flight_settings().unwrap().keep_files, 3);
+    /// ```
+    #[cfg(feature = "flight")]
+    pub fn flight_dump_limits(mut self, min_interval: Duration, keep_files: usize) -> Self {
+        if let Some(f) = self.flight.as_mut() {
+            f.min_dump_interval = min_interval;
+            f.keep_files = keep_files.max(1);
+        }
+        self
+    }
+    /// The flight recorder's settings, when it is on.
+    ///
+    /// ```
+    /// assert!(obs_runtime::trace::TracePipeline::builder().flight_settings().is_none());
+    /// ```
+    #[cfg(feature = "flight")]
+    pub fn flight_settings(&self) -> Option<&super::flight::FlightSettings> {
+        self.flight.as_ref()
+    }
+    /// Whether the flight recorder is on (never without feature `flight`).
+    pub(crate) fn records_flight(&self) -> bool {
+        #[cfg(feature = "flight")]
+        return self.flight.is_some();
+        #[cfg(not(feature = "flight"))]
+        false
     }
     /// The resource spans are exported with.
     ///

@@ -25,13 +25,17 @@ pub mod clock;
 mod collector;
 mod config;
 mod context;
+mod events;
 mod exemplar;
+#[cfg(feature = "flight")]
+pub mod flight;
 mod functions;
 mod id;
 mod json;
 mod layer;
 mod metrics;
 mod otlp;
+mod panics;
 mod pipeline;
 mod propagation;
 mod record;

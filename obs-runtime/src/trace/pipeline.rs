@@ -19,6 +19,9 @@ impl TracePipeline {
         if self.disabled {
             return Ok(TraceGuard::inactive());
         }
+        #[cfg(feature = "flight")]
+        let flight = self.flight.clone().map(|f| (f, self.resource.clone()));
+        #[cfg_attr(not(feature = "flight"), allow(unused_mut))]
         let TracePipeline {
             resource,
             endpoint,
@@ -29,13 +32,23 @@ impl TracePipeline {
             timeout,
             headers,
             compression,
-            sinks,
+            mut sinks,
             ..
         } = self;
+        #[cfg(feature = "flight")]
+        if flight.is_some() {
+            sinks.push(Box::new(super::flight::FlightSink));
+        }
         let settings = Settings { resource, sampler, interval, max_batch, timeout };
-        collector::start(settings, sinks, move |resource| match endpoint {
+        let guard = collector::start(settings, sinks, move |resource| match endpoint {
             Some(url) => Ok(vec![super::otlp::sink(&url, protocol, timeout, &headers, compression, resource)?]),
             None => Ok(Vec::new()),
-        })
+        })?;
+        // Only once this pipeline is the installed one: a refused second install leaves the first's recording.
+        #[cfg(feature = "flight")]
+        if let Some((settings, resource)) = flight {
+            super::flight::activate(&settings, &resource);
+        }
+        Ok(guard)
     }
 }
