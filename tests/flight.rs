@@ -59,6 +59,14 @@ fn charge(i: u32) -> Result<u32, String> {
     Ok(i)
 }
 
+#[obs::traced(err, dump_on_error)]
+fn refund(i: u32) -> Result<u32, String> {
+    if i == 3 {
+        return Err("refund rejected by the bank".into());
+    }
+    Ok(i)
+}
+
 #[obs::traced]
 fn explode(i: u32) -> u32 {
     if i < u32::MAX {
@@ -278,6 +286,33 @@ fn a_panic_writes_one_dump_and_a_storm_one_per_rate_limit_period() {
     let secs = start.elapsed().as_secs_f64();
     let storm = dumps_in(&dir).len() - 1;
     assert!(storm >= 1 && storm as f64 <= secs.ceil() + 1.0, "{storm} dumps in {secs:.1} s");
+    drop(guard);
+}
+
+#[test]
+fn a_function_declared_dump_on_error_writes_a_dump_when_it_fails() {
+    let _l = lock();
+    let dir = tmp("errors");
+    let guard = TracePipeline::builder()
+        .sampler(Sampler::AlwaysOff)
+        .flight_recorder(Duration::from_secs(60), 4 << 20)
+        .flight_recorder_dir(&dir)
+        .install()
+        .unwrap();
+    for i in 0..3 {
+        refund(i).unwrap();
+    }
+    guard.flush();
+    assert!(dumps_in(&dir).is_empty(), "no dump while the calls succeed");
+    assert!(refund(3).is_err());
+    guard.flush();
+    assert!(common::eventually(Duration::from_secs(5), || !dumps_in(&dir).is_empty()));
+    let files = dumps_in(&dir);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].to_str().unwrap().ends_with("-error.jsonl"), "{files:?}");
+    let got = python_check(&files[0]);
+    assert_eq!(got["names"]["refund"], 4, "{got}");
+    assert_eq!(got["errors"], serde_json::json!([["refund", "refund rejected by the bank"]]));
     drop(guard);
 }
 

@@ -64,6 +64,8 @@ const PARENT_REMOTE: u16 = 64;
 const CAPTURED: u16 = 128;
 /// The sampler dropped the span but the flight recorder keeps it: recorded, handed to the ring, not exported.
 const FLIGHT: u16 = 256;
+/// `dump_on_error` saw an error: ask the flight recorder for a dump once the span is handed over.
+const DUMP: u16 = 512;
 /// Any of the reasons to record the span.
 const RECORDED: u16 = SAMPLED | CAPTURED | FLIGHT;
 
@@ -213,6 +215,17 @@ impl Call {
         self.extra.get_or_insert_with(Default::default).attributes.push((Cow::Borrowed(key), value));
     }
 
+    /// `#[traced(err, dump_on_error)]`: when the call failed, asks the flight recorder for an automatic dump
+    /// (rate-limited; nothing without a recorder writing to a directory).
+    #[doc(hidden)]
+    #[inline]
+    pub fn dump_on_error(&mut self, outcome: Outcome) {
+        if outcome == Outcome::Error {
+            // Asked for once the span is in the ring (see `emit`), so the dump can hold it.
+            self.flags |= DUMP;
+        }
+    }
+
     /// Ends the call: RED metrics, then the span. `error` is the rendered `Err` when `err` is set.
     ///
     /// ```
@@ -292,9 +305,6 @@ impl Call {
                 self.extra.get_or_insert_with(Default::default).events.extend(held);
             }
         }
-        if outcome == Outcome::Panic {
-            super::panics::request_dump();
-        }
         // The common span (no attributes, no error, no remote parent) travels without any allocation.
         let extra = if self.extra.is_none() && matches!(status, SpanStatus::Unset) && !cancelled && !remote {
             None
@@ -334,6 +344,11 @@ impl Call {
             sampled: self.flags & SAMPLED != 0,
             extra,
         };
+        let dump = match (outcome, self.flags & DUMP != 0) {
+            (Outcome::Panic, _) => super::panics::PANIC,
+            (_, true) => super::panics::ERROR,
+            _ => 0,
+        };
         match capture {
             None => {
                 ring::push_call(call);
@@ -350,6 +365,9 @@ impl Call {
                     capture::record(&buf, Pending::Call(call).into_record());
                 }
             }
+        }
+        if dump != 0 {
+            super::panics::request_dump(dump);
         }
     }
 }

@@ -68,3 +68,8 @@ pub use record::{SpanEvent, SpanRecord, SpanStatus};
 pub use red::{FunctionEntry, Outcome, TracedFn};
 pub use sampler::{is_active, sampling_ratio, set_sampling_ratio, Sampler};
 pub use sink::{MemorySink, Resource, SpanSink};
+
+/// A critical health check turned unhealthy: the flight recorder, if it writes dumps, writes one (rate-limited).
+pub(crate) fn request_flight_dump_unhealthy() {
+    panics::request_dump(panics::HEALTH);
+}

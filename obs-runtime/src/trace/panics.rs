@@ -4,15 +4,21 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering::Relaxed};
 use std::sync::Once;
 
 thread_local! {
     static MESSAGE: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
-/// A traced call panicked since the recorder last looked.
-static DUMP_REQUESTED: AtomicBool = AtomicBool::new(false);
+/// What asked for a dump since the recorder last looked: bits [`PANIC`], [`ERROR`], [`HEALTH`].
+static DUMP_REQUESTED: AtomicU8 = AtomicU8::new(0);
+/// A traced call panicked.
+pub(crate) const PANIC: u8 = 1;
+/// A `#[traced(err, dump_on_error)]` function returned `Err`.
+pub(crate) const ERROR: u8 = 2;
+/// A critical health check turned unhealthy.
+pub(crate) const HEALTH: u8 = 4;
 /// Whether panics should request dumps (the recorder writes them to a directory).
 static WANTED: AtomicBool = AtomicBool::new(false);
 
@@ -52,15 +58,16 @@ pub(crate) fn set_wanted(on: bool) {
     WANTED.store(on, Relaxed);
 }
 
-/// A traced call panicked: ask for a dump, and wake the collector so the span reaches the recorder soon.
-pub(crate) fn request_dump() {
-    if WANTED.load(Relaxed) && !DUMP_REQUESTED.swap(true, Relaxed) {
+/// Asks for a dump (`trigger` is one of the bits above), and wakes the collector so the span that asked reaches
+/// the recorder soon. Nothing when no recorder writes dumps.
+pub(crate) fn request_dump(trigger: u8) {
+    if WANTED.load(Relaxed) && DUMP_REQUESTED.fetch_or(trigger, Relaxed) & trigger == 0 {
         super::wake::nudge();
     }
 }
 
-/// Whether a dump was asked for since the last call; clears the request.
+/// What asked for a dump since the last call (zero: nothing); clears the requests.
 #[cfg_attr(not(feature = "flight"), allow(dead_code))]
-pub(crate) fn take_dump_request() -> bool {
-    DUMP_REQUESTED.swap(false, Relaxed)
+pub(crate) fn take_dump_request() -> u8 {
+    DUMP_REQUESTED.swap(0, Relaxed)
 }

@@ -196,7 +196,8 @@ pub(crate) struct DumpTrigger {
     trigger: &'static str,
 }
 
-/// Dumps the flight recorder wrote, by trigger: `request` (the endpoint or `dump`) or `panic`.
+/// Dumps the flight recorder wrote, by trigger: `request` (the endpoint or `dump`), `panic`, `error`
+/// (`#[traced(err, dump_on_error)]`) or `health` (a critical health check turned unhealthy).
 #[metric(counter, labels = DumpTrigger, name = "obs_flight_dumps", namespace = "")]
 pub(crate) struct FlightDumps;
 
@@ -206,6 +207,8 @@ struct Recorder {
     min_dump_interval: Duration,
     keep_files: usize,
     last_auto_dump: Option<Instant>,
+    /// A dump asked for, written at the next drain.
+    deferred: Option<&'static str>,
 }
 
 static RECORDER: Mutex<Option<Recorder>> = Mutex::new(None);
@@ -227,6 +230,7 @@ pub(crate) fn activate(settings: &FlightSettings, resource: &Resource) {
         min_dump_interval: settings.min_dump_interval,
         keep_files: settings.keep_files.max(1),
         last_auto_dump: None,
+        deferred: None,
     });
     panics::install_hook();
     panics::set_wanted(settings.dir.is_some());
@@ -244,8 +248,19 @@ impl SpanSink for FlightSink {
         r.store.expire();
         FlightRecordsDropped.with(DropReason { reason: "max_bytes" }).inc_by(r.store.dropped_bytes - b0);
         FlightRecordsDropped.with(DropReason { reason: "max_age" }).inc_by(r.store.dropped_age - a0);
-        if panics::take_dump_request() {
-            auto_dump(r, "panic");
+        // A request seen in this drain is served at the next: that drain started after the request, which was
+        // made after the span that asked was handed to its ring, so the dump holds it.
+        if let Some(t) = r.deferred.take() {
+            auto_dump(r, t);
+        }
+        let t = panics::take_dump_request();
+        if t != 0 {
+            r.deferred = Some(match t {
+                t if t & panics::PANIC != 0 => "panic",
+                t if t & panics::ERROR != 0 => "error",
+                _ => "health",
+            });
+            super::wake::nudge();
         }
         Ok(())
     }
@@ -268,10 +283,14 @@ fn auto_dump(r: &mut Recorder, trigger: &'static str) {
     let spans: Vec<SpanRecord> = r.store.records.iter().cloned().collect();
     let millis = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis();
     let path = dir.join(format!("flight-{millis:013}-{trigger}.jsonl"));
+    // Written under another name and renamed, so a reader never sees half a dump.
+    let partial = dir.join(format!(".flight-{millis:013}-{trigger}.partial"));
     let written = std::fs::create_dir_all(&dir).and_then(|()| {
-        let mut f = io::BufWriter::new(std::fs::File::create(&path)?);
+        let mut f = io::BufWriter::new(std::fs::File::create(&partial)?);
         encode::otlp_json(&mut f, &spans, &r.store.resource)?;
-        f.flush()
+        f.flush()?;
+        drop(f);
+        std::fs::rename(&partial, &path)
     });
     match written {
         Ok(()) => {
