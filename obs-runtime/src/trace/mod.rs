@@ -63,6 +63,8 @@ pub use functions::traced_function;
 pub use json::{json_logs, JsonLogs};
 pub use layer::{layer, ObsLayer};
 pub use metrics::pipeline_stats;
+#[cfg(feature = "otlp")]
+pub use otlp::OtlpTraceClient;
 pub use propagation::{attach_remote, extract, inject, inject_current, parse_trace_state, parse_traceparent, Carrier};
 pub use record::{SpanEvent, SpanRecord, SpanStatus};
 pub use red::{FunctionEntry, Outcome, TracedFn};
