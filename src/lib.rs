@@ -139,6 +139,12 @@ pub mod testing {
 pub mod trace {
     pub use obs_runtime::trace::*;
 }
+/// The flight recorder (feature `flight`): the last minutes of every traced call, sampled or not, dumped on
+/// request (`GET /debug/flight`, [`flight::dump`]) or when a traced call panics.
+#[cfg(feature = "flight")]
+pub mod flight {
+    pub use obs_runtime::trace::flight::*;
+}
 // --- end tracing ---
 
 /// The README's examples, run as doctests (they use the default features).

@@ -410,8 +410,9 @@ impl Builder {
             Some(p) => Some(p),
             None => {
                 let p = crate::trace::TracePipeline::from_env().map_err(InitError::Trace)?;
-                // Without an endpoint there is nowhere to send spans: `#[traced]` records its metrics only.
-                p.otlp_endpoint().is_some().then(|| {
+                // Without an endpoint (or the flight recorder) there is nowhere to send spans: `#[traced]`
+                // records its metrics only.
+                (p.otlp_endpoint().is_some() || p.records_flight()).then(|| {
                     p.service_name(settings.service_name.clone())
                         .resource_attribute("service.version", settings.service_version.clone())
                 })

@@ -87,7 +87,8 @@ pub use model::{
 #[cfg(feature = "otlp-metrics")]
 pub use opentelemetry_proto::tonic as otlp_proto;
 pub use otel_env::{
-    parse_resource_attributes, percent_decode, Compression, ConfigError, MetricsExporters, Protocol, WriteStrategy,
+    parse_bytes, parse_duration, parse_resource_attributes, percent_decode, Compression, ConfigError, MetricsExporters,
+    Protocol, WriteStrategy,
 };
 #[cfg(feature = "otlp-metrics")]
 pub use otlp_metrics::{
