@@ -53,7 +53,7 @@ impl<L> Counter<L> {
 
     /// The series of `labels`; keep the handle to skip the lookup next time.
     ///
-    /// ```
+    /// ```standalone_crate
     /// # extern crate obs_runtime as obs;
     /// use obs_runtime::{Counter, LabelSet, MetricDesc, MetricKind};
     /// #[derive(obs_macros::Labels)]

@@ -31,15 +31,20 @@ mod exemplar;
 pub mod flight;
 mod functions;
 mod id;
+#[cfg(feature = "tracing")]
 mod json;
+#[cfg(feature = "tracing")]
 mod layer;
 mod metrics;
 mod otlp;
 mod panics;
 mod pipeline;
 mod propagation;
+// The `tracing` layer also pushes finished spans of its own (`Pending::Full`, `ring::push`).
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))]
 mod record;
 mod red;
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))]
 mod ring;
 mod sampler;
 mod sink;
@@ -53,6 +58,7 @@ pub use attr::{AttrValue, ToAttrValue};
 pub use call::{call_once, err_debug, err_display, OutcomeProbe, PlainOutcome, ResultOutcome};
 pub use call::{Call, Instrumented};
 pub use collector::TraceGuard;
+#[cfg(feature = "otlp-metrics")]
 pub(crate) use config::default_service_name;
 pub use config::{Protocol, TraceError, TracePipeline};
 pub use context::{current, ContextGuard, SpanContext, WithContext};
@@ -60,10 +66,12 @@ pub(crate) use exemplar::observe as observe_exemplar;
 pub(crate) use exemplar::of_series as exemplars_of_series;
 pub use exemplar::Exemplar;
 pub use functions::traced_function;
+#[cfg(feature = "tracing")]
 pub use json::{json_logs, JsonLogs};
+#[cfg(feature = "tracing")]
 pub use layer::{layer, ObsLayer};
 pub use metrics::pipeline_stats;
-#[cfg(feature = "otlp")]
+#[cfg(all(feature = "otlp", feature = "otlp-metrics"))]
 pub use otlp::OtlpTraceClient;
 pub use propagation::{attach_remote, extract, inject, inject_current, parse_trace_state, parse_traceparent, Carrier};
 pub use record::{SpanEvent, SpanRecord, SpanStatus};

@@ -240,13 +240,13 @@ mod imp {
 /// let client = OtlpTraceClient::new("http://127.0.0.1:4318/v1/traces", Protocol::HttpProtobuf, std::time::Duration::from_secs(5));
 /// assert!(client.is_ok()); // nothing is sent until `send`
 /// ```
-#[cfg(feature = "otlp")]
+#[cfg(all(feature = "otlp", feature = "otlp-metrics"))]
 pub struct OtlpTraceClient {
     transport: crate::otlp_metrics::transport::Transport,
     timeout: Duration,
 }
 
-#[cfg(feature = "otlp")]
+#[cfg(all(feature = "otlp", feature = "otlp-metrics"))]
 impl OtlpTraceClient {
     /// A client for `url`; an unusable URL is an error.
     ///
