@@ -251,6 +251,44 @@ impl MetricsExporters {
     }
 }
 
+/// How a metric write reaches its cell, chosen once per process (see [`write_strategy`](crate::write_strategy)).
+///
+/// ```
+/// use obs_runtime::WriteStrategy;
+/// assert_eq!(WriteStrategy::parse("atomic").unwrap(), Some(WriteStrategy::Atomic));
+/// assert_eq!(WriteStrategy::parse("auto").unwrap(), None);
+/// assert_eq!(WriteStrategy::parse("fast").unwrap_err().variable, "OBS_WRITE_STRATEGY");
+/// assert_eq!(WriteStrategy::Slot.as_str(), "slot");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteStrategy {
+    /// Each thread owns a slot (a row of every counter and histogram) and writes it with a plain load and store;
+    /// threads beyond the slot count share an atomic row.
+    Slot,
+    /// Every thread adds with one `fetch_add` to one shared row.
+    Atomic,
+}
+
+impl WriteStrategy {
+    /// Parses `OBS_WRITE_STRATEGY`: `slot`, `atomic`, or `auto` (`None`: timed at the first write).
+    pub fn parse(raw: &str) -> Result<Option<WriteStrategy>, ConfigError> {
+        match raw.trim() {
+            "slot" => Ok(Some(WriteStrategy::Slot)),
+            "atomic" => Ok(Some(WriteStrategy::Atomic)),
+            "auto" | "" => Ok(None),
+            other => Err(err("OBS_WRITE_STRATEGY", other, "is not a write strategy; use `slot`, `atomic` or `auto`")),
+        }
+    }
+
+    /// The name `OBS_WRITE_STRATEGY` takes for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriteStrategy::Slot => "slot",
+            WriteStrategy::Atomic => "atomic",
+        }
+    }
+}
+
 /// The signal an exporter carries; it picks the signal-specific variables and the HTTP path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Signal {

@@ -379,7 +379,7 @@ impl TracePipeline {
         self.flight.as_ref()
     }
     /// Whether the flight recorder is on (never without feature `flight`).
-    #[cfg_attr(not(feature = "server"), allow(dead_code))] // read by `init`
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn records_flight(&self) -> bool {
         #[cfg(feature = "flight")]
         return self.flight.is_some();

@@ -25,6 +25,8 @@ pub mod clock;
 mod collector;
 mod config;
 mod context;
+// `tracing` events reach a traced call through the layer.
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))]
 mod events;
 mod exemplar;
 #[cfg(feature = "flight")]
@@ -71,7 +73,7 @@ pub use json::{json_logs, JsonLogs};
 #[cfg(feature = "tracing")]
 pub use layer::{layer, ObsLayer};
 pub use metrics::pipeline_stats;
-#[cfg(all(feature = "otlp", feature = "otlp-metrics"))]
+#[cfg(feature = "otlp-metrics")]
 pub use otlp::OtlpTraceClient;
 pub use propagation::{attach_remote, extract, inject, inject_current, parse_trace_state, parse_traceparent, Carrier};
 pub use record::{SpanEvent, SpanRecord, SpanStatus};

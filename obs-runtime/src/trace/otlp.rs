@@ -231,7 +231,7 @@ mod imp {
 }
 
 /// A client for spans already in OTLP form: sends `ExportTraceServiceRequest`s over http/protobuf (to the full
-/// URL, e.g. `http://127.0.0.1:4318/v1/traces`) or gRPC, with the clients the exporters use. `obs-replay` sends
+/// URL, e.g. `http://127.0.0.1:4318/v1/traces`) or gRPC, with the metrics exporter's transport (feature `otlp-metrics`). `obs-replay` sends
 /// flight recorder dumps with it.
 ///
 /// ```
@@ -240,13 +240,13 @@ mod imp {
 /// let client = OtlpTraceClient::new("http://127.0.0.1:4318/v1/traces", Protocol::HttpProtobuf, std::time::Duration::from_secs(5));
 /// assert!(client.is_ok()); // nothing is sent until `send`
 /// ```
-#[cfg(all(feature = "otlp", feature = "otlp-metrics"))]
+#[cfg(feature = "otlp-metrics")]
 pub struct OtlpTraceClient {
     transport: crate::otlp_metrics::transport::Transport,
     timeout: Duration,
 }
 
-#[cfg(all(feature = "otlp", feature = "otlp-metrics"))]
+#[cfg(feature = "otlp-metrics")]
 impl OtlpTraceClient {
     /// A client for `url`; an unusable URL is an error.
     ///
