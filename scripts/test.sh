@@ -31,6 +31,14 @@ echo "== fmt and clippy"
 cargo fmt --all -- --check
 cargo clippy -q --all-features --all-targets -- -D warnings
 
+echo "== obs without default features: the declaration layer a library depends on"
+# Selected alone, these packages get obs and obs-runtime without default features (no other member unifies them).
+cargo clippy -q -p obs -p obs-runtime -p obs-dashboards -p peer-metrics -p bad-naming --no-default-features --lib -- -D warnings
+cargo clippy -q -p lean-lib --all-targets -- -D warnings
+cargo test -q -p lean-lib
+crates() { cargo tree -p obs "$@" -e normal --prefix none --format '{p}' | sed 's/ (\*)$//' | sort -u | wc -l; }
+echo "crates in the build (cargo tree -p obs -e normal): --no-default-features $(crates --no-default-features), default $(crates)"
+
 echo "== cargo test"
 cargo test --all-features
 

@@ -62,22 +62,29 @@
 //! ## Linking
 //! `inventory` gathers declarations at link time, and the linker drops a crate that no code references. A crate
 //! that only declares metrics must be named once from the binary, e.g. `use my_metrics_crate as _;`.
+//!
+//! ## Features
+//! A library depends on obs with `default-features = false`: the macros, storage, catalog, text exposition,
+//! `#[traced]` RED metrics and in-process spans, and `#[health_check]` declarations, on inventory, hashbrown, itoa
+//! and ryu. The binary keeps the defaults or picks: `server` (`init!`, the endpoints, `obs::http`, the health-check
+//! runner), `http`, `otlp` (span export), `otlp-metrics` (`obs::otlp`), `protobuf`, `tracing` (the `tracing` layer),
+//! `process` (process metrics), and `prometheus` (off by default). Features add services over the one catalog:
+//! a library built lean and a binary with every feature share one catalog and one exposition.
 
 #![warn(missing_docs)]
 
 extern crate self as obs;
 
 pub use obs_macros::{health_check, metric, namespace, traced, LabelValue, Labels};
-pub use obs_runtime::{
-    builder, health_report, init, readiness, Builder, CheckStatus, ConfigError, Guard, HealthReport, InitError,
-    Settings,
-};
+#[cfg(feature = "server")]
+pub use obs_runtime::{builder, init, Builder, Guard, InitError};
 pub use obs_runtime::{
     catalog, encode, encode_into, is_enabled, set_enabled, Catalog, CatalogError, CatalogErrors, CatalogMetric,
     Counter, CounterHandle, FloatCounter, FloatCounterHandle, FloatGauge, FloatGaugeHandle, Format, Gauge, GaugeHandle,
     Histogram, HistogramHandle, HistogramSnapshot, HistogramTimer, InFlight, Info, LabelDesc, LabelSet, LabelValue,
     Location, MetricDesc, MetricKind, ValueType, DEFAULT_BUCKETS, DEFAULT_CAP, MAX_LABEL_VALUE_LEN, OVERFLOW_VALUE,
 };
+pub use obs_runtime::{health_report, readiness, CheckStatus, ConfigError, HealthReport, Settings};
 pub use obs_runtime::{write_strategy, write_strategy_calibration, WriteStrategy, WRITE_STRATEGY_VAR};
 pub use obs_runtime::{AlertDesc, AlertOp, AlertSignal, Severity};
 
@@ -88,12 +95,16 @@ pub mod model {
         collect, process_start, snapshot, Family, FamilySink, FamilySnapshot, HistogramPoint, Labels, Number, Point,
         PointSink, SeriesSnapshot, Snapshot, SummaryPoint, TextRenderer, Value,
     };
+    #[cfg(feature = "protobuf")]
     pub use obs_runtime::{prometheus_proto, ProtobufRenderer};
 }
+#[cfg(feature = "protobuf")]
 pub use obs_runtime::{encode_protobuf, encode_protobuf_into};
 pub use obs_runtime::{snapshot, Snapshot, PROTOBUF_CONTENT_TYPE};
 
-/// OpenTelemetry metrics over OTLP: the periodic exporter `init` installs, its settings, and the encoder of one push.
+/// OpenTelemetry metrics over OTLP: the periodic exporter `init` installs, its settings, and the encoder of one push
+/// (feature `otlp-metrics`).
+#[cfg(feature = "otlp-metrics")]
 pub mod otlp {
     pub use obs_runtime::otlp_proto as proto;
     pub use obs_runtime::{
@@ -106,7 +117,9 @@ pub mod otlp {
 #[cfg(feature = "prometheus")]
 pub use obs_runtime::{register_prometheus_registry, MergedFamily};
 
-/// HTTP: the endpoints as an axum router to mount in your app, and a middleware recording HTTP RED metrics.
+/// HTTP: the endpoints as an axum router to mount in your app, and a middleware recording HTTP RED metrics (feature
+/// `server`).
+#[cfg(feature = "server")]
 pub mod http {
     pub use obs_runtime::server::endpoints::{health, metrics, ready};
     pub use obs_runtime::server::red::{track_requests, Method, StatusClass};
@@ -126,10 +139,23 @@ pub mod testing {
 pub mod trace {
     pub use obs_runtime::trace::*;
 }
+/// The flight recorder (feature `flight`): the last minutes of every traced call, sampled or not, dumped on
+/// request (`GET /debug/flight`, [`flight::dump`]) or when a traced call panics.
+#[cfg(feature = "flight")]
+pub mod flight {
+    pub use obs_runtime::trace::flight::*;
+}
 // --- end tracing ---
 
-/// The README's examples, run as doctests.
-#[cfg(doctest)]
+/// The README's examples, run as doctests (they use the default features).
+#[cfg(all(
+    doctest,
+    feature = "server",
+    feature = "otlp",
+    feature = "otlp-metrics",
+    feature = "protobuf",
+    feature = "tracing"
+))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 

@@ -220,7 +220,7 @@ mod tests {
     /// The shared variables, bad: `init`'s settings (the metrics side) and the span pipeline refuse them with the
     /// same variable, value and message; the exporter variables, bad: the trace and metrics exporters do.
     #[test]
-    #[cfg(feature = "otlp")]
+    #[cfg(all(feature = "otlp", feature = "otlp-metrics"))]
     fn both_signals_see_the_same_error_for_the_same_bad_value() {
         use crate::trace::{TraceError, TracePipeline};
         use crate::MetricsExporter;

@@ -3,7 +3,9 @@
 //!
 //! A name here is the family's name, without the `_total` or `_info` the exposition adds to a counter's or an info
 //! metric's sample (see [`crate::names`]). Families declared with `#[metric]` keep their name in the attribute,
-//! the one place the macro can read it; their constant here is taken from the descriptor the macro generates.
+//! the one place the macro can read it; their constant here is taken from the descriptor the macro generates, or,
+//! for the families of the `server` feature (which a build without it cannot name), written here and checked
+//! against the descriptor at compile time whenever the feature is on.
 //!
 //! ```
 //! use obs_runtime::{families, names, MetricKind};
@@ -12,13 +14,10 @@
 //! ```
 
 use crate::health::metrics::{HealthCheckDuration, HealthCheckRuns, HealthCheckUp, HealthScore};
-use crate::init::BuildInfo;
 use crate::self_metrics::{Drops, Overflows};
-use crate::server::endpoints::{ScrapeDuration, Scrapes};
-use crate::server::red::{HttpServerRequestDuration, HttpServerRequests, HttpServerRequestsInFlight};
 
 /// The running build: service, version and commit as labels, value 1 (an info metric: its sample is `build_info`).
-pub const BUILD: &str = BuildInfo::DESC.name;
+pub const BUILD: &str = "build";
 
 /// Calls of `#[traced]` functions, by `function`, `module` and `result` (a counter).
 pub const FUNCTION_CALLS: &str = "function_calls";
@@ -28,11 +27,11 @@ pub const FUNCTION_CALLS_DURATION_SECONDS: &str = "function_calls_duration_secon
 pub const FUNCTION_CALLS_IN_FLIGHT: &str = "function_calls_in_flight";
 
 /// HTTP requests served by the middleware, by method, route and status class (a counter).
-pub const HTTP_SERVER_REQUESTS: &str = HttpServerRequests::DESC.name;
+pub const HTTP_SERVER_REQUESTS: &str = "http_server_requests";
 /// Time to serve an HTTP request, by method and route (a histogram).
-pub const HTTP_SERVER_REQUEST_DURATION_SECONDS: &str = HttpServerRequestDuration::DESC.name;
+pub const HTTP_SERVER_REQUEST_DURATION_SECONDS: &str = "http_server_request_duration_seconds";
 /// HTTP requests being served (a gauge).
-pub const HTTP_SERVER_REQUESTS_IN_FLIGHT: &str = HttpServerRequestsInFlight::DESC.name;
+pub const HTTP_SERVER_REQUESTS_IN_FLIGHT: &str = "http_server_requests_in_flight";
 
 /// Whether each health check passed its last run (a gauge).
 pub const OBS_HEALTH_CHECK_UP: &str = HealthCheckUp::DESC.name;
@@ -44,11 +43,11 @@ pub const OBS_HEALTH_CHECK_RUNS: &str = HealthCheckRuns::DESC.name;
 pub const OBS_HEALTH_SCORE: &str = HealthScore::DESC.name;
 
 /// Time to render one scrape of `/metrics` (a histogram).
-pub const OBS_SCRAPE_DURATION_SECONDS: &str = ScrapeDuration::DESC.name;
+pub const OBS_SCRAPE_DURATION_SECONDS: &str = "obs_scrape_duration_seconds";
 /// Scrapes of `/metrics`, by format (a counter).
-pub const OBS_SCRAPES: &str = Scrapes::DESC.name;
+pub const OBS_SCRAPES: &str = "obs_scrapes";
 /// OTLP metrics pushes, by outcome (a counter; feature `otlp`).
-#[cfg(feature = "otlp")]
+#[cfg(feature = "otlp-metrics")]
 pub const OBS_METRIC_EXPORTS: &str = crate::otlp_metrics::MetricExports::DESC.name;
 
 /// Label sets sent to a metric's overflow series (a counter).
@@ -83,3 +82,34 @@ pub const PROCESS_START_TIME_SECONDS: &str = "process_start_time_seconds";
 /// The series Prometheus itself writes for each target it scrapes: 1 when the scrape succeeded. Not an obs family,
 /// but the generators' target-down alert and overview read it.
 pub const UP: &str = "up";
+
+/// Whether two names are equal, at compile time.
+#[cfg(feature = "server")]
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+// The server's families, as their declarations name them: a rename there fails the build here.
+#[cfg(feature = "server")]
+const _: () = {
+    use crate::init::BuildInfo;
+    use crate::server::endpoints::{ScrapeDuration, Scrapes};
+    use crate::server::red::{HttpServerRequestDuration, HttpServerRequests, HttpServerRequestsInFlight};
+    assert!(same(BUILD, BuildInfo::DESC.name));
+    assert!(same(HTTP_SERVER_REQUESTS, HttpServerRequests::DESC.name));
+    assert!(same(HTTP_SERVER_REQUEST_DURATION_SECONDS, HttpServerRequestDuration::DESC.name));
+    assert!(same(HTTP_SERVER_REQUESTS_IN_FLIGHT, HttpServerRequestsInFlight::DESC.name));
+    assert!(same(OBS_SCRAPE_DURATION_SECONDS, ScrapeDuration::DESC.name));
+    assert!(same(OBS_SCRAPES, Scrapes::DESC.name));
+};

@@ -53,7 +53,7 @@ pub enum InitError {
 }
 
 /// Builder values for the OTLP metrics exporter, each overriding its variable.
-#[cfg(feature = "otlp")]
+#[cfg(feature = "otlp-metrics")]
 #[derive(Debug, Clone, Default)]
 struct MetricsOverrides {
     endpoint: Option<String>,
@@ -65,7 +65,7 @@ struct MetricsOverrides {
     temporality: Option<crate::Temporality>,
 }
 
-#[cfg(feature = "otlp")]
+#[cfg(feature = "otlp-metrics")]
 impl MetricsOverrides {
     fn apply(&self, mut e: crate::MetricsExporter) -> crate::MetricsExporter {
         if let Some(v) = &self.endpoint {
@@ -133,7 +133,7 @@ pub struct Builder {
     krate: CrateInfo,
     o: Overrides,
     trace: Option<crate::trace::TracePipeline>,
-    #[cfg(feature = "otlp")]
+    #[cfg(feature = "otlp-metrics")]
     metrics: MetricsOverrides,
 }
 
@@ -143,7 +143,7 @@ impl fmt::Debug for Builder {
         d.field("krate", &self.krate)
             .field("overrides", &self.o)
             .field("trace", &self.trace.as_ref().map(|_| "explicit pipeline"));
-        #[cfg(feature = "otlp")]
+        #[cfg(feature = "otlp-metrics")]
         d.field("metrics", &self.metrics);
         d.finish()
     }
@@ -162,7 +162,7 @@ impl Builder {
             krate,
             o: Overrides::default(),
             trace: None,
-            #[cfg(feature = "otlp")]
+            #[cfg(feature = "otlp-metrics")]
             metrics: MetricsOverrides::default(),
         }
     }
@@ -274,7 +274,7 @@ impl Builder {
     /// let settings = obs_runtime::builder!().otlp_metrics_endpoint("http://127.0.0.1:4318/v1/metrics").settings().unwrap();
     /// assert!(settings.metrics_exporters.otlp && settings.metrics_exporters.prometheus);
     /// ```
-    #[cfg(feature = "otlp")]
+    #[cfg(feature = "otlp-metrics")]
     pub fn otlp_metrics_endpoint(mut self, url: impl Into<String>) -> Self {
         self.metrics.endpoint = Some(url.into());
         self.o.metrics_endpoint = true;
@@ -286,7 +286,7 @@ impl Builder {
     /// let b = obs_runtime::builder!().otlp_metrics_protocol(obs_runtime::Protocol::Grpc);
     /// assert!(format!("{b:?}").contains("Grpc"));
     /// ```
-    #[cfg(feature = "otlp")]
+    #[cfg(feature = "otlp-metrics")]
     pub fn otlp_metrics_protocol(mut self, protocol: crate::Protocol) -> Self {
         self.metrics.protocol = Some(protocol);
         self
@@ -297,7 +297,7 @@ impl Builder {
     /// let b = obs_runtime::builder!().otlp_metrics_header("api-key", "s3cret");
     /// assert!(format!("{b:?}").contains("api-key"));
     /// ```
-    #[cfg(feature = "otlp")]
+    #[cfg(feature = "otlp-metrics")]
     pub fn otlp_metrics_header(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.metrics.headers.push((key.into(), value.into()));
         self
@@ -308,7 +308,7 @@ impl Builder {
     /// let b = obs_runtime::builder!().otlp_metrics_compression(obs_runtime::Compression::Gzip);
     /// assert!(format!("{b:?}").contains("Gzip"));
     /// ```
-    #[cfg(feature = "otlp")]
+    #[cfg(feature = "otlp-metrics")]
     pub fn otlp_metrics_compression(mut self, compression: crate::Compression) -> Self {
         self.metrics.compression = Some(compression);
         self
@@ -319,7 +319,7 @@ impl Builder {
     /// let b = obs_runtime::builder!().metric_export_interval(std::time::Duration::from_secs(10));
     /// assert!(format!("{b:?}").contains("10s"));
     /// ```
-    #[cfg(feature = "otlp")]
+    #[cfg(feature = "otlp-metrics")]
     pub fn metric_export_interval(mut self, interval: Duration) -> Self {
         self.metrics.interval = Some(interval);
         self
@@ -330,7 +330,7 @@ impl Builder {
     /// let b = obs_runtime::builder!().metric_export_timeout(std::time::Duration::from_secs(3));
     /// assert!(format!("{b:?}").contains("3s"));
     /// ```
-    #[cfg(feature = "otlp")]
+    #[cfg(feature = "otlp-metrics")]
     pub fn metric_export_timeout(mut self, timeout: Duration) -> Self {
         self.metrics.timeout = Some(timeout);
         self
@@ -341,7 +341,7 @@ impl Builder {
     /// let b = obs_runtime::builder!().metrics_temporality(obs_runtime::Temporality::Delta);
     /// assert!(format!("{b:?}").contains("Delta"));
     /// ```
-    #[cfg(feature = "otlp")]
+    #[cfg(feature = "otlp-metrics")]
     pub fn metrics_temporality(mut self, temporality: crate::Temporality) -> Self {
         self.metrics.temporality = Some(temporality);
         self
@@ -354,13 +354,13 @@ impl Builder {
     /// assert_eq!(e.resource().service_name, "checkout");
     /// assert_eq!(e.otlp_endpoint(), Some("http://c:4318/v1/metrics"));
     /// ```
-    #[cfg(feature = "otlp")]
+    #[cfg(feature = "otlp-metrics")]
     pub fn metrics_exporter(&self) -> Result<crate::MetricsExporter, ConfigError> {
         let settings = self.settings()?;
         self.exporter_for(&settings)
     }
 
-    #[cfg(feature = "otlp")]
+    #[cfg(feature = "otlp-metrics")]
     fn exporter_for(&self, settings: &Settings) -> Result<crate::MetricsExporter, ConfigError> {
         let e = crate::MetricsExporter::read_env(&crate::otel_env::process_env)?;
         Ok(self
@@ -401,7 +401,7 @@ impl Builder {
         if settings.sdk_disabled {
             crate::set_enabled(false);
         }
-        #[cfg(feature = "otlp")]
+        #[cfg(feature = "otlp-metrics")]
         let metrics_exporter = match settings.metrics_exporters.otlp && !settings.sdk_disabled {
             true => Some(self.exporter_for(&settings)?),
             false => None,
@@ -410,8 +410,9 @@ impl Builder {
             Some(p) => Some(p),
             None => {
                 let p = crate::trace::TracePipeline::from_env().map_err(InitError::Trace)?;
-                // Without an endpoint there is nowhere to send spans: `#[traced]` records its metrics only.
-                p.otlp_endpoint().is_some().then(|| {
+                // Without an endpoint (or the flight recorder) there is nowhere to send spans: `#[traced]`
+                // records its metrics only.
+                (p.otlp_endpoint().is_some() || p.records_flight()).then(|| {
                     p.service_name(settings.service_name.clone())
                         .resource_attribute("service.version", settings.service_version.clone())
                 })
@@ -421,17 +422,17 @@ impl Builder {
             Some(p) => Some(p.disabled(settings.sdk_disabled).install().map_err(InitError::Trace)?),
             None => None,
         };
-        #[cfg(feature = "otlp")]
+        #[cfg(feature = "otlp-metrics")]
         let metrics = match metrics_exporter {
             Some(e) => Some(e.install()?),
             None => None,
         };
-        #[cfg(not(feature = "otlp"))]
+        #[cfg(not(feature = "otlp-metrics"))]
         if settings.metrics_exporters.otlp {
             return Err(InitError::Config(crate::otel_env::err(
                 "OTEL_METRICS_EXPORTER",
                 "otlp",
-                "needs obs' `otlp` feature, which is turned off in this build",
+                "needs obs' `otlp-metrics` feature, which is turned off in this build",
             )));
         }
         BuildInfo.set(BuildLabels {
@@ -468,7 +469,7 @@ impl Builder {
             stop: Some(stop_tx),
             runtime: Some(runtime),
             trace,
-            #[cfg(feature = "otlp")]
+            #[cfg(feature = "otlp-metrics")]
             metrics,
         })
     }
@@ -490,7 +491,7 @@ pub struct Guard {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     runtime: Option<tokio::runtime::Runtime>,
     trace: Option<crate::trace::TraceGuard>,
-    #[cfg(feature = "otlp")]
+    #[cfg(feature = "otlp-metrics")]
     metrics: Option<crate::MetricsGuard>,
 }
 
@@ -501,7 +502,7 @@ impl Guard {
     /// let obs = obs_runtime::builder!().without_server().without_health_checks().init().unwrap();
     /// assert!(obs.flush_metrics().is_none()); // no metrics endpoint set
     /// ```
-    #[cfg(feature = "otlp")]
+    #[cfg(feature = "otlp-metrics")]
     pub fn flush_metrics(&self) -> Option<Result<(), crate::ExportError>> {
         self.metrics.as_ref().map(crate::MetricsGuard::flush)
     }
@@ -551,7 +552,7 @@ impl Drop for Guard {
         // One deadline for the whole drop, so stopping the runtime first does not add to the export timeout.
         let deadline = self.trace.as_ref().map(crate::trace::TraceGuard::deadline_from_now);
         // The last metrics push starts now and runs beside the rest, within its own export timeout.
-        #[cfg(feature = "otlp")]
+        #[cfg(feature = "otlp-metrics")]
         let metrics_deadline = self.metrics.as_ref().map(|m| {
             let d = m.deadline_from_now();
             m.begin_shutdown(d);
@@ -573,7 +574,7 @@ impl Drop for Guard {
         if let (Some(mut trace), Some(deadline)) = (self.trace.take(), deadline) {
             trace.shutdown_by(deadline);
         }
-        #[cfg(feature = "otlp")]
+        #[cfg(feature = "otlp-metrics")]
         if let (Some(mut metrics), Some(deadline)) = (self.metrics.take(), metrics_deadline) {
             metrics.finish_shutdown(deadline);
         }

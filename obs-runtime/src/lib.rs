@@ -19,12 +19,17 @@ extern crate self as obs;
 
 mod block;
 mod catalog;
+// Read by `init` (feature `server`) and the OTLP metrics exporter; builds without them keep the public settings.
+#[cfg_attr(not(all(feature = "server", feature = "otlp-metrics")), allow(dead_code))]
 mod config;
 mod desc;
 mod encoding;
 mod exposition;
 pub mod families;
+// `record` is the runner's (feature `server`).
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
 pub mod health;
+#[cfg(feature = "server")]
 mod init;
 #[cfg(feature = "prometheus")]
 mod interop;
@@ -32,13 +37,16 @@ mod labels;
 mod metrics;
 mod model;
 pub mod names;
+#[cfg_attr(not(all(feature = "server", feature = "otlp-metrics")), allow(dead_code))]
 mod otel_env;
-#[cfg(feature = "otlp")]
+#[cfg(feature = "otlp-metrics")]
 mod otlp_metrics;
+#[cfg(feature = "process")]
 mod process;
 mod registry;
 mod self_metrics;
 mod series;
+#[cfg(feature = "server")]
 pub mod server;
 mod slots;
 mod switch;
@@ -61,6 +69,7 @@ pub use exposition::{collect, encode, encode_into, snapshot};
 #[cfg(feature = "protobuf")]
 pub use exposition::{encode_protobuf, encode_protobuf_into};
 pub use health::{readiness, report as health_report, CheckStatus, HealthReport};
+#[cfg(feature = "server")]
 pub use init::{Builder, Guard, InitError};
 #[cfg(feature = "prometheus")]
 pub use interop::{register_prometheus_registry, MergedFamily};
@@ -75,12 +84,13 @@ pub use model::{
     SeriesSnapshot, Snapshot, SummaryPoint, Value,
 };
 /// The generated OTLP message types (`opentelemetry-proto`), to read what [`OtlpEncoder`] makes.
-#[cfg(feature = "otlp")]
+#[cfg(feature = "otlp-metrics")]
 pub use opentelemetry_proto::tonic as otlp_proto;
 pub use otel_env::{
-    parse_resource_attributes, percent_decode, Compression, ConfigError, MetricsExporters, Protocol, WriteStrategy,
+    parse_bytes, parse_duration, parse_resource_attributes, percent_decode, Compression, ConfigError, MetricsExporters,
+    Protocol, WriteStrategy,
 };
-#[cfg(feature = "otlp")]
+#[cfg(feature = "otlp-metrics")]
 pub use otlp_metrics::{
     ExportError, MetricsExporter, MetricsGuard, OtlpEncoder, Temporality, DEFAULT_METRIC_EXPORT_INTERVAL,
     DEFAULT_METRIC_EXPORT_TIMEOUT,

@@ -4,16 +4,28 @@
 //! wait for a check.
 
 pub(crate) mod metrics;
+#[cfg(feature = "server")]
 pub(crate) mod runner;
 
 use crate::catalog::catalog;
 use crate::desc::HealthCheckDesc;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use metrics::RunResult;
+
+/// How a caught panic travels in a check's error, for the runner to report `panic` rather than `error`.
+pub(crate) const PANIC_MARKER: &str = "\u{0}panic:";
+/// The error of a sync check whose previous run is still blocked; the runner reports it as a timeout.
+pub(crate) const HUNG_MARKER: &str = "\u{0}the previous run has not returned yet";
+
+pub(crate) fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panicked".to_owned())
+}
 
 /// The state of one check.
 ///
@@ -23,7 +35,8 @@ pub use metrics::RunResult;
 ///     println!("{name}: {} ({} failures in a row)", check.status, check.consecutive_failures);
 /// }
 /// ```
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct CheckStatus {
     /// `healthy`, `unhealthy`, or `unknown` before the first run ends.
     pub status: &'static str,
@@ -72,7 +85,8 @@ impl CheckStatus {
 /// assert_eq!((report.status, report.score), ("ok", 100.0));
 /// assert!(report.checks.is_empty());
 /// ```
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct HealthReport {
     /// `ok`, or `degraded` when any check fails (liveness), or `not_ready` (readiness).
     pub status: &'static str,
@@ -93,6 +107,7 @@ pub(crate) fn record(desc: &'static HealthCheckDesc, result: RunResult, error: O
     let healthy = result == RunResult::Ok;
     let mut map = states().lock().unwrap_or_else(|e| e.into_inner());
     let entry = map.entry(desc.name).or_insert_with(|| CheckStatus::unknown(desc.critical));
+    let turned_unhealthy = !healthy && entry.status != "unhealthy";
     entry.status = if healthy { "healthy" } else { "unhealthy" };
     entry.result = Some(match result {
         RunResult::Ok => "ok",
@@ -105,6 +120,9 @@ pub(crate) fn record(desc: &'static HealthCheckDesc, result: RunResult, error: O
     entry.last_run_unix = SystemTime::now().duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs_f64());
     entry.consecutive_failures = if healthy { 0 } else { entry.consecutive_failures.saturating_add(1) };
     drop(map);
+    if desc.critical && turned_unhealthy {
+        crate::trace::request_flight_dump_unhealthy();
+    }
     metrics::HealthCheckUp
         .with(metrics::CheckCritical { check: desc.name, critical: desc.critical })
         .set(healthy as i64);
@@ -167,12 +185,22 @@ pub fn check_result<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<(), Stri
 /// A sync check cannot be cancelled: while one run is still blocked, later runs report a timeout at once instead
 /// of starting another thread, so a hanging check holds one thread, never more.
 ///
+/// Without the `server` feature there is no runner and no blocking pool: the check then runs on the thread that
+/// polls the future. The function exists in every build, so a library's `#[health_check]` expansion links to the
+/// same item whichever features the binary turns on.
+///
 /// ```
 /// fn ping() -> Result<(), String> {
 ///     Ok(())
 /// }
+/// fn broken() -> Result<(), String> {
+///     panic!("no connection")
+/// }
+/// # #[cfg(feature = "server")] {
 /// let rt = tokio::runtime::Runtime::new().unwrap();
 /// assert_eq!(rt.block_on(obs_runtime::health::blocking_check(ping)), Ok(()));
+/// assert!(rt.block_on(obs_runtime::health::blocking_check(broken)).unwrap_err().ends_with("no connection"));
+/// # }
 /// ```
 #[doc(hidden)]
 pub fn blocking_check(f: fn() -> Result<(), String>) -> crate::desc::HealthFuture {
@@ -181,21 +209,26 @@ pub fn blocking_check(f: fn() -> Result<(), String>) -> crate::desc::HealthFutur
     {
         let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
         if running.contains(&key) {
-            return Box::pin(async { Err(runner::HUNG_MARKER.to_owned()) });
+            return Box::pin(async { Err(HUNG_MARKER.to_owned()) });
         }
         running.push(key);
     }
-    Box::pin(async move {
-        let joined = tokio::task::spawn_blocking(move || {
-            let r = std::panic::catch_unwind(f);
-            RUNNING.lock().unwrap_or_else(|e| e.into_inner()).retain(|k| *k != key);
-            r
-        })
-        .await;
-        match joined {
-            Ok(Ok(r)) => r,
-            Ok(Err(panic)) => Err(runner::PANIC_MARKER.to_owned() + &runner::panic_message(panic)),
+    let run = move || {
+        let r = std::panic::catch_unwind(f);
+        RUNNING.lock().unwrap_or_else(|e| e.into_inner()).retain(|k| *k != key);
+        r
+    };
+    let outcome = |r: std::thread::Result<Result<(), String>>| match r {
+        Ok(r) => r,
+        Err(panic) => Err(PANIC_MARKER.to_owned() + &panic_message(panic)),
+    };
+    #[cfg(feature = "server")]
+    return Box::pin(async move {
+        match tokio::task::spawn_blocking(run).await {
+            Ok(r) => outcome(r),
             Err(e) => Err(e.to_string()),
         }
-    })
+    });
+    #[cfg(not(feature = "server"))]
+    Box::pin(async move { outcome(run()) })
 }

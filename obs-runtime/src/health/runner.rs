@@ -8,20 +8,10 @@
 //! while it is still blocked its later runs report a timeout at once (see `blocking_check` for sync checks): a
 //! hanging check never piles up threads.
 
-use super::{record, RunResult};
+use super::{panic_message, record, RunResult, HUNG_MARKER, PANIC_MARKER};
 use crate::desc::HealthCheckEntry;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-pub(crate) const PANIC_MARKER: &str = "\u{0}panic:";
-pub(crate) const HUNG_MARKER: &str = "\u{0}the previous run has not returned yet";
-
-pub(crate) fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "panicked".to_owned())
-}
 
 /// Starts one task per check on `handle`; they stop when the runtime shuts down.
 pub(crate) fn spawn_all(handle: &tokio::runtime::Handle, entries: &[&'static HealthCheckEntry]) {

@@ -35,6 +35,8 @@ pub trait Carrier {
     fn set(&mut self, key: &str, value: String);
 }
 
+/// Feature `http` (on with `server`).
+#[cfg(feature = "http")]
 impl Carrier for http::HeaderMap {
     fn get(&self, key: &str) -> Option<&str> {
         http::HeaderMap::get(self, key).and_then(|v| v.to_str().ok())
