@@ -175,7 +175,7 @@ fn every_test_holds_under_each_forced_write_strategy() {
         let out = std::process::Command::new(&exe)
             .env("OBS_WRITE_STRATEGY", strategy)
             .env(CHILD, "1")
-            .args(["--test-threads", "2"])
+            .args(["exactness::", "--test-threads", "2"])
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
