@@ -155,6 +155,8 @@ pub(crate) fn exclusive() -> u32 {
 pub fn use_on_this_thread(strategy: WriteStrategy) {
     let w = WORD.get();
     match strategy {
+        // A thread that never wrote has no slot to give back.
+        WriteStrategy::Atomic if w == UNCLAIMED => WORD.set(shared_word()),
         WriteStrategy::Slot if w & SHARED_FLAG != 0 => {
             claim_slot();
         }
