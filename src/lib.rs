@@ -85,6 +85,7 @@ pub use obs_runtime::{
     Location, MetricDesc, MetricKind, ValueType, DEFAULT_BUCKETS, DEFAULT_CAP, MAX_LABEL_VALUE_LEN, OVERFLOW_VALUE,
 };
 pub use obs_runtime::{health_report, readiness, CheckStatus, ConfigError, HealthReport, Settings};
+pub use obs_runtime::{write_strategy, write_strategy_calibration, WriteStrategy, WRITE_STRATEGY_VAR};
 pub use obs_runtime::{AlertDesc, AlertOp, AlertSignal, Severity};
 
 /// The format-neutral metrics model every exporter renders, and its naming rules.
@@ -137,6 +138,12 @@ pub mod testing {
 /// Spans, RED metrics of traced functions, OTLP export and W3C propagation.
 pub mod trace {
     pub use obs_runtime::trace::*;
+}
+/// The flight recorder (feature `flight`): the last minutes of every traced call, sampled or not, dumped on
+/// request (`GET /debug/flight`, [`flight::dump`]) or when a traced call panics.
+#[cfg(feature = "flight")]
+pub mod flight {
+    pub use obs_runtime::trace::flight::*;
 }
 // --- end tracing ---
 

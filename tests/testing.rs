@@ -326,3 +326,22 @@ fn calls_of_another_thread_are_reported_not_counted() {
 fn the_catalog_of_this_binary_passes_assert_catalog() {
     obs::testing::assert_catalog();
 }
+
+mod lookups {
+    #[obs::traced]
+    pub fn lookup() {}
+}
+
+#[test]
+fn a_traced_function_declared_in_a_test_body_is_told_from_its_namesake_in_another_module() {
+    // Its type's path is `testing::<test>::lookup`, its module `testing`; the namesake's module is `testing::lookups`.
+    #[obs::traced]
+    fn lookup() {}
+    let m = measure(|| {
+        lookup();
+        lookup();
+        lookups::lookup();
+    });
+    assert_eq!(m.calls(lookup).ok(), 2);
+    assert_eq!(m.calls(lookups::lookup).ok(), 1);
+}

@@ -178,6 +178,8 @@ fn counter_no_labels(c: &mut Criterion) {
     let mut g = c.benchmark_group(group::PLAIN);
     raw(&mut g);
     g.bench_function("obs", |b| b.iter(|| BenchPlain.inc()));
+    let handle = BenchPlain.with(());
+    g.bench_function("obs_handle", |b| b.iter(|| handle.inc()));
     let p = prometheus::IntCounter::new("bench_plain", "help").unwrap();
     g.bench_function("prometheus_cached", |b| b.iter(|| p.inc()));
     let pc = prometheus_client::metrics::counter::Counter::<u64>::default();
@@ -271,6 +273,36 @@ fn histogram_observe(c: &mut Criterion) {
     });
     let m = measured::Histogram::<11>::with_metadata(measured::metric::histogram::Thresholds::with_buckets(BUCKETS));
     g.bench_function("measured", |b| b.iter(|| m.get_metric().observe(black_box(0.3))));
+    g.finish();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// case 13: the write strategies, forced on this thread one after the other
+// ---------------------------------------------------------------------------------------------------------------
+
+fn write_strategies(c: &mut Criterion) {
+    use obs::__private::use_write_strategy_on_this_thread as use_strategy;
+    println!(
+        "write strategy of this process: {} ({})",
+        obs::write_strategy().as_str(),
+        match obs::write_strategy_calibration() {
+            Some((plain, atomic)) => format!("timed: plain load+store {plain:.2} ns, fetch_add {atomic:.2} ns"),
+            None => "forced by OBS_WRITE_STRATEGY".to_owned(),
+        }
+    );
+    let chosen = obs::write_strategy();
+    let mut g = c.benchmark_group(group::STRATEGY);
+    raw(&mut g);
+    let handle = BenchPlain.with(());
+    let fixed = || BenchFixed.with(Fixed { method: black_box(Method::Get), status: black_box(Status::Ok) }).inc();
+    for s in [obs::WriteStrategy::Slot, obs::WriteStrategy::Atomic] {
+        use_strategy(s);
+        let name = s.as_str();
+        g.bench_function(format!("obs_{name}"), |b| b.iter(|| BenchPlain.inc()));
+        g.bench_function(format!("obs_{name}_fixed"), |b| b.iter(fixed));
+        g.bench_function(format!("obs_{name}_handle"), |b| b.iter(|| handle.inc()));
+    }
+    use_strategy(chosen);
     g.finish();
 }
 
@@ -639,6 +671,7 @@ fn main() {
     let load_before = load_average();
     let mut c = Criterion::default().configure_from_args();
     counter_no_labels(&mut c);
+    write_strategies(&mut c);
     counter_fixed_labels(&mut c);
     counter_dynamic_label(&mut c);
     histogram_observe(&mut c);
@@ -669,7 +702,7 @@ fn main() {
         );
     }
     let _ = write!(table, "\nLoad average (1 min) before the run: {load_before}; after: {}.\n", load_average());
-    println!("\n## obs ÷ peer (medians, same run)\n\n{table}");
+    println!("\n## obs ÷ peer (medians, same run)\n\nMachine: {}.\n\n{table}", obs_benches::machine());
     if complete {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("RESULTS.md");
         let doc = format!(

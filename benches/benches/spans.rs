@@ -420,7 +420,7 @@ fn main() {
         load_average(),
         started.elapsed().as_secs_f64()
     ));
-    println!("\n## Spans: obs ÷ peer (medians, same run)\n\n{table}");
+    println!("\n## Spans: obs ÷ peer (medians, same run)\n\nMachine: {}.\n\n{table}", obs_benches::machine());
     if complete {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("RESULTS-spans.md");
         let doc = format!(

@@ -34,6 +34,8 @@ pub mod group {
     pub const NATIVE: &str = "9_native_histogram_observe";
     /// Case 10: a scrape's fixed cost: collecting and rendering the process families, which every scrape pays.
     pub const SCRAPE_FIXED: &str = "10_scrape_fixed_cost";
+    /// Case 13: the two write strategies side by side (the calling thread switched to each), and a resolved handle.
+    pub const STRATEGY: &str = "13_write_strategy";
     /// Case 11: collecting and encoding one OTLP metrics push of 10 000 series (bench `otlp_metrics`).
     pub const OTLP_PUSH: &str = "11_otlp_push_10k_series";
     /// Case 12: counter inc with the OTLP metrics exporter pushing in the background, and without (A/B).
@@ -62,6 +64,7 @@ struct Row {
 
 const ROWS: &[Row] = &[
     Row { title: "1. counter inc, no labels", group: group::PLAIN, obs: "obs", suffix: "", divide: 1.0 },
+    Row { title: "1h. counter inc, resolved handle", group: group::PLAIN, obs: "obs_handle", suffix: "", divide: 1.0 },
     Row {
         title: "2. counter inc, 2 fixed labels (`with` each time)",
         group: group::FIXED,
@@ -113,6 +116,42 @@ const ROWS: &[Row] = &[
         title: "10. a scrape's fixed cost (the process families)",
         group: group::SCRAPE_FIXED,
         obs: "obs",
+        suffix: "",
+        divide: 1.0,
+    },
+    Row { title: "13a. slot strategy, no labels", group: group::STRATEGY, obs: "obs_slot", suffix: "", divide: 1.0 },
+    Row {
+        title: "13b. atomic strategy, no labels",
+        group: group::STRATEGY,
+        obs: "obs_atomic",
+        suffix: "",
+        divide: 1.0,
+    },
+    Row {
+        title: "13c. slot strategy, 2 fixed labels",
+        group: group::STRATEGY,
+        obs: "obs_slot_fixed",
+        suffix: "",
+        divide: 1.0,
+    },
+    Row {
+        title: "13d. atomic strategy, 2 fixed labels",
+        group: group::STRATEGY,
+        obs: "obs_atomic_fixed",
+        suffix: "",
+        divide: 1.0,
+    },
+    Row {
+        title: "13e. slot strategy, resolved handle",
+        group: group::STRATEGY,
+        obs: "obs_slot_handle",
+        suffix: "",
+        divide: 1.0,
+    },
+    Row {
+        title: "13f. atomic strategy, resolved handle",
+        group: group::STRATEGY,
+        obs: "obs_atomic_handle",
         suffix: "",
         divide: 1.0,
     },
@@ -313,6 +352,65 @@ pub fn report(dir: &Path, since: SystemTime) -> (String, bool) {
         };
     let times = |r: f64| format!("{r:.2}×");
     let faster = |r: f64| format!("{:.1}× faster (ratio {r:.3})", 1.0 / r);
+    // Issue 17's targets: against the raw atomic, and against the fastest form any peer offers of the same case.
+    let fastest = |g: &str, ids: &[&'static str]| -> Option<(f64, &'static str)> {
+        ids.iter().filter_map(|id| get(g, id).map(|e| (e.median_ns, *id))).min_by(|a, b| a.0.total_cmp(&b.0))
+    };
+    let all_peers = ["prometheus_vec", "prometheus_cached", "prometheus_client", "metrics", "measured"];
+    let vs_fastest = |out: &mut String, what: &str, g: &str, obs: &str, ids: &[&'static str], bound: f64| {
+        let (fig, res) = match (get(g, obs), fastest(g, ids)) {
+            (Some(o), Some((p, id))) => {
+                let r = o.median_ns / p;
+                (
+                    format!("ratio {r:.3} ({} against {id} {})", ns(o.median_ns), ns(p)),
+                    if r <= bound { "PASS" } else { "MISS" },
+                )
+            }
+            _ => ("not measured".to_owned(), "–"),
+        };
+        let _ = writeln!(out, "| {what} | {fig} | {res} |");
+    };
+    for (what, g, obs) in [
+        ("counter inc, no labels", group::PLAIN, "obs"),
+        ("counter inc, 2 fixed labels, `with` each time", group::FIXED, "obs"),
+        ("counter inc, resolved handle", group::PLAIN, "obs_handle"),
+    ] {
+        check(&mut out, &format!("{what} ≤ 1.0× raw atomic"), ratio(g, obs, "raw_atomic"), &times, &|r| r <= 1.0);
+        vs_fastest(&mut out, &format!("{what} faster than every peer's fastest form"), g, obs, &all_peers, 0.999);
+    }
+    check(
+        &mut out,
+        "histogram observe ≤ 2× raw atomic",
+        ratio(group::HISTOGRAM, "obs", "raw_atomic"),
+        &times,
+        &|r| r <= 2.0,
+    );
+    vs_fastest(
+        &mut out,
+        "histogram observe ≥ 2× faster than the fastest peer",
+        group::HISTOGRAM,
+        "obs",
+        &all_peers,
+        0.5,
+    );
+    vs_fastest(
+        &mut out,
+        "dynamic label ≤ 0.8× the fastest peer's lookup",
+        group::DYNAMIC,
+        "obs",
+        &["prometheus_vec", "prometheus_client", "metrics", "measured"],
+        0.8,
+    );
+    check(
+        &mut out,
+        "2 threads on one series: per-op ≤ 1.1× the 1-thread figure",
+        ratio(group::THREADS, "obs_2t", "obs_1t"),
+        &times,
+        &|r| r <= 1.1,
+    );
+    check(&mut out, "encode per series ≤ 0.8× measured's", ratio(group::ENCODE, "obs", "measured"), &times, &|r| {
+        r <= 0.8
+    });
     check(
         &mut out,
         "fixed-label counter inc ≤ 1.5× raw atomic",

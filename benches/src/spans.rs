@@ -149,6 +149,12 @@ pub fn report(dir: &Path, since: SystemTime, counts: &[(&str, Counts)]) -> (Stri
         &|r| r <= 0.1,
     );
     check(
+        "metrics-only (2) ≤ 1.25× the clock floor (1b), same run",
+        ratio(case::OBS_METRICS, case::CLOCK_FLOOR),
+        &times,
+        &|r| r <= 1.25,
+    );
+    check(
         "for reference: the clock floor (1b) ÷ autometrics (4), the best ratio any timed call can reach here",
         ratio(case::CLOCK_FLOOR, case::AUTOMETRICS),
         &faster,

@@ -5,6 +5,7 @@
 //! blocks (gauges, whose `set` cannot be split) have one row written with atomic read-modify-write.
 
 use crate::slots;
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
 
@@ -24,9 +25,19 @@ pub struct Block {
 }
 
 impl Block {
+    /// Cells per row of a block of `words` cells: whole cache lines.
+    pub(crate) const fn stride_for(words: usize) -> usize {
+        let lines = words.div_ceil(8);
+        if lines == 0 {
+            8
+        } else {
+            lines * 8
+        }
+    }
+
     /// A block for `words` cells per row, with one row per slot (`sharded`) or a single row.
     pub(crate) fn leak(words: usize, sharded: bool) -> &'static Block {
-        let stride = words.div_ceil(8).max(1) * 8;
+        let stride = Block::stride_for(words);
         let shared_row = if sharded { slots::count() as usize } else { 0 };
         let lines = (0..(shared_row + 1) * stride / 8).map(|_| Line(Default::default())).collect();
         let block: &'static Block = Box::leak(Box::new(Block { lines, stride, shared_row }));
@@ -43,36 +54,12 @@ impl Block {
         &self.lines[i / 8].0[i % 8]
     }
 
-    /// The caller's row of a sharded block: its own slot, or the shared row. Resolve it once when writing
-    /// several cells (a histogram's bucket and sum), so the slot is looked up once.
-    #[inline(always)]
-    pub(crate) fn row(&self) -> Row<'_> {
-        row_of(self.cells(), self.stride, self.shared_row)
-    }
-
-    /// The block's layout copied out, for a hot path that wants a row in fewer dependent loads.
-    pub(crate) fn rows(&'static self) -> Rows {
-        Rows { cells: self.cells(), stride: self.stride, shared_row: self.shared_row }
-    }
-
     /// Every cell, row after row.
     #[inline(always)]
     fn cells(&self) -> &[AtomicU64] {
         // SAFETY: a `Line` is exactly eight `AtomicU64`s (64 bytes, its alignment adds no padding), and the boxed
         // slice of lines is one allocation, so it is a valid slice of `8 * len` cells for as long as `self`.
         unsafe { std::slice::from_raw_parts(self.lines.as_ptr().cast::<AtomicU64>(), self.lines.len() * 8) }
-    }
-
-    /// Adds to a sharded cell: a plain load + store in the caller's own slot.
-    #[inline(always)]
-    pub(crate) fn add_u64(&self, word: usize, v: u64) {
-        self.row().add_u64(word, v)
-    }
-
-    /// Adds a float to a sharded cell holding `f64` bits.
-    #[inline(always)]
-    pub(crate) fn add_f64(&self, word: usize, v: f64) {
-        self.row().add_f64(word, v)
     }
 
     /// The sum over all rows of an integer cell.
@@ -138,44 +125,140 @@ impl RowCopy {
     }
 }
 
-/// The calling thread's row of `cells`.
-#[inline(always)]
-fn row_of(cells: &[AtomicU64], stride: usize, shared_row: usize) -> Row<'_> {
-    let s = slots::current();
-    let (row, exclusive) = if s < slots::SHARED { (s as usize, true) } else { (shared_row, false) };
-    // The row's cells as one slice: one bounds check here, and the writes index within the row.
-    let start = row * stride;
-    Row { cells: &cells[start..start + stride], exclusive }
-}
-
-/// A [`Block`]'s layout, see [`Block::rows`].
+/// One cell of a sharded block as a write path wants it: the address of the cell in row 0 and the distance
+/// between rows, so a write is the thread's row word, one multiply-add, one test and the add.
+///
+/// Made only by [`Block::hot`], which checks that the cell is inside a row of a sharded block. The block has one
+/// row per slot plus the shared row, and a thread's row word is always one of those rows (an exclusive slot is
+/// `< slots::count()`, the shared row is `slots::count()`, and `count()` is fixed before the first block is
+/// made), so the pointer arithmetic of a write stays inside the block's one allocation, which is leaked and
+/// never freed. The cells are atomics, so another thread reading them (a scrape) is no data race.
 #[derive(Clone, Copy)]
-pub(crate) struct Rows {
-    cells: &'static [AtomicU64],
+pub(crate) struct Hot {
+    cell: NonNull<AtomicU64>,
+    /// Cells per row.
     stride: usize,
-    shared_row: usize,
 }
 
-impl Rows {
-    /// As [`Block::row`].
-    #[inline(always)]
-    pub(crate) fn row(&self) -> Row<'static> {
-        row_of(self.cells, self.stride, self.shared_row)
+// SAFETY: a `Hot` points into a leaked block of atomics (see the type's comment): sharing it is sharing
+// `&'static [AtomicU64]`, which is `Send + Sync`.
+unsafe impl Send for Hot {}
+// SAFETY: as above.
+unsafe impl Sync for Hot {}
+
+impl Block {
+    /// The [`Hot`] view of cell `word` of a sharded block.
+    pub(crate) fn hot(&'static self, word: usize) -> Hot {
+        assert!(word < self.stride && self.shared_row == slots::count() as usize, "a cell of a sharded row");
+        // From the slice's pointer, not from `&cells[word]`: the pointer must be valid for every row's cell.
+        let cells = self.cells();
+        // SAFETY: `word < stride <= cells.len()`, so the offset stays inside the slice.
+        let cell = unsafe { NonNull::new_unchecked(cells.as_ptr().add(word).cast_mut()) };
+        Hot { cell, stride: self.stride }
     }
 }
 
-/// One row of a sharded block, as resolved by [`Block::row`].
-pub(crate) struct Row<'a> {
-    cells: &'a [AtomicU64],
+impl Hot {
+    /// Row 0's first cell of a sharded block with `stride` cells per row, as [`Hot::as_ptr`] gave it.
+    ///
+    /// # Safety
+    /// `cells` must be `block.hot(0).as_ptr()` of a sharded block whose rows have `stride` cells.
+    #[inline(always)]
+    pub(crate) unsafe fn row0(cells: *mut AtomicU64, stride: usize) -> Hot {
+        debug_assert!(!cells.is_null());
+        // SAFETY: the caller passes a cell pointer that `Block::hot` made, so not null.
+        Hot { cell: unsafe { NonNull::new_unchecked(cells) }, stride }
+    }
+
+    /// The cell's address, to rebuild it with [`Hot::row0`].
+    pub(crate) fn as_ptr(self) -> *mut AtomicU64 {
+        self.cell.as_ptr()
+    }
+
+    /// The cell `k` places after this one in the same row.
+    ///
+    /// # Safety
+    /// This cell's word plus `k` must be below the block's row stride (the cell stays in row 0).
+    #[inline(always)]
+    pub(crate) unsafe fn offset(self, k: usize) -> Hot {
+        // SAFETY: the caller keeps the cell inside row 0 of the same block.
+        Hot { cell: unsafe { self.cell.add(k) }, stride: self.stride }
+    }
+
+    /// The cell of row `row`.
+    #[inline(always)]
+    fn at(self, row: u32) -> &'static AtomicU64 {
+        // SAFETY: `row` is a thread's row word (an exclusive slot) or `resolve_shared`'s result (the shared row
+        // or a slot), so `row <= slots::count()`, the block's last row: see the type's comment.
+        unsafe { &*self.cell.as_ptr().add(row as usize * self.stride) }
+    }
+
+    /// Adds `v` to this cell of the caller's row: a plain load + store in its own slot, `fetch_add` in the
+    /// shared row.
+    #[inline(always)]
+    pub(crate) fn add_u64(self, v: u64) {
+        let w = slots::word();
+        if w & slots::SHARED_FLAG == 0 {
+            let c = self.at(w);
+            c.store(c.load(Relaxed).wrapping_add(v), Relaxed);
+        } else {
+            self.at(slots::resolve_shared(w)).fetch_add(v, Relaxed);
+        }
+    }
+
+    /// Adds `v` to this cell, holding `f64` bits, of the caller's row.
+    #[inline(always)]
+    pub(crate) fn add_f64(self, v: f64) {
+        let w = slots::word();
+        if w & slots::SHARED_FLAG == 0 {
+            let c = self.at(w);
+            c.store((f64::from_bits(c.load(Relaxed)) + v).to_bits(), Relaxed);
+        } else {
+            atomic_add_f64(self.at(slots::resolve_shared(w)), v);
+        }
+    }
+}
+
+impl Hot {
+    /// The caller's row, resolved once for a write of several cells (a histogram's bucket and sum, a traced
+    /// call's result, bucket and sum).
+    #[inline(always)]
+    pub(crate) fn row(self) -> HotRow {
+        let w = slots::word();
+        let (row, exclusive) = if w & slots::SHARED_FLAG == 0 { (w, true) } else { (slots::resolve_shared(w), false) };
+        // SAFETY: as in `Hot::at`: `row <= slots::count()`, the block's last row. A raw pointer, not `&cell`:
+        // the row's other cells are reached from it.
+        HotRow { cell: unsafe { self.cell.as_ptr().add(row as usize * self.stride) }, exclusive }
+    }
+}
+
+/// The caller's row of a sharded block, from this row's copy of a [`Hot`] cell onwards; see [`Hot::row`].
+#[derive(Clone, Copy)]
+pub(crate) struct HotRow {
+    cell: *const AtomicU64,
     /// The caller owns the row, so plain load + store is exact; otherwise the row is shared: atomic RMW.
     exclusive: bool,
 }
 
-impl Row<'_> {
-    /// Adds `v` to an integer cell of this row.
+impl HotRow {
+    /// The cell `k` places after the [`Hot`] cell this row came from.
+    ///
+    /// # Safety
+    /// The `Hot` cell's word plus `k` must be below the block's row stride (the cell stays in this row).
     #[inline(always)]
-    pub(crate) fn add_u64(&self, word: usize, v: u64) {
-        let c = &self.cells[word];
+    unsafe fn at(self, k: usize) -> &'static AtomicU64 {
+        // SAFETY: the caller keeps `k` inside the row, and the row is inside the block (see `Hot`).
+        unsafe { &*self.cell.add(k) }
+    }
+
+    /// Adds `v` to the integer cell `k` places on.
+    ///
+    /// # Safety
+    /// As [`HotRow::at`].
+    #[inline(always)]
+    pub(crate) unsafe fn add_u64(self, k: usize, v: u64) {
+        // SAFETY: passed on from the caller.
+        let c = unsafe { self.at(k) };
         if self.exclusive {
             c.store(c.load(Relaxed).wrapping_add(v), Relaxed);
         } else {
@@ -183,10 +266,14 @@ impl Row<'_> {
         }
     }
 
-    /// Adds `v` to a float cell of this row.
+    /// Adds `v` to the float cell `k` places on.
+    ///
+    /// # Safety
+    /// As [`HotRow::at`].
     #[inline(always)]
-    pub(crate) fn add_f64(&self, word: usize, v: f64) {
-        let c = &self.cells[word];
+    pub(crate) unsafe fn add_f64(self, k: usize, v: f64) {
+        // SAFETY: passed on from the caller.
+        let c = unsafe { self.at(k) };
         if self.exclusive {
             c.store((f64::from_bits(c.load(Relaxed)) + v).to_bits(), Relaxed);
         } else {

@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 
 /// All declarations linked into this binary; see [`catalog`].
 ///
-/// ```
+/// ```standalone_crate
 /// use obs_runtime::{Gauge, MetricDesc, MetricKind};
 /// static QUEUE: Gauge = Gauge::new(&MetricDesc::new("queue_depth", MetricKind::Gauge, "Jobs waiting."));
 /// obs_runtime::register!(QUEUE);
@@ -139,7 +139,7 @@ impl std::error::Error for CatalogError {}
 
 /// The errors of a catalog, reported together.
 ///
-/// ```
+/// ```standalone_crate
 /// use obs_runtime::{Counter, MetricDesc, MetricKind};
 /// static JOBS: Counter = Counter::new(&MetricDesc::new("jobs", MetricKind::Counter, "Jobs run."));
 /// static JOBS_AGAIN: Counter = Counter::new(&MetricDesc::new("jobs", MetricKind::Counter, "Jobs, again."));
@@ -347,7 +347,7 @@ impl Catalog {
 
     /// The metrics that are exposed: all of them but the later of two that share a name.
     ///
-    /// ```
+    /// ```standalone_crate
     /// use obs_runtime::{Counter, MetricDesc, MetricKind};
     /// static JOBS: Counter = Counter::new(&MetricDesc::new("jobs", MetricKind::Counter, "Jobs run."));
     /// static JOBS_AGAIN: Counter = Counter::new(&MetricDesc::new("jobs", MetricKind::Counter, "Jobs, again."));
@@ -390,7 +390,7 @@ impl Catalog {
 
     /// Checks the catalog: call it at start-up so duplicate names stop the service with both locations named.
     ///
-    /// ```
+    /// ```standalone_crate
     /// obs_runtime::catalog().validate().expect("metric names are unique");
     /// ```
     pub fn validate(&self) -> Result<(), CatalogErrors> {

@@ -1,7 +1,7 @@
 //! Settings of `obs::init`: explicit builder values first, then the standard environment variables, then defaults.
 
 use crate::desc::CrateInfo;
-use crate::otel_env::{err, lookup, ConfigError, Env, ExporterEnv, MetricsExporters, OtelEnv, Signal};
+use crate::otel_env::{err, lookup, ConfigError, Env, ExporterEnv, MetricsExporters, OtelEnv, Signal, WriteStrategy};
 use std::net::{SocketAddr, ToSocketAddrs};
 
 /// Where the endpoints are served without `.listen(..)` or `OTEL_EXPORTER_PROMETHEUS_HOST`, as the OpenTelemetry
@@ -51,6 +51,9 @@ pub struct Settings {
     pub health_checks: bool,
     /// Where metrics go: `/metrics` for Prometheus, OTLP pushes, both or neither (`OTEL_METRICS_EXPORTER`).
     pub metrics_exporters: MetricsExporters,
+    /// The write strategy `OBS_WRITE_STRATEGY` forces; `None` when it is unset or `auto` (timed at the first
+    /// write). The process' strategy itself is [`write_strategy`](crate::write_strategy).
+    pub write_strategy: Option<WriteStrategy>,
 }
 
 /// Explicit settings, each overriding its environment variable.
@@ -118,6 +121,7 @@ pub(crate) fn resolve(krate: CrateInfo, o: &Overrides, get: Env<'_>) -> Result<S
         Some(resolved)
     };
     let bearer_token = o.bearer_token.clone().or_else(|| env("OBS_BEARER_TOKEN")).filter(|t| !t.is_empty());
+    let write_strategy = crate::slots::forced(get)?;
     Ok(Settings {
         service_name,
         service_version,
@@ -128,6 +132,7 @@ pub(crate) fn resolve(krate: CrateInfo, o: &Overrides, get: Env<'_>) -> Result<S
         sdk_disabled,
         health_checks: o.health_checks.unwrap_or(true),
         metrics_exporters,
+        write_strategy,
     })
 }
 
@@ -141,6 +146,16 @@ mod tests {
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
+    }
+
+    #[test]
+    fn a_bad_write_strategy_fails_the_settings_naming_the_variable() {
+        let e = resolve(krate(), &Overrides::default(), &env_of(&[("OBS_WRITE_STRATEGY", "lockfree")])).unwrap_err();
+        assert_eq!((e.variable, e.value.as_str()), ("OBS_WRITE_STRATEGY", "lockfree"));
+        let s = resolve(krate(), &Overrides::default(), &env_of(&[("OBS_WRITE_STRATEGY", "atomic")])).unwrap();
+        assert_eq!(s.write_strategy, Some(WriteStrategy::Atomic));
+        let s = resolve(krate(), &Overrides::default(), &env_of(&[("OBS_WRITE_STRATEGY", "auto")])).unwrap();
+        assert_eq!(s.write_strategy, None);
     }
 
     #[test]

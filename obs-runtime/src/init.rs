@@ -26,7 +26,7 @@ pub(crate) struct BuildInfo;
 
 /// Why `init` failed.
 ///
-/// ```
+/// ```standalone_crate
 /// let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
 /// let addr = taken.local_addr().unwrap().to_string();
 /// let err = obs_runtime::builder!().listen(addr).without_health_checks().init().err().expect("the port is taken");
@@ -118,7 +118,7 @@ impl From<ConfigError> for InitError {
 
 /// Settings for [`Builder::init`]; start from `obs::builder!()`, which fills in the calling crate's name and version.
 ///
-/// ```
+/// ```standalone_crate
 /// let obs = obs_runtime::Builder::new(obs_runtime::crate_info!())
 ///     .service_name("checkout")
 ///     .listen("127.0.0.1:0")
@@ -218,7 +218,7 @@ impl Builder {
     }
     /// Serves no endpoints: mount [`crate::server::router`] in your own axum app instead.
     ///
-    /// ```
+    /// ```standalone_crate
     /// let obs = obs_runtime::builder!().without_server().without_health_checks().init().unwrap();
     /// assert_eq!(obs.local_addr(), None); // mount `obs_runtime::server::router` in your own app instead
     /// ```
@@ -239,7 +239,7 @@ impl Builder {
     /// Exports spans through this pipeline (otherwise one is built from the `OTEL_*` variables, and installed
     /// when `OTEL_EXPORTER_OTLP_ENDPOINT` is set).
     ///
-    /// ```
+    /// ```standalone_crate
     /// use obs_runtime::trace::{MemorySink, TracePipeline};
     /// let sink = MemorySink::default();
     /// let obs = obs_runtime::builder!()
@@ -384,7 +384,7 @@ impl Builder {
     /// Validates the catalog, starts the endpoints and the health checks on a small background runtime, and
     /// returns the guard that stops them. Works from a plain `main` and from inside a tokio runtime.
     ///
-    /// ```
+    /// ```standalone_crate
     /// use std::io::{Read, Write};
     /// let obs = obs_runtime::builder!().listen("127.0.0.1:0").without_health_checks().init()?;
     /// let mut conn = std::net::TcpStream::connect(obs.local_addr().unwrap())?;
@@ -410,8 +410,9 @@ impl Builder {
             Some(p) => Some(p),
             None => {
                 let p = crate::trace::TracePipeline::from_env().map_err(InitError::Trace)?;
-                // Without an endpoint there is nowhere to send spans: `#[traced]` records its metrics only.
-                p.otlp_endpoint().is_some().then(|| {
+                // Without an endpoint (or the flight recorder) there is nowhere to send spans: `#[traced]`
+                // records its metrics only.
+                (p.otlp_endpoint().is_some() || p.records_flight()).then(|| {
                     p.service_name(settings.service_name.clone())
                         .resource_attribute("service.version", settings.service_version.clone())
                 })
@@ -476,7 +477,7 @@ impl Builder {
 
 /// Keeps obs running; dropping it stops the endpoints and the health checks.
 ///
-/// ```
+/// ```standalone_crate
 /// let guard = obs_runtime::builder!().listen("127.0.0.1:0").without_health_checks().init().unwrap();
 /// let addr = guard.local_addr().unwrap();
 /// assert!(std::net::TcpStream::connect(addr).is_ok());
@@ -497,7 +498,7 @@ pub struct Guard {
 impl Guard {
     /// Pushes the metrics now over OTLP and waits for the outcome; `None` when no OTLP metrics exporter runs.
     ///
-    /// ```
+    /// ```standalone_crate
     /// let obs = obs_runtime::builder!().without_server().without_health_checks().init().unwrap();
     /// assert!(obs.flush_metrics().is_none()); // no metrics endpoint set
     /// ```
@@ -507,7 +508,7 @@ impl Guard {
     }
     /// The address the endpoints listen on (useful with port 0).
     ///
-    /// ```
+    /// ```standalone_crate
     /// let obs = obs_runtime::builder!().listen("127.0.0.1:0").without_health_checks().init().unwrap();
     /// assert_ne!(obs.local_addr().unwrap().port(), 0); // the port the OS picked
     /// ```
@@ -516,7 +517,7 @@ impl Guard {
     }
     /// The settings in force.
     ///
-    /// ```
+    /// ```standalone_crate
     /// let obs = obs_runtime::builder!().without_server().without_health_checks().init().unwrap();
     /// assert_eq!(obs.settings().listen, None);
     /// ```
@@ -525,7 +526,7 @@ impl Guard {
     }
     /// Exports the spans recorded so far now, rather than at the next batch.
     ///
-    /// ```
+    /// ```standalone_crate
     /// let obs = obs_runtime::builder!().without_server().without_health_checks().init().unwrap();
     /// obs.flush(); // no trace pipeline here: nothing to export
     /// ```
@@ -536,7 +537,7 @@ impl Guard {
     }
     /// A handle to obs' background runtime, to run a health check now or spawn work beside it.
     ///
-    /// ```
+    /// ```standalone_crate
     /// let obs = obs_runtime::builder!().without_server().without_health_checks().init().unwrap();
     /// let rt = obs.handle().unwrap();
     /// assert_eq!(rt.block_on(rt.spawn(async { 1 + 1 })).unwrap(), 2);

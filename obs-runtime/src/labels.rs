@@ -152,7 +152,7 @@ int_label_value!(u8 u16 u32 u64 u128 usize i8 i16 i32 i64 i128 isize);
 pub trait LabelSet {
     /// The labels, in declaration order.
     ///
-    /// ```
+    /// ```standalone_crate
     /// # extern crate obs_runtime as obs;
     /// use obs_runtime::LabelSet;
     /// #[derive(obs_macros::Labels)]
@@ -181,7 +181,7 @@ pub trait LabelSet {
     fn fixed_index(&self) -> u32;
     /// Feeds each value's string form to `h`, one [`hash_str`] per label, in declaration order.
     ///
-    /// ```
+    /// ```standalone_crate
     /// # extern crate obs_runtime as obs;
     /// use obs_runtime::LabelSet;
     /// use std::collections::hash_map::DefaultHasher;
@@ -201,7 +201,7 @@ pub trait LabelSet {
     fn hash_values<H: Hasher>(&self, h: &mut H);
     /// Whether the stored key holds exactly these values.
     ///
-    /// ```
+    /// ```standalone_crate
     /// # extern crate obs_runtime as obs;
     /// use obs_runtime::LabelSet;
     /// #[derive(obs_macros::Labels)]
@@ -215,7 +215,7 @@ pub trait LabelSet {
     fn matches(&self, stored: &[Cow<'static, str>]) -> bool;
     /// The values as a stored key.
     ///
-    /// ```
+    /// ```standalone_crate
     /// # extern crate obs_runtime as obs;
     /// use obs_runtime::LabelSet;
     /// #[derive(obs_macros::Labels)]

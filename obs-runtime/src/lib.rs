@@ -86,7 +86,10 @@ pub use model::{
 /// The generated OTLP message types (`opentelemetry-proto`), to read what [`OtlpEncoder`] makes.
 #[cfg(feature = "otlp-metrics")]
 pub use opentelemetry_proto::tonic as otlp_proto;
-pub use otel_env::{parse_resource_attributes, percent_decode, Compression, ConfigError, MetricsExporters, Protocol};
+pub use otel_env::{
+    parse_bytes, parse_duration, parse_resource_attributes, percent_decode, Compression, ConfigError, MetricsExporters,
+    Protocol, WriteStrategy,
+};
 #[cfg(feature = "otlp-metrics")]
 pub use otlp_metrics::{
     ExportError, MetricsExporter, MetricsGuard, OtlpEncoder, Temporality, DEFAULT_METRIC_EXPORT_INTERVAL,
@@ -94,6 +97,7 @@ pub use otlp_metrics::{
 };
 pub use registry::{Collect, MetricEntry};
 pub use series::{MAX_LABEL_VALUE_LEN, OVERFLOW_VALUE};
+pub use slots::{write_strategy, write_strategy_calibration, WRITE_STRATEGY_VAR};
 pub use switch::{is_enabled, set_enabled};
 
 #[doc(hidden)]
@@ -103,6 +107,7 @@ pub use inventory;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::health::{blocking_check, check_result};
+    pub use crate::slots::use_on_this_thread as use_write_strategy_on_this_thread;
     pub use crate::trace;
     pub use crate::unchecked::Unchecked;
     pub use crate::{

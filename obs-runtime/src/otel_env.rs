@@ -115,6 +115,65 @@ pub(crate) fn parse_millis(variable: &'static str, v: &str) -> Result<Duration, 
     }
 }
 
+/// Parses a duration written with its unit: `500ms`, `30s`, `5m`, `1h` (a whole number, or a decimal one such as
+/// `1.5s`). obs' own variables (`OBS_FLIGHT_RECORDER`) and `obs-replay`'s options take this form.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(obs_runtime::parse_duration("OBS_X", "60s").unwrap(), Duration::from_secs(60));
+/// assert_eq!(obs_runtime::parse_duration("OBS_X", "1.5m").unwrap(), Duration::from_secs(90));
+/// assert_eq!(obs_runtime::parse_duration("OBS_X", "250ms").unwrap(), Duration::from_millis(250));
+/// let e = obs_runtime::parse_duration("OBS_X", "60").unwrap_err();
+/// assert_eq!((e.variable, e.value.as_str()), ("OBS_X", "60"));
+/// ```
+pub fn parse_duration(variable: &'static str, v: &str) -> Result<Duration, ConfigError> {
+    let t = v.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let scale = match unit.trim() {
+        "ns" => 1e-9,
+        "us" | "µs" => 1e-6,
+        "ms" => 1e-3,
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(err(variable, v, "is not a duration; write a number and a unit, e.g. `60s`, `500ms`, `5m`")),
+    };
+    match num.parse::<f64>() {
+        Ok(n) if n.is_finite() && n >= 0.0 && n * scale < 1e12 => Ok(Duration::from_secs_f64(n * scale)),
+        _ => Err(err(variable, v, "is not a duration; write a number and a unit, e.g. `60s`, `500ms`, `5m`")),
+    }
+}
+
+/// Parses a size in bytes: a whole number with an optional unit, `B`, `KB`/`MB`/`GB` (powers of 1000) or
+/// `KiB`/`MiB`/`GiB` (powers of 1024).
+///
+/// ```
+/// assert_eq!(obs_runtime::parse_bytes("OBS_X", "32MiB").unwrap(), 32 << 20);
+/// assert_eq!(obs_runtime::parse_bytes("OBS_X", "5MB").unwrap(), 5_000_000);
+/// assert_eq!(obs_runtime::parse_bytes("OBS_X", "4096").unwrap(), 4096);
+/// assert!(obs_runtime::parse_bytes("OBS_X", "lots").is_err());
+/// ```
+pub fn parse_bytes(variable: &'static str, v: &str) -> Result<u64, ConfigError> {
+    let t = v.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let scale: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KB" | "kB" => 1000,
+        "MB" => 1000 * 1000,
+        "GB" => 1000 * 1000 * 1000,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        _ => return Err(err(variable, v, "is not a size; write e.g. `32MiB`, `500KB` or a number of bytes")),
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| err(variable, v, "is not a size; write e.g. `32MiB`, `500KB` or a number of bytes"))
+}
+
 /// The OTLP transport.
 ///
 /// ```
@@ -189,6 +248,44 @@ impl MetricsExporters {
             }
         }
         Ok(out)
+    }
+}
+
+/// How a metric write reaches its cell, chosen once per process (see [`write_strategy`](crate::write_strategy)).
+///
+/// ```
+/// use obs_runtime::WriteStrategy;
+/// assert_eq!(WriteStrategy::parse("atomic").unwrap(), Some(WriteStrategy::Atomic));
+/// assert_eq!(WriteStrategy::parse("auto").unwrap(), None);
+/// assert_eq!(WriteStrategy::parse("fast").unwrap_err().variable, "OBS_WRITE_STRATEGY");
+/// assert_eq!(WriteStrategy::Slot.as_str(), "slot");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteStrategy {
+    /// Each thread owns a slot (a row of every counter and histogram) and writes it with a plain load and store;
+    /// threads beyond the slot count share an atomic row.
+    Slot,
+    /// Every thread adds with one `fetch_add` to one shared row.
+    Atomic,
+}
+
+impl WriteStrategy {
+    /// Parses `OBS_WRITE_STRATEGY`: `slot`, `atomic`, or `auto` (`None`: timed at the first write).
+    pub fn parse(raw: &str) -> Result<Option<WriteStrategy>, ConfigError> {
+        match raw.trim() {
+            "slot" => Ok(Some(WriteStrategy::Slot)),
+            "atomic" => Ok(Some(WriteStrategy::Atomic)),
+            "auto" | "" => Ok(None),
+            other => Err(err("OBS_WRITE_STRATEGY", other, "is not a write strategy; use `slot`, `atomic` or `auto`")),
+        }
+    }
+
+    /// The name `OBS_WRITE_STRATEGY` takes for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriteStrategy::Slot => "slot",
+            WriteStrategy::Atomic => "atomic",
+        }
     }
 }
 

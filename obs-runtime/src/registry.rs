@@ -56,7 +56,7 @@ pub trait Collect: Sync {
     fn collect(&self, out: &mut dyn PointSink);
     /// Number of series currently held.
     ///
-    /// ```
+    /// ```standalone_crate
     /// # extern crate obs_runtime as obs;
     /// use obs_runtime::{Collect, Counter, LabelSet, MetricDesc, MetricKind};
     /// #[derive(obs_macros::Labels)]

@@ -9,7 +9,7 @@
 //! contains it is refused like an oversized one (sent to the overflow series and counted), rather than stored as a
 //! series whose rendered labels would be the overflow series' own.
 
-use crate::block::Block;
+use crate::block::{Block, Hot};
 use crate::desc::MetricDesc;
 use crate::encoding::render_labels;
 use crate::labels::{fixed_product, fixed_values, LabelSet};
@@ -17,8 +17,10 @@ use crate::model::Labels;
 use crate::self_metrics::{self, OverflowReason};
 use hashbrown::HashTable;
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Mutex, OnceLock, RwLock};
 
 /// Series carved from one block of a dynamic family.
@@ -38,8 +40,9 @@ pub const MAX_LABEL_VALUE_LEN: usize = 1024;
 /// ```
 pub const OVERFLOW_VALUE: &str = "__overflow__";
 
-/// Entries of the per-thread cache of dynamic label sets.
-const CACHE_SLOTS: usize = 64;
+/// Entries of the per-thread cache of dynamic label sets: 256 of 64 bytes, 16 KiB per thread, so a thread that
+/// cycles over a few hundred hot series stays off the shared map (a power of two: the slot is a mask).
+const CACHE_SLOTS: usize = 256;
 
 #[derive(Clone, Copy)]
 struct Cached {
@@ -47,12 +50,17 @@ struct Cached {
     hash: u64,
     key: &'static [Cow<'static, str>],
     series: SeriesRef,
+    /// The series' first cell, for counters' write path (sharded families only).
+    hot: Option<Hot>,
 }
 
+// `Cell`s, not a `RefCell`: a lookup is one copy out and an insert one copy in, with no borrow flag to test and
+// set. `const` initialised without a destructor, so `with` is a plain TLS access.
 thread_local! {
-    static CACHE: std::cell::RefCell<[Option<Cached>; CACHE_SLOTS]> =
-        const { std::cell::RefCell::new([None; CACHE_SLOTS]) };
+    static CACHE: [Cell<Option<Cached>>; CACHE_SLOTS] = const { [const { Cell::new(None) }; CACHE_SLOTS] };
 }
+
+const _: () = assert!(std::mem::size_of::<Option<Cached>>() <= 64, "a cache entry fits one line");
 
 /// The cells of one series: a position in a block.
 #[derive(Clone, Copy)]
@@ -100,7 +108,13 @@ pub(crate) struct SeriesStore {
     sharded: bool,
     /// The dense size, or 0 if this family is dynamic.
     dense: u32,
-    dense_block: OnceLock<&'static Block>,
+    /// The dense block once made (null before): one load and one test on the write path, where a `OnceLock`
+    /// costs a state check and a second load.
+    dense_block: AtomicPtr<Block>,
+    /// Row 0's first cell of the dense block, set before `dense_block` is published (sharded families only).
+    dense_cells: AtomicPtr<std::sync::atomic::AtomicU64>,
+    /// Cells per row of the dense block, known at compile time.
+    dense_stride: usize,
     /// Rendered labels and raw values of every dense series.
     dense_labels: OnceLock<Box<[DenseLabels]>>,
     dynamic: OnceLock<DynMap>,
@@ -120,6 +134,7 @@ struct Entry {
     // Leaked: series are never removed, and the per-thread cache keeps references to keys.
     key: &'static [Cow<'static, str>],
     series: SeriesRef,
+    hot: Option<Hot>,
 }
 
 #[derive(Default)]
@@ -145,7 +160,9 @@ impl SeriesStore {
             width,
             sharded,
             dense,
-            dense_block: OnceLock::new(),
+            dense_block: AtomicPtr::new(std::ptr::null_mut()),
+            dense_cells: AtomicPtr::new(std::ptr::null_mut()),
+            dense_stride: Block::stride_for((dense * width) as usize),
             dense_labels: OnceLock::new(),
             dynamic: OnceLock::new(),
         }
@@ -161,21 +178,60 @@ impl SeriesStore {
         if L::FIXED.is_some() && self.dense != 0 {
             SeriesRef { block: self.dense_block(), base: labels.fixed_index() * self.width }
         } else {
-            self.resolve_dynamic(labels)
+            self.resolve_dynamic(labels).0
+        }
+    }
+
+    /// The series of `labels` and the [`Hot`] view of its first cell, for a sharded family's write path.
+    #[inline(always)]
+    pub(crate) fn resolve_hot<L: LabelSet>(&self, labels: &L) -> (SeriesRef, Hot) {
+        debug_assert!(self.sharded);
+        if L::FIXED.is_some() && self.dense != 0 {
+            let block = self.dense_block();
+            let base = labels.fixed_index() * self.width;
+            // Relaxed: `dense_block`'s acquire load above ordered this store before it.
+            let cells = self.dense_cells.load(Ordering::Relaxed);
+            // SAFETY: `init_dense` made the block sharded (this family is) with `dense_stride` cells per row and
+            // stored its `hot(0)` before publishing it; `fixed_index() < dense`, so `base < dense * width <=
+            // dense_stride`: the offset stays inside row 0.
+            let hot = unsafe { Hot::row0(cells, self.dense_stride).offset(base as usize) };
+            (SeriesRef { block, base }, hot)
+        } else {
+            match self.resolve_dynamic(labels) {
+                (s, Some(hot)) => (s, hot),
+                (s, None) => (s, s.block.hot(s.word(0))),
+            }
         }
     }
 
     #[inline(always)]
     fn dense_block(&self) -> &'static Block {
-        match self.dense_block.get() {
-            Some(b) => b,
-            None => self.init_dense(),
+        let b = self.dense_block.load(Ordering::Acquire);
+        if b.is_null() {
+            self.init_dense()
+        } else {
+            // SAFETY: a non-null pointer is a leaked block published by `init_dense` with release ordering.
+            unsafe { &*b }
         }
     }
 
     #[cold]
+    #[inline(never)]
     fn init_dense(&self) -> &'static Block {
-        self.dense_block.get_or_init(|| Block::leak((self.dense * self.width) as usize, self.sharded))
+        // First uses racing on two threads must agree on one block: one lock for every family's first use.
+        static INIT: Mutex<()> = Mutex::new(());
+        let _g = INIT.lock().unwrap_or_else(|e| e.into_inner());
+        let b = self.dense_block.load(Ordering::Acquire);
+        if !b.is_null() {
+            // SAFETY: as in `dense_block`.
+            return unsafe { &*b };
+        }
+        let block = Block::leak((self.dense * self.width) as usize, self.sharded);
+        if self.sharded {
+            self.dense_cells.store(block.hot(0).as_ptr(), Ordering::Relaxed);
+        }
+        self.dense_block.store(block as *const Block as *mut Block, Ordering::Release);
+        block
     }
 
     fn map(&self) -> &DynMap {
@@ -186,7 +242,7 @@ impl SeriesStore {
         })
     }
 
-    fn resolve_dynamic<L: LabelSet>(&self, labels: &L) -> SeriesRef {
+    fn resolve_dynamic<L: LabelSet>(&self, labels: &L) -> (SeriesRef, Option<Hot>) {
         let map = self.map();
         let mut h = map.hasher.build_hasher();
         labels.hash_values(&mut h);
@@ -195,10 +251,10 @@ impl SeriesStore {
         // A hit in this thread's cache takes no lock and writes no shared line, so hot dynamic series scale
         // across threads; the key is compared, so a hash collision only costs a miss.
         let slot = (hash ^ (store as u64 >> 6)) as usize % CACHE_SLOTS;
-        let cached = CACHE.with(|c| c.borrow()[slot]);
+        let cached = CACHE.with(|c| c[slot].get());
         if let Some(c) = cached {
             if c.store == store && c.hash == hash && labels.matches(c.key) {
-                return c.series;
+                return (c.series, c.hot);
             }
         }
         let shard = &map.shards[(hash >> 40) as usize % SHARDS];
@@ -206,22 +262,28 @@ impl SeriesStore {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .find(hash, |e| labels.matches(e.key))
-            .map(|e| (e.series, e.key));
+            .map(|e| (e.series, e.key, e.hot));
         match found {
-            Some((series, key)) => {
-                CACHE.with(|c| c.borrow_mut()[slot] = Some(Cached { store, hash, key, series }));
-                series
+            Some((series, key, hot)) => {
+                CACHE.with(|c| c[slot].set(Some(Cached { store, hash, key, series, hot })));
+                (series, hot)
             }
             None => self.insert(map, shard, hash, labels),
         }
     }
 
     #[cold]
-    fn insert<L: LabelSet>(&self, map: &DynMap, shard: &RwLock<HashTable<Entry>>, hash: u64, labels: &L) -> SeriesRef {
+    fn insert<L: LabelSet>(
+        &self,
+        map: &DynMap,
+        shard: &RwLock<HashTable<Entry>>,
+        hash: u64,
+        labels: &L,
+    ) -> (SeriesRef, Option<Hot>) {
         let mut st = map.state.lock().unwrap_or_else(|e| e.into_inner());
         let mut table = shard.write().unwrap_or_else(|e| e.into_inner());
         if let Some(e) = table.find(hash, |e| labels.matches(e.key)) {
-            return e.series;
+            return (e.series, e.hot);
         }
         let key = labels.to_stored();
         let refused = if key.iter().any(|v| v.len() > MAX_LABEL_VALUE_LEN) {
@@ -238,15 +300,20 @@ impl SeriesStore {
             drop(table);
             drop(st);
             self_metrics::record_overflow(self.desc, reason);
-            return series;
+            return (series, self.hot_of(series));
         }
         let series = self.alloc(&mut st);
         st.len += 1;
         // Only accepted keys are kept, so what is leaked is bounded by the cap.
         let key: &'static [Cow<'static, str>] = Box::leak(key);
         st.ordered.insert(render(self.desc, key).into(), (series, key));
-        table.insert_unique(hash, Entry { hash, key, series }, |e| e.hash);
-        series
+        let hot = self.hot_of(series);
+        table.insert_unique(hash, Entry { hash, key, series, hot }, |e| e.hash);
+        (series, hot)
+    }
+
+    fn hot_of(&self, s: SeriesRef) -> Option<Hot> {
+        self.sharded.then(|| s.block.hot(s.word(0)))
     }
 
     fn alloc(&self, st: &mut DynState) -> SeriesRef {

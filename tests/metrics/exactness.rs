@@ -1,5 +1,8 @@
 //! Writes from many threads are never lost: per-thread slots are exclusive, and threads beyond the slot count
 //! share an atomic row. The slot count is at most 64, so 96 threads oversubscribe it on any machine.
+//!
+//! The write strategy is chosen once per process, so `every_test_holds_under_each_forced_write_strategy` runs this
+//! binary again with `OBS_WRITE_STRATEGY=slot` and `=atomic`, and each run checks the strategy it got.
 
 use obs::{LabelValue, Labels};
 
@@ -142,4 +145,46 @@ fn gauges_balance_under_contention() {
         }
     });
     assert_eq!(Level.get(), 0);
+}
+
+/// Set in the child runs of [`every_test_holds_under_each_forced_write_strategy`].
+const CHILD: &str = "OBS_EXACTNESS_CHILD";
+
+#[test]
+fn the_process_uses_the_forced_strategy_or_a_timed_one() {
+    match std::env::var("OBS_WRITE_STRATEGY").as_deref() {
+        Ok("slot") => assert_eq!(obs::write_strategy(), obs::WriteStrategy::Slot),
+        Ok("atomic") => assert_eq!(obs::write_strategy(), obs::WriteStrategy::Atomic),
+        _ => {
+            let (plain, atomic) = obs::write_strategy_calibration().expect("timed when not forced");
+            assert!(plain > 0.0 && atomic > 0.0);
+        }
+    }
+    if std::env::var_os("OBS_WRITE_STRATEGY").is_some_and(|v| v == "slot" || v == "atomic") {
+        assert_eq!(obs::write_strategy_calibration(), None, "a forced strategy is not timed");
+    }
+}
+
+#[test]
+fn every_test_holds_under_each_forced_write_strategy() {
+    if std::env::var_os(CHILD).is_some() {
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    for strategy in ["slot", "atomic"] {
+        let out = std::process::Command::new(&exe)
+            .env("OBS_WRITE_STRATEGY", strategy)
+            .env(CHILD, "1")
+            .args(["--test-threads", "2"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "OBS_WRITE_STRATEGY={strategy}:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The child ran every test, this one included (as a no-op).
+        assert!(stdout.contains("test result: ok. 9 passed"), "OBS_WRITE_STRATEGY={strategy}:\n{stdout}");
+    }
 }

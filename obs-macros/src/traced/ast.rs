@@ -9,8 +9,21 @@ use syn::meta::ParseNestedMeta;
 use syn::parse::ParseStream;
 use syn::{Expr, Ident, ItemImpl, LitBool, LitStr};
 
-pub const OPTIONS: &[&str] =
-    &["name", "skip", "skip_all", "fields", "kind", "err", "metrics", "in_flight", "slo", "buckets", "native", "off"];
+pub const OPTIONS: &[&str] = &[
+    "name",
+    "skip",
+    "skip_all",
+    "fields",
+    "kind",
+    "err",
+    "dump_on_error",
+    "metrics",
+    "in_flight",
+    "slo",
+    "buckets",
+    "native",
+    "off",
+];
 pub const KINDS: &[&str] = &["internal", "server", "client", "producer", "consumer"];
 pub const SLO_OPTIONS: &[&str] = &["name", "success_rate", "latency"];
 pub const LATENCY_OPTIONS: &[&str] = &["percentile", "threshold"];
@@ -49,6 +62,8 @@ pub struct Args {
     pub fields: Option<(Ident, Vec<Field>)>,
     pub kind: Option<Ident>,
     pub err: Option<(Ident, ErrMode)>,
+    /// Dump the flight recorder when the function returns `Err`.
+    pub dump_on_error: Option<Ident>,
     pub metrics: Option<LitBool>,
     pub in_flight: Option<(Ident, bool)>,
     pub slo: Option<(Ident, SloArgs)>,
@@ -108,6 +123,16 @@ fn parse_one(cx: &mut Ctxt, args: &mut Args, meta: ParseNestedMeta<'_>) -> syn::
                 ErrMode::Display
             };
             once(cx, &mut args.err, (key.clone(), mode), &key, &what)
+        }
+        "dump_on_error" => {
+            if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                cx.error_spanned_by(
+                    &key,
+                    "`dump_on_error` is a flag and takes no value; write `#[traced(err, dump_on_error)]`",
+                );
+                return crate::common::skip_value(&meta);
+            }
+            once(cx, &mut args.dump_on_error, key.clone(), &key, &what)
         }
         "metrics" => once(cx, &mut args.metrics, meta.value()?.parse::<LitBool>()?, &key, &what),
         "in_flight" => {

@@ -237,11 +237,14 @@ fn finish(m: &Model, ret: TokenStream) -> TokenStream {
             }
         }
     };
+    // Asked before the span is finished, so the request is there when the span reaches the recorder.
+    let dump = if m.dump_on_error { quote!(__obs_call.dump_on_error(__obs_outcome);) } else { quote!() };
     quote! {
         {
             #[allow(unused_imports)]
             use ::obs::__private::trace::{PlainOutcome as _, ResultOutcome as _};
             let __obs_outcome = (&::obs::__private::trace::OutcomeProbe(&#ret)).__obs_outcome();
+            #dump
             __obs_call.finish(__obs_outcome, #err);
         }
     }

@@ -27,6 +27,8 @@ pub struct Model {
     pub args: Vec<Ident>,
     pub fields: Vec<(String, Span, Expr)>,
     pub err: Option<(Ident, ErrMode)>,
+    /// Ask the flight recorder for a dump when the function returns `Err` (needs `err`).
+    pub dump_on_error: bool,
     pub metrics: bool,
     pub in_flight: bool,
     pub buckets: Vec<f64>,
@@ -43,11 +45,12 @@ impl Model {
 
 /// Rejects per-function options on an `impl` block.
 pub fn validate_impl_args(cx: &mut Ctxt, args: &Args) {
-    let keys: [(Option<Span>, &str); 5] = [
+    let keys: [(Option<Span>, &str); 6] = [
         (args.name.as_ref().map(|n| n.span()), "name"),
         (args.skip.as_ref().map(|s| s.0.span()), "skip"),
         (args.fields.as_ref().map(|f| f.0.span()), "fields"),
         (args.err.as_ref().map(|e| e.0.span()), "err"),
+        (args.dump_on_error.as_ref().map(|k| k.span()), "dump_on_error"),
         (args.slo.as_ref().map(|s| s.0.span()), "slo"),
     ];
     for (span, key) in keys {
@@ -205,6 +208,14 @@ pub fn validate_in(cx: &mut Ctxt, args: &Args, f: &FnItem, owner: Option<&str>) 
         }
     }
 
+    if let (Some(key), None) = (&args.dump_on_error, &args.err) {
+        cx.error_spanned_by(
+            key,
+            "`dump_on_error` dumps the flight recorder when the function returns `Err`, which `err` records; \
+             write `#[traced(err, dump_on_error)]`",
+        );
+    }
+
     let metrics = args.metrics.as_ref().is_none_or(|b| b.value);
     let in_flight = args.in_flight.as_ref().is_some_and(|(_, on)| *on);
     if let (false, Some((key, true))) = (metrics, &args.in_flight) {
@@ -314,6 +325,7 @@ pub fn validate_in(cx: &mut Ctxt, args: &Args, f: &FnItem, owner: Option<&str>) 
         args: recorded,
         fields,
         err: args.err.clone(),
+        dump_on_error: args.dump_on_error.is_some(),
         metrics,
         in_flight,
         buckets,

@@ -107,6 +107,7 @@ pub(crate) fn record(desc: &'static HealthCheckDesc, result: RunResult, error: O
     let healthy = result == RunResult::Ok;
     let mut map = states().lock().unwrap_or_else(|e| e.into_inner());
     let entry = map.entry(desc.name).or_insert_with(|| CheckStatus::unknown(desc.critical));
+    let turned_unhealthy = !healthy && entry.status != "unhealthy";
     entry.status = if healthy { "healthy" } else { "unhealthy" };
     entry.result = Some(match result {
         RunResult::Ok => "ok",
@@ -119,6 +120,9 @@ pub(crate) fn record(desc: &'static HealthCheckDesc, result: RunResult, error: O
     entry.last_run_unix = SystemTime::now().duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs_f64());
     entry.consecutive_failures = if healthy { 0 } else { entry.consecutive_failures.saturating_add(1) };
     drop(map);
+    if desc.critical && turned_unhealthy {
+        crate::trace::request_flight_dump_unhealthy();
+    }
     metrics::HealthCheckUp
         .with(metrics::CheckCritical { check: desc.name, critical: desc.critical })
         .set(healthy as i64);

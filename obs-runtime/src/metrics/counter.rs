@@ -1,5 +1,6 @@
 //! Counters: monotonic totals, written into the caller's own slot.
 
+use crate::block::Hot;
 use crate::desc::MetricDesc;
 use crate::labels::LabelSet;
 use crate::model::{Number, Point, PointSink};
@@ -37,6 +38,8 @@ pub struct Counter<L = ()> {
 #[derive(Clone, Copy)]
 pub struct CounterHandle {
     s: SeriesRef,
+    /// The series' cell as the write path wants it.
+    hot: Hot,
 }
 
 impl<L> Counter<L> {
@@ -53,7 +56,7 @@ impl<L> Counter<L> {
 
     /// The series of `labels`; keep the handle to skip the lookup next time.
     ///
-    /// ```
+    /// ```standalone_crate
     /// # extern crate obs_runtime as obs;
     /// use obs_runtime::{Counter, LabelSet, MetricDesc, MetricKind};
     /// #[derive(obs_macros::Labels)]
@@ -71,7 +74,8 @@ impl<L> Counter<L> {
     where
         L: LabelSet,
     {
-        CounterHandle { s: self.store.resolve(&labels) }
+        let (s, hot) = self.store.resolve_hot(&labels);
+        CounterHandle { s, hot }
     }
 
     /// The declaration.
@@ -152,7 +156,7 @@ impl CounterHandle {
     #[inline(always)]
     pub fn inc_by(self, v: u64) {
         if is_enabled() {
-            self.s.block.add_u64(self.s.word(0), v);
+            self.hot.add_u64(v);
         }
     }
     /// The current total, summed over the write slots.
@@ -224,6 +228,7 @@ pub struct FloatCounter<L = ()> {
 #[derive(Clone, Copy)]
 pub struct FloatCounterHandle {
     s: SeriesRef,
+    hot: Hot,
     desc: &'static MetricDesc,
 }
 
@@ -252,7 +257,8 @@ impl<L> FloatCounter<L> {
     where
         L: LabelSet,
     {
-        FloatCounterHandle { s: self.store.resolve(&labels), desc: self.store.desc() }
+        let (s, hot) = self.store.resolve_hot(&labels);
+        FloatCounterHandle { s, hot, desc: self.store.desc() }
     }
     /// The declaration.
     ///
@@ -310,7 +316,7 @@ impl FloatCounterHandle {
             return;
         }
         if v >= 0.0 && v.is_finite() {
-            self.s.block.add_f64(self.s.word(0), v);
+            self.hot.add_f64(v);
         } else {
             self_metrics::record_drop(self.desc, DropReason::for_increment(v));
         }

@@ -77,7 +77,7 @@ impl<L> Gauge<L> {
     }
     /// The series of `labels`.
     ///
-    /// ```
+    /// ```standalone_crate
     /// # extern crate obs_runtime as obs;
     /// use obs_runtime::{Gauge, LabelSet, MetricDesc, MetricKind};
     /// #[derive(obs_macros::Labels)]

@@ -1,5 +1,6 @@
 //! Histograms: observations counted into buckets, per slot, made cumulative at scrape.
 
+use crate::block::Hot;
 use crate::desc::MetricDesc;
 use crate::labels::LabelSet;
 use crate::metrics::native::{NativeBuckets, NativeSeries};
@@ -48,6 +49,8 @@ pub struct Histogram<L = ()> {
 #[derive(Clone, Copy)]
 pub struct HistogramHandle {
     s: SeriesRef,
+    /// The series' first cell as the write path wants it.
+    hot: Hot,
     desc: &'static MetricDesc,
 }
 
@@ -197,7 +200,8 @@ impl<L> Histogram<L> {
     where
         L: LabelSet,
     {
-        HistogramHandle { s: self.store.resolve(&labels), desc: self.store.desc() }
+        let (s, hot) = self.store.resolve_hot(&labels);
+        HistogramHandle { s, hot, desc: self.store.desc() }
     }
     /// The declaration.
     ///
@@ -289,9 +293,13 @@ impl HistogramHandle {
         } else {
             bounds.partition_point(|b| *b < v)
         };
-        let row = self.s.block.row();
-        row.add_u64(self.s.word(i), 1);
-        row.add_f64(self.s.word(bounds.len() + 1), v);
+        let row = self.hot.row();
+        // SAFETY: `hot` is the series' first cell, and a series has `bounds.len() + 2` (or 3) cells inside one
+        // row of its block: `i <= bounds.len()` and the sum at `bounds.len() + 1` stay in the series.
+        unsafe {
+            row.add_u64(i, 1);
+            row.add_f64(bounds.len() + 1, v);
+        }
         if self.desc.native.is_some() {
             native_series(self.s, self.desc).observe(v);
         }

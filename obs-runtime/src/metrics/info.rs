@@ -37,7 +37,7 @@ impl<L> Info<L> {
     }
     /// Exposes `labels` with value 1.
     ///
-    /// ```
+    /// ```standalone_crate
     /// # extern crate obs_runtime as obs;
     /// use obs_runtime::{Info, LabelSet, MetricDesc, MetricKind};
     /// #[derive(obs_macros::Labels)]

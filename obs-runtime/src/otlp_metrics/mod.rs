@@ -6,7 +6,7 @@
 //! last push within the export timeout.
 
 mod render;
-mod transport;
+pub(crate) mod transport;
 
 pub use render::OtlpEncoder;
 

@@ -1,4 +1,4 @@
-//! The handlers of `/metrics`, `/health` and `/ready`.
+//! The handlers of `/metrics`, `/health`, `/ready` and `/debug/flight`.
 
 use super::negotiate::Answer;
 use crate::exposition::encode_into;
@@ -77,4 +77,28 @@ pub async fn health() -> Response {
 pub async fn ready() -> Response {
     let (ready, report) = health::readiness();
     json(if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, &report)
+}
+
+/// `GET /debug/flight?last=30s&trace_id=…&function=…&errors=true&format=otlp|chrome` (feature `flight`): the
+/// flight recorder's records as OTLP JSON lines (the default) or Chrome trace-event JSON. 400 on a bad query,
+/// 404 when no recorder is on.
+#[cfg(feature = "flight")]
+pub async fn flight(axum::extract::RawQuery(query): axum::extract::RawQuery) -> Response {
+    use crate::trace::flight::{self, Filter, Format};
+    let filter = match Filter::parse_query(query.as_deref().unwrap_or("")) {
+        Ok(f) => f,
+        Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+    };
+    let mut body = Vec::with_capacity(64 * 1024);
+    match flight::dump_as(&mut body, &filter, filter.format) {
+        Ok(_) => {
+            let ct = match filter.format {
+                Format::OtlpJson => "application/x-ndjson",
+                Format::Chrome => "application/json",
+            };
+            (StatusCode::OK, [(header::CONTENT_TYPE, ct)], body).into_response()
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (StatusCode::NOT_FOUND, format!("{e}\n")).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    }
 }

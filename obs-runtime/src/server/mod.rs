@@ -1,4 +1,4 @@
-//! The HTTP endpoints: `/metrics`, `/health`, `/ready`, as a router to serve or to mount in an axum app.
+//! The HTTP endpoints: `/metrics`, `/health`, `/ready` (and `/debug/flight`), as a router to serve or to mount in an axum app.
 
 mod auth;
 pub mod endpoints;
@@ -60,6 +60,8 @@ pub(crate) fn router_with(bearer_token: Option<&str>, metrics: bool) -> Router {
     let r = Router::new();
     let r = if metrics { r.route("/metrics", get(endpoints::metrics)) } else { r };
     let r = r.route("/health", get(endpoints::health)).route("/ready", get(endpoints::ready));
+    #[cfg(feature = "flight")]
+    let r = r.route("/debug/flight", get(endpoints::flight));
     let r = match bearer_token {
         Some(t) => r.layer(axum::middleware::from_fn_with_state(Arc::<str>::from(t), auth::require_bearer)),
         None => r,

@@ -188,7 +188,7 @@ fn camel_case(s: &str) -> bool {
 /// Fails the calling test if the catalog has conflicts ([`Catalog::validate`]) or names that promtool's lints
 /// reject, listing each at its declaration's file and line.
 ///
-/// ```
+/// ```standalone_crate
 /// obs_runtime::testing::assert_catalog();
 /// ```
 ///

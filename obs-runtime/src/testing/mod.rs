@@ -324,7 +324,7 @@ impl Measurement {
     /// The RED metrics the scope's calls of a `#[traced]` function recorded, the function named as an item
     /// (`m.calls(checkout)`, `m.calls(Cart::add)`), not as a string.
     ///
-    /// ```
+    /// ```standalone_crate
     /// # extern crate obs_runtime as obs;
     /// #[obs_macros::traced(err)]
     /// fn charge(amount: u32) -> Result<(), String> {
@@ -398,13 +398,21 @@ fn traced_fn<F: 'static>() -> &'static TracedFn {
     let (module, label) = identity_of(path);
     let candidates: Vec<&'static TracedFn> =
         catalog().exposed_traced().filter(|f| f.desc().red_metrics && f.desc().function == label).collect();
+    // A function declared inside another function's body (a test's, say) has that function in its type's path but
+    // not in `module_path!()`: the declaring module is the longest candidate module that prefixes the path's.
+    let within = |m: &str| module == m || module.strip_prefix(m).is_some_and(|rest| rest.starts_with("::"));
     let found = match candidates[..] {
         [one] => Some(one),
-        _ => candidates.iter().copied().find(|f| f.desc().location.module_path == module),
+        _ => candidates
+            .iter()
+            .copied()
+            .filter(|f| within(f.desc().location.module_path))
+            .max_by_key(|f| f.desc().location.module_path.len()),
     };
     found.unwrap_or_else(|| {
         panic!(
-            "obs::testing: `{path}` is not a #[traced] function with RED metrics in this binary's catalog (looked for              function label {label:?} in module {module:?}): pass the traced function itself, e.g. m.calls(checkout)"
+            "obs::testing: `{path}` is not a #[traced] function with RED metrics in this binary's catalog (looked for \
+             function label {label:?} in module {module:?}): pass the traced function itself, e.g. m.calls(checkout)"
         )
     })
 }
@@ -461,7 +469,7 @@ fn strip_generic_args(path: &str) -> &str {
 
 /// What a scope's calls of one traced function recorded in its RED metrics; see [`Measurement::calls`].
 ///
-/// ```
+/// ```standalone_crate
 /// # extern crate obs_runtime as obs;
 /// #[obs_macros::traced]
 /// fn ping() {}
@@ -479,7 +487,7 @@ pub struct Calls {
 impl Calls {
     /// Calls that returned (or returned `Ok`): `result="ok"`.
     ///
-    /// ```
+    /// ```standalone_crate
     /// # extern crate obs_runtime as obs;
     /// # #[obs_macros::traced]
     /// # fn ping() {}
@@ -490,7 +498,7 @@ impl Calls {
     }
     /// Calls that returned `Err`: `result="error"`.
     ///
-    /// ```
+    /// ```standalone_crate
     /// # extern crate obs_runtime as obs;
     /// # #[obs_macros::traced]
     /// # fn ping() {}
@@ -501,7 +509,7 @@ impl Calls {
     }
     /// Calls that panicked: `result="panic"`.
     ///
-    /// ```
+    /// ```standalone_crate
     /// # extern crate obs_runtime as obs;
     /// # #[obs_macros::traced]
     /// # fn ping() {}
@@ -512,7 +520,7 @@ impl Calls {
     }
     /// The calls' durations, as the `function_calls_duration_seconds` histogram holds them.
     ///
-    /// ```
+    /// ```standalone_crate
     /// # extern crate obs_runtime as obs;
     /// # #[obs_macros::traced]
     /// # fn ping() {}

@@ -41,27 +41,33 @@ pub struct Call {
     trace_id: u128,
     span_id: u64,
     parent_span_id: u64,
-    flags: u8,
+    flags: u16,
     /// Attributes, boxed only when a sampled span records some.
     extra: Option<Box<CallExtra>>,
 }
 
 /// Metrics are on: the call is timed and counted.
-const ON: u8 = 1;
+const ON: u16 = 1;
 /// The call has a span (a pipeline is installed); sampled or not, its context is propagated.
-const SPAN: u8 = 2;
+const SPAN: u16 = 2;
 /// The span was made current on this thread and must be un-made when the call ends.
-const ENTERED: u8 = 4;
+const ENTERED: u16 = 4;
 /// Finished: dropping does nothing more.
-const FINISHED: u8 = 8;
+const FINISHED: u16 = 8;
 /// The span is sampled: it is recorded and exported.
-const SAMPLED: u8 = 16;
+const SAMPLED: u16 = 16;
 /// The parent span (if `parent_span_id` is not zero) was sampled.
-const PARENT_SAMPLED: u8 = 32;
+const PARENT_SAMPLED: u16 = 32;
 /// The parent span came from another process (`traceparent`).
-const PARENT_REMOTE: u8 = 64;
+const PARENT_REMOTE: u16 = 64;
 /// A test capture (`obs::testing`) was open on the starting thread: the span is recorded into it, sampled or not.
-const CAPTURED: u8 = 128;
+const CAPTURED: u16 = 128;
+/// The sampler dropped the span but the flight recorder keeps it: recorded, handed to the ring, not exported.
+const FLIGHT: u16 = 256;
+/// `dump_on_error` saw an error: ask the flight recorder for a dump once the span is handed over.
+const DUMP: u16 = 512;
+/// Any of the reasons to record the span.
+const RECORDED: u16 = SAMPLED | CAPTURED | FLIGHT;
 
 impl Call {
     /// Starts a call without making its span current (async functions: [`Instrumented`] does, at each poll).
@@ -144,7 +150,8 @@ impl Call {
         }
     }
 
-    /// Whether the span is sampled, so attributes are worth formatting.
+    /// Whether the span is recorded (sampled, captured by a test, or kept by the flight recorder), so attributes
+    /// and the error text are worth formatting.
     ///
     /// ```
     /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
@@ -159,7 +166,7 @@ impl Call {
     /// ```
     #[inline(always)]
     pub fn is_recording(&self) -> bool {
-        self.flags & (SAMPLED | CAPTURED) != 0
+        self.flags & RECORDED != 0
     }
 
     /// The call's span context.
@@ -206,6 +213,17 @@ impl Call {
     /// ```
     pub fn attr(&mut self, key: &'static str, value: AttrValue) {
         self.extra.get_or_insert_with(Default::default).attributes.push((Cow::Borrowed(key), value));
+    }
+
+    /// `#[traced(err, dump_on_error)]`: when the call failed, asks the flight recorder for an automatic dump
+    /// (rate-limited; nothing without a recorder writing to a directory).
+    #[doc(hidden)]
+    #[inline]
+    pub fn dump_on_error(&mut self, outcome: Outcome) {
+        if outcome == Outcome::Error {
+            // Asked for once the span is in the ring (see `emit`), so the dump can hold it.
+            self.flags |= DUMP;
+        }
     }
 
     /// Ends the call: RED metrics, then the span. `error` is the rendered `Err` when `err` is set.
@@ -261,7 +279,7 @@ impl Call {
         if self.flags & ENTERED != 0 {
             context::replace(self.parent());
         }
-        if self.flags & (SAMPLED | CAPTURED) == 0 {
+        if self.flags & RECORDED == 0 {
             return;
         }
         if let Some(b) = bucket.filter(|_| self.flags & SAMPLED != 0) {
@@ -274,11 +292,19 @@ impl Call {
     fn emit(&mut self, end: u64, outcome: Outcome, error: Option<Cow<'static, str>>, cancelled: bool) {
         let capture = self.extra.as_mut().and_then(|e| e.capture.take());
         let status = match (outcome, error) {
-            (Outcome::Panic, _) => SpanStatus::Error(Cow::Borrowed("panicked")),
+            (Outcome::Panic, _) => {
+                SpanStatus::Error(super::panics::take_message().unwrap_or(Cow::Borrowed("panicked")))
+            }
             (_, Some(msg)) => SpanStatus::Error(msg),
             _ => SpanStatus::Unset,
         };
         let remote = self.flags & PARENT_REMOTE != 0;
+        if super::events::any() {
+            let held = super::events::take(self.span_id);
+            if !held.is_empty() {
+                self.extra.get_or_insert_with(Default::default).events.extend(held);
+            }
+        }
         // The common span (no attributes, no error, no remote parent) travels without any allocation.
         let extra = if self.extra.is_none() && matches!(status, SpanStatus::Unset) && !cancelled && !remote {
             None
@@ -315,10 +341,20 @@ impl Call {
             end,
             function: self.f.desc,
             parent_remote: remote,
+            sampled: self.flags & SAMPLED != 0,
             extra,
+        };
+        let dump = match (outcome, self.flags & DUMP != 0) {
+            (Outcome::Panic, _) => super::panics::PANIC,
+            (_, true) => super::panics::ERROR,
+            _ => 0,
         };
         match capture {
             None => {
+                ring::push_call(call);
+            }
+            Some(buf) if self.flags & FLIGHT != 0 => {
+                capture::record(&buf, Pending::Call(call.clone()).into_record());
                 ring::push_call(call);
             }
             Some(buf) => {
@@ -330,6 +366,9 @@ impl Call {
                 }
             }
         }
+        if dump != 0 {
+            super::panics::request_dump(dump);
+        }
     }
 }
 
@@ -338,7 +377,7 @@ struct SpanStart {
     trace_id: u128,
     span_id: u64,
     parent_span_id: u64,
-    flags: u8,
+    flags: u16,
 }
 
 impl SpanStart {
@@ -371,8 +410,10 @@ fn open_span(enter: bool, state: u32) -> SpanStart {
     let sampled = state & sampler::PIPELINE != 0 && sampler::decide(&parent, s.trace_id);
     if sampled {
         s.flags |= SAMPLED;
+    } else if state & sampler::FLIGHT != 0 {
+        s.flags |= FLIGHT;
     }
-    if state & !sampler::PIPELINE != 0 && capture::current().is_some() {
+    if state & sampler::CAPTURES != 0 && capture::current().is_some() {
         s.flags |= CAPTURED;
     }
     if enter {

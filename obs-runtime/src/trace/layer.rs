@@ -61,12 +61,14 @@ struct ObsSpan {
     error: Option<String>,
     /// The test capture open on the thread that made the span (`obs::testing`).
     capture: Option<super::capture::Buffer>,
+    /// Not sampled, but kept by the flight recorder.
+    flight: bool,
 }
 
 impl ObsSpan {
-    /// Whether the span is recorded: sampled for export, or captured by a test.
+    /// Whether the span is recorded: sampled for export, captured by a test, or kept by the flight recorder.
     fn recording(&self) -> bool {
-        self.ctx.sampled || self.capture.is_some()
+        self.ctx.sampled || self.capture.is_some() || self.flight
     }
 }
 
@@ -115,7 +117,7 @@ where
             context::current()
         };
         let state = sampler::state();
-        let capture = if state & !sampler::PIPELINE != 0 { super::capture::current() } else { None };
+        let capture = if state & sampler::CAPTURES != 0 { super::capture::current() } else { None };
         let ctx = if (sampler::is_active() || capture.is_some()) && crate::switch::is_enabled() {
             let trace_id = if parent.is_valid() { parent.trace_id } else { id::trace_id() };
             let sampled = sampler::is_active() && sampler::decide(&parent, trace_id);
@@ -124,8 +126,17 @@ where
             SpanContext::NONE
         };
         let capture = capture.filter(|_| ctx.is_valid());
-        let mut o =
-            ObsSpan { ctx, parent, start: clock::now(), attrs: Vec::new(), events: Vec::new(), error: None, capture };
+        let flight = ctx.is_valid() && !ctx.sampled && state & sampler::FLIGHT != 0;
+        let mut o = ObsSpan {
+            ctx,
+            parent,
+            start: clock::now(),
+            attrs: Vec::new(),
+            events: Vec::new(),
+            error: None,
+            capture,
+            flight,
+        };
         if o.recording() {
             attrs.record(&mut Fields(&mut o.attrs));
         }
@@ -161,6 +172,12 @@ where
 
     fn on_event(&self, event: &Event<'_>, cx: Context<'_, S>) {
         let Some(span) = cx.event_span(event) else {
+            // Directly inside a traced function: the call takes the event when it finishes.
+            let current = context::current();
+            if current.is_valid() && (current.sampled || sampler::state() & sampler::FLIGHT != 0) {
+                let (e, _) = to_event(event);
+                super::events::hold(current.span_id, e);
+            }
             return;
         };
         let mut ext = span.extensions_mut();
@@ -170,18 +187,11 @@ where
         if !o.recording() {
             return;
         }
-        let mut attributes = Vec::new();
-        event.record(&mut Fields(&mut attributes));
-        let message = attributes
-            .iter()
-            .position(|(k, _)| k == "message")
-            .map(|i| attributes.remove(i).1.to_string())
-            .unwrap_or_else(|| event.metadata().name().to_owned());
-        if *event.metadata().level() == tracing_core::Level::ERROR {
-            o.error = Some(message.clone());
+        let (e, error) = to_event(event);
+        if error {
+            o.error = Some(e.name.to_string());
         }
-        attributes.push((Cow::Borrowed("level"), AttrValue::Str(Cow::Borrowed(event.metadata().level().as_str()))));
-        o.events.push(SpanEvent { name: Cow::Owned(message), at: clock::now(), attributes });
+        o.events.push(e);
     }
 
     fn on_close(&self, span_id: Id, cx: Context<'_, S>) {
@@ -208,8 +218,10 @@ where
             events: o.events,
             function: None,
             trace_state: None,
+            sampled: o.ctx.sampled,
+            thread: 0,
         };
-        match (o.capture, o.ctx.sampled) {
+        match (o.capture, o.ctx.sampled || o.flight) {
             (Some(buf), true) => {
                 super::capture::record(&buf, record.clone());
                 ring::push(record);
@@ -220,4 +232,19 @@ where
             }
         }
     }
+}
+
+/// A `tracing` event as a span event (its message as the name, its level as an attribute), and whether it is
+/// at level ERROR.
+fn to_event(event: &Event<'_>) -> (SpanEvent, bool) {
+    let mut attributes = Vec::new();
+    event.record(&mut Fields(&mut attributes));
+    let message = attributes
+        .iter()
+        .position(|(k, _)| k == "message")
+        .map(|i| attributes.remove(i).1.to_string())
+        .unwrap_or_else(|| event.metadata().name().to_owned());
+    let level = *event.metadata().level();
+    attributes.push((Cow::Borrowed("level"), AttrValue::Str(Cow::Borrowed(level.as_str()))));
+    (SpanEvent { name: Cow::Owned(message), at: clock::now(), attributes }, level == tracing_core::Level::ERROR)
 }

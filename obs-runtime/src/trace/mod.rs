@@ -22,8 +22,15 @@ mod attr;
 mod call;
 pub(crate) mod capture;
 pub mod clock;
+mod collector;
+mod config;
 mod context;
+// `tracing` events reach a traced call through the layer.
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+mod events;
 mod exemplar;
+#[cfg(feature = "flight")]
+pub mod flight;
 mod functions;
 mod id;
 #[cfg(feature = "tracing")]
@@ -32,6 +39,7 @@ mod json;
 mod layer;
 mod metrics;
 mod otlp;
+mod panics;
 mod pipeline;
 mod propagation;
 // The `tracing` layer also pushes finished spans of its own (`Pending::Full`, `ring::push`).
@@ -42,6 +50,7 @@ mod red;
 mod ring;
 mod sampler;
 mod sink;
+mod wake;
 
 pub use crate::desc::{CrateInfo, FunctionDesc, LatencyObjective, Location, SloDesc, SpanKind};
 #[doc(hidden)]
@@ -50,6 +59,10 @@ pub use attr::{AttrValue, ToAttrValue};
 #[doc(hidden)]
 pub use call::{call_once, err_debug, err_display, OutcomeProbe, PlainOutcome, ResultOutcome};
 pub use call::{Call, Instrumented};
+pub use collector::TraceGuard;
+#[cfg(feature = "otlp-metrics")]
+pub(crate) use config::default_service_name;
+pub use config::{Protocol, TraceError, TracePipeline};
 pub use context::{current, ContextGuard, SpanContext, WithContext};
 pub(crate) use exemplar::observe as observe_exemplar;
 pub(crate) use exemplar::of_series as exemplars_of_series;
@@ -61,10 +74,14 @@ pub use json::{json_logs, JsonLogs};
 pub use layer::{layer, ObsLayer};
 pub use metrics::pipeline_stats;
 #[cfg(feature = "otlp-metrics")]
-pub(crate) use pipeline::default_service_name;
-pub use pipeline::{Protocol, TraceError, TraceGuard, TracePipeline};
+pub use otlp::OtlpTraceClient;
 pub use propagation::{attach_remote, extract, inject, inject_current, parse_trace_state, parse_traceparent, Carrier};
 pub use record::{SpanEvent, SpanRecord, SpanStatus};
 pub use red::{FunctionEntry, Outcome, TracedFn};
 pub use sampler::{is_active, sampling_ratio, set_sampling_ratio, Sampler};
 pub use sink::{MemorySink, Resource, SpanSink};
+
+/// A critical health check turned unhealthy: the flight recorder, if it writes dumps, writes one (rate-limited).
+pub(crate) fn request_flight_dump_unhealthy() {
+    panics::request_dump(panics::HEALTH);
+}

@@ -2,7 +2,7 @@
 //! and sent by `opentelemetry-otlp`'s exporter, over http/protobuf (reqwest's blocking client, driven by a
 //! minimal executor on this thread) or gRPC (tonic, on a current-thread tokio runtime owned by this thread).
 
-use super::pipeline::TraceError;
+use super::config::TraceError;
 use super::sink::{Resource, SpanSink};
 use crate::otel_env::{Compression, Protocol};
 use std::time::Duration;
@@ -227,5 +227,49 @@ mod imp {
             }
             std::thread::park();
         }
+    }
+}
+
+/// A client for spans already in OTLP form: sends `ExportTraceServiceRequest`s over http/protobuf (to the full
+/// URL, e.g. `http://127.0.0.1:4318/v1/traces`) or gRPC, with the metrics exporter's transport (feature `otlp-metrics`). `obs-replay` sends
+/// flight recorder dumps with it.
+///
+/// ```
+/// use obs_runtime::trace::OtlpTraceClient;
+/// use obs_runtime::Protocol;
+/// let client = OtlpTraceClient::new("http://127.0.0.1:4318/v1/traces", Protocol::HttpProtobuf, std::time::Duration::from_secs(5));
+/// assert!(client.is_ok()); // nothing is sent until `send`
+/// ```
+#[cfg(feature = "otlp-metrics")]
+pub struct OtlpTraceClient {
+    transport: crate::otlp_metrics::transport::Transport,
+    timeout: Duration,
+}
+
+#[cfg(feature = "otlp-metrics")]
+impl OtlpTraceClient {
+    /// A client for `url`; an unusable URL is an error.
+    ///
+    /// ```
+    /// use obs_runtime::{trace::OtlpTraceClient, Protocol};
+    /// assert!(OtlpTraceClient::new("not a url", Protocol::Grpc, std::time::Duration::from_secs(1)).is_err());
+    /// ```
+    pub fn new(url: &str, protocol: Protocol, timeout: Duration) -> Result<OtlpTraceClient, crate::ConfigError> {
+        let transport = crate::otlp_metrics::transport::Transport::new(url, protocol, &[], Compression::None, timeout)?;
+        Ok(OtlpTraceClient { transport, timeout })
+    }
+
+    /// Sends one request, within the client's timeout.
+    ///
+    /// ```no_run
+    /// use obs_runtime::{otlp_proto::collector::trace::v1::ExportTraceServiceRequest, trace::OtlpTraceClient, Protocol};
+    /// let mut c = OtlpTraceClient::new("http://127.0.0.1:4318/v1/traces", Protocol::HttpProtobuf, std::time::Duration::from_secs(5)).unwrap();
+    /// c.send(ExportTraceServiceRequest::default()).unwrap();
+    /// ```
+    pub fn send(
+        &mut self,
+        request: opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
+    ) -> Result<(), crate::ExportError> {
+        self.transport.send_traces(request, self.timeout)
     }
 }

@@ -87,6 +87,10 @@ pub struct SpanRecord {
     pub function: Option<&'static FunctionDesc>,
     /// W3C `tracestate` inherited from a remote parent.
     pub trace_state: Option<Box<str>>,
+    /// Whether the sampler kept it (exported); a span kept only by the flight recorder is not.
+    pub sampled: bool,
+    /// obs' number for the thread that finished the span (1, 2, … in the order threads first recorded one).
+    pub thread: u32,
 }
 
 impl SpanRecord {
@@ -167,6 +171,7 @@ pub(crate) struct RawCall {
     pub(crate) end: u64,
     pub(crate) function: &'static FunctionDesc,
     pub(crate) parent_remote: bool,
+    pub(crate) sampled: bool,
     pub(crate) extra: Option<Box<CallExtra>>,
 }
 
@@ -187,8 +192,16 @@ pub(crate) struct CallExtra {
 impl Pending {
     /// The full record, built off the hot path.
     pub(crate) fn into_record(self) -> SpanRecord {
+        self.into_record_of(0)
+    }
+
+    /// The full record, finished on obs' thread number `thread`.
+    pub(crate) fn into_record_of(self, thread: u32) -> SpanRecord {
         match self {
-            Pending::Full(r) => *r,
+            Pending::Full(mut r) => {
+                r.thread = thread;
+                *r
+            }
             Pending::Call(c) => {
                 let (status, attributes, events, trace_state) = match c.extra {
                     Some(e) => (e.status, e.attributes, e.events, e.trace_state),
@@ -208,6 +221,8 @@ impl Pending {
                     events,
                     function: Some(c.function),
                     trace_state,
+                    sampled: c.sampled,
+                    thread,
                 }
             }
         }

@@ -8,7 +8,7 @@
 //! in [`super::functions`].
 
 use super::clock;
-use crate::block::{Block, Row, Rows};
+use crate::block::{Block, Hot, HotRow};
 use crate::desc::FunctionDesc;
 use crate::encoding::render_labels;
 use crate::labels::LabelDesc;
@@ -65,8 +65,8 @@ pub struct TracedFn {
 /// The storage behind a [`TracedFn`], made at its first call.
 struct Red {
     block: &'static Block,
-    /// The block's layout, one load away.
-    rows: Rows,
+    /// The block's first cell as the write path wants it: a call's row is one multiply-add away.
+    hot: Hot,
     /// The bucket bounds in clock ticks, so a call's bucket is found with integer compares.
     bounds: Box<[u64]>,
     sum_word: usize,
@@ -103,7 +103,7 @@ impl Red {
 /// One thread's row of one traced function's storage; see [`TracedFn::target`].
 pub(crate) struct RedTarget {
     red: &'static Red,
-    row: Row<'static>,
+    row: HotRow,
 }
 
 impl RedTarget {
@@ -111,10 +111,14 @@ impl RedTarget {
     #[inline(always)]
     pub(crate) fn record(self, outcome: Outcome, ticks: u64) -> usize {
         // All integer: the bounds are in ticks and the sum is kept in ticks, converted only at scrape time.
-        self.row.add_u64(outcome as usize, 1);
         let i = self.red.bucket(ticks);
-        self.row.add_u64(3 + i, 1);
-        self.row.add_u64(self.red.sum_word, ticks);
+        // SAFETY: the row starts at the block's first cell and holds `3 + bounds.len() + 2` cells: the result
+        // (< 3), the bucket (`3 + i`, `i <= bounds.len()`) and the sum (`sum_word`) are all inside it.
+        unsafe {
+            self.row.add_u64(outcome as usize, 1);
+            self.row.add_u64(3 + i, 1);
+            self.row.add_u64(self.red.sum_word, ticks);
+        }
         if let Some(native) = &self.red.native {
             native.observe(clock::ticks_to_seconds(ticks));
         }
@@ -223,7 +227,7 @@ impl TracedFn {
         let block = Block::leak(3 + bounds.len() + 2, true);
         let red: &'static Red = Box::leak(Box::new(Red {
             block,
-            rows: block.rows(),
+            hot: block.hot(0),
             bounds: bounds.iter().map(|b| clock::ticks_for_seconds(*b)).collect(),
             sum_word: 3 + bounds.len() + 1,
             native: self.desc.native.map(NativeSeries::new),
@@ -243,7 +247,7 @@ impl TracedFn {
     #[inline(always)]
     pub(crate) fn target(&self) -> RedTarget {
         let red = self.red();
-        RedTarget { red, row: red.rows.row() }
+        RedTarget { red, row: red.hot.row() }
     }
 
     #[inline(always)]

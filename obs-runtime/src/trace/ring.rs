@@ -25,6 +25,8 @@ pub(crate) struct Ring {
     tail: Padded<AtomicUsize>,
     /// Spans refused because the ring was full; written by the owner only.
     dropped: AtomicU64,
+    /// obs' number for the owning thread, given to its spans.
+    thread: u32,
 }
 
 // SAFETY: the owning thread is the only producer (it reaches the ring through its thread-local only) and the
@@ -35,7 +37,9 @@ unsafe impl Send for Ring {}
 
 impl Ring {
     fn new() -> Ring {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
         Ring {
+            thread: NEXT.fetch_add(1, Relaxed),
             slots: (0..CAPACITY).map(|_| UnsafeCell::new(MaybeUninit::uninit())).collect(),
             head: Padded(AtomicUsize::new(0)),
             tail: Padded(AtomicUsize::new(0)),
@@ -55,7 +59,7 @@ impl Ring {
                 self.dropped.store(d + 1, Relaxed);
                 // Full: the collector should be draining already; remind it now and then, in case it slept.
                 if d % 1024 == 0 {
-                    super::pipeline::nudge();
+                    super::wake::nudge();
                 }
                 return;
             }
@@ -63,7 +67,7 @@ impl Ring {
             // Half full by the cached tail: check the real one, and wake the collector rather than drop later.
             cached_tail.set(self.tail.0.load(Acquire));
             if h - cached_tail.get() >= CAPACITY / 2 {
-                super::pipeline::nudge();
+                super::wake::nudge();
             }
         }
         // SAFETY: slot `h` is free: the consumer released it (tail > h - CAPACITY) and only this thread writes.
@@ -80,7 +84,7 @@ impl Ring {
         let h = self.head.0.load(Acquire);
         for i in t..h {
             // SAFETY: slots in [tail, head) were fully written before `head` was released.
-            out.push(unsafe { (*self.slots[i % CAPACITY].get()).assume_init_read() }.into_record());
+            out.push(unsafe { (*self.slots[i % CAPACITY].get()).assume_init_read() }.into_record_of(self.thread));
         }
         self.tail.0.store(h, Release);
     }

@@ -35,15 +35,25 @@ impl Default for Sampler {
 static STATE: AtomicU32 = AtomicU32::new(0);
 /// [`STATE`]: a pipeline is installed.
 pub(crate) const PIPELINE: u32 = 1;
-/// [`STATE`]: one open capture.
+/// [`STATE`]: one open capture (captures are counted in the bits below [`FLIGHT`]).
 pub(crate) const CAPTURE: u32 = 2;
+/// [`STATE`]: the flight recorder is on, so calls the sampler drops are recorded too.
+pub(crate) const FLIGHT: u32 = 1 << 31;
+/// [`STATE`]: the bits that count open captures.
+pub(crate) const CAPTURES: u32 = !(PIPELINE | FLIGHT);
 
-/// Marks the pipeline installed or gone.
+/// Marks the flight recorder on (it goes off with the pipeline).
+#[cfg_attr(not(feature = "flight"), allow(dead_code))]
+pub(crate) fn set_flight() {
+    STATE.fetch_or(FLIGHT, SeqCst);
+}
+
+/// Marks the pipeline installed or gone (gone, the flight recorder records nothing more either).
 pub(crate) fn set_installed(on: bool) {
     if on {
         STATE.fetch_or(PIPELINE, SeqCst);
     } else {
-        STATE.fetch_and(!PIPELINE, SeqCst);
+        STATE.fetch_and(!(PIPELINE | FLIGHT), SeqCst);
     }
 }
 

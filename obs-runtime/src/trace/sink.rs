@@ -57,6 +57,12 @@ pub trait SpanSink: Send + 'static {
     fn export(&mut self, batch: &[SpanRecord], resource: &Resource) -> Result<(), String>;
     /// Called once when the pipeline shuts down, after the last batch.
     fn shutdown(&mut self) {}
+    /// Whether this sink also takes the spans the sampler dropped (the flight recorder does; exporters do not).
+    /// Such a sink is handed each drain whole, before the exporters, and is not counted in the span metrics:
+    /// it must be quick and must not fail.
+    fn takes_unsampled(&self) -> bool {
+        false
+    }
 }
 
 /// A sink that keeps every span in memory; clone it to read what was exported.

@@ -14,6 +14,11 @@ pub fn plain(a: u32, b: &str) -> u32 {
     a + b.len() as u32
 }
 
+#[obs::traced(err, dump_on_error)]
+fn dumps_on_error() -> Result<(), String> {
+    Ok(())
+}
+
 #[obs::traced(err(Debug))]
 fn early(input: Option<u32>) -> Result<u32, Error> {
     let v = input.ok_or(Error)?;
@@ -129,6 +134,7 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
 
 fn main() {
     let _ = plain(1, "ab");
+    let _ = dumps_on_error();
     let _ = early(Some(2));
     let _ = generic(String::from("x"), 3u8);
     let _ = block_on(async_fn(1));
