@@ -313,6 +313,16 @@ fn obs_cases(c: &mut Criterion, url: &str) -> Vec<(&'static str, Counts)> {
     out.push((case::OBS_SINK, counts));
 
     out.push((case::OBS_OTLP_B2B, obs_case(c, case::OBS_OTLP_B2B, otlp(), false)));
+
+    // The flight recorder (issue 13): ratio 0 ignores the chunk's sampled parent, so no call is exported and
+    // every one is recorded.
+    let flight = obs::trace::TracePipeline::builder()
+        .service_name("obs-bench")
+        .sampler(obs::trace::Sampler::TraceIdRatio(0.0))
+        .flight_recorder(Duration::from_secs(60), 32 << 20);
+    out.push((case::OBS_FLIGHT, obs_case(c, case::OBS_FLIGHT, flight, true)));
+    let both = otlp().flight_recorder(Duration::from_secs(60), 32 << 20);
+    out.push((case::OBS_FLIGHT_OTLP, obs_case(c, case::OBS_FLIGHT_OTLP, both, true)));
     out
 }
 

@@ -35,6 +35,10 @@ pub mod case {
     pub const FASTRACE: &str = "6a_fastrace_flushed";
     /// The same, back to back.
     pub const FASTRACE_B2B: &str = "6b_fastrace_back_to_back";
+    /// obs with the flight recorder on and the sampler at ratio 0: every call recorded, none exported, flushed.
+    pub const OBS_FLIGHT: &str = "7a_obs_flight_recorder_sampler_0_flushed";
+    /// obs with the flight recorder on while every span is exported over OTLP/HTTP to loopback, flushed.
+    pub const OBS_FLIGHT_OTLP: &str = "7b_obs_flight_recorder_and_otlp_flushed";
 }
 
 /// Spans a case created, and what became of them.
@@ -55,6 +59,8 @@ const ROWS: &[(&str, &str)] = &[
     (case::OBS_OTLP, "3a. obs, sampled span → OTLP/HTTP loopback, flushed (every span exported)"),
     (case::OBS_SINK, "3b. obs, sampled span → counting `SpanSink`, flushed"),
     (case::OBS_OTLP_B2B, "3c. obs, sampled span → OTLP/HTTP loopback, back to back (default pipeline)"),
+    (case::OBS_FLIGHT, "7a. obs, flight recorder on, sampler ratio 0 (recorded, not exported), flushed"),
+    (case::OBS_FLIGHT_OTLP, "7b. obs, flight recorder on and every span → OTLP/HTTP loopback, flushed"),
     (case::AUTOMETRICS, "4. autometrics 3 `#[autometrics]` (prometheus 0.14)"),
     (case::TRACING, "5a. tracing `#[instrument]` + tracing-opentelemetry + batch → OTLP/HTTP loopback, flushed"),
     (case::TRACING_B2B, "5b. the same, back to back (SDK default batch settings)"),

@@ -164,7 +164,15 @@ pub fn main() {
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     faults::set(faults::from_env()?)?;
-    let obs = obs::builder!().service_name("shop").init()?;
+    // The flight recorder is on in the demo: the last minute of every traced call, sampled or not, is served at
+    // `GET /debug/flight` and dumped to `$TMPDIR/shop-flight` when a call panics (`OBS_FLIGHT_RECORDER` overrides).
+    let mut spans = obs::trace::TracePipeline::from_env()?.service_name("shop");
+    if spans.flight_settings().is_none() {
+        spans = spans
+            .flight_recorder(std::time::Duration::from_secs(60), 32 << 20)
+            .flight_recorder_dir(std::env::temp_dir().join("shop-flight"));
+    }
+    let obs = obs::builder!().service_name("shop").trace_pipeline(spans).init()?;
     let addr = std::env::var("SHOP_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let load = std::env::var("SHOP_LOADGEN").map_or(true, |v| v != "0") && !std::env::args().any(|a| a == "--no-load");
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
@@ -173,7 +181,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         let shop = listener.local_addr()?;
         let ops = obs.local_addr().map_or_else(|| "(off)".to_owned(), |a| a.to_string());
         println!("shop: serving the shop on http://{shop}  (GET /catalogue/books, POST /cart/1, POST /checkout)");
-        println!("shop: metrics on http://{ops}/metrics, liveness /health, readiness /ready");
+        println!(
+            "shop: metrics on http://{ops}/metrics, liveness /health, readiness /ready, flight recorder /debug/flight"
+        );
         println!("shop: fault switches: curl -X POST 'http://{shop}/faults?error_rate=0.5&fail_database=true'");
         println!(
             "shop: load generator {}; Ctrl-C stops",

@@ -18,6 +18,7 @@ thread_local! {
 }
 
 /// Keeps `event` for the call whose span is `span_id`.
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))]
 pub(crate) fn hold(span_id: u64, event: SpanEvent) {
     let _ = HELD.try_with(|h| {
         let mut h = h.borrow_mut();
