@@ -286,6 +286,15 @@ fn a_panic_writes_one_dump_and_a_storm_one_per_rate_limit_period() {
     let secs = start.elapsed().as_secs_f64();
     let storm = dumps_in(&dir).len() - 1;
     assert!(storm >= 1 && storm as f64 <= secs.ceil() + 1.0, "{storm} dumps in {secs:.1} s");
+    // The dumps the rate limit held back are counted, not silently lost.
+    let text = obs::encode(obs::Format::Prometheus);
+    let skipped: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("obs_flight_dumps_skipped_total{reason=\"rate_limited\"} "))
+        .unwrap_or_else(|| panic!("no rate_limited count in:\n{text}"))
+        .parse()
+        .unwrap();
+    assert!(skipped >= 1.0, "{skipped}");
     drop(guard);
 }
 

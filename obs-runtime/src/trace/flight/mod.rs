@@ -201,6 +201,17 @@ pub(crate) struct DumpTrigger {
 #[metric(counter, labels = DumpTrigger, name = "obs_flight_dumps", namespace = "")]
 pub(crate) struct FlightDumps;
 
+#[derive(obs_macros::Labels)]
+pub(crate) struct SkipReason {
+    reason: &'static str,
+}
+
+/// Automatic dumps not written: `rate_limited` (within `min_dump_interval` of the last one) or `write_failed` (the
+/// directory or file could not be written; the error goes to stderr). Requests made while one is pending are served
+/// by that one dump, which holds their calls too, so they are not counted here.
+#[metric(counter, labels = SkipReason, name = "obs_flight_dumps_skipped", namespace = "")]
+pub(crate) struct FlightDumpsSkipped;
+
 struct Recorder {
     store: Store,
     dir: Option<PathBuf>,
@@ -273,10 +284,11 @@ impl SpanSink for FlightSink {
 }
 
 /// Writes an automatic dump to the recorder's directory, at most one per `min_dump_interval`, then deletes
-/// the oldest files beyond `keep_files`. A failure to write is reported on stderr: nothing else can take it.
+/// the oldest files beyond `keep_files`. A dump not written is counted in `obs_flight_dumps_skipped_total`.
 fn auto_dump(r: &mut Recorder, trigger: &'static str) {
     let Some(dir) = r.dir.clone() else { return };
     if r.last_auto_dump.is_some_and(|t| t.elapsed() < r.min_dump_interval) {
+        FlightDumpsSkipped.with(SkipReason { reason: "rate_limited" }).inc();
         return;
     }
     r.last_auto_dump = Some(Instant::now());
@@ -297,7 +309,10 @@ fn auto_dump(r: &mut Recorder, trigger: &'static str) {
             FlightDumps.with(DumpTrigger { trigger }).inc();
             prune(&dir, r.keep_files);
         }
-        Err(e) => eprintln!("obs: cannot write the flight recorder dump {}: {e}", path.display()),
+        Err(e) => {
+            FlightDumpsSkipped.with(SkipReason { reason: "write_failed" }).inc();
+            eprintln!("obs: cannot write the flight recorder dump {}: {e}", path.display());
+        }
     }
 }
 
