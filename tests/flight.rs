@@ -246,8 +246,14 @@ fn the_endpoint_serves_dumps_behind_the_bearer_token() {
     assert!(r.text().contains("last"), "{}", r.text());
 }
 
+/// The finished dumps in `dir`: not the `.partial` file of one being written, which a poll can catch before its
+/// rename.
 fn dumps_in(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
     v.sort();
     v
 }
@@ -378,4 +384,79 @@ fn a_60_s_span_flood_stays_within_max_bytes_and_counts_its_drops() {
     let counted: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(counted >= stats.dropped_max_bytes as f64, "{line} vs {stats:?}");
     drop(guard);
+}
+
+#[obs::traced]
+fn before_the_hang(i: u32) -> u32 {
+    i + 1
+}
+
+#[obs::traced]
+fn during_the_hang(i: u32) -> u32 {
+    i + 2
+}
+
+/// An OTLP endpoint that accepts connections, reads the requests and never answers; the channel says when the
+/// first bytes of an export arrived (the exporter is then blocked until its timeout).
+fn hanging_endpoint() -> (u16, std::sync::mpsc::Receiver<()>) {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let mut told = false;
+                while matches!(s.read(&mut buf), Ok(n) if n > 0) {
+                    if !told {
+                        told = true;
+                        let _ = tx.send(());
+                    }
+                }
+            });
+        }
+    });
+    (port, rx)
+}
+
+#[test]
+fn a_hanging_exporter_does_not_hold_the_recorder_back() {
+    let _l = lock();
+    const TIMEOUT: Duration = Duration::from_secs(5);
+    let (port, export_started) = hanging_endpoint();
+    let guard = TracePipeline::builder()
+        .service_name("flight-hang")
+        .endpoint(format!("http://127.0.0.1:{port}/v1/traces"))
+        .protocol(obs::trace::Protocol::HttpProtobuf)
+        .timeout(TIMEOUT)
+        .export_interval(Duration::from_millis(50))
+        .flight_recorder(Duration::from_secs(60), 16 << 20)
+        .install()
+        .unwrap();
+    before_the_hang(0);
+    export_started.recv_timeout(Duration::from_secs(3)).expect("the exporter sends the first span");
+    // The export is in flight and will hang for TIMEOUT: the calls made now must still reach the recorder.
+    let hang = Instant::now();
+    const CALLS: u32 = 200;
+    for i in 0..CALLS {
+        during_the_hang(i);
+    }
+    let filter = Filter { function: Some("during_the_hang".into()), ..Filter::default() };
+    let mut held = 0;
+    while hang.elapsed() < TIMEOUT / 4 {
+        held = flight::dump(&mut Vec::new(), &filter).unwrap();
+        if held == CALLS as usize {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let waited = hang.elapsed();
+    assert_eq!(held, CALLS as usize, "the dump taken {waited:?} into a {TIMEOUT:?} export hang lacks its calls");
+    let (exported0, ..) = obs::trace::pipeline_stats();
+    let t = Instant::now();
+    drop(guard);
+    assert!(t.elapsed() < TIMEOUT + Duration::from_millis(500), "the shutdown took {:?}", t.elapsed());
+    assert_eq!(obs::trace::pipeline_stats().0, exported0, "the endpoint never answered, so nothing was exported");
 }

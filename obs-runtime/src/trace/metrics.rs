@@ -12,6 +12,9 @@ pub(crate) static EXPORTED: AtomicU64 = AtomicU64::new(0);
 pub(crate) static EXPORT_ERRORS: AtomicU64 = AtomicU64::new(0);
 /// Spans of batches the exporter refused.
 pub(crate) static DROPPED_EXPORT: AtomicU64 = AtomicU64::new(0);
+/// Span exports (spans times exporters) refused because the export queue was full: an exporter is blocked or
+/// slower than the spans arrive. Counted under `queue_full` with the rings' drops, the same loss one stage on.
+pub(crate) static DROPPED_EXPORT_QUEUE: AtomicU64 = AtomicU64::new(0);
 /// Spans not sent when the shutdown's deadline passed.
 pub(crate) static DROPPED_SHUTDOWN: AtomicU64 = AtomicU64::new(0);
 
@@ -27,7 +30,7 @@ const REASONS: &[&str] = &["queue_full", "export_failed", "shutdown_deadline"];
 static DROPPED_DESC: MetricDesc = MetricDesc::new(
     crate::families::OBS_SPANS_DROPPED,
     MetricKind::Counter,
-    "Spans lost, by reason: a thread's span queue was full, the exporter failed, or the shutdown's deadline passed.",
+    "Spans lost, by reason: a span queue was full (a thread's ring, or the export queue behind a blocked exporter), the exporter failed, or the shutdown's deadline passed.",
 )
 .labels(&[LabelDesc { name: "reason", values: Some(REASONS) }])
 .no_namespace()
@@ -62,7 +65,7 @@ impl Collect for Dropped {
         &DROPPED_DESC
     }
     fn collect(&self, out: &mut dyn PointSink) {
-        let counts = [ring::dropped(), DROPPED_EXPORT.load(Relaxed), DROPPED_SHUTDOWN.load(Relaxed)];
+        let counts = [queue_full(), DROPPED_EXPORT.load(Relaxed), DROPPED_SHUTDOWN.load(Relaxed)];
         for (reason, n) in REASONS.iter().zip(counts) {
             let rendered = format!("reason=\"{reason}\"");
             out.point(Labels::new(DROPPED_DESC.labels, &[reason], &rendered), Point::Counter(Number::U64(n)));
@@ -92,8 +95,14 @@ crate::register!(EXPORTED_C);
 crate::register!(DROPPED_C);
 crate::register!(ERRORS_C);
 
-/// Totals of the pipeline's counters, for tests: (exported, dropped because a queue was full, dropped because
-/// export failed, export errors).
+/// Spans dropped because a queue was full: a thread's ring (the collector fell behind) or the export queue (an
+/// exporter did).
+fn queue_full() -> u64 {
+    ring::dropped() + DROPPED_EXPORT_QUEUE.load(Relaxed)
+}
+
+/// Totals of the pipeline's counters, for tests: (exported, dropped because a queue was full — a thread's ring or
+/// the export queue —, dropped because export failed, export errors).
 ///
 /// ```
 /// let (exported, queue_full, export_failed, errors) = obs_runtime::trace::pipeline_stats();
@@ -101,5 +110,5 @@ crate::register!(ERRORS_C);
 /// assert_eq!((exported, queue_full, export_failed, errors), (0, 0, 0, 0));
 /// ```
 pub fn pipeline_stats() -> (u64, u64, u64, u64) {
-    (EXPORTED.load(Relaxed), ring::dropped(), DROPPED_EXPORT.load(Relaxed), EXPORT_ERRORS.load(Relaxed))
+    (EXPORTED.load(Relaxed), queue_full(), DROPPED_EXPORT.load(Relaxed), EXPORT_ERRORS.load(Relaxed))
 }

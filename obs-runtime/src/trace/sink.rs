@@ -38,7 +38,8 @@ impl Resource {
     }
 }
 
-/// A destination of finished spans, called on the collector thread with batches.
+/// A destination of finished spans, called with batches: an exporter on the pipeline's export thread, a
+/// recorder (one that [takes unsampled spans](SpanSink::takes_unsampled)) on the collector thread.
 ///
 /// ```
 /// use obs_runtime::trace::{Resource, SpanRecord, SpanSink, TracePipeline};
@@ -58,8 +59,9 @@ pub trait SpanSink: Send + 'static {
     /// Called once when the pipeline shuts down, after the last batch.
     fn shutdown(&mut self) {}
     /// Whether this sink also takes the spans the sampler dropped (the flight recorder does; exporters do not).
-    /// Such a sink is handed each drain whole, before the exporters, and is not counted in the span metrics:
-    /// it must be quick and must not fail.
+    /// Such a sink is handed each drain whole on the collector thread, and is not counted in the span metrics: it
+    /// must be quick and must not fail, since the rings wait for it. Other sinks run on the export thread, behind a
+    /// bounded queue, where a slow one delays only the exporters.
     fn takes_unsampled(&self) -> bool {
         false
     }

@@ -3,8 +3,9 @@
 //! `max_bytes` (the oldest records go first, counted in `obs_flight_records_dropped_total{reason}`), and written
 //! out on request ([`dump`], `GET /debug/flight`) or on its own when a traced call panics.
 //!
-//! It is a second consumer of the span rings beside the exporters: the collector hands it every drain first,
-//! and it only moves records into its queue, so it never holds an export back; the hot path only pushes
+//! It is a second consumer of the span rings beside the exporters: the collector hands it every drain on its own
+//! thread, while the exporters run on another behind a bounded queue, so neither can stall the other (an export
+//! that hangs does not keep the newest calls out of a dump) nor the hot path; the hot path only pushes
 //! calls the sampler dropped into the ring too, in the same compact form as sampled ones.
 //!
 //! ```
