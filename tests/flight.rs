@@ -421,18 +421,27 @@ fn hanging_endpoint() -> (u16, std::sync::mpsc::Receiver<()>) {
     (port, rx)
 }
 
+fn shutdown_dropped() -> u64 {
+    let text = obs::encode(obs::Format::Prometheus);
+    text.lines()
+        .find_map(|l| l.strip_prefix("obs_spans_dropped_total{reason=\"shutdown_deadline\"} "))
+        .map_or(0, |v| v.parse().unwrap())
+}
+
 #[test]
-fn a_hanging_exporter_does_not_hold_the_recorder_back() {
+fn a_hanging_exporter_holds_back_neither_the_recorder_nor_the_rings_and_a_full_export_queue_is_counted() {
     let _l = lock();
-    const TIMEOUT: Duration = Duration::from_secs(5);
+    const TIMEOUT: Duration = Duration::from_secs(8);
     let (port, export_started) = hanging_endpoint();
+    let (exported0, full0, failed0, _) = obs::trace::pipeline_stats();
+    let shutdown0 = shutdown_dropped();
     let guard = TracePipeline::builder()
         .service_name("flight-hang")
         .endpoint(format!("http://127.0.0.1:{port}/v1/traces"))
         .protocol(obs::trace::Protocol::HttpProtobuf)
         .timeout(TIMEOUT)
         .export_interval(Duration::from_millis(50))
-        .flight_recorder(Duration::from_secs(60), 16 << 20)
+        .flight_recorder(Duration::from_secs(60), 64 << 20)
         .install()
         .unwrap();
     before_the_hang(0);
@@ -445,7 +454,7 @@ fn a_hanging_exporter_does_not_hold_the_recorder_back() {
     }
     let filter = Filter { function: Some("during_the_hang".into()), ..Filter::default() };
     let mut held = 0;
-    while hang.elapsed() < TIMEOUT / 4 {
+    while hang.elapsed() < TIMEOUT / 6 {
         held = flight::dump(&mut Vec::new(), &filter).unwrap();
         if held == CALLS as usize {
             break;
@@ -454,9 +463,38 @@ fn a_hanging_exporter_does_not_hold_the_recorder_back() {
     }
     let waited = hang.elapsed();
     assert_eq!(held, CALLS as usize, "the dump taken {waited:?} into a {TIMEOUT:?} export hang lacks its calls");
-    let (exported0, ..) = obs::trace::pipeline_stats();
+
+    // More calls than the export queue holds, paced so the rings (drained every 50 ms or when half full) never
+    // fill: the recorder gets them all, and the batches the queue cannot take are counted as `queue_full`.
+    let flood = obs::trace::EXPORT_QUEUE_SPANS as u32 + 4096;
+    for i in 0..flood {
+        during_the_hang(i);
+        if i % 256 == 255 {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    let total = CALLS + flood;
+    // Polled through the counts (a dump of 20 000 calls each time would be slow in a debug build), checked by one.
+    let records = || flight::stats().unwrap().records;
+    assert!(
+        common::eventually(TIMEOUT / 4, || records() == 1 + total as usize),
+        "the recorder has {} of the {} calls, {:?} into the hang",
+        records(),
+        1 + total,
+        hang.elapsed()
+    );
+    assert_eq!(flight::dump(&mut Vec::new(), &filter).unwrap(), total as usize);
+    assert!(hang.elapsed() < TIMEOUT * 3 / 4, "the flood outlasted the hang: {:?}", hang.elapsed());
+    let queue_full = obs::trace::pipeline_stats().1 - full0;
+    // Queued: the spans behind the export in flight, up to the queue's bound; the rest was refused.
+    let refused_at_least = (total as usize).saturating_sub(obs::trace::EXPORT_QUEUE_SPANS) as u64;
+    assert!(queue_full >= refused_at_least, "{queue_full} spans counted as queue_full, expected {refused_at_least}+");
+
     let t = Instant::now();
     drop(guard);
     assert!(t.elapsed() < TIMEOUT + Duration::from_millis(500), "the shutdown took {:?}", t.elapsed());
-    assert_eq!(obs::trace::pipeline_stats().0, exported0, "the endpoint never answered, so nothing was exported");
+    let (exported, full, failed, _) = obs::trace::pipeline_stats();
+    assert_eq!(exported, exported0, "the endpoint never answered, so nothing was exported");
+    let accounted = (full - full0) + (failed - failed0) + (shutdown_dropped() - shutdown0);
+    assert_eq!(accounted, 1 + total as u64, "every span is counted as dropped, once, by reason");
 }

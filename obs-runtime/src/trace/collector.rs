@@ -30,9 +30,13 @@ pub(crate) struct Settings {
 }
 
 /// Spans the export queue holds between the collector and the export thread; a batch that would go past it is
-/// dropped and counted (`obs_spans_dropped_total{reason="queue_full"}`). Eight of the rings' worth: room for a few
+/// dropped and counted (`obs_spans_dropped_total{reason="queue_full"}`). Eight rings' worth: room for a few
 /// seconds of a busy service while an export hangs, a few MiB at most.
-pub(crate) const EXPORT_QUEUE_SPANS: usize = 8 * ring::CAPACITY;
+///
+/// ```
+/// assert_eq!(obs_runtime::trace::EXPORT_QUEUE_SPANS, 8 * 2048);
+/// ```
+pub const EXPORT_QUEUE_SPANS: usize = 8 * ring::CAPACITY;
 
 /// Starts the pipeline's two threads and turns span recording on: the collector, which drains the rings and
 /// hands every drain to the recorders among `sinks` (those that [take unsampled spans](SpanSink::takes_unsampled)),

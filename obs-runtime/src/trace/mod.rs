@@ -59,7 +59,7 @@ pub use attr::{AttrValue, ToAttrValue};
 #[doc(hidden)]
 pub use call::{call_once, err_debug, err_display, OutcomeProbe, PlainOutcome, ResultOutcome};
 pub use call::{Call, Instrumented};
-pub use collector::TraceGuard;
+pub use collector::{TraceGuard, EXPORT_QUEUE_SPANS};
 #[cfg(feature = "otlp-metrics")]
 pub(crate) use config::default_service_name;
 pub use config::{Protocol, TraceError, TracePipeline};
