@@ -1,13 +1,20 @@
 //! The dump formats: OTLP JSON lines (one `ExportTraceServiceRequest` per line, as the OpenTelemetry file
-//! exporter writes them: hex ids, int64 nanoseconds as strings, lowerCamelCase keys) and Chrome trace-event JSON
-//! (what Perfetto and `chrome://tracing` open: one track per thread, an `X` slice per span, `i` instants for
-//! its events).
+//! exporter writes them) and Chrome trace-event JSON (what Perfetto and `chrome://tracing` open: one track per
+//! thread, an `X` slice per span, `i` instants for its events).
+//!
+//! The OTLP lines are opentelemetry-proto's generated messages serialised through the crate's own OTLP JSON
+//! mapping (feature `with-serde`: hex trace and span ids, 64-bit integers as strings, lowerCamelCase keys, enums
+//! as integers), the mapping obs-replay reads them back with. The Chrome format has no crate; it is built here.
 
 use super::super::attr::AttrValue;
 use super::super::clock;
 use super::super::record::{SpanRecord, SpanStatus};
 use super::super::sink::Resource;
 use crate::desc::SpanKind;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
+use opentelemetry_proto::tonic::resource::v1::Resource as ProtoResource;
+use opentelemetry_proto::tonic::trace::v1::{span, status, ResourceSpans, ScopeSpans, Span, SpanFlags, Status};
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -15,97 +22,121 @@ use std::io::{self, Write};
 /// Spans per line of an OTLP JSON dump.
 const SPANS_PER_LINE: usize = 512;
 
-fn any_value(v: &AttrValue) -> Value {
-    match v {
-        AttrValue::Bool(b) => json!({ "boolValue": b }),
-        AttrValue::I64(i) => json!({ "intValue": i.to_string() }),
-        AttrValue::F64(f) if f.is_finite() => json!({ "doubleValue": f }),
-        AttrValue::F64(f) => json!({ "stringValue": f.to_string() }),
-        AttrValue::Str(s) => json!({ "stringValue": s }),
-    }
+fn any_value(v: &AttrValue) -> AnyValue {
+    let value = match v {
+        AttrValue::Bool(b) => any_value::Value::BoolValue(*b),
+        AttrValue::I64(i) => any_value::Value::IntValue(*i),
+        AttrValue::F64(f) if f.is_finite() => any_value::Value::DoubleValue(*f),
+        // JSON has no NaN or infinity (serde_json would write `null`, which no decoder takes as a double).
+        AttrValue::F64(f) => any_value::Value::StringValue(f.to_string()),
+        AttrValue::Str(s) => any_value::Value::StringValue(s.to_string()),
+    };
+    AnyValue { value: Some(value) }
 }
 
-fn kv(key: &str, value: Value) -> Value {
-    json!({ "key": key, "value": value })
+fn kv(key: &str, value: any_value::Value) -> KeyValue {
+    key_value(key.to_owned(), AnyValue { value: Some(value) })
 }
 
-fn attrs(a: &[(Cow<'static, str>, AttrValue)]) -> Vec<Value> {
-    a.iter().map(|(k, v)| kv(k, any_value(v))).collect()
+fn key_value(key: String, value: AnyValue) -> KeyValue {
+    KeyValue { key, value: Some(value), ..KeyValue::default() }
 }
 
-fn kind(k: SpanKind) -> u8 {
+fn string(s: &str) -> any_value::Value {
+    any_value::Value::StringValue(s.to_owned())
+}
+
+fn attrs(a: &[(Cow<'static, str>, AttrValue)]) -> Vec<KeyValue> {
+    a.iter().map(|(k, v)| key_value(k.to_string(), any_value(v))).collect()
+}
+
+fn kind(k: SpanKind) -> span::SpanKind {
     match k {
-        SpanKind::Internal => 1,
-        SpanKind::Server => 2,
-        SpanKind::Client => 3,
-        SpanKind::Producer => 4,
-        SpanKind::Consumer => 5,
+        SpanKind::Internal => span::SpanKind::Internal,
+        SpanKind::Server => span::SpanKind::Server,
+        SpanKind::Client => span::SpanKind::Client,
+        SpanKind::Producer => span::SpanKind::Producer,
+        SpanKind::Consumer => span::SpanKind::Consumer,
     }
 }
 
-fn span_json(s: &SpanRecord) -> Value {
+fn span(s: &SpanRecord) -> Span {
     let mut attributes = Vec::with_capacity(s.attributes.len() + 6);
     if let Some(f) = s.function {
-        attributes.push(kv("code.function.name", json!({ "stringValue": f.function })));
-        attributes.push(kv("code.namespace", json!({ "stringValue": f.location.module_path })));
-        attributes.push(kv("code.file.path", json!({ "stringValue": f.location.file })));
-        attributes.push(kv("code.line.number", json!({ "intValue": f.location.line.to_string() })));
+        attributes.push(kv("code.function.name", string(f.function)));
+        attributes.push(kv("code.namespace", string(f.location.module_path)));
+        attributes.push(kv("code.file.path", string(f.location.file)));
+        attributes.push(kv("code.line.number", any_value::Value::IntValue(f.location.line.into())));
     }
-    attributes.push(kv("thread.id", json!({ "intValue": s.thread.to_string() })));
+    attributes.push(kv("thread.id", any_value::Value::IntValue(s.thread.into())));
     // Whether the sampler kept it: a backend shows which spans the exporter never sent.
-    attributes.push(kv("obs.sampled", json!({ "boolValue": s.sampled })));
+    attributes.push(kv("obs.sampled", any_value::Value::BoolValue(s.sampled)));
     attributes.extend(attrs(&s.attributes));
-    let mut m = Map::new();
-    m.insert("traceId".into(), json!(format!("{:032x}", s.trace_id)));
-    m.insert("spanId".into(), json!(format!("{:016x}", s.span_id)));
-    if let Some(t) = &s.trace_state {
-        m.insert("traceState".into(), json!(t));
+    // The W3C flags (sampled), and whether the parent is remote, which obs knows for every span.
+    let mut flags = SpanFlags::ContextHasIsRemoteMask as u32;
+    if s.sampled {
+        flags |= 1;
     }
-    if s.parent_span_id != 0 {
-        m.insert("parentSpanId".into(), json!(format!("{:016x}", s.parent_span_id)));
+    if s.parent_remote {
+        flags |= SpanFlags::ContextIsRemoteMask as u32;
     }
-    m.insert("name".into(), json!(s.name));
-    m.insert("kind".into(), json!(kind(s.kind)));
-    m.insert("startTimeUnixNano".into(), json!(s.start_unix_nanos().to_string()));
-    m.insert("endTimeUnixNano".into(), json!(s.end_unix_nanos().to_string()));
-    m.insert("attributes".into(), Value::Array(attributes));
-    if !s.events.is_empty() {
-        let events: Vec<Value> = s
+    Span {
+        trace_id: s.trace_id.to_be_bytes().to_vec(),
+        span_id: s.span_id.to_be_bytes().to_vec(),
+        trace_state: s.trace_state.as_deref().unwrap_or_default().to_owned(),
+        // A root span has none: empty, not eight zero bytes.
+        parent_span_id: if s.parent_span_id == 0 { Vec::new() } else { s.parent_span_id.to_be_bytes().to_vec() },
+        flags,
+        name: s.name.to_owned(),
+        kind: kind(s.kind) as i32,
+        start_time_unix_nano: s.start_unix_nanos(),
+        end_time_unix_nano: s.end_unix_nanos(),
+        attributes,
+        events: s
             .events
             .iter()
-            .map(|e| {
-                json!({
-                    "timeUnixNano": clock::unix_nanos(e.at).to_string(),
-                    "name": e.name,
-                    "attributes": attrs(&e.attributes),
-                })
+            .map(|e| span::Event {
+                time_unix_nano: clock::unix_nanos(e.at),
+                name: e.name.to_string(),
+                attributes: attrs(&e.attributes),
+                dropped_attributes_count: 0,
             })
-            .collect();
-        m.insert("events".into(), Value::Array(events));
+            .collect(),
+        // Always present: the mapping writes a missing message as `null`, which not every reader takes.
+        status: Some(match &s.status {
+            SpanStatus::Unset => Status::default(),
+            SpanStatus::Error(msg) => Status { message: msg.to_string(), code: status::StatusCode::Error as i32 },
+        }),
+        ..Span::default()
     }
-    if let SpanStatus::Error(msg) = &s.status {
-        m.insert("status".into(), json!({ "code": 2, "message": msg }));
-    }
-    Value::Object(m)
 }
 
-fn resource_json(r: &Resource) -> Value {
-    let mut a = vec![kv("service.name", json!({ "stringValue": r.service_name }))];
-    a.extend(r.attributes.iter().map(|(k, v)| kv(k, json!({ "stringValue": v }))));
-    json!({ "attributes": a })
+fn resource(r: &Resource) -> ProtoResource {
+    let mut attributes = vec![kv("service.name", string(&r.service_name))];
+    attributes.extend(r.attributes.iter().map(|(k, v)| kv(k, string(v))));
+    ProtoResource { attributes, ..ProtoResource::default() }
 }
 
 /// Writes OTLP JSON lines; returns the number of spans written.
-pub(crate) fn otlp_json(w: &mut dyn Write, spans: &[SpanRecord], resource: &Resource) -> io::Result<usize> {
-    let res = resource_json(resource);
-    let scope = json!({ "name": "obs", "version": env!("CARGO_PKG_VERSION") });
+pub(crate) fn otlp_json(w: &mut dyn Write, spans: &[SpanRecord], resource_of: &Resource) -> io::Result<usize> {
+    let res = resource(resource_of);
+    let scope = InstrumentationScope {
+        name: "obs".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        ..InstrumentationScope::default()
+    };
     for chunk in spans.chunks(SPANS_PER_LINE) {
-        let line = json!({
-            "resourceSpans": [{
-                "resource": res,
-                "scopeSpans": [{ "scope": scope, "spans": chunk.iter().map(span_json).collect::<Vec<_>>() }],
-            }]
-        });
+        let line = ExportTraceServiceRequest {
+            resource_spans: vec![ResourceSpans {
+                resource: Some(res.clone()),
+                scope_spans: vec![ScopeSpans {
+                    scope: Some(scope.clone()),
+                    spans: chunk.iter().map(span).collect(),
+                    schema_url: String::new(),
+                }],
+                schema_url: String::new(),
+            }],
+        };
         serde_json::to_writer(&mut *w, &line)?;
         w.write_all(b"\n")?;
     }
@@ -163,4 +194,74 @@ pub(crate) fn chrome(w: &mut dyn Write, spans: &[SpanRecord], resource: &Resourc
     serde_json::to_writer(&mut *w, &json!({ "traceEvents": events, "displayTimeUnit": "ms" }))?;
     w.write_all(b"\n")?;
     Ok(spans.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::SpanEvent;
+
+    fn record(parent: u64, status: SpanStatus) -> SpanRecord {
+        SpanRecord {
+            trace_id: 0x0af7651916cd43dd8448eb211c80319c,
+            span_id: 0x00f067aa0ba902b7,
+            parent_span_id: parent,
+            parent_remote: parent != 0,
+            name: "charge",
+            kind: SpanKind::Client,
+            start: clock::now(),
+            end: clock::now(),
+            status,
+            attributes: vec![("attempt".into(), AttrValue::I64(3)), ("ratio".into(), AttrValue::F64(f64::NAN))],
+            events: vec![SpanEvent { name: "retry".into(), at: clock::now(), attributes: vec![] }],
+            function: None,
+            trace_state: None,
+            sampled: false,
+            thread: 7,
+        }
+    }
+
+    fn line(spans: &[SpanRecord]) -> Value {
+        let mut out = Vec::new();
+        assert_eq!(
+            otlp_json(&mut out, spans, &Resource { service_name: "shop".into(), attributes: vec![] }).unwrap(),
+            2
+        );
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 1, "one request per line");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// The OTLP file format's JSON mapping, field by field: what a decoder built on protobuf's JSON mapping
+    /// alone would not notice (it reads a hex id as base64 just as well).
+    #[test]
+    fn the_otlp_lines_follow_the_file_formats_json_mapping() {
+        let v = line(&[record(0, SpanStatus::Unset), record(0x1122334455667788, SpanStatus::Error("declined".into()))]);
+        let rs = &v["resourceSpans"][0];
+        assert_eq!(
+            rs["resource"]["attributes"][0],
+            json!({ "key": "service.name", "value": { "stringValue": "shop" } })
+        );
+        assert_eq!(rs["scopeSpans"][0]["scope"]["name"], "obs");
+        let (root, child) = (&rs["scopeSpans"][0]["spans"][0], &rs["scopeSpans"][0]["spans"][1]);
+        // Ids in lowercase hex, not base64; a root span's parent is empty.
+        assert_eq!(root["traceId"], "0af7651916cd43dd8448eb211c80319c");
+        assert_eq!(root["spanId"], "00f067aa0ba902b7");
+        assert_eq!(root["parentSpanId"], "");
+        assert_eq!(child["parentSpanId"], "1122334455667788");
+        // Enums as integers, fixed64 times as decimal strings, int64 attribute values as strings.
+        assert_eq!(root["kind"], 3);
+        assert!(root["startTimeUnixNano"].as_str().unwrap().parse::<u64>().unwrap() > 1_600_000_000_000_000_000);
+        assert!(root["events"][0]["timeUnixNano"].as_str().unwrap().parse::<u64>().is_ok());
+        let attr = |s: &Value, k: &str| s["attributes"].as_array().unwrap().iter().find(|a| a["key"] == k).cloned();
+        assert_eq!(attr(root, "thread.id").unwrap()["value"], json!({ "intValue": "7" }));
+        assert_eq!(attr(root, "attempt").unwrap()["value"], json!({ "intValue": "3" }));
+        assert_eq!(attr(root, "obs.sampled").unwrap()["value"], json!({ "boolValue": false }));
+        assert_eq!(attr(root, "ratio").unwrap()["value"], json!({ "stringValue": "NaN" }), "JSON has no NaN");
+        assert_eq!(root["status"], json!({ "message": "", "code": 0 }), "unset, written out rather than `null`");
+        assert_eq!(child["status"], json!({ "message": "declined", "code": 2 }));
+        // Not sampled, and the parent's remoteness known: remote for the child only.
+        assert_eq!(root["flags"], 0x100);
+        assert_eq!(child["flags"], 0x300);
+    }
 }
