@@ -747,8 +747,10 @@ def print_summary(report):
 
 def cargo_build():
     log("building the demo and gen-dashboards")
-    subprocess.run(["cargo", "build", "-q", "--example", "shop", "--bin", "gen-dashboards"], cwd=ROOT, check=True,
-                   timeout=remaining())
+    # OBS_E2E_CARGO_FLAGS (e.g. --all-features): the test command builds with the features of its `cargo test`.
+    flags = os.environ.get("OBS_E2E_CARGO_FLAGS", "").split()
+    subprocess.run(["cargo", "build", "-q", *flags, "--example", "shop", "--bin", "gen-dashboards"], cwd=ROOT,
+                   check=True, timeout=remaining())
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug"
     return target / "examples" / "shop", target / "gen-dashboards"
 

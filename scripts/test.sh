@@ -48,26 +48,30 @@ check() { # name, command
   if out=$(bash -c "$2" 2>&1) && [ -z "$out" ]; then passed=$((passed+1)); echo "ok: $1";
   else failed=$((failed+1)); echo "FAILED: $1"; echo "$out"; fi
 }
-cargo build -q --example quickstart
+# The same features as `cargo test --all-features` above, so these runs reuse its build instead of compiling the
+# workspace again for the defaults.
+run() { cargo run -q --all-features "$@"; }
+export -f run
+cargo build -q --all-features --example quickstart --example shop --bin gen-dashboards
 check "quickstart | promtool check metrics" \
-  "cargo run -q --example quickstart | promtool check metrics"
+  "run --example quickstart | promtool check metrics"
 check "quickstart --openmetrics parsed by prometheus_client's OpenMetrics parser" \
-  "cargo run -q --example quickstart -- --openmetrics | python3 scripts/check_openmetrics.py"
+  "run --example quickstart -- --openmetrics | python3 scripts/check_openmetrics.py"
 gen=$(mktemp -d)
-check "gen-dashboards writes the demo's artifacts" "cargo run -q --bin gen-dashboards -- --out $gen >/dev/null"
-check "gen-dashboards --check passes on fresh output" "cargo run -q --bin gen-dashboards -- --out $gen --check >/dev/null"
+check "gen-dashboards writes the demo's artifacts" "run --bin gen-dashboards -- --out $gen >/dev/null"
+check "gen-dashboards --check passes on fresh output" "run --bin gen-dashboards -- --out $gen --check >/dev/null"
 check "promtool check rules (demo)" "promtool check rules $gen/prometheus/rules/*.yml >/dev/null 2>&1 || promtool check rules $gen/prometheus/rules/*.yml"
 check "promtool test rules (demo)" "promtool test rules $gen/prometheus/tests/*.yml >/dev/null 2>&1 || promtool test rules $gen/prometheus/tests/*.yml"
 check "catalog.json (demo) follows its JSON schema (jsonschema)" "python3 scripts/check_catalog.py $gen/docs/catalog.json"
 check "the demo's metric reference matches its committed copy, examples/shop-service/deploy/docs (regenerate: cargo run --bin gen-dashboards -- --out examples/shop-service/deploy)" \
   "diff -ru examples/shop-service/deploy/docs $gen/docs"
 k8s=$(mktemp -d)
-check "gen-dashboards --kubernetes writes the demo's resources" "cargo run -q --bin gen-dashboards -- --out $k8s --kubernetes --k8s-label release=kube-prometheus-stack >/dev/null"
+check "gen-dashboards --kubernetes writes the demo's resources" "run --bin gen-dashboards -- --out $k8s --kubernetes --k8s-label release=kube-prometheus-stack >/dev/null"
 check "Kubernetes resources (demo) follow the Prometheus Operator and Kubernetes schemas" \
   "python3 -c 'import json, sys, yaml; print(json.dumps([d for f in sys.argv[1:] for d in yaml.safe_load_all(open(f))]))' $k8s/kubernetes/*.yml > $k8s/resources.json && node obs-dashboards/schema-check/check-kubernetes.mjs $k8s/resources.json"
-check "gen-dashboards --kubernetes --check passes on fresh output" "cargo run -q --bin gen-dashboards -- --out $k8s --kubernetes --k8s-label release=kube-prometheus-stack --check >/dev/null"
+check "gen-dashboards --kubernetes --check passes on fresh output" "run --bin gen-dashboards -- --out $k8s --kubernetes --k8s-label release=kube-prometheus-stack --check >/dev/null"
 stack=$(mktemp -d)
-check "gen-dashboards --compose writes the demo's local stack" "cargo run -q --bin gen-dashboards -- --out $stack --compose >/dev/null"
+check "gen-dashboards --compose writes the demo's local stack" "run --bin gen-dashboards -- --out $stack --compose >/dev/null"
 check "docker-compose.yml (demo): compose-spec schema, docker-compose config, mounts only generated files" \
   "python3 scripts/check_compose.py $stack/compose/docker-compose.yml --generated $stack"
 check "amtool check-config (demo)" "amtool check-config $gen/alertmanager/alertmanager.yml >/dev/null 2>&1 || amtool check-config $gen/alertmanager/alertmanager.yml"
@@ -75,4 +79,4 @@ echo "external checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
 
 echo "== end to end: the demo, a live Prometheus and Alertmanager, OTLP, the dashboards drawn"
-python3 scripts/e2e.py
+OBS_E2E_CARGO_FLAGS=--all-features python3 scripts/e2e.py

@@ -7,6 +7,9 @@
 //! This test fails (it does not skip) when python3 or the Python packages are missing: `scripts/test.sh` installs
 //! them.
 
+#[path = "common/example.rs"]
+mod example;
+
 use obs::otlp::{MetricsExporter, Protocol, Temporality};
 use obs::{Labels, MetricKind};
 use obs_runtime::names::{otel_name, sample_name, ucum_unit};
@@ -744,10 +747,7 @@ fn memory_stays_flat_over_a_thousand_failed_pushes() {
 fn the_quickstart_pushes_the_state_it_prints() {
     let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     let rx = Receiver::start(false);
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .current_dir(root())
-        .args(["run", "-q", "--example", "quickstart"])
+    let out = example::cargo_run_example("quickstart")
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://127.0.0.1:{}", rx.port))
         .env("OTEL_SERVICE_NAME", "quickstart-metrics")
         .output()

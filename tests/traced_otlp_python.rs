@@ -4,6 +4,9 @@
 //! This test fails (it does not skip) when python3 or the Python packages are missing: `scripts/test.sh` installs
 //! them.
 
+#[path = "common/example.rs"]
+mod example;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -55,10 +58,7 @@ fn export_and_check(protocol: &str) {
     let port = wait_for(&port_file, Duration::from_secs(20));
 
     // The quickstart, built by Cargo for this test run's profile, exports before it exits.
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(root())
-        .args(["run", "-q", "--example", "quickstart"])
+    let status = example::cargo_run_example("quickstart")
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://127.0.0.1:{port}"))
         .env("OTEL_EXPORTER_OTLP_PROTOCOL", protocol)
         .env("OTEL_SERVICE_NAME", "quickstart-e2e")

@@ -4,7 +4,12 @@
 
 #[test]
 fn ui() {
+    // Two runs, failures first: a run with only compile-fail cases checks them all in one `cargo check`
+    // (trybuild's batch mode), where a run that also holds pass cases builds every case on its own.
+    {
+        let t = trybuild::TestCases::new();
+        t.compile_fail("tests/ui/fail/*.rs");
+    }
     let t = trybuild::TestCases::new();
-    t.compile_fail("tests/ui/fail/*.rs");
     t.pass("tests/ui/pass/*.rs");
 }

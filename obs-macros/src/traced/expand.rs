@@ -34,22 +34,23 @@ pub fn expand_fn(m: &Model, f: &FnItem) -> TokenStream {
                 if let Some((head, pin_fn, fut)) = split_boxed_async(block) {
                     let finish = finish(m, quote!(__obs_ret));
                     return quote_spanned! {at=>
-                            #(#attrs)*
-                            #vis #sig {
-                                #items
-                                #[allow(unused_mut)]
-                    let mut __obs_call = ::obs::__private::trace::Call::start(&__OBS_FN);
-                                #record
-                                #(#head)*
-                                #pin_fn(async move {
+                                #(#attrs)*
+                                #vis #sig {
+                                    #items
                                     #[allow(unused_mut)]
-                                    let mut __obs_call = __obs_call;
-                                    let __obs_ret = ::obs::__private::trace::Instrumented::new(&__obs_call, #fut).await;
-                                    #finish
-                                    __obs_ret
-                                })
-                            }
-                        };
+                        let mut __obs_call = ::obs::__private::trace::Call::unstarted(&__OBS_FN);
+                    __obs_call.start_here();
+                                    #record
+                                    #(#head)*
+                                    #pin_fn(async move {
+                                        #[allow(unused_mut)]
+                                        let mut __obs_call = __obs_call;
+                                        let __obs_ret = ::obs::__private::trace::Instrumented::new(&__obs_call, #fut).await;
+                                        #finish
+                                        __obs_ret
+                                    })
+                                }
+                            };
                 }
             }
         }
@@ -90,7 +91,8 @@ pub fn expand_fn(m: &Model, f: &FnItem) -> TokenStream {
             #vis #sig {
                 #items
                 #[allow(unused_mut)]
-                let mut __obs_call = ::obs::__private::trace::Call::start(&__OBS_FN);
+                let mut __obs_call = ::obs::__private::trace::Call::unstarted(&__OBS_FN);
+                __obs_call.start_here();
                 #record
                 let __obs_ret #annot = ::obs::__private::trace::Instrumented::new(&__obs_call, async move #body).await;
                 #finish
@@ -104,7 +106,8 @@ pub fn expand_fn(m: &Model, f: &FnItem) -> TokenStream {
             #vis #sig {
                 #items
                 #[allow(unused_mut)]
-                let mut __obs_call = ::obs::__private::trace::Call::enter(&__OBS_FN);
+                let mut __obs_call = ::obs::__private::trace::Call::unstarted(&__OBS_FN);
+                __obs_call.enter_here();
                 #record
                 let __obs_ret #annot = ::obs::__private::trace::call_once(move || #closure_ret #body_tokens);
                 #finish

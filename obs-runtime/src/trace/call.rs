@@ -14,6 +14,7 @@ use crate::switch::is_enabled;
 use std::borrow::Cow;
 use std::future::Future;
 use std::hint::black_box;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
@@ -42,8 +43,9 @@ pub struct Call {
     span_id: u64,
     parent_span_id: u64,
     flags: u16,
-    /// Attributes, boxed only when a sampled span records some.
-    extra: Option<Box<CallExtra>>,
+    /// Attributes, boxed only when a recorded span has some. Freed by whatever ends the span (`emit`) or by
+    /// `drop_slow`, so a call without extras (every metrics-only call) has no drop glue to run.
+    extra: ManuallyDrop<Option<Box<CallExtra>>>,
 }
 
 /// Metrics are on: the call is timed and counted.
@@ -87,7 +89,9 @@ impl Call {
     /// ```
     #[inline(always)]
     pub fn start(f: &'static TracedFn) -> Call {
-        Call::begin(f, false)
+        let mut call = Call::unstarted(f);
+        call.begin(false);
+        call
     }
 
     /// Starts a call and makes its span current until it finishes (sync functions).
@@ -109,32 +113,53 @@ impl Call {
     /// ```
     #[inline(always)]
     pub fn enter(f: &'static TracedFn) -> Call {
-        Call::begin(f, true)
+        let mut call = Call::unstarted(f);
+        call.begin(true);
+        call
+    }
+
+    /// A call not started yet, for `#[traced]`: it starts it in the variable that holds it
+    /// ([`enter_here`](Self::enter_here), [`start_here`](Self::start_here)), so the span half, written out of line
+    /// through `&mut`, is never copied into another slot afterwards (a copy that read back wider than the span
+    /// half wrote stalled on store forwarding).
+    #[doc(hidden)]
+    #[inline(always)]
+    pub const fn unstarted(f: &'static TracedFn) -> Call {
+        Call { f, start: 0, trace_id: 0, span_id: 0, parent_span_id: 0, flags: 0, extra: ManuallyDrop::new(None) }
+    }
+
+    /// [`enter`](Self::enter), in place: see [`unstarted`](Self::unstarted).
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn enter_here(&mut self) {
+        self.begin(true);
+    }
+
+    /// [`start`](Self::start), in place: see [`unstarted`](Self::unstarted).
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn start_here(&mut self) {
+        self.begin(false);
     }
 
     #[inline(always)]
-    fn begin(f: &'static TracedFn, enter: bool) -> Call {
+    fn begin(&mut self, enter: bool) {
         if !is_enabled() {
-            return Call { f, start: 0, trace_id: 0, span_id: 0, parent_span_id: 0, flags: 0, extra: None };
+            return;
         }
-        // Built as plain values and assembled once at the end, so the call never has to live in memory before
-        // the caller's slot (a `&mut` to a half-built call would force copies).
+        self.flags = ON;
         let state = sampler::state();
-        let span = if state != 0 { open_span(enter, state) } else { SpanStart::NONE };
+        if state != 0 {
+            // Out of line: the span half is too large to inline into every traced function, and the metrics-only
+            // path must not pay for it.
+            self.open_span(enter, state);
+        }
+        let f = self.f;
         if f.desc.in_flight && f.desc.red_metrics {
             f.in_flight_add(1);
         }
-        let extra = if span.flags & CAPTURED != 0 { captured_extra() } else { None };
-        Call {
-            f,
-            // Last, so the span bookkeeping above is not part of the measured duration.
-            start: clock::now(),
-            trace_id: span.trace_id,
-            span_id: span.span_id,
-            parent_span_id: span.parent_span_id,
-            flags: ON | span.flags,
-            extra,
-        }
+        // Last, so the span bookkeeping above is not part of the measured duration.
+        self.start = clock::now();
     }
 
     /// The context that was current when the call started (the parent's, if it had one).
@@ -369,59 +394,59 @@ impl Call {
     }
 }
 
-/// The span fields of a call being started.
-struct SpanStart {
-    trace_id: u128,
-    span_id: u64,
-    parent_span_id: u64,
-    flags: u16,
-}
-
-impl SpanStart {
-    const NONE: SpanStart = SpanStart { trace_id: 0, span_id: 0, parent_span_id: 0, flags: 0 };
-}
-
-/// The extras of a call started under a test capture: the capture's buffer, which it records into at its end.
-#[cold]
-#[inline(never)]
-fn captured_extra() -> Option<Box<CallExtra>> {
-    Some(Box::new(CallExtra { capture: capture::current(), ..CallExtra::default() }))
-}
-
-/// The span half of starting a call. Inlined (into a branch metrics-only calls skip): returned through memory
-/// from an out-of-line call, its fields were read back wider than written, a store-forwarding stall. `state` is
-/// the sampler's state word, not zero.
-#[inline(always)]
-fn open_span(enter: bool, state: u32) -> SpanStart {
-    let parent = context::current();
-    let mut s = SpanStart { flags: SPAN, ..SpanStart::NONE };
-    if parent.is_valid() {
-        s.trace_id = parent.trace_id;
-        s.parent_span_id = parent.span_id;
-        s.flags |= if parent.sampled { PARENT_SAMPLED } else { 0 } | if parent.remote { PARENT_REMOTE } else { 0 };
-    } else {
-        s.trace_id = id::trace_id();
+impl Call {
+    /// The span half of starting a call; `state` is the sampler's state word, not zero.
+    #[inline(never)]
+    fn open_span(&mut self, enter: bool, state: u32) {
+        let parent = context::current();
+        let mut flags = SPAN;
+        if parent.is_valid() {
+            self.trace_id = parent.trace_id;
+            self.parent_span_id = parent.span_id;
+            flags |= if parent.sampled { PARENT_SAMPLED } else { 0 } | if parent.remote { PARENT_REMOTE } else { 0 };
+        } else {
+            self.trace_id = id::trace_id();
+        }
+        self.span_id = id::span_id();
+        // Only an installed pipeline samples (with captures alone, spans are made for the capture and go nowhere else).
+        let sampled = state & sampler::PIPELINE != 0 && sampler::decide(&parent, self.trace_id);
+        if sampled {
+            flags |= SAMPLED;
+        } else if state & sampler::FLIGHT != 0 {
+            flags |= FLIGHT;
+        }
+        if state & sampler::CAPTURES != 0 && capture::is_open() {
+            flags |= CAPTURED;
+            *self.extra = Some(Box::new(CallExtra { capture: capture::current(), ..CallExtra::default() }));
+        }
+        if enter {
+            context::replace(SpanContext { trace_id: self.trace_id, span_id: self.span_id, sampled, remote: false });
+            flags |= ENTERED;
+        }
+        self.flags |= flags;
     }
-    s.span_id = id::span_id();
-    // Only an installed pipeline samples (with captures alone, spans are made for the capture and go nowhere else).
-    let sampled = state & sampler::PIPELINE != 0 && sampler::decide(&parent, s.trace_id);
-    if sampled {
-        s.flags |= SAMPLED;
-    } else if state & sampler::FLIGHT != 0 {
-        s.flags |= FLIGHT;
-    }
-    if state & sampler::CAPTURES != 0 && capture::current().is_some() {
-        s.flags |= CAPTURED;
-    }
-    if enter {
-        context::replace(SpanContext { trace_id: s.trace_id, span_id: s.span_id, sampled, remote: false });
-        s.flags |= ENTERED;
-    }
-    s
 }
 
 impl Drop for Call {
+    #[inline(always)]
     fn drop(&mut self) {
+        // A call that returned and recorded no span extras does nothing here; a panic, a dropped future, or extras
+        // left over (attributes added after `finish`) go on out of line.
+        if self.flags & FINISHED == 0 || self.extra.is_some() {
+            self.drop_slow();
+        }
+    }
+}
+
+impl Call {
+    #[inline(never)]
+    fn drop_slow(&mut self) {
+        self.end_unfinished();
+        // SAFETY: the call is being dropped; `extra` is not touched again.
+        unsafe { ManuallyDrop::drop(&mut self.extra) };
+    }
+
+    fn end_unfinished(&mut self) {
         if self.flags & FINISHED != 0 {
             return;
         }

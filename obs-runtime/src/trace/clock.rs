@@ -34,9 +34,20 @@ static ANCHOR: OnceLock<Anchor> = OnceLock::new();
 /// ```
 #[inline(always)]
 pub fn now() -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if MODE.load(Relaxed) == TSC {
+        // SAFETY: `rdtsc` is available on every x86-64 CPU; `MODE` is `TSC` only when it is invariant.
+        return unsafe { core::arch::x86_64::_rdtsc() };
+    }
+    now_slow()
+}
+
+/// The readings other than `rdtsc`, out of line: every traced function inlines [`now`], and only its one-branch
+/// fast path belongs there.
+#[cfg_attr(target_arch = "x86_64", cold)]
+#[inline(never)]
+fn now_slow() -> u64 {
     match MODE.load(Relaxed) {
-        #[cfg(target_arch = "x86_64")]
-        TSC => unsafe { core::arch::x86_64::_rdtsc() },
         INSTANT => instant_ticks(),
         _ => init(),
     }

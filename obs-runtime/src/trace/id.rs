@@ -7,6 +7,7 @@ thread_local! {
 }
 
 #[cold]
+#[inline(never)]
 fn seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     // `RandomState` is seeded from the OS once per thread; mix in the time and the thread for good measure.
