@@ -78,3 +78,29 @@ fn a_silent_collector_times_out() {
     // One batch times out after 500 ms; the flush waits for it, the shutdown does not start another.
     assert!(took < Duration::from_secs(5), "flush and shutdown took {took:?}");
 }
+
+/// A sink that panics at every export: each batch is counted as a failed export, and flushes and the shutdown
+/// still return (the panic does not take the export thread with it).
+#[test]
+fn a_panicking_sink_fails_its_exports_and_hangs_nothing() {
+    struct Panicking;
+    impl obs::trace::SpanSink for Panicking {
+        fn export(&mut self, _: &[obs::trace::SpanRecord], _: &obs::trace::Resource) -> Result<(), String> {
+            panic!("a sink's bug");
+        }
+    }
+    let _turn = PIPELINE.lock().unwrap_or_else(|e| e.into_inner());
+    let (_, _, failed0, errors0) = pipeline_stats();
+    let guard = TracePipeline::builder().service_name("panicking-sink").sink(Panicking).install().unwrap();
+    let started = Instant::now();
+    for round in 0..3 {
+        for i in 0..10 {
+            work(i);
+        }
+        guard.flush();
+        let (_, _, failed, errors) = pipeline_stats();
+        assert_eq!((failed - failed0, errors - errors0), (10 * (round + 1), round + 1), "round {round}");
+    }
+    drop(guard);
+    assert!(started.elapsed() < Duration::from_secs(10), "flushes and shutdown took {:?}", started.elapsed());
+}

@@ -239,7 +239,7 @@ fn collect_loop(
         // Recorders take every drain whole: they only move records into memory, and are not counted in the span
         // metrics.
         for r in recorders.iter_mut() {
-            let _ = r.export(&buf, &resource);
+            let _ = guarded(|| r.export(&buf, &resource));
         }
         // Spans only a recorder wanted go no further; the batches are cut here, outside the lock.
         let mut sampled = buf.drain(..).filter(|s| s.sampled).peekable();
@@ -288,6 +288,12 @@ fn collect_loop(
             return;
         }
     }
+}
+
+/// Runs one sink's export, turning a panic into an error: a sink that panics loses its batch (counted like any
+/// failed export) instead of the thread, which would leave every later flush waiting for it.
+fn guarded(export: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(export)).unwrap_or_else(|_| Err("the sink panicked".into()))
 }
 
 /// The export thread: sends the queued batches to every exporter, in order, and completes the flushes behind
@@ -342,7 +348,7 @@ fn export_loop(shared: &Shared, mut sinks: Vec<Box<dyn SpanSink>>, resource: &Re
                 metrics::DROPPED_SHUTDOWN.fetch_add(left, Relaxed);
                 break;
             }
-            let result = s.export(&batch, resource);
+            let result = guarded(|| s.export(&batch, resource));
             let mut st = shared.lock();
             if st.abandoned {
                 return;
