@@ -1,6 +1,7 @@
-//! Compile-time diagnostics: every error the macros can emit has a case in `tests/ui/fail` with its `.stderr`,
-//! and `tests/ui/pass` holds accepted forms, including one that shadows `std`, `core`, `Result`, `Option` and
-//! `obs`. Regenerate the `.stderr` files with `TRYBUILD=overwrite cargo test --test ui` and review the diff.
+//! Compile-time diagnostics: every error the macros can emit has a case in the workspace's `tests/ui/fail` with its
+//! `.stderr`, and `tests/ui/pass` holds accepted forms, including one that shadows `std`, `core`, `Result`,
+//! `Option` and `obs`. Regenerate the `.stderr` files with `TRYBUILD=overwrite cargo test -p obs-ui-tests` and
+//! review the diff.
 
 #[test]
 fn ui() {
