@@ -181,6 +181,10 @@ pub trait LabelSet {
     fn fixed_index(&self) -> u32;
     /// Feeds each value's string form to `h`, one [`hash_str`] per label, in declaration order.
     ///
+    /// What this writes is also the key a dynamic series is stored and compared under, so it must be exactly
+    /// that (the derive's is); a label set whose bytes are not one value and one separator per label is refused:
+    /// its increments go to the overflow series, counted with `reason="invalid_label_set"`.
+    ///
     /// ```standalone_crate
     /// # extern crate obs_runtime as obs;
     /// use obs_runtime::LabelSet;
