@@ -620,6 +620,25 @@ fn scale(c: &mut Criterion) {
                 inc(black_box(routes[i]))
             })
         });
+        // The floor: the cheapest honest lookup of the same strings in the same order, with no metrics library
+        // around it: a map prebuilt with the N keys, the same hasher as obs' series map, one lookup and one add.
+        // Two forms: a shareable map (`AtomicU64` cells, one `fetch_add`, what any `Sync` series map pays), and a
+        // plain `u64` behind `&mut` (no locked instruction at all; nothing shared could do this).
+        let floor: hashbrown::HashMap<Box<str>, AtomicU64> =
+            routes.iter().map(|r| (Box::<str>::from(*r), AtomicU64::new(0))).collect();
+        g.bench_function(format!("floor_inc_{n}"), |b| {
+            b.iter(|| {
+                i = (i + 7919) % n;
+                floor[black_box(routes[i])].fetch_add(1, Relaxed);
+            })
+        });
+        let mut plain: hashbrown::HashMap<Box<str>, u64> = routes.iter().map(|r| (Box::<str>::from(*r), 0)).collect();
+        g.bench_function(format!("floor_plain_inc_{n}"), |b| {
+            b.iter(|| {
+                i = (i + 7919) % n;
+                *plain.get_mut(black_box(routes[i])).expect("prebuilt with every key") += 1;
+            })
+        });
         let vec = prom_route_vec(&format!("peer_scale_{n}"));
         for r in &routes {
             vec.with_label_values(&[r]).inc();

@@ -181,6 +181,10 @@ pub trait LabelSet {
     fn fixed_index(&self) -> u32;
     /// Feeds each value's string form to `h`, one [`hash_str`] per label, in declaration order.
     ///
+    /// What this writes is also the key a dynamic series is stored and compared under, so it must be exactly
+    /// that (the derive's is); a label set whose bytes are not one value and one separator per label is refused:
+    /// its increments go to the overflow series, counted with `reason="invalid_label_set"`.
+    ///
     /// ```standalone_crate
     /// # extern crate obs_runtime as obs;
     /// use obs_runtime::LabelSet;
@@ -259,7 +263,127 @@ impl LabelSet for () {
 #[inline]
 pub fn hash_str<H: Hasher>(h: &mut H, s: &str) {
     h.write(s.as_bytes());
-    h.write_u8(0xff); // not valid UTF-8, so ("ab","c") and ("a","bc") differ
+    h.write_u8(SEP); // not valid UTF-8, so ("ab","c") and ("a","bc") differ
+}
+
+/// The separator [`hash_str`] writes after each value.
+const SEP: u8 = 0xff;
+
+/// The key a dynamic series is stored and compared under: exactly the bytes [`LabelSet::hash_values`] feeds its
+/// hasher, which for a derived label set is each value's bytes followed by `0xff` (see [`hash_str`]).
+///
+/// One byte string serves the map, the per-thread cache and the exposition, so a lookup compares bytes in place
+/// (no slice of strings to chase), and the write path needs no second walk over the values to compare them: the
+/// comparison replays `hash_values` into a [`KeyEq`] instead of a hasher.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Key(&'static [u8]);
+
+impl Key {
+    /// Leaks `bytes` as the key of a label set of `n` labels, if they are `n` valid UTF-8 values each followed by
+    /// `0xff` (always so for a derived [`LabelSet`]; a hand-written one that breaks the encoding gets `None`).
+    pub(crate) fn new(bytes: Vec<u8>, n: usize) -> Option<Key> {
+        if bytes.last().is_some_and(|b| *b != SEP) || (n == 0) != bytes.is_empty() {
+            return None;
+        }
+        let mut segments = 0;
+        for v in bytes.split(|b| *b == SEP).take(n) {
+            std::str::from_utf8(v).ok()?;
+            segments += 1;
+        }
+        // `split` yields one empty piece after the final separator: `n` values and that piece.
+        if segments != n || bytes.iter().filter(|b| **b == SEP).count() != n {
+            return None;
+        }
+        Some(Key(Box::leak(bytes.into_boxed_slice())))
+    }
+
+    /// The key's bytes, as `hash_values` wrote them.
+    #[inline(always)]
+    pub(crate) fn bytes(self) -> &'static [u8] {
+        self.0
+    }
+
+    /// Value `i`, if the key has that many.
+    pub(crate) fn value(self, i: usize) -> Option<&'static str> {
+        let v = self.0.split(|b| *b == SEP).nth(i)?;
+        // The empty piece after the last separator is not a value.
+        if i >= self.0.iter().filter(|b| **b == SEP).count() {
+            return None;
+        }
+        // SAFETY: `Key::new` checked that every value, between separators, is valid UTF-8; a `Key` is made only
+        // there.
+        Some(unsafe { std::str::from_utf8_unchecked(v) })
+    }
+
+    /// Every value, in declaration order.
+    pub(crate) fn values(self) -> impl Iterator<Item = &'static str> {
+        (0..).map_while(move |i| self.value(i))
+    }
+}
+
+/// The bytes `labels.hash_values` writes: the key it would be stored under.
+pub(crate) fn encode<L: LabelSet>(labels: &L) -> Vec<u8> {
+    struct Writer(Vec<u8>);
+    impl Hasher for Writer {
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.extend_from_slice(bytes);
+        }
+        fn finish(&self) -> u64 {
+            0
+        }
+    }
+    let mut w = Writer(Vec::new());
+    labels.hash_values(&mut w);
+    w.0
+}
+
+/// Compares what `hash_values` writes with a stored key, piece by piece, without building the key.
+pub(crate) struct KeyEq<'a> {
+    rest: &'a [u8],
+    same: bool,
+}
+
+impl Hasher for KeyEq<'_> {
+    #[inline(always)]
+    fn write(&mut self, bytes: &[u8]) {
+        match self.rest.split_at_checked(bytes.len()) {
+            Some((head, tail)) if self.same && same_bytes(head, bytes) => self.rest = tail,
+            _ => self.same = false,
+        }
+    }
+    #[inline(always)]
+    fn write_u8(&mut self, b: u8) {
+        match self.rest.split_first() {
+            Some((head, tail)) if self.same && *head == b => self.rest = tail,
+            _ => self.same = false,
+        }
+    }
+    fn finish(&self) -> u64 {
+        0
+    }
+}
+
+/// `a == b` for two slices of one length, without a call to `memcmp` for the short values labels mostly are:
+/// two overlapping word loads from each end cover every length from 4 to 16.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    debug_assert_eq!(a.len(), b.len());
+    let n = a.len();
+    let word = |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().unwrap_or([0; 8]));
+    let half = |s: &[u8], at: usize| u32::from_ne_bytes(s[at..at + 4].try_into().unwrap_or([0; 4]));
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
+    }
+}
+
+/// Whether `labels` are the label set stored under `key`.
+#[inline(always)]
+pub(crate) fn key_eq<L: LabelSet>(labels: &L, key: &[u8]) -> bool {
+    let mut eq = KeyEq { rest: key, same: true };
+    labels.hash_values(&mut eq);
+    eq.same && eq.rest.is_empty()
 }
 
 /// The number of values of a fixed label type, or 1 for a dynamic one (used in dense index arithmetic).
@@ -319,6 +443,66 @@ pub(crate) fn fixed_values(labels: &[LabelDesc], mut index: u32) -> Vec<&'static
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Two(&'static str, u16);
+    impl LabelSet for Two {
+        const LABELS: &'static [LabelDesc] =
+            &[LabelDesc { name: "a", values: None }, LabelDesc { name: "b", values: None }];
+        const FIXED: Option<u32> = None;
+        fn fixed_index(&self) -> u32 {
+            0
+        }
+        fn hash_values<H: Hasher>(&self, h: &mut H) {
+            self.0.with_str(|s| hash_str(h, s));
+            self.1.with_str(|s| hash_str(h, s));
+        }
+        fn matches(&self, stored: &[Cow<'static, str>]) -> bool {
+            stored.len() == 2 && stored[0] == self.0 && self.1.with_str(|s| s == stored[1])
+        }
+        fn to_stored(&self) -> Box<[Cow<'static, str>]> {
+            Box::new([self.0.to_stored(), self.1.to_stored()])
+        }
+    }
+
+    #[test]
+    fn key_round_trips_and_compares_exactly() {
+        let key = Key::new(encode(&Two("ab", 7)), 2).expect("a derived-style encoding");
+        assert_eq!(key.bytes(), b"ab\xff7\xff");
+        assert_eq!(key.values().collect::<Vec<_>>(), ["ab", "7"]);
+        assert_eq!(key.value(2), None);
+        assert!(key_eq(&Two("ab", 7), key.bytes()));
+        // A prefix, a longer value, a value moved across the separator: all different.
+        assert!(!key_eq(&Two("ab", 70), key.bytes()));
+        assert!(!key_eq(&Two("a", 7), key.bytes()));
+        assert!(!key_eq(&Two("ab", 7), b"ab\xff7\xffx"));
+        assert!(!key_eq(&Two("ab", 7), b"ab\xff"));
+        let empty = Key::new(encode(&Two("", 0)), 2).unwrap();
+        assert_eq!(empty.values().collect::<Vec<_>>(), ["", "0"]);
+    }
+
+    #[test]
+    fn same_bytes_agrees_with_slice_equality() {
+        let base: Vec<u8> = (0..40u8).collect();
+        for n in 0..=40 {
+            let a = &base[..n];
+            assert!(same_bytes(a, a), "{n}");
+            for i in 0..n {
+                let mut b = a.to_vec();
+                b[i] ^= 1;
+                assert!(!same_bytes(a, &b), "length {n}, byte {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn key_refuses_bytes_that_are_not_the_encoding() {
+        assert!(Key::new(b"ab".to_vec(), 1).is_none(), "no separator");
+        assert!(Key::new(b"ab\xff".to_vec(), 2).is_none(), "one value for two labels");
+        assert!(Key::new(b"a\xffb\xff".to_vec(), 1).is_none(), "two values for one label");
+        assert!(Key::new(vec![0xc3, 0xff], 1).is_none(), "not UTF-8");
+        assert!(Key::new(Vec::new(), 0).is_some(), "no labels, no bytes");
+        assert!(Key::new(vec![0xff], 0).is_none());
+    }
 
     #[test]
     fn mixed_radix_round_trips() {

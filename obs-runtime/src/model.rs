@@ -6,10 +6,9 @@
 //! Points carry values as stored (integers stay integers), classic buckets as cumulative counts, and exemplars.
 
 use crate::desc::{MetricDesc, MetricKind};
-use crate::labels::LabelDesc;
+use crate::labels::{Key, LabelDesc};
 use crate::metrics::native::NativeBuckets;
 use crate::trace::Exemplar;
-use std::borrow::Cow;
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
@@ -152,7 +151,8 @@ pub enum Point<'a> {
 /// The label values of one series.
 #[derive(Debug, Clone, Copy)]
 enum Values<'a> {
-    Stored(&'a [Cow<'static, str>]),
+    /// A dynamic series' stored key.
+    Key(Key),
     Str(&'a [&'a str]),
 }
 
@@ -192,8 +192,8 @@ impl<'a> Labels<'a> {
         Labels { names, values: Values::Str(values), rendered }
     }
 
-    pub(crate) const fn stored(names: &'a [LabelDesc], values: &'a [Cow<'static, str>], rendered: &'a str) -> Self {
-        Labels { names, values: Values::Stored(values), rendered }
+    pub(crate) const fn stored(names: &'a [LabelDesc], key: Key, rendered: &'a str) -> Self {
+        Labels { names, values: Values::Key(key), rendered }
     }
 
     /// `(name, value)` pairs in declaration order.
@@ -208,7 +208,7 @@ impl<'a> Labels<'a> {
         let values = self.values;
         self.names.iter().enumerate().map(move |(i, n)| {
             let v = match values {
-                Values::Stored(v) => v.get(i).map_or("", |c| c.as_ref()),
+                Values::Key(k) => k.value(i).unwrap_or(""),
                 Values::Str(v) => v.get(i).copied().unwrap_or(""),
             };
             (n.name, v)

@@ -15,6 +15,9 @@ pub(crate) enum OverflowReason {
     ValueTooLong,
     /// A label value is [`OVERFLOW_VALUE`](crate::series::OVERFLOW_VALUE), which only the overflow series may take.
     ReservedValue,
+    /// A hand-written [`LabelSet`](crate::LabelSet) whose `hash_values` does not write one
+    /// [`hash_str`](crate::hash_str) per label: its series could not be found again, so none is made.
+    InvalidLabelSet,
 }
 
 /// Why an observation was dropped.
@@ -64,6 +67,7 @@ pub(crate) fn record_overflow(desc: &'static MetricDesc, reason: OverflowReason)
         OverflowReason::Cardinality => "cardinality",
         OverflowReason::ValueTooLong => "value_too_long",
         OverflowReason::ReservedValue => "reserved_value",
+        OverflowReason::InvalidLabelSet => "invalid_label_set",
     };
     Overflows.with(ReasonLabels { metric: name_of(desc), reason }).inc();
 }

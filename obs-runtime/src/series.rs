@@ -12,11 +12,10 @@
 use crate::block::{Block, Hot};
 use crate::desc::MetricDesc;
 use crate::encoding::render_labels;
-use crate::labels::{fixed_product, fixed_values, LabelSet};
+use crate::labels::{encode, fixed_product, fixed_values, key_eq, Key, LabelSet};
 use crate::model::Labels;
 use crate::self_metrics::{self, OverflowReason};
 use hashbrown::HashTable;
-use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
@@ -48,7 +47,7 @@ const CACHE_SLOTS: usize = 256;
 struct Cached {
     store: usize,
     hash: u64,
-    key: &'static [Cow<'static, str>],
+    key: &'static [u8],
     series: SeriesRef,
     /// The series' first cell, for counters' write path (sharded families only).
     hot: Option<Hot>,
@@ -129,20 +128,64 @@ struct DynMap {
     state: Mutex<DynState>,
 }
 
+/// Key bytes an [`Entry`] holds in place: a key this long or shorter is compared without leaving the entry.
+const INLINE: usize = 20;
+
+/// One series in a dynamic family's map: one cache line holding the whole hash, the key (in place when short) and
+/// where the series' cells are, so a lookup past the per-thread cache touches the control bytes, this line and
+/// the cell it writes, and chases no pointer to compare the key.
+#[repr(C, align(64))]
 struct Entry {
     hash: u64,
-    // Leaked: series are never removed, and the per-thread cache keeps references to keys.
-    key: &'static [Cow<'static, str>],
-    series: SeriesRef,
-    hot: Option<Hot>,
+    /// The whole key, leaked: series are never removed, and the per-thread cache and the exposition keep it.
+    key: &'static [u8],
+    block: &'static Block,
+    /// Row 0's copy of the series' first cell (sharded families), so the write path never reads the block.
+    cell: Option<CellPtr>,
+    base: u32,
+    /// The key's first [`INLINE`] bytes.
+    inline: [u8; INLINE],
 }
+
+const _: () = assert!(std::mem::size_of::<Entry>() == 64, "an entry is one cache line");
+
+impl Entry {
+    /// Whether this entry holds the series of `labels`, whose hash is `hash`: the whole hash first, then the
+    /// bytes, from the entry itself when the key fits in it.
+    #[inline(always)]
+    fn holds<L: LabelSet>(&self, hash: u64, labels: &L) -> bool {
+        self.hash == hash
+            && key_eq(labels, if self.key.len() <= INLINE { &self.inline[..self.key.len()] } else { self.key })
+    }
+
+    #[inline(always)]
+    fn series(&self) -> SeriesRef {
+        SeriesRef { block: self.block, base: self.base }
+    }
+
+    #[inline(always)]
+    fn hot(&self, stride: usize) -> Option<Hot> {
+        // SAFETY: `cell` is `Block::hot(word).as_ptr()` of this entry's sharded block, whose rows have `stride`
+        // cells (every block of a dynamic family is carved with the same size: see `SeriesStore::dyn_stride`).
+        self.cell.map(|c| unsafe { Hot::row0(c.0.as_ptr(), stride) })
+    }
+}
+
+/// A cell pointer made by [`Block::hot`]; a plain pointer so the entry stays one line.
+#[derive(Clone, Copy)]
+struct CellPtr(std::ptr::NonNull<std::sync::atomic::AtomicU64>);
+
+// SAFETY: it points into a leaked block of atomics (see `Hot`), which `Hot` itself shares across threads.
+unsafe impl Send for CellPtr {}
+// SAFETY: as above.
+unsafe impl Sync for CellPtr {}
 
 #[derive(Default)]
 struct DynState {
     len: u32,
     chunk: Option<(&'static Block, u32)>,
-    /// Rendered labels to series and raw values, in exposition order.
-    ordered: BTreeMap<Box<str>, (SeriesRef, &'static [Cow<'static, str>])>,
+    /// Rendered labels to series and key, in exposition order.
+    ordered: BTreeMap<Box<str>, (SeriesRef, Key)>,
     overflow: Option<SeriesRef>,
 }
 
@@ -253,16 +296,18 @@ impl SeriesStore {
         let slot = (hash ^ (store as u64 >> 6)) as usize % CACHE_SLOTS;
         let cached = CACHE.with(|c| c[slot].get());
         if let Some(c) = cached {
-            if c.store == store && c.hash == hash && labels.matches(c.key) {
+            if c.store == store && c.hash == hash && key_eq(labels, c.key) {
                 return (c.series, c.hot);
             }
         }
         let shard = &map.shards[(hash >> 40) as usize % SHARDS];
-        let found = shard
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .find(hash, |e| labels.matches(e.key))
-            .map(|e| (e.series, e.key, e.hot));
+        let found = shard.read().unwrap_or_else(|e| e.into_inner()).find(hash, |e| e.holds(hash, labels)).map(|e| {
+            let hot = e.hot(self.dyn_stride());
+            if let Some(h) = hot {
+                h.prefetch();
+            }
+            (e.series(), e.key, hot)
+        });
         match found {
             Some((series, key, hot)) => {
                 CACHE.with(|c| c[slot].set(Some(Cached { store, hash, key, series, hot })));
@@ -282,34 +327,60 @@ impl SeriesStore {
     ) -> (SeriesRef, Option<Hot>) {
         let mut st = map.state.lock().unwrap_or_else(|e| e.into_inner());
         let mut table = shard.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(e) = table.find(hash, |e| labels.matches(e.key)) {
-            return (e.series, e.hot);
+        if let Some(e) = table.find(hash, |e| e.holds(hash, labels)) {
+            return (e.series(), e.hot(self.dyn_stride()));
         }
-        let key = labels.to_stored();
-        let refused = if key.iter().any(|v| v.len() > MAX_LABEL_VALUE_LEN) {
+        let bytes = encode(labels);
+        // Checked before leaking anything: what is leaked is bounded by the cap.
+        let refused = if bytes.split(|b| *b == 0xff).any(|v| v.len() > MAX_LABEL_VALUE_LEN) {
             Some(OverflowReason::ValueTooLong)
-        } else if key.iter().any(|v| v == OVERFLOW_VALUE) {
+        } else if bytes.split(|b| *b == 0xff).any(|v| v == OVERFLOW_VALUE.as_bytes()) {
             Some(OverflowReason::ReservedValue)
         } else if st.len >= self.desc.cap {
             Some(OverflowReason::Cardinality)
         } else {
             None
         };
-        if let Some(reason) = refused {
-            let series = self.overflow_series(&mut st);
-            drop(table);
-            drop(st);
-            self_metrics::record_overflow(self.desc, reason);
-            return (series, self.hot_of(series));
-        }
+        let key = match refused {
+            None => match Key::new(bytes, L::LABELS.len()) {
+                Some(key) => Ok(key),
+                None => Err(OverflowReason::InvalidLabelSet),
+            },
+            Some(reason) => Err(reason),
+        };
+        let key = match key {
+            Ok(key) => key,
+            Err(reason) => {
+                let series = self.overflow_series(&mut st);
+                drop(table);
+                drop(st);
+                self_metrics::record_overflow(self.desc, reason);
+                return (series, self.hot_of(series));
+            }
+        };
         let series = self.alloc(&mut st);
         st.len += 1;
-        // Only accepted keys are kept, so what is leaked is bounded by the cap.
-        let key: &'static [Cow<'static, str>] = Box::leak(key);
         st.ordered.insert(render(self.desc, key).into(), (series, key));
         let hot = self.hot_of(series);
-        table.insert_unique(hash, Entry { hash, key, series, hot }, |e| e.hash);
+        let mut inline = [0; INLINE];
+        let head = &key.bytes()[..key.bytes().len().min(INLINE)];
+        inline[..head.len()].copy_from_slice(head);
+        let entry = Entry {
+            hash,
+            key: key.bytes(),
+            block: series.block,
+            cell: hot.and_then(|h| std::ptr::NonNull::new(h.as_ptr())).map(CellPtr),
+            base: series.base,
+            inline,
+        };
+        table.insert_unique(hash, entry, |e| e.hash);
         (series, hot)
+    }
+
+    /// Cells per row of every block of a dynamic family: each is carved by `alloc` for [`CHUNK`] series.
+    #[inline(always)]
+    fn dyn_stride(&self) -> usize {
+        Block::stride_for((CHUNK * self.width) as usize)
     }
 
     fn hot_of(&self, s: SeriesRef) -> Option<Hot> {
@@ -331,8 +402,8 @@ impl SeriesStore {
         }
         let s = self.alloc(st);
         // One per family, so leaking it is bounded.
-        let key: &'static [Cow<'static, str>] =
-            Box::leak(self.desc.labels.iter().map(|_| Cow::Borrowed(OVERFLOW_VALUE)).collect());
+        let bytes = self.desc.labels.iter().flat_map(|_| OVERFLOW_VALUE.bytes().chain([0xff])).collect();
+        let key = Key::new(bytes, self.desc.labels.len()).expect("the overflow value is UTF-8 without 0xff");
         st.ordered.insert(render(self.desc, key).into(), (s, key));
         st.overflow = Some(s);
         s
@@ -365,12 +436,12 @@ impl SeriesStore {
         } else if let Some(map) = self.dynamic.get() {
             let st = map.state.lock().unwrap_or_else(|e| e.into_inner());
             for (rendered, (s, key)) in &st.ordered {
-                f(Labels::stored(names, key, rendered), *s);
+                f(Labels::stored(names, *key, rendered), *s);
             }
         }
     }
 }
 
-fn render(desc: &MetricDesc, values: &[Cow<'static, str>]) -> String {
-    render_labels(desc.labels, values.iter().map(|v| v.as_ref()))
+fn render(desc: &MetricDesc, key: Key) -> String {
+    render_labels(desc.labels, key.values())
 }

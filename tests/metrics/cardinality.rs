@@ -73,3 +73,45 @@ fn oversized_label_values_go_to_the_overflow_series() {
     assert_eq!(sample(&text, "by_path_total{path=\"/ok\"}"), Some(1));
     assert_eq!(sample(&text, "obs_cardinality_overflow_total{metric=\"by_path\",reason=\"value_too_long\"}"), Some(2));
 }
+
+/// A hand-written label set that feeds its value to the hasher without [`obs::hash_str`]'s separator, against
+/// `LabelSet::hash_values`' contract: obs cannot store a key it could find again, so it refuses the set.
+struct Unframed(&'static str);
+
+impl obs::LabelSet for Unframed {
+    const LABELS: &'static [obs::LabelDesc] = &[obs::LabelDesc { name: "tag", values: None }];
+    const FIXED: Option<u32> = None;
+    fn fixed_index(&self) -> u32 {
+        0
+    }
+    fn hash_values<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write(self.0.as_bytes());
+    }
+    fn matches(&self, stored: &[std::borrow::Cow<'static, str>]) -> bool {
+        stored.len() == 1 && stored[0] == self.0
+    }
+    fn to_stored(&self) -> Box<[std::borrow::Cow<'static, str>]> {
+        Box::new([std::borrow::Cow::Borrowed(self.0)])
+    }
+}
+
+/// Tags, with a label set that breaks the encoding.
+#[obs::metric(counter, labels = Unframed)]
+struct ByTag;
+
+#[test]
+fn a_label_set_that_breaks_the_key_encoding_is_refused_and_counted() {
+    for _ in 0..3 {
+        ByTag.with(Unframed("a")).inc();
+    }
+    ByTag.with(Unframed("b")).inc();
+    let text = obs::encode(obs::Format::Prometheus);
+    // No series of its own (it could never be found again), nothing lost, and the refusal is counted.
+    assert_eq!(sample(&text, "by_tag_total{tag=\"a\"}"), None, "{text}");
+    assert_eq!(sample(&text, "by_tag_total{tag=\"__overflow__\"}"), Some(4));
+    assert_eq!(
+        sample(&text, "obs_cardinality_overflow_total{metric=\"by_tag\",reason=\"invalid_label_set\"}"),
+        Some(4)
+    );
+    assert_eq!(obs::catalog().metric("by_tag").unwrap().series_count(), 1);
+}
