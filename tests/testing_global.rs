@@ -8,6 +8,16 @@ use std::sync::{Arc, Barrier, Mutex};
 // The two tests change what every thread of the process sees (the pipeline, the slots): one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 
+/// Takes the turn. The slot test needs the slot write strategy, which the start-up calibration may not pick on a
+/// loaded machine (it then chose the atomic one, and no thread had a slot at all): it is set before the process'
+/// first write, which happens after this under the lock.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    let turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // SAFETY: the other test waits on `SERIAL` and no other thread of this binary reads the environment now.
+    unsafe { std::env::set_var("OBS_WRITE_STRATEGY", "slot") };
+    turn
+}
+
 #[obs::traced]
 fn work() {}
 
@@ -17,7 +27,7 @@ struct Writes;
 
 #[test]
 fn spans_are_captured_whatever_the_sampler_and_exported_only_as_it_says() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     for (sampler, exported) in [(Sampler::AlwaysOff, 0), (Sampler::AlwaysOn, 1), (Sampler::TraceIdRatio(0.0), 0)] {
         let sink = MemorySink::default();
         let guard = TracePipeline::builder().service_name("t").sampler(sampler).sink(sink.clone()).install().unwrap();
@@ -33,7 +43,8 @@ fn spans_are_captured_whatever_the_sampler_and_exported_only_as_it_says() {
 
 #[test]
 fn a_thread_without_a_write_slot_of_its_own_is_refused_with_the_cause() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
+    assert_eq!(obs::write_strategy(), obs::WriteStrategy::Slot);
     // More writing threads than there can be slots (at most 64): the last ones share the overflow row.
     const HOLDERS: usize = 80;
     let hold = Arc::new(Barrier::new(HOLDERS + 1));

@@ -415,9 +415,11 @@ impl Call {
         } else if state & sampler::FLIGHT != 0 {
             flags |= FLIGHT;
         }
-        if state & sampler::CAPTURES != 0 && capture::is_open() {
-            flags |= CAPTURED;
-            *self.extra = Some(Box::new(CallExtra { capture: capture::current(), ..CallExtra::default() }));
+        if state & sampler::CAPTURES != 0 {
+            if let Some(buf) = capture::current() {
+                flags |= CAPTURED;
+                *self.extra = Some(Box::new(CallExtra { capture: Some(buf), ..CallExtra::default() }));
+            }
         }
         if enter {
             context::replace(SpanContext { trace_id: self.trace_id, span_id: self.span_id, sampled, remote: false });

@@ -61,11 +61,6 @@ pub(crate) fn current() -> Option<Buffer> {
     STACK.try_with(|s| s.borrow().last().cloned()).ok().flatten()
 }
 
-/// Whether the calling thread has an open capture (without taking a reference to it).
-pub(crate) fn is_open() -> bool {
-    STACK.try_with(|s| !s.borrow().is_empty()).unwrap_or(false)
-}
-
 /// Records a finished span into the capture its call started under.
 pub(crate) fn record(buf: &Buffer, span: SpanRecord) {
     buf.lock().unwrap_or_else(|e| e.into_inner()).push(span);
