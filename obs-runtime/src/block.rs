@@ -7,13 +7,21 @@
 use crate::slots;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
+use std::time::SystemTime;
 
 #[repr(align(64))]
 struct Line([AtomicU64; 8]);
 
 // `Block::cells` views the lines as one slice of cells.
 const _: () = assert!(std::mem::size_of::<Line>() == 8 * std::mem::size_of::<AtomicU64>());
+
+/// When the process started counting: set by the first block made (a family's first use, before its first write
+/// lands) or the first read of it, whichever comes first, so it precedes every value a series holds.
+pub(crate) fn counting_since() -> SystemTime {
+    static SINCE: OnceLock<SystemTime> = OnceLock::new();
+    *SINCE.get_or_init(SystemTime::now)
+}
 
 /// The cells of one or more series; leaked on creation because the metric that owns it is a `static`.
 pub struct Block {
@@ -37,6 +45,7 @@ impl Block {
 
     /// A block for `words` cells per row, with one row per slot (`sharded`) or a single row.
     pub(crate) fn leak(words: usize, sharded: bool) -> &'static Block {
+        counting_since();
         let stride = Block::stride_for(words);
         let shared_row = if sharded { slots::count() as usize } else { 0 };
         let lines = (0..(shared_row + 1) * stride / 8).map(|_| Line(Default::default())).collect();

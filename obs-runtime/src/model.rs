@@ -9,7 +9,6 @@ use crate::desc::{MetricDesc, MetricKind};
 use crate::labels::{Key, LabelDesc};
 use crate::metrics::native::NativeBuckets;
 use crate::trace::Exemplar;
-use std::sync::OnceLock;
 use std::time::SystemTime;
 
 /// A sample value as the family stores it.
@@ -300,15 +299,15 @@ pub struct Family<'a> {
     pub unit: Option<&'a str>,
 }
 
-/// When this process started counting: the start time of every cumulative series.
+/// When this process started counting: the start time of every cumulative series, no later than the first value
+/// any series took, and earlier than the time of every snapshot.
 ///
 /// ```
 /// let t = obs_runtime::process_start();
 /// assert!(t <= std::time::SystemTime::now());
 /// ```
 pub fn process_start() -> SystemTime {
-    static START: OnceLock<SystemTime> = OnceLock::new();
-    *START.get_or_init(SystemTime::now)
+    crate::block::counting_since()
 }
 
 /// An owned value of one series, as [`Snapshot`] keeps it.
@@ -443,7 +442,9 @@ pub struct Snapshot {
 impl Default for Snapshot {
     /// An empty snapshot, timed now; [`collect`](crate::collect) fills it.
     fn default() -> Snapshot {
-        Snapshot { time: SystemTime::now(), start_time: process_start(), families: Vec::new() }
+        // The start first: on a process' first snapshot it is set now, and must not come after `time`.
+        let start_time = process_start();
+        Snapshot { time: SystemTime::now(), start_time, families: Vec::new() }
     }
 }
 

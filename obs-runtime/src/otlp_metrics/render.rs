@@ -164,11 +164,13 @@ impl OtlpEncoder {
     /// assert!(names.contains(&"process_cpu")); // process_cpu_seconds: the unit travels in its own field
     /// ```
     pub fn request(&mut self, catalog: &Catalog) -> ExportMetricsServiceRequest {
+        // The start first: on a process' first push it is set now, and must not come after the points' time.
+        let process_start = nanos(crate::model::process_start());
         let now = SystemTime::now();
         let mut r = Renderer {
             temporality: self.temporality,
             now: nanos(now),
-            process_start: nanos(crate::model::process_start()),
+            process_start,
             delta: &mut self.delta,
             metrics: Vec::new(),
             key: String::new(),
