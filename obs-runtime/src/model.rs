@@ -300,11 +300,13 @@ pub struct Family<'a> {
 }
 
 /// When this process started counting: the start time of every cumulative series, no later than the first value
-/// any series took, and earlier than the time of every snapshot.
+/// any series took, and earlier than the time of every snapshot, the process' first included.
 ///
-/// ```
-/// let t = obs_runtime::process_start();
-/// assert!(t <= std::time::SystemTime::now());
+/// ```standalone_crate
+/// // Its own process: this is the first snapshot, which sets the start.
+/// let snap = obs_runtime::Snapshot::default();
+/// assert!(snap.start_time <= snap.time);
+/// assert_eq!(obs_runtime::process_start(), snap.start_time);
 /// ```
 pub fn process_start() -> SystemTime {
     crate::block::counting_since()
