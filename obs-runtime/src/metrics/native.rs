@@ -95,12 +95,13 @@ pub fn bucket_index(v: f64, s: i8) -> i32 {
     let e = biased - 1023;
     let mant = bits & ((1 << 52) - 1);
     if s > 0 {
-        let t = &tables()[s as usize];
+        let (t, s8) = (tables(), s as usize);
         // One table cell spans less than the narrowest bucket, so it holds at most one boundary: one comparison.
-        let cell = (mant >> (52 - (s as u32 + 1))) as usize;
-        let j = t.lut[cell] as usize;
+        // The cell is below `2^(s+1)`, so the mask only lets the compiler drop the bounds check.
+        let cell = (mant >> (52 - (s as u32 + 1))) as usize & ((2 << MAX_SCHEMA) - 1);
+        let j = t.lut[s8][cell] as usize;
         let m = f64::from_bits(mant | 1023u64 << 52);
-        let j = j + (m > t.bounds[j]) as usize;
+        let j = j + (m > t.bounds[s8][j]) as usize;
         (e << s) + j as i32
     } else {
         // Boundaries sit at exponents that are multiples of 2^-s; an exact power of two is the top of its bucket.
@@ -115,31 +116,46 @@ fn subnormal_index(v: f64, s: i8) -> i32 {
     (v.log2() * 2f64.powi(s as i32)).ceil() as i32
 }
 
-/// Boundaries and lookup table of one positive schema.
-struct Table {
-    /// `2^(j·2^-s)` for `j` in `0..=2^s`.
-    bounds: Vec<f64>,
-    /// For each of the `2^(s+1)` mantissa cells, the first `j` whose bound is at least the cell's start.
-    lut: Vec<u16>,
+/// Boundaries and lookup tables of every positive schema, in fixed arrays: the observe path indexes them from one
+/// static address, with no vector to dereference.
+struct Tables {
+    /// `bounds[s][j]` = `2^(j·2^-s)` for `j` in `0..=2^s`.
+    bounds: [[f64; (1 << MAX_SCHEMA) + 1]; MAX_SCHEMA as usize + 1],
+    /// For each of schema `s`'s `2^(s+1)` mantissa cells, the first `j` whose bound is at least the cell's start.
+    lut: [[u16; 2 << MAX_SCHEMA]; MAX_SCHEMA as usize + 1],
 }
 
-fn tables() -> &'static [Table] {
-    static TABLES: OnceLock<Vec<Table>> = OnceLock::new();
+static TABLES: OnceLock<Box<Tables>> = OnceLock::new();
+
+/// The tables, on the observe path: one load and one test once they exist.
+#[inline(always)]
+fn tables() -> &'static Tables {
+    match TABLES.get() {
+        Some(t) => t,
+        None => init_tables(),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn init_tables() -> &'static Tables {
     TABLES.get_or_init(|| {
-        (0..=MAX_SCHEMA as u32)
-            .map(|s| {
-                let n = 1usize << s;
-                let bounds: Vec<f64> = (0..=n).map(|j| 2f64.powf(j as f64 / n as f64)).collect();
-                let cells = 1usize << (s + 1);
-                let lut = (0..cells)
-                    .map(|c| {
-                        let start = 1.0 + c as f64 / cells as f64;
-                        bounds.iter().position(|b| *b >= start).unwrap_or(n) as u16
-                    })
-                    .collect();
-                Table { bounds, lut }
-            })
-            .collect()
+        let mut t = Box::new(Tables {
+            bounds: [[0.0; (1 << MAX_SCHEMA) + 1]; MAX_SCHEMA as usize + 1],
+            lut: [[0; 2 << MAX_SCHEMA]; MAX_SCHEMA as usize + 1],
+        });
+        for s in 0..=MAX_SCHEMA as usize {
+            let n = 1usize << s;
+            for j in 0..=n {
+                t.bounds[s][j] = 2f64.powf(j as f64 / n as f64);
+            }
+            let cells = 1usize << (s + 1);
+            for c in 0..cells {
+                let start = 1.0 + c as f64 / cells as f64;
+                t.lut[s][c] = t.bounds[s][..=n].iter().position(|b| *b >= start).unwrap_or(n) as u16;
+            }
+        }
+        t
     })
 }
 
@@ -481,7 +497,18 @@ impl NativeSeries {
         NativeSeries { cfg, rows: (0..=slots::count()).map(|_| OnceLock::new()).collect(), shared: Mutex::new(()) }
     }
 
+    /// Slot `k`'s row, on the observe path: one load and one test once it exists.
+    #[inline(always)]
     fn row(&self, k: usize) -> &NativeRow {
+        match self.rows[k].get() {
+            Some(r) => r,
+            None => self.init_row(k),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn init_row(&self, k: usize) -> &NativeRow {
         self.rows[k].get_or_init(|| Box::new(NativeRow::new(&self.cfg)))
     }
 
@@ -574,7 +601,7 @@ mod tests {
         }
         // Every table boundary of a positive schema is the top of its own bucket.
         for s in 1..=MAX_SCHEMA {
-            for (j, b) in tables()[s as usize].bounds.iter().enumerate().skip(1) {
+            for (j, b) in tables().bounds[s as usize][..=1 << s].iter().enumerate().skip(1) {
                 assert_eq!(bucket_index(*b, s), j as i32, "bound {j} of schema {s}");
                 assert_eq!(bucket_index(b.next_up(), s), j as i32 + 1, "above bound {j} of schema {s}");
             }
