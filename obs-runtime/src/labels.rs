@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::hash::Hasher;
+use std::mem::MaybeUninit;
 
 /// One label's name and, when it is fixed at compile time, its possible values.
 ///
@@ -273,8 +274,8 @@ const SEP: u8 = 0xff;
 /// hasher, which for a derived label set is each value's bytes followed by `0xff` (see [`hash_str`]).
 ///
 /// One byte string serves the map, the per-thread cache and the exposition, so a lookup compares bytes in place
-/// (no slice of strings to chase), and the write path needs no second walk over the values to compare them: the
-/// comparison replays `hash_values` into a [`KeyEq`] instead of a hasher.
+/// (no slice of strings to chase); the write path collects it once ([`KeyBuf`], or [`encode`] when long) and
+/// hashes and compares those bytes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Key(&'static [u8]);
 
@@ -321,7 +322,59 @@ impl Key {
     }
 }
 
-/// The bytes `labels.hash_values` writes: the key it would be stored under.
+/// The longest key [`KeyBuf`] collects on the stack; a longer label set (values and separators together) takes
+/// a slower path that collects it on the heap ([`encode`]).
+const KEY_STACK: usize = 128;
+
+/// The key `hash_values` writes, collected on the stack on the write path: the one generic step of a dynamic
+/// label lookup, so the lookup itself (hash, per-thread cache, map) is one function shared by every label type
+/// and call site. No destructor and no heap, so a call site has no cleanup to carry.
+pub(crate) struct KeyBuf {
+    /// Bytes written so far; past [`KEY_STACK`], only counted.
+    len: usize,
+    buf: [MaybeUninit<u8>; KEY_STACK],
+}
+
+impl KeyBuf {
+    #[inline(always)]
+    pub(crate) fn new() -> KeyBuf {
+        KeyBuf { len: 0, buf: [MaybeUninit::uninit(); KEY_STACK] }
+    }
+
+    /// The key's bytes, or `None` if it outgrew the stack.
+    #[inline(always)]
+    pub(crate) fn bytes(&self) -> Option<&[u8]> {
+        // SAFETY: `write` and `write_u8` initialised every byte below `len` while `len <= KEY_STACK`.
+        (self.len <= KEY_STACK).then(|| unsafe { std::slice::from_raw_parts(self.buf.as_ptr().cast(), self.len) })
+    }
+}
+
+impl Hasher for KeyBuf {
+    // Out of line: a call per value keeps each call site small, and the copy is a few bytes.
+    #[inline(never)]
+    fn write(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        if end <= KEY_STACK {
+            // SAFETY: `len..end` is inside the buffer, and `bytes` cannot overlap it (it is borrowed apart).
+            unsafe {
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.buf.as_mut_ptr().add(self.len).cast(), bytes.len())
+            };
+        }
+        self.len = end;
+    }
+    #[inline(never)]
+    fn write_u8(&mut self, b: u8) {
+        if self.len < KEY_STACK {
+            self.buf[self.len] = MaybeUninit::new(b);
+        }
+        self.len += 1;
+    }
+    fn finish(&self) -> u64 {
+        0
+    }
+}
+
+/// The bytes `labels.hash_values` writes, on the heap: the key of a label set too long for [`KeyBuf`].
 pub(crate) fn encode<L: LabelSet>(labels: &L) -> Vec<u8> {
     struct Writer(Vec<u8>);
     impl Hasher for Writer {
@@ -337,36 +390,10 @@ pub(crate) fn encode<L: LabelSet>(labels: &L) -> Vec<u8> {
     w.0
 }
 
-/// Compares what `hash_values` writes with a stored key, piece by piece, without building the key.
-pub(crate) struct KeyEq<'a> {
-    rest: &'a [u8],
-    same: bool,
-}
-
-impl Hasher for KeyEq<'_> {
-    #[inline(always)]
-    fn write(&mut self, bytes: &[u8]) {
-        match self.rest.split_at_checked(bytes.len()) {
-            Some((head, tail)) if self.same && same_bytes(head, bytes) => self.rest = tail,
-            _ => self.same = false,
-        }
-    }
-    #[inline(always)]
-    fn write_u8(&mut self, b: u8) {
-        match self.rest.split_first() {
-            Some((head, tail)) if self.same && *head == b => self.rest = tail,
-            _ => self.same = false,
-        }
-    }
-    fn finish(&self) -> u64 {
-        0
-    }
-}
-
 /// `a == b` for two slices of one length, without a call to `memcmp` for the short values labels mostly are:
 /// two overlapping word loads from each end cover every length from 4 to 16.
 #[inline(always)]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     debug_assert_eq!(a.len(), b.len());
     let n = a.len();
     let word = |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().unwrap_or([0; 8]));
@@ -376,14 +403,6 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
         4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
         _ => a == b,
     }
-}
-
-/// Whether `labels` are the label set stored under `key`.
-#[inline(always)]
-pub(crate) fn key_eq<L: LabelSet>(labels: &L, key: &[u8]) -> bool {
-    let mut eq = KeyEq { rest: key, same: true };
-    labels.hash_values(&mut eq);
-    eq.same && eq.rest.is_empty()
 }
 
 /// The number of values of a fixed label type, or 1 for a dynamic one (used in dense index arithmetic).
@@ -470,14 +489,24 @@ mod tests {
         assert_eq!(key.bytes(), b"ab\xff7\xff");
         assert_eq!(key.values().collect::<Vec<_>>(), ["ab", "7"]);
         assert_eq!(key.value(2), None);
-        assert!(key_eq(&Two("ab", 7), key.bytes()));
-        // A prefix, a longer value, a value moved across the separator: all different.
-        assert!(!key_eq(&Two("ab", 70), key.bytes()));
-        assert!(!key_eq(&Two("a", 7), key.bytes()));
-        assert!(!key_eq(&Two("ab", 7), b"ab\xff7\xffx"));
-        assert!(!key_eq(&Two("ab", 7), b"ab\xff"));
+        // A longer value, a value moved across the separator: different keys.
+        assert_ne!(encode(&Two("ab", 70)), key.bytes());
+        assert_ne!(encode(&Two("a", 7)), key.bytes());
         let empty = Key::new(encode(&Two("", 0)), 2).unwrap();
         assert_eq!(empty.values().collect::<Vec<_>>(), ["", "0"]);
+    }
+
+    #[test]
+    fn the_stack_key_is_the_encoding_until_it_outgrows_the_stack() {
+        for n in [0, 1, KEY_STACK - 3, KEY_STACK - 2, KEY_STACK - 1, KEY_STACK, 3 * KEY_STACK] {
+            let two = Two(Box::leak("x".repeat(n).into_boxed_str()), 7);
+            let mut k = KeyBuf::new();
+            two.hash_values(&mut k);
+            let want = encode(&two);
+            assert_eq!(want, [&"x".repeat(n).into_bytes()[..], b"\xff7\xff"].concat());
+            // The whole key is `n + 3` bytes: on the stack while it fits.
+            assert_eq!(k.bytes(), (n + 3 <= KEY_STACK).then_some(&want[..]), "value of {n} bytes");
+        }
     }
 
     #[test]

@@ -12,13 +12,13 @@
 use crate::block::{Block, Hot};
 use crate::desc::MetricDesc;
 use crate::encoding::render_labels;
-use crate::labels::{encode, fixed_product, fixed_values, key_eq, Key, LabelSet};
+use crate::labels::{encode, fixed_product, fixed_values, same_bytes, Key, KeyBuf, LabelSet};
 use crate::model::Labels;
 use crate::self_metrics::{self, OverflowReason};
 use hashbrown::HashTable;
 use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::hash::{BuildHasher, Hasher};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Mutex, OnceLock, RwLock};
 
@@ -150,12 +150,13 @@ struct Entry {
 const _: () = assert!(std::mem::size_of::<Entry>() == 64, "an entry is one cache line");
 
 impl Entry {
-    /// Whether this entry holds the series of `labels`, whose hash is `hash`: the whole hash first, then the
+    /// Whether this entry holds the series of `key`, whose hash is `hash`: the whole hash first, then the
     /// bytes, from the entry itself when the key fits in it.
     #[inline(always)]
-    fn holds<L: LabelSet>(&self, hash: u64, labels: &L) -> bool {
+    fn holds(&self, hash: u64, key: &[u8]) -> bool {
         self.hash == hash
-            && key_eq(labels, if self.key.len() <= INLINE { &self.inline[..self.key.len()] } else { self.key })
+            && self.key.len() == key.len()
+            && same_bytes(if key.len() <= INLINE { &self.inline[..key.len()] } else { self.key }, key)
     }
 
     #[inline(always)]
@@ -285,23 +286,41 @@ impl SeriesStore {
         })
     }
 
+    /// The generic half of a dynamic lookup: collect the key `labels` write, then look it up in code shared by
+    /// every label type and call site.
+    #[inline(always)]
     fn resolve_dynamic<L: LabelSet>(&self, labels: &L) -> (SeriesRef, Option<Hot>) {
+        let mut key = KeyBuf::new();
+        labels.hash_values(&mut key);
+        match key.bytes() {
+            Some(bytes) => self.resolve_key(bytes),
+            None => self.resolve_long(labels),
+        }
+    }
+
+    /// A label set too long for the stack key: collected on the heap, then the same lookup.
+    #[cold]
+    #[inline(never)]
+    fn resolve_long<L: LabelSet>(&self, labels: &L) -> (SeriesRef, Option<Hot>) {
+        self.resolve_key(&encode(labels))
+    }
+
+    #[inline(never)]
+    fn resolve_key(&self, key: &[u8]) -> (SeriesRef, Option<Hot>) {
         let map = self.map();
-        let mut h = map.hasher.build_hasher();
-        labels.hash_values(&mut h);
-        let hash = h.finish();
+        let hash = map.hasher.hash_one(key);
         let store = self as *const SeriesStore as usize;
         // A hit in this thread's cache takes no lock and writes no shared line, so hot dynamic series scale
         // across threads; the key is compared, so a hash collision only costs a miss.
         let slot = (hash ^ (store as u64 >> 6)) as usize % CACHE_SLOTS;
         let cached = CACHE.with(|c| c[slot].get());
         if let Some(c) = cached {
-            if c.store == store && c.hash == hash && key_eq(labels, c.key) {
+            if c.store == store && c.hash == hash && c.key.len() == key.len() && same_bytes(c.key, key) {
                 return (c.series, c.hot);
             }
         }
         let shard = &map.shards[(hash >> 40) as usize % SHARDS];
-        let found = shard.read().unwrap_or_else(|e| e.into_inner()).find(hash, |e| e.holds(hash, labels)).map(|e| {
+        let found = shard.read().unwrap_or_else(|e| e.into_inner()).find(hash, |e| e.holds(hash, key)).map(|e| {
             let hot = e.hot(self.dyn_stride());
             if let Some(h) = hot {
                 h.prefetch();
@@ -313,24 +332,23 @@ impl SeriesStore {
                 CACHE.with(|c| c[slot].set(Some(Cached { store, hash, key, series, hot })));
                 (series, hot)
             }
-            None => self.insert(map, shard, hash, labels),
+            None => self.insert(map, shard, hash, key),
         }
     }
 
     #[cold]
-    fn insert<L: LabelSet>(
+    fn insert(
         &self,
         map: &DynMap,
         shard: &RwLock<HashTable<Entry>>,
         hash: u64,
-        labels: &L,
+        bytes: &[u8],
     ) -> (SeriesRef, Option<Hot>) {
         let mut st = map.state.lock().unwrap_or_else(|e| e.into_inner());
         let mut table = shard.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(e) = table.find(hash, |e| e.holds(hash, labels)) {
+        if let Some(e) = table.find(hash, |e| e.holds(hash, bytes)) {
             return (e.series(), e.hot(self.dyn_stride()));
         }
-        let bytes = encode(labels);
         // Checked before leaking anything: what is leaked is bounded by the cap.
         let refused = if bytes.split(|b| *b == 0xff).any(|v| v.len() > MAX_LABEL_VALUE_LEN) {
             Some(OverflowReason::ValueTooLong)
@@ -342,7 +360,7 @@ impl SeriesStore {
             None
         };
         let key = match refused {
-            None => match Key::new(bytes, L::LABELS.len()) {
+            None => match Key::new(bytes.to_vec(), self.desc.labels.len()) {
                 Some(key) => Ok(key),
                 None => Err(OverflowReason::InvalidLabelSet),
             },
