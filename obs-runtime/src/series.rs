@@ -2,8 +2,9 @@
 //!
 //! Dense families (every label fixed, and few enough sets to fit the cap) keep all their series in one block,
 //! addressed by the index the labels compute from their discriminants: no hashing, no lock. Dynamic families look
-//! the label values up in a sharded hash map; new series are carved from blocks of [`CHUNK`] series, and once the
-//! family holds `cap` series every new label set is sent to one overflow series and counted.
+//! the label values up in an insert-only hash index that readers probe without a lock; new series are carved from
+//! blocks of [`CHUNK`] series, and once the family holds `cap` series every new label set is sent to one overflow
+//! series and counted.
 //!
 //! The overflow series takes [`OVERFLOW_VALUE`] in every label, so that value is reserved: a user's label set that
 //! contains it is refused like an oversized one (sent to the overflow series and counted), rather than stored as a
@@ -15,17 +16,15 @@ use crate::encoding::render_labels;
 use crate::labels::{encode, fixed_product, fixed_values, same_bytes, Key, KeyBuf, LabelSet};
 use crate::model::Labels;
 use crate::self_metrics::{self, OverflowReason};
-use hashbrown::HashTable;
-use std::cell::Cell;
+use std::cell::{Cell, UnsafeCell};
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::{Mutex, OnceLock, RwLock};
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 /// Series carved from one block of a dynamic family.
 const CHUNK: u32 = 16;
-/// Lock shards of a dynamic family's map.
-const SHARDS: usize = 16;
 /// The longest label value stored; a longer one goes to the overflow series.
 pub const MAX_LABEL_VALUE_LEN: usize = 1024;
 /// The value every label of the overflow series takes.
@@ -124,9 +123,131 @@ type DenseLabels = (String, Box<[&'static str]>);
 
 struct DynMap {
     hasher: hashbrown::DefaultHashBuilder,
-    shards: Box<[RwLock<HashTable<Entry>>]>,
+    /// The current index, never null. Read with an acquire load and no lock; replaced (by a twice larger copy)
+    /// only with `state` locked.
+    index: AtomicPtr<Index>,
+    /// Held by every writer: inserts, growth and the exposition's ordered view.
     state: Mutex<DynState>,
 }
+
+/// A dynamic family's series by key hash, laid out as hashbrown lays out its tables (groups of 8 one-byte tags
+/// beside the entries themselves), but with slots that are written once, so readers take no lock.
+///
+/// Series are never removed, so a slot goes from empty to its entry once and never changes again. A writer (the
+/// state lock held) writes the entry, then publishes it by storing its group's tag word with release ordering; a
+/// reader loads the tag word with acquire ordering and reads only entries whose tag it saw. A reader on a
+/// superseded index only misses a series inserted since, and a miss is re-checked under the state lock. A
+/// superseded index is leaked, not freed (a reader may still be probing it): each index is twice the size of the
+/// one before, so the leaked ones together are smaller than the current one, and the family's cap bounds that.
+/// The index is kept at most 7/8 full, so a probe always ends at a group with an empty slot.
+struct Index {
+    /// Groups minus one (a power of two).
+    mask: usize,
+    /// One word per group: byte `j` (bits `8j..8j+8`) is slot `j`'s tag, 0 while empty, else `0x80` and the
+    /// hash's top 7 bits.
+    tags: Box<[AtomicU64]>,
+    /// The entries, `GROUP` per group.
+    rooms: Box<[EntryRoom]>,
+}
+
+/// Slots per group: one tag word.
+const GROUP: usize = 8;
+/// Groups of a dynamic family's first index (a power of two); each growth doubles it.
+const FIRST_GROUPS: usize = 2;
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+impl Index {
+    fn leak(groups: usize) -> &'static Index {
+        debug_assert!(groups.is_power_of_two());
+        Box::leak(Box::new(Index {
+            mask: groups - 1,
+            tags: (0..groups).map(|_| AtomicU64::new(0)).collect(),
+            rooms: (0..groups * GROUP).map(|_| EntryRoom(UnsafeCell::new(MaybeUninit::uninit()))).collect(),
+        }))
+    }
+
+    #[inline(always)]
+    fn tag(hash: u64) -> u8 {
+        0x80 | (hash >> 57) as u8
+    }
+
+    /// The entry holding `key` (whose hash is `hash`), if this index has it.
+    #[inline(always)]
+    fn find(&self, hash: u64, key: &[u8]) -> Option<&Entry> {
+        let tag = Self::tag(hash);
+        let mut g = hash as usize & self.mask;
+        let mut stride = 0;
+        loop {
+            let w = self.tags[g].load(Ordering::Acquire);
+            // Bytes equal to the tag (a borrow can flag a byte that is not: each is checked exactly below).
+            let x = w ^ (LO * tag as u64);
+            let mut m = x.wrapping_sub(LO) & !x & HI;
+            while m != 0 {
+                let j = (m.trailing_zeros() / 8) as usize;
+                if (w >> (8 * j)) as u8 == tag {
+                    // SAFETY: a tag seen with acquire ordering was stored (release) after its entry was written
+                    // in full (`put`), and a published entry is never written again.
+                    let e = unsafe { (*self.rooms[g * GROUP + j].0.get()).assume_init_ref() };
+                    if e.holds(hash, key) {
+                        return Some(e);
+                    }
+                }
+                m &= m - 1;
+            }
+            if !w & HI != 0 {
+                return None;
+            }
+            // Triangular probing: over a power-of-two number of groups it visits every group once.
+            stride += 1;
+            g = (g + stride) & self.mask;
+        }
+    }
+
+    /// Adds `entry`; the caller holds the state lock (so it is the only writer) and has checked there is room.
+    fn put(&self, entry: Entry) {
+        let tag = Self::tag(entry.hash);
+        let mut g = entry.hash as usize & self.mask;
+        let mut stride = 0;
+        loop {
+            let w = self.tags[g].load(Ordering::Relaxed);
+            let empty = !w & HI;
+            if empty != 0 {
+                let j = (empty.trailing_zeros() / 8) as usize;
+                // SAFETY: slot `j` of group `g` is empty (its tag is 0), so no reader reads this room, and the
+                // one writer (the caller holds the state lock) writes it once.
+                unsafe { (*self.rooms[g * GROUP + j].0.get()).write(entry) };
+                self.tags[g].store(w | (tag as u64) << (8 * j), Ordering::Release);
+                return;
+            }
+            stride += 1;
+            g = (g + stride) & self.mask;
+        }
+    }
+
+    /// Entries this index takes before it must grow: 7/8 of its slots.
+    fn capacity(&self) -> usize {
+        self.tags.len() * 7
+    }
+
+    /// Every entry.
+    fn entries(&self) -> impl Iterator<Item = &Entry> + '_ {
+        self.tags.iter().enumerate().flat_map(move |(g, t)| {
+            let w = t.load(Ordering::Acquire);
+            (0..GROUP).filter(move |j| (w >> (8 * j)) & 0x80 != 0).map(move |j| {
+                // SAFETY: as in `find`.
+                unsafe { (*self.rooms[g * GROUP + j].0.get()).assume_init_ref() }
+            })
+        })
+    }
+}
+
+/// Room for one [`Entry`] of an [`Index`], written once by the one writer before readers can see its tag.
+struct EntryRoom(UnsafeCell<MaybeUninit<Entry>>);
+
+// SAFETY: a room is written once, by the one writer holding the state lock, before its tag is published with
+// release ordering; readers read it only after seeing that tag, and nothing writes it again.
+unsafe impl Sync for EntryRoom {}
 
 /// Key bytes an [`Entry`] holds in place: a key this long or shorter is compared without leaving the entry.
 const INLINE: usize = 20;
@@ -134,6 +255,7 @@ const INLINE: usize = 20;
 /// One series in a dynamic family's map: one cache line holding the whole hash, the key (in place when short) and
 /// where the series' cells are, so a lookup past the per-thread cache touches the control bytes, this line and
 /// the cell it writes, and chases no pointer to compare the key.
+#[derive(Clone, Copy)]
 #[repr(C, align(64))]
 struct Entry {
     hash: u64,
@@ -188,6 +310,25 @@ struct DynState {
     /// Rendered labels to series and key, in exposition order.
     ordered: BTreeMap<Box<str>, (SeriesRef, Key)>,
     overflow: Option<SeriesRef>,
+}
+
+impl DynMap {
+    #[inline(always)]
+    fn index(&self) -> &'static Index {
+        // SAFETY: `index` always holds a leaked index, published with release ordering.
+        unsafe { &*self.index.load(Ordering::Acquire) }
+    }
+
+    /// Replaces the full `old` index by a copy twice its size, published for readers; the state lock is held.
+    #[cold]
+    fn grow(&self, old: &'static Index) -> &'static Index {
+        let new = Index::leak(old.tags.len() * 2);
+        for e in old.entries() {
+            new.put(*e);
+        }
+        self.index.store(new as *const Index as *mut Index, Ordering::Release);
+        new
+    }
 }
 
 impl SeriesStore {
@@ -281,7 +422,7 @@ impl SeriesStore {
     fn map(&self) -> &DynMap {
         self.dynamic.get_or_init(|| DynMap {
             hasher: Default::default(),
-            shards: (0..SHARDS).map(|_| RwLock::new(HashTable::new())).collect(),
+            index: AtomicPtr::new(Index::leak(FIRST_GROUPS) as *const Index as *mut Index),
             state: Mutex::new(DynState::default()),
         })
     }
@@ -319,34 +460,25 @@ impl SeriesStore {
                 return (c.series, c.hot);
             }
         }
-        let shard = &map.shards[(hash >> 40) as usize % SHARDS];
-        let found = shard.read().unwrap_or_else(|e| e.into_inner()).find(hash, |e| e.holds(hash, key)).map(|e| {
-            let hot = e.hot(self.dyn_stride());
-            if let Some(h) = hot {
-                h.prefetch();
-            }
-            (e.series(), e.key, hot)
-        });
-        match found {
-            Some((series, key, hot)) => {
-                CACHE.with(|c| c[slot].set(Some(Cached { store, hash, key, series, hot })));
+        match map.index().find(hash, key) {
+            Some(e) => {
+                let (series, hot) = (e.series(), e.hot(self.dyn_stride()));
+                if let Some(h) = hot {
+                    h.prefetch();
+                }
+                CACHE.with(|c| c[slot].set(Some(Cached { store, hash, key: e.key, series, hot })));
                 (series, hot)
             }
-            None => self.insert(map, shard, hash, key),
+            None => self.insert(map, hash, key),
         }
     }
 
     #[cold]
-    fn insert(
-        &self,
-        map: &DynMap,
-        shard: &RwLock<HashTable<Entry>>,
-        hash: u64,
-        bytes: &[u8],
-    ) -> (SeriesRef, Option<Hot>) {
+    fn insert(&self, map: &DynMap, hash: u64, bytes: &[u8]) -> (SeriesRef, Option<Hot>) {
         let mut st = map.state.lock().unwrap_or_else(|e| e.into_inner());
-        let mut table = shard.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(e) = table.find(hash, |e| e.holds(hash, bytes)) {
+        // Under the lock the index is current: a series another thread inserted since this one's probe is here.
+        let index = map.index();
+        if let Some(e) = index.find(hash, bytes) {
             return (e.series(), e.hot(self.dyn_stride()));
         }
         // Checked before leaking anything: what is leaked is bounded by the cap.
@@ -370,7 +502,6 @@ impl SeriesStore {
             Ok(key) => key,
             Err(reason) => {
                 let series = self.overflow_series(&mut st);
-                drop(table);
                 drop(st);
                 self_metrics::record_overflow(self.desc, reason);
                 return (series, self.hot_of(series));
@@ -391,7 +522,8 @@ impl SeriesStore {
             base: series.base,
             inline,
         };
-        table.insert_unique(hash, entry, |e| e.hash);
+        let index = if st.len as usize > index.capacity() { map.grow(index) } else { index };
+        index.put(entry);
         (series, hot)
     }
 

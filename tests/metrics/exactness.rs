@@ -38,6 +38,10 @@ struct Oversubscribed;
 #[obs::metric(counter, labels = Key)]
 struct Dynamic;
 
+/// Exactness test counter with a dynamic label and more series than a thread's cache holds.
+#[obs::metric(counter, labels = Key, cap = 20000)]
+struct ManyDynamic;
+
 /// Exactness test histogram.
 #[obs::metric(histogram, buckets = [1.0, 2.0])]
 struct Observed;
@@ -105,6 +109,26 @@ fn dynamic_labels_are_exact_under_concurrent_creation() {
     let total: u64 = (0..50).map(|k| Dynamic.with(Key { key: format!("k{k}") }).get()).sum();
     assert_eq!(total, 800_000);
     assert_eq!(obs::catalog().metric("dynamic").unwrap().series_count(), 50);
+}
+
+#[test]
+fn dynamic_series_beyond_the_thread_caches_are_exact_while_the_index_grows() {
+    // 10 000 series, far more than a thread's cache holds, so most lookups probe the shared index while other
+    // threads insert into it and replace it by larger copies (ten times, from 16 slots to 16 384). Each thread
+    // walks the keys from its own offset, so every series is created by a race and found by the others
+    // mid-growth.
+    const SERIES: u32 = 10_000;
+    on_threads(4, |t| {
+        for round in 0..3u32 {
+            for i in 0..SERIES {
+                ManyDynamic.with(Key { key: format!("s{}", (i + t as u32 * 2_500 + round * 7) % SERIES) }).inc();
+            }
+        }
+    });
+    for k in 0..SERIES {
+        assert_eq!(ManyDynamic.with(Key { key: format!("s{k}") }).get(), 12, "series s{k}");
+    }
+    assert_eq!(obs::catalog().metric("many_dynamic").unwrap().series_count(), SERIES as usize);
 }
 
 #[test]
