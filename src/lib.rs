@@ -56,8 +56,8 @@
 //! Enums deriving [`LabelValue`] are fixed sets, exposed in snake case (`#[label(rename = "...")]` to change one).
 //! `bool` is fixed too. `&'static str`, `String`, `Cow<'static, str>` and integers are dynamic. When every label
 //! of a metric is fixed, its series are a dense array indexed by the enum discriminants: no hashing, no lock.
-//! Dynamic label sets are looked up in a sharded map; resolve them once with `with(..)` and keep the `Copy` handle
-//! to skip the lookup.
+//! Dynamic label sets are looked up in a hash index that readers probe without a lock; resolve them once with
+//! `with(..)` and keep the `Copy` handle to skip the lookup.
 //!
 //! ## Linking
 //! `inventory` gathers declarations at link time, and the linker drops a crate that no code references. A crate
