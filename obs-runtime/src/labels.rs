@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::hash::Hasher;
 use std::mem::MaybeUninit;
+use std::sync::OnceLock;
 
 /// One label's name and, when it is fixed at compile time, its possible values.
 ///
@@ -274,7 +275,7 @@ const SEP: u8 = 0xff;
 /// hasher, which for a derived label set is each value's bytes followed by `0xff` (see [`hash_str`]).
 ///
 /// One byte string serves the map, the per-thread cache and the exposition, so a lookup compares bytes in place
-/// (no slice of strings to chase); the write path collects it once ([`KeyBuf`], or [`encode`] when long) and
+/// (no slice of strings to chase); the write path collects it once ([`KeyBuf`], or [`encode_hashed`] when long) and
 /// hashes and compares those bytes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Key(&'static [u8]);
@@ -323,22 +324,48 @@ impl Key {
 }
 
 /// The longest key [`KeyBuf`] collects on the stack; a longer label set (values and separators together) takes
-/// a slower path that collects it on the heap ([`encode`]).
+/// a slower path that collects it on the heap ([`encode_hashed`]).
 const KEY_STACK: usize = 128;
 
 /// The key `hash_values` writes, collected on the stack on the write path: the one generic step of a dynamic
 /// label lookup, so the lookup itself (hash, per-thread cache, map) is one function shared by every label type
 /// and call site. No destructor and no heap, so a call site has no cleanup to carry.
+///
+/// The key's hash is taken as the values are written, from the values themselves: hashing the buffer afterwards
+/// would load bytes that two stores of different widths just wrote (the value's copy and its separator), which
+/// the CPU cannot forward from its store buffer, and that stall was most of a cached lookup's time.
 pub(crate) struct KeyBuf {
     /// Bytes written so far; past [`KEY_STACK`], only counted.
     len: usize,
+    hasher: foldhash::fast::FoldHasher<'static>,
     buf: [MaybeUninit<u8>; KEY_STACK],
+}
+
+/// The seed of every series key's hash: random per process, so label values cannot be chosen to collide.
+static KEY_SEED: OnceLock<foldhash::fast::RandomState> = OnceLock::new();
+
+/// A hasher for a series key ([`KeyBuf::hash`], [`encode_hashed`]): the same seed for every family, so one key hashes
+/// alike on the stack and on the heap.
+#[inline(always)]
+fn key_hasher() -> foldhash::fast::FoldHasher<'static> {
+    #[cold]
+    #[inline(never)]
+    fn init() -> &'static foldhash::fast::RandomState {
+        KEY_SEED.get_or_init(Default::default)
+    }
+    std::hash::BuildHasher::build_hasher(KEY_SEED.get().unwrap_or_else(init))
 }
 
 impl KeyBuf {
     #[inline(always)]
     pub(crate) fn new() -> KeyBuf {
-        KeyBuf { len: 0, buf: [MaybeUninit::uninit(); KEY_STACK] }
+        KeyBuf { len: 0, hasher: key_hasher(), buf: [MaybeUninit::uninit(); KEY_STACK] }
+    }
+
+    /// The key's hash, equal to [`encode_hashed`]'s for the same label set.
+    #[inline(always)]
+    pub(crate) fn hash(&self) -> u64 {
+        self.hasher.finish()
     }
 
     /// The key's bytes, or `None` if it outgrew the stack.
@@ -353,6 +380,7 @@ impl Hasher for KeyBuf {
     // Out of line: a call per value keeps each call site small, and the copy is a few bytes.
     #[inline(never)]
     fn write(&mut self, bytes: &[u8]) {
+        self.hasher.write(bytes);
         let end = self.len + bytes.len();
         if end <= KEY_STACK {
             // SAFETY: `len..end` is inside the buffer, and `bytes` cannot overlap it (it is borrowed apart).
@@ -364,6 +392,7 @@ impl Hasher for KeyBuf {
     }
     #[inline(never)]
     fn write_u8(&mut self, b: u8) {
+        self.hasher.write_u8(b);
         if self.len < KEY_STACK {
             self.buf[self.len] = MaybeUninit::new(b);
         }
@@ -375,19 +404,31 @@ impl Hasher for KeyBuf {
 }
 
 /// The bytes `labels.hash_values` writes, on the heap: the key of a label set too long for [`KeyBuf`].
+#[cfg(test)]
 pub(crate) fn encode<L: LabelSet>(labels: &L) -> Vec<u8> {
-    struct Writer(Vec<u8>);
+    encode_hashed(labels).0
+}
+
+/// The bytes `labels.hash_values` writes, collected on the heap, and their hash, taken as [`KeyBuf`] takes it.
+pub(crate) fn encode_hashed<L: LabelSet>(labels: &L) -> (Vec<u8>, u64) {
+    struct Writer(Vec<u8>, foldhash::fast::FoldHasher<'static>);
     impl Hasher for Writer {
         fn write(&mut self, bytes: &[u8]) {
+            self.1.write(bytes);
             self.0.extend_from_slice(bytes);
+        }
+        fn write_u8(&mut self, b: u8) {
+            self.1.write_u8(b);
+            self.0.push(b);
         }
         fn finish(&self) -> u64 {
             0
         }
     }
-    let mut w = Writer(Vec::new());
+    let mut w = Writer(Vec::new(), key_hasher());
     labels.hash_values(&mut w);
-    w.0
+    let hash = w.1.finish();
+    (w.0, hash)
 }
 
 /// `a == b` for two slices of one length, without a call to `memcmp` for the short values labels mostly are:
@@ -502,8 +543,9 @@ mod tests {
             let two = Two(Box::leak("x".repeat(n).into_boxed_str()), 7);
             let mut k = KeyBuf::new();
             two.hash_values(&mut k);
-            let want = encode(&two);
+            let (want, hash) = encode_hashed(&two);
             assert_eq!(want, [&"x".repeat(n).into_bytes()[..], b"\xff7\xff"].concat());
+            assert_eq!(k.hash(), hash, "the stack and the heap key hash alike");
             // The whole key is `n + 3` bytes: on the stack while it fits.
             assert_eq!(k.bytes(), (n + 3 <= KEY_STACK).then_some(&want[..]), "value of {n} bytes");
         }

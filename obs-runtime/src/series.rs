@@ -13,12 +13,11 @@
 use crate::block::{Block, Hot};
 use crate::desc::MetricDesc;
 use crate::encoding::render_labels;
-use crate::labels::{encode, fixed_product, fixed_values, same_bytes, Key, KeyBuf, LabelSet};
+use crate::labels::{encode_hashed, fixed_product, fixed_values, same_bytes, Key, KeyBuf, LabelSet};
 use crate::model::Labels;
 use crate::self_metrics::{self, OverflowReason};
 use std::cell::{Cell, UnsafeCell};
 use std::collections::BTreeMap;
-use std::hash::BuildHasher;
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -122,7 +121,6 @@ pub(crate) struct SeriesStore {
 type DenseLabels = (String, Box<[&'static str]>);
 
 struct DynMap {
-    hasher: hashbrown::DefaultHashBuilder,
     /// The current index, never null. Read with an acquire load and no lock; replaced (by a twice larger copy)
     /// only with `state` locked.
     index: AtomicPtr<Index>,
@@ -421,7 +419,6 @@ impl SeriesStore {
 
     fn map(&self) -> &DynMap {
         self.dynamic.get_or_init(|| DynMap {
-            hasher: Default::default(),
             index: AtomicPtr::new(Index::leak(FIRST_GROUPS) as *const Index as *mut Index),
             state: Mutex::new(DynState::default()),
         })
@@ -434,7 +431,7 @@ impl SeriesStore {
         let mut key = KeyBuf::new();
         labels.hash_values(&mut key);
         match key.bytes() {
-            Some(bytes) => self.resolve_key(bytes),
+            Some(bytes) => self.resolve_key(bytes, key.hash()),
             None => self.resolve_long(labels),
         }
     }
@@ -443,13 +440,13 @@ impl SeriesStore {
     #[cold]
     #[inline(never)]
     fn resolve_long<L: LabelSet>(&self, labels: &L) -> (SeriesRef, Option<Hot>) {
-        self.resolve_key(&encode(labels))
+        let (key, hash) = encode_hashed(labels);
+        self.resolve_key(&key, hash)
     }
 
     #[inline(never)]
-    fn resolve_key(&self, key: &[u8]) -> (SeriesRef, Option<Hot>) {
+    fn resolve_key(&self, key: &[u8], hash: u64) -> (SeriesRef, Option<Hot>) {
         let map = self.map();
-        let hash = map.hasher.hash_one(key);
         let store = self as *const SeriesStore as usize;
         // A hit in this thread's cache takes no lock and writes no shared line, so hot dynamic series scale
         // across threads; the key is compared, so a hash collision only costs a miss.
