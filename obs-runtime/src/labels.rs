@@ -275,7 +275,7 @@ const SEP: u8 = 0xff;
 /// hasher, which for a derived label set is each value's bytes followed by `0xff` (see [`hash_str`]).
 ///
 /// One byte string serves the map, the per-thread cache and the exposition, so a lookup compares bytes in place
-/// (no slice of strings to chase); the write path collects it once ([`KeyBuf`], or [`encode_hashed`] when long) and
+/// (no slice of strings to chase); the write path collects it once ([`KeyBuf`], or [`encode`] when long) and
 /// hashes and compares those bytes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Key(&'static [u8]);
@@ -324,7 +324,7 @@ impl Key {
 }
 
 /// The longest key [`KeyBuf`] collects on the stack; a longer label set (values and separators together) takes
-/// a slower path that collects it on the heap ([`encode_hashed`]).
+/// a slower path that collects it on the heap ([`encode`]).
 const KEY_STACK: usize = 128;
 
 /// The key `hash_values` writes, collected on the stack on the write path: the one generic step of a dynamic
@@ -344,8 +344,7 @@ pub(crate) struct KeyBuf {
 /// The seed of every series key's hash: random per process, so label values cannot be chosen to collide.
 static KEY_SEED: OnceLock<foldhash::fast::RandomState> = OnceLock::new();
 
-/// A hasher for a series key ([`KeyBuf::hash`], [`encode_hashed`]): the same seed for every family, so one key hashes
-/// alike on the stack and on the heap.
+/// A hasher for a series key ([`KeyBuf::hash`]): one seed for every family.
 #[inline(always)]
 fn key_hasher() -> foldhash::fast::FoldHasher<'static> {
     #[cold]
@@ -362,7 +361,7 @@ impl KeyBuf {
         KeyBuf { len: 0, hasher: key_hasher(), buf: [MaybeUninit::uninit(); KEY_STACK] }
     }
 
-    /// The key's hash, equal to [`encode_hashed`]'s for the same label set.
+    /// The hash of every byte written, including those past [`KEY_STACK`].
     #[inline(always)]
     pub(crate) fn hash(&self) -> u64 {
         self.hasher.finish()
@@ -403,32 +402,21 @@ impl Hasher for KeyBuf {
     }
 }
 
-/// The bytes `labels.hash_values` writes, on the heap: the key of a label set too long for [`KeyBuf`].
-#[cfg(test)]
+/// The bytes `labels.hash_values` writes, on the heap: the key of a label set too long for [`KeyBuf`] (whose
+/// hasher still saw all of it, so its hash serves).
 pub(crate) fn encode<L: LabelSet>(labels: &L) -> Vec<u8> {
-    encode_hashed(labels).0
-}
-
-/// The bytes `labels.hash_values` writes, collected on the heap, and their hash, taken as [`KeyBuf`] takes it.
-pub(crate) fn encode_hashed<L: LabelSet>(labels: &L) -> (Vec<u8>, u64) {
-    struct Writer(Vec<u8>, foldhash::fast::FoldHasher<'static>);
+    struct Writer(Vec<u8>);
     impl Hasher for Writer {
         fn write(&mut self, bytes: &[u8]) {
-            self.1.write(bytes);
             self.0.extend_from_slice(bytes);
-        }
-        fn write_u8(&mut self, b: u8) {
-            self.1.write_u8(b);
-            self.0.push(b);
         }
         fn finish(&self) -> u64 {
             0
         }
     }
-    let mut w = Writer(Vec::new(), key_hasher());
+    let mut w = Writer(Vec::new());
     labels.hash_values(&mut w);
-    let hash = w.1.finish();
-    (w.0, hash)
+    w.0
 }
 
 /// `a == b` for two slices of one length, without a call to `memcmp` for the short values labels mostly are:
@@ -543,9 +531,17 @@ mod tests {
             let two = Two(Box::leak("x".repeat(n).into_boxed_str()), 7);
             let mut k = KeyBuf::new();
             two.hash_values(&mut k);
-            let (want, hash) = encode_hashed(&two);
+            let want = encode(&two);
             assert_eq!(want, [&"x".repeat(n).into_bytes()[..], b"\xff7\xff"].concat());
-            assert_eq!(k.hash(), hash, "the stack and the heap key hash alike");
+            // The hash covers the whole key, on the stack or past it: the same label set hashes alike, and a
+            // set differing only in its last value does not.
+            let hash_of = |labels: &Two| {
+                let mut k = KeyBuf::new();
+                labels.hash_values(&mut k);
+                k.hash()
+            };
+            assert_eq!(k.hash(), hash_of(&two), "value of {n} bytes");
+            assert_ne!(k.hash(), hash_of(&Two(two.0, 8)), "value of {n} bytes");
             // The whole key is `n + 3` bytes: on the stack while it fits.
             assert_eq!(k.bytes(), (n + 3 <= KEY_STACK).then_some(&want[..]), "value of {n} bytes");
         }

@@ -13,7 +13,7 @@
 use crate::block::{Block, Hot};
 use crate::desc::MetricDesc;
 use crate::encoding::render_labels;
-use crate::labels::{encode_hashed, fixed_product, fixed_values, same_bytes, Key, KeyBuf, LabelSet};
+use crate::labels::{encode, fixed_product, fixed_values, same_bytes, Key, KeyBuf, LabelSet};
 use crate::model::Labels;
 use crate::self_metrics::{self, OverflowReason};
 use std::cell::{Cell, UnsafeCell};
@@ -139,9 +139,7 @@ struct DynMap {
 /// one before, so the leaked ones together are smaller than the current one, and the family's cap bounds that.
 /// The index is kept at most 7/8 full, so a probe always ends at a group with an empty slot.
 struct Index {
-    /// Groups minus one (a power of two).
-    mask: usize,
-    /// One word per group: byte `j` (bits `8j..8j+8`) is slot `j`'s tag, 0 while empty, else `0x80` and the
+    /// One word per group (a power of two of them): byte `j` (bits `8j..8j+8`) is slot `j`'s tag, 0 while empty, else `0x80` and the
     /// hash's top 7 bits.
     tags: Box<[AtomicU64]>,
     /// The entries, `GROUP` per group.
@@ -159,7 +157,6 @@ impl Index {
     fn leak(groups: usize) -> &'static Index {
         debug_assert!(groups.is_power_of_two());
         Box::leak(Box::new(Index {
-            mask: groups - 1,
             tags: (0..groups).map(|_| AtomicU64::new(0)).collect(),
             rooms: (0..groups * GROUP).map(|_| EntryRoom(UnsafeCell::new(MaybeUninit::uninit()))).collect(),
         }))
@@ -170,13 +167,34 @@ impl Index {
         0x80 | (hash >> 57) as u8
     }
 
+    /// The groups a probe for `hash` visits, in order: triangular probing, which over a power-of-two number of
+    /// groups visits every group once (so it cannot miss the empty slot the load bound keeps).
+    #[inline(always)]
+    fn probe(&self, hash: u64) -> impl Iterator<Item = usize> {
+        let mask = self.tags.len() - 1;
+        (0..=mask).scan(hash as usize & mask, move |g, stride| {
+            let at = *g;
+            *g = (*g + stride + 1) & mask;
+            Some(at)
+        })
+    }
+
+    /// The published entry of slot `j` of group `g`.
+    ///
+    /// # Safety
+    /// The slot's tag was seen set, with acquire ordering or by the writer holding the state lock.
+    #[inline(always)]
+    unsafe fn entry(&self, g: usize, j: usize) -> &Entry {
+        // SAFETY: a set tag was stored (release) after its entry was written in full (`put`), and a published
+        // entry is never written again.
+        unsafe { (*self.rooms[g * GROUP + j].0.get()).assume_init_ref() }
+    }
+
     /// The entry holding `key` (whose hash is `hash`), if this index has it.
     #[inline(always)]
     fn find(&self, hash: u64, key: &[u8]) -> Option<&Entry> {
         let tag = Self::tag(hash);
-        let mut g = hash as usize & self.mask;
-        let mut stride = 0;
-        loop {
+        for g in self.probe(hash) {
             let w = self.tags[g].load(Ordering::Acquire);
             // Bytes equal to the tag (a borrow can flag a byte that is not: each is checked exactly below).
             let x = w ^ (LO * tag as u64);
@@ -184,9 +202,8 @@ impl Index {
             while m != 0 {
                 let j = (m.trailing_zeros() / 8) as usize;
                 if (w >> (8 * j)) as u8 == tag {
-                    // SAFETY: a tag seen with acquire ordering was stored (release) after its entry was written
-                    // in full (`put`), and a published entry is never written again.
-                    let e = unsafe { (*self.rooms[g * GROUP + j].0.get()).assume_init_ref() };
+                    // SAFETY: the tag of slot `j` is set in the word just loaded with acquire ordering.
+                    let e = unsafe { self.entry(g, j) };
                     if e.holds(hash, key) {
                         return Some(e);
                     }
@@ -196,18 +213,14 @@ impl Index {
             if !w & HI != 0 {
                 return None;
             }
-            // Triangular probing: over a power-of-two number of groups it visits every group once.
-            stride += 1;
-            g = (g + stride) & self.mask;
         }
+        None
     }
 
     /// Adds `entry`; the caller holds the state lock (so it is the only writer) and has checked there is room.
     fn put(&self, entry: Entry) {
         let tag = Self::tag(entry.hash);
-        let mut g = entry.hash as usize & self.mask;
-        let mut stride = 0;
-        loop {
+        for g in self.probe(entry.hash) {
             let w = self.tags[g].load(Ordering::Relaxed);
             let empty = !w & HI;
             if empty != 0 {
@@ -218,9 +231,8 @@ impl Index {
                 self.tags[g].store(w | (tag as u64) << (8 * j), Ordering::Release);
                 return;
             }
-            stride += 1;
-            g = (g + stride) & self.mask;
         }
+        unreachable!("an index is grown before it is 7/8 full, so a probe finds an empty slot");
     }
 
     /// Entries this index takes before it must grow: 7/8 of its slots.
@@ -232,10 +244,8 @@ impl Index {
     fn entries(&self) -> impl Iterator<Item = &Entry> + '_ {
         self.tags.iter().enumerate().flat_map(move |(g, t)| {
             let w = t.load(Ordering::Acquire);
-            (0..GROUP).filter(move |j| (w >> (8 * j)) & 0x80 != 0).map(move |j| {
-                // SAFETY: as in `find`.
-                unsafe { (*self.rooms[g * GROUP + j].0.get()).assume_init_ref() }
-            })
+            // SAFETY: the slot's tag is set in the word just loaded with acquire ordering.
+            (0..GROUP).filter(move |j| (w >> (8 * j)) & 0x80 != 0).map(move |j| unsafe { self.entry(g, j) })
         })
     }
 }
@@ -432,16 +442,16 @@ impl SeriesStore {
         labels.hash_values(&mut key);
         match key.bytes() {
             Some(bytes) => self.resolve_key(bytes, key.hash()),
-            None => self.resolve_long(labels),
+            // The hasher saw every byte, so the hash is whole even when the bytes outgrew the stack.
+            None => self.resolve_long(labels, key.hash()),
         }
     }
 
     /// A label set too long for the stack key: collected on the heap, then the same lookup.
     #[cold]
     #[inline(never)]
-    fn resolve_long<L: LabelSet>(&self, labels: &L) -> (SeriesRef, Option<Hot>) {
-        let (key, hash) = encode_hashed(labels);
-        self.resolve_key(&key, hash)
+    fn resolve_long<L: LabelSet>(&self, labels: &L, hash: u64) -> (SeriesRef, Option<Hot>) {
+        self.resolve_key(&encode(labels), hash)
     }
 
     #[inline(never)]
