@@ -130,7 +130,10 @@ fn scraped_output_passes_promtool() {
 fn readiness_follows_the_critical_check_and_liveness_stays_up() {
     let addr = server();
     DB_DOWN.store(true, Ordering::SeqCst);
-    assert!(eventually(Duration::from_secs(5), || json(addr, "/ready").0 == 503));
+    // Until the check's first run /ready is 503 with no error yet, so wait for the failure itself.
+    assert!(eventually(Duration::from_secs(5), || {
+        json(addr, "/ready").1["checks"]["database"]["error"] == "connection refused"
+    }));
     let (status, body) = json(addr, "/ready");
     assert_eq!(status, 503);
     assert_eq!(body["status"], "not_ready");
