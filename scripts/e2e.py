@@ -745,19 +745,29 @@ def print_summary(report):
 
 # --- the run ----------------------------------------------------------------------------------------------------
 
-def cargo_build():
+def cargo_build(prebuilt):
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug"
+    bins = target / "examples" / "shop", target / "gen-dashboards"
+    if prebuilt:
+        # The test command built both before starting this run, and runs Cargo beside it (a build here would wait
+        # on its lock).
+        missing = [str(b) for b in bins if not b.exists()]
+        if missing:
+            raise Failure(f"--prebuilt, but not built: {', '.join(missing)}")
+        return bins
     log("building the demo and gen-dashboards")
     # OBS_E2E_CARGO_FLAGS (e.g. --all-features): the test command builds with the features of its `cargo test`.
     flags = os.environ.get("OBS_E2E_CARGO_FLAGS", "").split()
     subprocess.run(["cargo", "build", "-q", *flags, "--example", "shop", "--bin", "gen-dashboards"], cwd=ROOT,
                    check=True, timeout=remaining())
-    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug"
-    return target / "examples" / "shop", target / "gen-dashboards"
+    return bins
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--artifacts", default=str(ROOT / "target" / "e2e"))
+    ap.add_argument("--prebuilt", action="store_true",
+                    help="use the demo and gen-dashboards already built in the target dir instead of building them")
     ap.add_argument("--min-answered", type=float, default=0.9,
                     help="share of panel queries that must return data (default 0.9, the acceptance bar)")
     args = ap.parse_args()
@@ -769,7 +779,7 @@ def main():
     report = {}
     procs = Processes(art / "logs")
     try:
-        shop_bin, gen_bin = cargo_build()
+        shop_bin, gen_bin = cargo_build(args.prebuilt)
         sink = Sink()
         ports = {k: free_port() for k in ("metrics", "shop", "prometheus", "alertmanager", "payment")}
 

@@ -40,6 +40,69 @@ cargo fmt --all -- --check
 CLIPPY_DRIVER=$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver)
 linted() { RUSTC_WORKSPACE_WRAPPER="$CLIPPY_DRIVER" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__" "$@"; }
 
+# Every build of the workspace with every feature (the default members but the ui package and lean-lib; the bench
+# package, with every peer crate, stays out).
+PKGS=(--all-features --workspace --exclude obs-benches --exclude lean-lib --exclude obs-ui-tests)
+TARGET=${CARGO_TARGET_DIR:-target}
+stage "build and lint the demo, the quickstart and gen-dashboards (every feature)"
+linted cargo build -q --all-features --example quickstart --example shop --bin gen-dashboards
+
+external_checks() {
+  stage "exposition checked by the real tools (beside the builds and tests below)"
+  passed=0; failed=0
+  check() { # name, command
+    if out=$(bash -c "$2" 2>&1) && [ -z "$out" ]; then passed=$((passed+1)); echo "ok: $1";
+    else failed=$((failed+1)); echo "FAILED: $1"; echo "$out"; fi
+  }
+  # The binaries built above, run directly: Cargo is busy with the builds below, and would make these wait.
+  quickstart="$TARGET/debug/examples/quickstart"; gen_bin="$TARGET/debug/gen-dashboards"
+  check "quickstart | promtool check metrics" \
+    "$quickstart | promtool check metrics"
+  check "quickstart --openmetrics parsed by prometheus_client's OpenMetrics parser" \
+    "$quickstart --openmetrics | python3 scripts/check_openmetrics.py"
+  gen=$(mktemp -d)
+  check "gen-dashboards writes the demo's artifacts" "$gen_bin --out $gen >/dev/null"
+  check "gen-dashboards --check passes on fresh output" "$gen_bin --out $gen --check >/dev/null"
+  check "promtool check rules (demo)" "promtool check rules $gen/prometheus/rules/*.yml >/dev/null 2>&1 || promtool check rules $gen/prometheus/rules/*.yml"
+  check "promtool test rules (demo)" "promtool test rules $gen/prometheus/tests/*.yml >/dev/null 2>&1 || promtool test rules $gen/prometheus/tests/*.yml"
+  check "catalog.json (demo) follows its JSON schema (jsonschema)" "python3 scripts/check_catalog.py $gen/docs/catalog.json"
+  check "the demo's metric reference matches its committed copy, examples/shop-service/deploy/docs (regenerate: cargo run --bin gen-dashboards -- --out examples/shop-service/deploy)" \
+    "diff -ru examples/shop-service/deploy/docs $gen/docs"
+  k8s=$(mktemp -d)
+  check "gen-dashboards --kubernetes writes the demo's resources" "$gen_bin --out $k8s --kubernetes --k8s-label release=kube-prometheus-stack >/dev/null"
+  check "Kubernetes resources (demo) follow the Prometheus Operator and Kubernetes schemas" \
+    "python3 -c 'import json, sys, yaml; print(json.dumps([d for f in sys.argv[1:] for d in yaml.safe_load_all(open(f))]))' $k8s/kubernetes/*.yml > $k8s/resources.json && node obs-dashboards/schema-check/check-kubernetes.mjs $k8s/resources.json"
+  check "gen-dashboards --kubernetes --check passes on fresh output" "$gen_bin --out $k8s --kubernetes --k8s-label release=kube-prometheus-stack --check >/dev/null"
+  stack=$(mktemp -d)
+  check "gen-dashboards --compose writes the demo's local stack" "$gen_bin --out $stack --compose >/dev/null"
+  check "docker-compose.yml (demo): compose-spec schema, docker-compose config, mounts only generated files" \
+    "python3 scripts/check_compose.py $stack/compose/docker-compose.yml --generated $stack"
+  check "amtool check-config (demo)" "amtool check-config $gen/alertmanager/alertmanager.yml >/dev/null 2>&1 || amtool check-config $gen/alertmanager/alertmanager.yml"
+  echo "external checks: $passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+  stage "end to end: the demo, a live Prometheus and Alertmanager, OTLP, the dashboards drawn"
+  python3 scripts/e2e.py --prebuilt
+}
+
+# The real tools' checks and the end-to-end run mostly wait (on Prometheus' rule evaluation, Alertmanager's
+# intervals, a demo's scrapes), so they run beside everything below, which needs the CPU, and report at the end.
+bg_log=$(mktemp)
+external_checks >"$bg_log" 2>&1 &
+bg=$!
+
+stage "build and lint every test target (clippy -D warnings)"
+# The list of test binaries is what `nextest run` below runs, without asking Cargo again: Cargo stays free for the
+# lean and ui builds, and the doctests compile beside them.
+mkdir -p "$TARGET/nextest"
+linted cargo nextest list --cargo-quiet "${PKGS[@]}" --list-type binaries-only --message-format json \
+  >"$TARGET/nextest/test-binaries.json"
+cargo metadata -q --format-version 1 --all-features --no-deps >"$TARGET/nextest/cargo-metadata.json"
+
+# Doctests compile in rustdoc, outside Cargo's build lock, so they run beside the builds below.
+doc_log=$(mktemp)
+( echo "== doctests (from ${SECONDS} s)"; linted cargo test -q "${PKGS[@]}" --doc ) >"$doc_log" 2>&1 &
+doc=$!
+
 stage "obs without default features: the declaration layer a library depends on"
 # Selected alone, these packages get obs and obs-runtime without default features (no other member unifies them).
 cargo clippy -q -p obs -p obs-runtime -p obs-dashboards -p peer-metrics -p bad-naming --no-default-features --lib -- -D warnings
@@ -51,64 +114,15 @@ stage "compile-time diagnostics (trybuild, against obs without default features)
 cargo clippy -q -p obs-ui-tests --all-targets -- -D warnings
 cargo test -q -p obs-ui-tests
 
-# The default members but the ui package, with every feature; the bench package (every peer crate) stays out.
-PKGS=(--all-features --workspace --exclude obs-benches --exclude lean-lib --exclude obs-ui-tests)
-stage "build and lint every target (clippy -D warnings)"
-linted cargo nextest run --cargo-quiet "${PKGS[@]}" --no-run
-linted cargo build -q --all-features --example quickstart --example shop --bin gen-dashboards
-
-external_checks() {
-  stage "exposition checked by the real tools"
-  passed=0; failed=0
-  check() { # name, command
-    if out=$(bash -c "$2" 2>&1) && [ -z "$out" ]; then passed=$((passed+1)); echo "ok: $1";
-    else failed=$((failed+1)); echo "FAILED: $1"; echo "$out"; fi
-  }
-  # The features of the build above, so these runs reuse it instead of compiling the workspace again.
-  run() { linted cargo run -q --all-features "$@"; }
-  export -f run linted
-  export CLIPPY_DRIVER
-  check "quickstart | promtool check metrics" \
-    "run --example quickstart | promtool check metrics"
-  check "quickstart --openmetrics parsed by prometheus_client's OpenMetrics parser" \
-    "run --example quickstart -- --openmetrics | python3 scripts/check_openmetrics.py"
-  gen=$(mktemp -d)
-  check "gen-dashboards writes the demo's artifacts" "run --bin gen-dashboards -- --out $gen >/dev/null"
-  check "gen-dashboards --check passes on fresh output" "run --bin gen-dashboards -- --out $gen --check >/dev/null"
-  check "promtool check rules (demo)" "promtool check rules $gen/prometheus/rules/*.yml >/dev/null 2>&1 || promtool check rules $gen/prometheus/rules/*.yml"
-  check "promtool test rules (demo)" "promtool test rules $gen/prometheus/tests/*.yml >/dev/null 2>&1 || promtool test rules $gen/prometheus/tests/*.yml"
-  check "catalog.json (demo) follows its JSON schema (jsonschema)" "python3 scripts/check_catalog.py $gen/docs/catalog.json"
-  check "the demo's metric reference matches its committed copy, examples/shop-service/deploy/docs (regenerate: cargo run --bin gen-dashboards -- --out examples/shop-service/deploy)" \
-    "diff -ru examples/shop-service/deploy/docs $gen/docs"
-  k8s=$(mktemp -d)
-  check "gen-dashboards --kubernetes writes the demo's resources" "run --bin gen-dashboards -- --out $k8s --kubernetes --k8s-label release=kube-prometheus-stack >/dev/null"
-  check "Kubernetes resources (demo) follow the Prometheus Operator and Kubernetes schemas" \
-    "python3 -c 'import json, sys, yaml; print(json.dumps([d for f in sys.argv[1:] for d in yaml.safe_load_all(open(f))]))' $k8s/kubernetes/*.yml > $k8s/resources.json && node obs-dashboards/schema-check/check-kubernetes.mjs $k8s/resources.json"
-  check "gen-dashboards --kubernetes --check passes on fresh output" "run --bin gen-dashboards -- --out $k8s --kubernetes --k8s-label release=kube-prometheus-stack --check >/dev/null"
-  stack=$(mktemp -d)
-  check "gen-dashboards --compose writes the demo's local stack" "run --bin gen-dashboards -- --out $stack --compose >/dev/null"
-  check "docker-compose.yml (demo): compose-spec schema, docker-compose config, mounts only generated files" \
-    "python3 scripts/check_compose.py $stack/compose/docker-compose.yml --generated $stack"
-  check "amtool check-config (demo)" "amtool check-config $gen/alertmanager/alertmanager.yml >/dev/null 2>&1 || amtool check-config $gen/alertmanager/alertmanager.yml"
-  echo "external checks: $passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-  stage "end to end: the demo, a live Prometheus and Alertmanager, OTLP, the dashboards drawn"
-  linted env OBS_E2E_CARGO_FLAGS=--all-features python3 scripts/e2e.py
-}
-
-# The real tools' checks and the end-to-end run mostly wait (on Prometheus' rule evaluation, Alertmanager's
-# intervals, a demo's scrapes), so they run beside the tests, which need the CPU, and report after them.
-bg_log=$(mktemp)
-external_checks >"$bg_log" 2>&1 &
-bg=$!
-
-stage "tests (cargo nextest: each test in its own process, two at a time)"
 tests_rc=0
-linted cargo nextest run --cargo-quiet "${PKGS[@]}" || tests_rc=$?
-stage "doctests"
-linted cargo test -q "${PKGS[@]}" --doc || tests_rc=$?
+doc_rc=0
+wait "$doc" || doc_rc=$?
+cat "$doc_log"
+stage "tests (cargo nextest: each test in its own process, two at a time)"
+linted cargo nextest run --binaries-metadata "$TARGET/nextest/test-binaries.json" \
+  --cargo-metadata "$TARGET/nextest/cargo-metadata.json" || tests_rc=$?
 bg_rc=0
 wait "$bg" || bg_rc=$?
 cat "$bg_log"
 echo "== done in ${SECONDS} s"
-[ "$tests_rc" -eq 0 ] && [ "$bg_rc" -eq 0 ]
+[ "$tests_rc" -eq 0 ] && [ "$doc_rc" -eq 0 ] && [ "$bg_rc" -eq 0 ]
