@@ -42,7 +42,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use store::Store;
+use store::{Kept, Store};
 
 /// The recorder's settings: `.flight_recorder(max_age, max_bytes)` on the builder, or
 /// `OBS_FLIGHT_RECORDER=60s,32MiB` and `OBS_FLIGHT_RECORDER_DIR`.
@@ -176,7 +176,7 @@ impl Filter {
         Ok(f)
     }
 
-    fn keeps(&self, s: &SpanRecord, since: u64) -> bool {
+    fn keeps(&self, s: &Kept, since: u64) -> bool {
         s.end_unix_nanos() >= since
             && self.trace_id.is_none_or(|t| t == s.trace_id)
             && self.function.as_deref().is_none_or(|f| s.name == f || s.function.is_some_and(|d| d.function == f))
@@ -255,7 +255,7 @@ impl SpanSink for FlightSink {
         let Some(r) = guard.as_mut() else { return Ok(()) };
         let (b0, a0) = (r.store.dropped_bytes, r.store.dropped_age);
         for s in batch {
-            r.store.push(s.clone());
+            r.store.push(Kept::new(s));
         }
         r.store.expire();
         FlightRecordsDropped.with(DropReason { reason: "max_bytes" }).inc_by(r.store.dropped_bytes - b0);
@@ -293,7 +293,7 @@ fn auto_dump(r: &mut Recorder, trigger: &'static str) {
         return;
     }
     r.last_auto_dump = Some(Instant::now());
-    let spans: Vec<SpanRecord> = r.store.records.iter().cloned().collect();
+    let spans: Vec<SpanRecord> = r.store.records.iter().map(Kept::record).collect();
     let millis = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis();
     let path = dir.join(format!("flight-{millis:013}-{trigger}.jsonl"));
     // Written under another name and renamed, so a reader never sees half a dump.
@@ -369,7 +369,8 @@ pub fn dump_as(w: &mut dyn Write, filter: &Filter, format: Format) -> io::Result
         };
         let now = super::clock::unix_nanos(super::clock::now());
         let since = filter.last.map_or(0, |d| now.saturating_sub(d.as_nanos() as u64));
-        let mut spans: Vec<SpanRecord> = r.store.records.iter().filter(|s| filter.keeps(s, since)).cloned().collect();
+        let mut spans: Vec<SpanRecord> =
+            r.store.records.iter().filter(|s| filter.keeps(s, since)).map(Kept::record).collect();
         if filter.errors_only {
             let mut bad: Vec<u128> =
                 spans.iter().filter(|s| matches!(s.status, SpanStatus::Error(_))).map(|s| s.trace_id).collect();
