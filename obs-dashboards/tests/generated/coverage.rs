@@ -1,6 +1,6 @@
 //! Every catalog entry appears in at least one panel, and panels fit the kind.
 
-mod common;
+use crate::common;
 
 use obs_dashboards::{generate, Model, Options};
 use obs_runtime::MetricKind;

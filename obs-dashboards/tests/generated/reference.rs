@@ -2,7 +2,7 @@
 //! the published schema by the `jsonschema` package, its example queries parsed by promtool, and `--check`
 //! failing when either file is edited.
 
-mod common;
+use crate::common;
 
 use obs_dashboards::cli::{parse, run};
 use obs_dashboards::reference::Reference;

@@ -1,6 +1,6 @@
 //! `--check` round trip: fresh output passes; an edited or a missing file fails with a readable diff.
 
-mod common;
+use crate::common;
 
 use obs_dashboards::cli::{parse, run};
 

@@ -4,7 +4,7 @@
 //!
 //! These tests fail, rather than skip, when a tool is missing: `bash scripts/test.sh` installs them.
 
-mod common;
+use crate::common;
 
 use obs_dashboards::{generate, Options, Receiver, Receivers};
 use std::path::{Path, PathBuf};

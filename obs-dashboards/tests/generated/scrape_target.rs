@@ -1,6 +1,6 @@
 //! With both defaults, the generated Prometheus configuration scrapes where `obs::init!()` serves.
 
-mod common;
+use crate::common;
 
 use obs_dashboards::{generate, Options};
 use std::net::{SocketAddr, ToSocketAddrs};
