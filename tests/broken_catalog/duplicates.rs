@@ -22,9 +22,12 @@ fn duplicates_are_reported_with_both_locations() {
     let err = obs::catalog().validate().expect_err("duplicates are an error").to_string();
     assert!(err.contains("`peer_peer_jobs"), "{err}");
     assert!(err.contains("peer-metrics/src/lib.rs"), "names the peer crate's declaration: {err}");
-    assert!(err.contains("tests/duplicates.rs:7"), "names this file's declaration: {err}");
+    assert!(err.contains("tests/broken_catalog/duplicates.rs:7"), "names this file's declaration: {err}");
     assert!(err.contains("`latency_count`"), "{err}");
-    assert!(err.contains("tests/duplicates.rs:11") && err.contains("tests/duplicates.rs:15"), "{err}");
+    assert!(
+        err.contains("tests/broken_catalog/duplicates.rs:11") && err.contains("tests/broken_catalog/duplicates.rs:15"),
+        "{err}"
+    );
 
     // The exposition stays valid meanwhile: each name appears in one family only.
     let text = obs::encode(obs::Format::Prometheus);

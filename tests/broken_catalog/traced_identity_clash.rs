@@ -38,7 +38,7 @@ mod clash {
     }
 }
 
-const MODULE: &str = "traced_identity_clash::clash";
+const MODULE: &str = "broken_catalog::traced_identity_clash::clash";
 
 #[test]
 fn two_functions_with_one_identity_are_a_validate_error_naming_both() {
@@ -51,17 +51,18 @@ fn two_functions_with_one_identity_are_a_validate_error_naming_both() {
     assert_eq!(mine.len(), 2, "{errors}");
     let lines = |e: &obs::CatalogError| match e {
         obs::CatalogError::DuplicateFunction { function, first, second, .. } => {
-            assert!(first.file.ends_with("tests/traced_identity_clash.rs"), "{e}");
-            assert!(second.file.ends_with("tests/traced_identity_clash.rs"), "{e}");
+            assert!(first.file.ends_with("tests/broken_catalog/traced_identity_clash.rs"), "{e}");
+            assert!(second.file.ends_with("tests/broken_catalog/traced_identity_clash.rs"), "{e}");
             (*function, first.line, second.line)
         }
         _ => unreachable!(),
     };
     assert_eq!(mine.iter().map(|e| lines(e)).collect::<Vec<_>>(), [("<Id as From>::from", 28, 35), ("new", 11, 18)]);
     let text = errors.to_string();
-    assert!(text.contains("`function=\"new\"` in module `traced_identity_clash::clash`"), "{text}");
+    assert!(text.contains("`function=\"new\"` in module `broken_catalog::traced_identity_clash::clash`"), "{text}");
     assert!(
-        text.contains("tests/traced_identity_clash.rs:11:") && text.contains("tests/traced_identity_clash.rs:18:"),
+        text.contains("tests/broken_catalog/traced_identity_clash.rs:11:")
+            && text.contains("tests/broken_catalog/traced_identity_clash.rs:18:"),
         "{text}"
     );
     assert!(text.contains("put `#[obs::traced]` on their `impl` blocks"), "the message names the fix: {text}");

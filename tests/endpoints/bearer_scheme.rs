@@ -1,6 +1,6 @@
 //! The bearer scheme's name is case-insensitive (RFC 9110, 11.1); the token itself is not.
 
-mod common;
+use crate::common;
 
 use common::get;
 

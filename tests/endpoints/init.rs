@@ -1,12 +1,14 @@
 //! `init` from a plain `main` and from inside tokio, and its errors.
 
-mod common;
+use crate::common;
 
 #[test]
 fn invalid_environment_values_are_errors_naming_the_variable() {
-    // This binary's only test touching the environment; the other tests pass explicit settings.
-    // SAFETY: no other test of this binary reads or writes the environment (see above), so no thread reads it
-    // while it changes.
+    // This binary's only test that sets a variable; golden, which reads one, takes ENV too, and the other tests
+    // pass explicit settings.
+    let _env = common::turn(&common::ENV);
+    // SAFETY: no other test of this binary reads or writes the environment while ENV is held (see above), so no
+    // thread reads it while it changes.
     unsafe { std::env::set_var("OTEL_EXPORTER_PROMETHEUS_PORT", "ninety") };
     let err = obs::init!().err().expect("an invalid port is refused");
     // SAFETY: as above.

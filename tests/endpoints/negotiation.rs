@@ -1,6 +1,6 @@
 //! `/metrics` negotiates its format and its compression as RFC 9110 says: q-values, `*`, whole tokens.
 
-mod common;
+use crate::common;
 
 use common::get;
 use std::net::SocketAddr;

@@ -1,7 +1,7 @@
 //! Slow and idle clients cannot hold obs' sockets: a request head must arrive within the header read timeout, and
 //! connections beyond the cap are closed at once.
 
-mod common;
+use crate::common;
 
 use obs::http::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS};
 use std::io::{ErrorKind, Read, Write};

@@ -1,6 +1,6 @@
 //! The kill switch seen through the real server: writes stop while disabled, scrapes keep answering.
 
-mod common;
+use crate::common;
 
 /// Counted only while obs is enabled.
 #[obs::metric(counter)]
@@ -13,6 +13,8 @@ fn value(addr: std::net::SocketAddr) -> String {
 
 #[test]
 fn set_enabled_false_freezes_values_and_true_brings_them_back() {
+    // The switch is process-wide: the tests of this binary that flip it take turns.
+    let _switch = common::turn(&common::SWITCH);
     let guard = obs::builder!().listen("127.0.0.1:0").without_health_checks().init().unwrap();
     let addr = guard.local_addr().unwrap();
     Orders.inc();

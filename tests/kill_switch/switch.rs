@@ -14,6 +14,8 @@ struct SwitchedGauge;
 
 #[test]
 fn disabled_writes_are_dropped_and_reads_keep_working() {
+    // The switch is process-wide: the tests of this binary that flip it take turns.
+    let _switch = crate::common::turn(&crate::common::SWITCH);
     Switched.inc();
     obs::set_enabled(false);
     Switched.inc();

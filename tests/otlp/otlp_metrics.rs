@@ -7,9 +7,6 @@
 //! This test fails (it does not skip) when python3 or the Python packages are missing: `scripts/test.sh` installs
 //! them.
 
-#[path = "common/example.rs"]
-mod example;
-
 use obs::otlp::{MetricsExporter, Protocol, Temporality};
 use obs::{Labels, MetricKind};
 use obs_runtime::names::{otel_name, sample_name, ucum_unit};
@@ -17,14 +14,12 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-#[path = "common/collectors.rs"]
-mod collectors;
-
-/// The exporters and the counters they read are process-wide: the tests take turns.
-static TURN: Mutex<()> = Mutex::new(());
+// The exporters, the span pipeline and the counters they read are process-wide: the tests take turns, with the
+// other tests of this binary that install a pipeline too.
+use crate::common::{turn, PIPELINE};
+use crate::{collectors, example};
 
 #[derive(Labels)]
 struct Queue {
@@ -343,7 +338,7 @@ fn record_state(queue: &'static str) {
 }
 
 fn push_and_check(grpc: bool) {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = turn(&PIPELINE);
     let rx = Receiver::start(grpc);
     let sink = obs::trace::MemorySink::default();
     let trace = obs::trace::TracePipeline::builder().sink(sink.clone()).install().unwrap();
@@ -481,7 +476,7 @@ fn sum_of(pushes: &[Value], family: &str, queue: &str) -> f64 {
 
 #[test]
 fn delta_pushes_sum_back_to_the_totals_across_a_failed_push() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = turn(&PIPELINE);
     let rx = Receiver::start(false);
     let guard = MetricsExporter::builder()
         .endpoint(rx.endpoint(false))
@@ -579,7 +574,7 @@ fn delta_pushes_sum_back_to_the_totals_across_a_failed_push() {
 /// the same way, except where this test says why not.
 #[test]
 fn the_python_sdk_is_the_reference_for_field_usage() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = turn(&PIPELINE);
     let rx = Receiver::start(false);
     let status = Command::new("python3")
         .arg(root().join("scripts/otel_sdk_metrics.py"))
@@ -647,7 +642,7 @@ fn exports(outcome: &str) -> f64 {
 
 #[test]
 fn hostile_collectors_fail_within_the_deadline_and_are_counted() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = turn(&PIPELINE);
     let timeout = Duration::from_millis(500);
     for (port, outcome) in [
         (collectors::refusing_collector(), "failed"),
@@ -676,7 +671,7 @@ fn hostile_collectors_fail_within_the_deadline_and_are_counted() {
 
 #[test]
 fn a_push_stuck_at_a_silent_collector_leaves_the_hot_path_and_metrics_alone() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = turn(&PIPELINE);
     let port = collectors::silent_collector();
     let obs = obs::builder!()
         .listen("127.0.0.1:0")
@@ -716,7 +711,7 @@ fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
 
 #[test]
 fn memory_stays_flat_over_a_thousand_failed_pushes() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = turn(&PIPELINE);
     let port = collectors::error_collector();
     let guard = MetricsExporter::builder()
         .endpoint(format!("http://127.0.0.1:{port}/v1/metrics"))
@@ -745,7 +740,7 @@ fn memory_stays_flat_over_a_thousand_failed_pushes() {
 /// push carries the quickstart's families with the values of the exposition it printed.
 #[test]
 fn the_quickstart_pushes_the_state_it_prints() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = turn(&PIPELINE);
     let rx = Receiver::start(false);
     let out = example::cargo_run_example("quickstart")
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://127.0.0.1:{}", rx.port))

@@ -2,15 +2,12 @@
 //! settings and a full span ring; what could not go out by then is dropped and counted.
 
 use obs::trace::{pipeline_stats, TracePipeline};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-#[path = "common/collectors.rs"]
-mod collectors;
-use collectors::{garbage_collector, silent_collector};
+use crate::collectors::{garbage_collector, silent_collector};
 
-/// The span pipeline and its counters are process-wide: the tests take turns.
-static PIPELINE: Mutex<()> = Mutex::new(());
+// The span pipeline and its counters are process-wide: the tests take turns, with the others of this binary.
+use crate::common::{turn, PIPELINE};
 
 /// The export timeout when `OTEL_EXPORTER_OTLP_TIMEOUT` is not set, as the OpenTelemetry specification says.
 const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -56,7 +53,7 @@ fn drop_with_full_ring(port: u16) -> Duration {
 
 #[test]
 fn dropping_the_guard_with_a_silent_collector_takes_at_most_one_export_timeout() {
-    let _lock = PIPELINE.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = turn(&PIPELINE);
     let took = drop_with_full_ring(silent_collector());
     // The deadline is the timeout itself; the margin is the scheduler's, for the guard's last wake-up.
     assert!(took < DEFAULT_EXPORT_TIMEOUT + Duration::from_millis(500), "the guard's drop took {took:?}");
@@ -65,14 +62,14 @@ fn dropping_the_guard_with_a_silent_collector_takes_at_most_one_export_timeout()
 
 #[test]
 fn dropping_the_guard_with_a_garbage_collector_takes_at_most_one_export_timeout() {
-    let _lock = PIPELINE.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = turn(&PIPELINE);
     let took = drop_with_full_ring(garbage_collector());
     assert!(took < DEFAULT_EXPORT_TIMEOUT + Duration::from_millis(500), "the guard's drop took {took:?}");
 }
 
 #[test]
 fn otel_exporter_otlp_timeout_sets_the_export_timeout_and_so_the_shutdown_deadline() {
-    let _lock = PIPELINE.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = turn(&PIPELINE);
     let port = silent_collector();
     let env = |k: &str| match k {
         "OTEL_EXPORTER_OTLP_ENDPOINT" => Some(format!("http://127.0.0.1:{port}")),

@@ -3,15 +3,12 @@
 
 use obs::trace::{pipeline_stats, Protocol, TracePipeline};
 use std::net::TcpListener;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-#[path = "common/collectors.rs"]
-mod collectors;
-use collectors::silent_collector;
+use crate::collectors::silent_collector;
 
-/// The span pipeline and its counters are process-wide: the tests take turns.
-static PIPELINE: Mutex<()> = Mutex::new(());
+// The span pipeline and its counters are process-wide: the tests take turns, with the others of this binary.
+use crate::common::{turn, PIPELINE};
 
 #[obs::traced]
 fn work(n: u64) -> u64 {
@@ -54,7 +51,7 @@ fn export_to(url: String, protocol: Protocol, calls: u64) -> (u64, u64, Duration
 
 #[test]
 fn refused_connections_are_counted_drops() {
-    let _lock = PIPELINE.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = turn(&PIPELINE);
     for protocol in [Protocol::HttpProtobuf, Protocol::Grpc] {
         let port = closed_port();
         let url = match protocol {
@@ -70,7 +67,7 @@ fn refused_connections_are_counted_drops() {
 
 #[test]
 fn a_silent_collector_times_out() {
-    let _lock = PIPELINE.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = turn(&PIPELINE);
     let port = silent_collector();
     let (dropped, errors, took) = export_to(format!("http://127.0.0.1:{port}/v1/traces"), Protocol::HttpProtobuf, 50);
     assert_eq!(dropped, 50, "the spans of the timed-out export are counted as dropped");
@@ -89,7 +86,7 @@ fn a_panicking_sink_fails_its_exports_and_hangs_nothing() {
             panic!("a sink's bug");
         }
     }
-    let _turn = PIPELINE.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = turn(&PIPELINE);
     let (_, _, failed0, errors0) = pipeline_stats();
     let guard = TracePipeline::builder().service_name("panicking-sink").sink(Panicking).install().unwrap();
     let started = Instant::now();

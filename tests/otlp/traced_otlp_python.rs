@@ -4,8 +4,7 @@
 //! This test fails (it does not skip) when python3 or the Python packages are missing: `scripts/test.sh` installs
 //! them.
 
-#[path = "common/example.rs"]
-mod example;
+use crate::example;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -1,7 +1,7 @@
 //! A health check that blocks its thread, async or sync, never stalls `/metrics`, `/health` or `/ready`, and is
 //! reported as timed out at its timeout.
 
-mod common;
+use crate::common;
 
 use common::{eventually, get};
 use std::time::{Duration, Instant};

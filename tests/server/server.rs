@@ -1,7 +1,7 @@
 //! The runtime against the real server over loopback: endpoints, negotiation, gzip, auth, malformed requests,
 //! concurrency, and health checks that fail, hang and panic.
 
-mod common;
+use crate::common;
 
 use common::{eventually, get, send};
 use std::io::Read;

@@ -1,7 +1,7 @@
 //! The demo service end to end in one process: its routes, what each request counted and traced (obs::testing),
 //! its exposition, and the fault switch that turns `/ready` to 503 within the check's interval and back.
 
-mod common;
+use crate::common;
 
 use common::{eventually, get};
 use obs::trace::{SpanKind, SpanStatus};

@@ -206,6 +206,8 @@ fn charge(tag: u64) -> Result<(), String> {
 
 #[test]
 fn spans_are_captured_with_no_pipeline_installed() {
+    // No pipeline: the tests of this binary that install one wait.
+    let _lock = crate::common::turn(&crate::common::PIPELINE);
     let spans = spans(|| checkout(7));
     assert_eq!(spans.tree(), "checkout\n  reserve\n  charge\n");
     let root = spans.one("checkout");
@@ -300,7 +302,7 @@ fn calls_are_counted_by_result_for_functions_and_methods() {
     // Only this test calls `explode`: the exposition's function_calls_total shows the same number.
     let text = obs::encode(obs::Format::Prometheus);
     let line = format!(
-        "function_calls_total{{function=\"explode\",module=\"testing\",result=\"panic\"}} {}\n",
+        "function_calls_total{{function=\"explode\",module=\"traced::testing\",result=\"panic\"}} {}\n",
         m.calls(explode).panics()
     );
     assert!(text.contains(&line), "{line}");
@@ -309,7 +311,7 @@ fn calls_are_counted_by_result_for_functions_and_methods() {
 
     let refused = std::panic::catch_unwind(|| m.calls(untraced)).unwrap_err();
     let msg = refused.downcast_ref::<String>().unwrap();
-    assert!(msg.contains("testing::untraced` is not a #[traced] function"), "{msg}");
+    assert!(msg.contains("traced::testing::untraced` is not a #[traced] function"), "{msg}");
 }
 
 #[test]
@@ -334,7 +336,8 @@ mod lookups {
 
 #[test]
 fn a_traced_function_declared_in_a_test_body_is_told_from_its_namesake_in_another_module() {
-    // Its type's path is `testing::<test>::lookup`, its module `testing`; the namesake's module is `testing::lookups`.
+    // Its type's path is `traced::testing::<test>::lookup`, its module `traced::testing`; the namesake's module is
+    // `traced::testing::lookups`.
     #[obs::traced]
     fn lookup() {}
     let m = measure(|| {

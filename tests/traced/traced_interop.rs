@@ -29,6 +29,8 @@ fn handle(order: u32) -> u32 {
 
 #[test]
 fn tracing_spans_and_events_join_the_trace() {
+    // The span pipeline is process-wide: the tests of this binary that install one take turns.
+    let _lock = crate::common::turn(&crate::common::PIPELINE);
     let sink = MemorySink::default();
     let guard = TracePipeline::builder().service_name("interop").sink(sink.clone()).install().unwrap();
     let logs = Buf::default();
@@ -60,6 +62,6 @@ fn tracing_spans_and_events_join_the_trace() {
     assert_eq!(lines[0]["service"], "interop");
     assert!(lines[0]["timestamp"].as_str().unwrap().ends_with('Z'));
     assert_eq!(lines[1]["span_id"], format!("{:016x}", child.span_id).as_str(), "inside the tracing span");
-    assert_eq!(lines[1]["target"], "traced_interop");
+    assert_eq!(lines[1]["target"], "traced::traced_interop");
     assert!(lines[2]["trace_id"].is_null(), "outside any span");
 }

@@ -2,10 +2,8 @@
 //! parent-child relations across `.await` and threads, and the exposition of the three families.
 
 use obs::trace::{MemorySink, SpanRecord, SpanStatus, TracePipeline};
-use std::sync::Mutex;
-
-/// The span pipeline is process-wide: tests that install one take turns.
-static PIPELINE: Mutex<()> = Mutex::new(());
+// The span pipeline is process-wide: tests that install one take turns, with the others of this binary.
+use crate::common::{turn, PIPELINE};
 
 #[derive(Debug)]
 struct Oops;
@@ -118,7 +116,7 @@ fn fails() -> Result<(), Costly> {
 #[test]
 fn an_error_is_rendered_only_for_a_recorded_span() {
     use std::sync::atomic::Ordering::SeqCst;
-    let _lock = PIPELINE.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = turn(&PIPELINE);
     let f = obs::trace::traced_function(module_path!(), "fails").expect("fails is traced");
     let before = f.calls(obs::trace::Outcome::Error);
     // No pipeline: counted as an error, never formatted.
@@ -141,7 +139,7 @@ async fn never_ready() {
 #[test]
 fn a_cancelled_call_is_exported_marked_and_not_counted() {
     use std::future::Future;
-    let _lock = PIPELINE.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = turn(&PIPELINE);
     let f = obs::trace::traced_function(module_path!(), "never_ready").expect("never_ready is traced");
     let sink = MemorySink::default();
     let guard = TracePipeline::builder().service_name("traced-red").sink(sink.clone()).install().unwrap();
@@ -171,7 +169,7 @@ fn handle_remote() -> u32 {
 
 #[test]
 fn a_remote_parent_and_its_tracestate_reach_the_span() {
-    let _lock = PIPELINE.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = turn(&PIPELINE);
     let sink = MemorySink::default();
     let guard = TracePipeline::builder().service_name("traced-red").sink(sink.clone()).install().unwrap();
     let mut headers = http::HeaderMap::new();
@@ -240,7 +238,7 @@ fn exposition_has_the_three_families() {
 
 #[test]
 fn spans_parent_child_across_await_and_threads() {
-    let _lock = PIPELINE.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = turn(&PIPELINE);
     let sink = MemorySink::default();
     let guard = TracePipeline::builder().service_name("traced-red").sink(sink.clone()).install().unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
@@ -283,7 +281,7 @@ fn spans_parent_child_across_await_and_threads() {
 
 #[test]
 fn exemplars_in_openmetrics_only() {
-    let _lock = PIPELINE.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = turn(&PIPELINE);
     let guard = TracePipeline::builder().install().unwrap();
     with_slo();
     let om = obs::encode(obs::Format::OpenMetrics);
