@@ -1,7 +1,7 @@
 // Validates Kubernetes resources against their published schemas, offline: the Prometheus Operator CRDs' OpenAPI
 // schemas (npm @kubernetes-models/prometheus-operator) and Kubernetes' own (npm kubernetes-models), both checked by
 // @kubernetes-models/validate. Input: JSON files, each one resource or an array of them. Prints every violation and
-// exits 1; run by obs-dashboards/tests/kubernetes.rs and scripts/test.sh.
+// exits 1; run by obs-dashboards/tests/generated/kubernetes.rs and scripts/test.sh.
 import { readFileSync } from "node:fs";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";

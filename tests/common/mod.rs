@@ -1,10 +1,29 @@
-//! A raw HTTP/1.1 client over loopback: it can send malformed requests too, which a real client would refuse.
+//! What the test binaries share: a raw HTTP/1.1 client over loopback (it can send malformed requests too, which a
+//! real client would refuse), and the locks on process-wide state.
 
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
+
+// Process-wide state. nextest runs each test in a process of its own, but `cargo test` runs a binary's tests as
+// threads of one process, and each binary now holds several former test files: tests that change or read what
+// these locks name take turns, whichever file they came from.
+
+/// The span pipeline (one per process), the OTLP metrics exporters, and the self-metric counters they move
+/// (spans exported and dropped, export outcomes).
+pub static PIPELINE: Mutex<()> = Mutex::new(());
+/// The kill switch, `obs::set_enabled`: while one test has it off, every other test's writes are dropped.
+pub static SWITCH: Mutex<()> = Mutex::new(());
+/// The process environment, for the tests that set a variable and those that read one by name.
+pub static ENV: Mutex<()> = Mutex::new(());
+
+/// Takes `lock`, whether or not a test panicked while holding it (that test fails on its own).
+pub fn turn(lock: &'static Mutex<()>) -> MutexGuard<'static, ()> {
+    lock.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 pub struct Response {
     pub status: u16,

@@ -1,8 +1,8 @@
 //! A library that depends on obs without default features, as a database driver or a queue client would: it
 //! declares what it measures and leaves serving and exporting to the binary at the top.
 //!
-//! Its own tests (`tests/lean.rs`) run in that lean configuration; obs' `tests/lean_library.rs` links it into a
-//! binary with every feature and scrapes its families from the one exposition, next to the runtime's own.
+//! Its own tests (`tests/lean.rs`) run in that lean configuration; obs' `tests/catalog/lean_library.rs` links it
+//! into a binary with every feature and scrapes its families from the one exposition, next to the runtime's own.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
