@@ -55,7 +55,8 @@ fn a_dump_replays_into_an_independent_receiver_shifted_and_at_speed() {
     let ok = Command::new("python3").args(["-c", imports]).status();
     assert!(matches!(ok, Ok(s) if s.success()), "python3 with `opentelemetry-proto` and `protobuf` is required");
 
-    // A 10 s incident the sampler dropped entirely, replayed at speed 5 in 2 s.
+    // A 20 s incident the sampler dropped entirely: long enough that the replay's 10% (0.4 s at speed 5) is not
+    // taken up by the last send's round trip on a loaded machine (0.22 s was seen in the test command).
     let guard = TracePipeline::builder()
         .service_name("replayed")
         .sampler(Sampler::AlwaysOff)
@@ -65,7 +66,7 @@ fn a_dump_replays_into_an_independent_receiver_shifted_and_at_speed() {
     for i in 0..41 {
         handle(i);
         if i < 40 {
-            std::thread::sleep(Duration::from_millis(250));
+            std::thread::sleep(Duration::from_millis(500));
         }
     }
     guard.flush();
@@ -116,13 +117,11 @@ fn a_dump_replays_into_an_independent_receiver_shifted_and_at_speed() {
         stderr.lines().any(|l| l.contains("line 2: not an OTLP JSON request") && l.ends_with("; skipped")),
         "{stderr}"
     );
-    // The replay's own time, as it reports it, against the window ÷ 5: within 10%, and late by at most one more
-    // round trip, the last request's (the Python receiver answers slowly when the test command loads the machine:
-    // 0.22 s was seen).
+    // The replay's own time, as it reports it, against the window ÷ 5.
     let took: f64 = stderr.rsplit("in ").next().unwrap().trim().trim_end_matches(" s").parse().unwrap();
     let want = window.as_secs_f64() / 5.0;
-    assert!(took >= want * 0.9 && took <= want * 1.1 + 0.5, "replayed in {took:.3} s, the window ÷ 5 is {want:.3} s");
-    assert!(wall.as_secs_f64() < want * 1.1 + 1.5, "{wall:?}");
+    assert!((took - want).abs() <= want * 0.1, "replayed in {took:.3} s, the window ÷ 5 is {want:.3} s");
+    assert!(wall.as_secs_f64() < want * 1.1 + 1.0, "{wall:?}");
 
     let got = spans_of(&out_file);
     assert_eq!(got.len(), 82, "{got:?}");
