@@ -13,9 +13,6 @@
 //! assert_eq!(families::HTTP_SERVER_REQUEST_DURATION_SECONDS, "http_server_request_duration_seconds");
 //! ```
 
-use crate::health::metrics::{HealthCheckDuration, HealthCheckRuns, HealthCheckUp, HealthScore};
-use crate::self_metrics::{Drops, Overflows};
-
 /// The running build: service, version and commit as labels, value 1 (an info metric: its sample is `build_info`).
 pub const BUILD: &str = "build";
 
@@ -34,13 +31,13 @@ pub const HTTP_SERVER_REQUEST_DURATION_SECONDS: &str = "http_server_request_dura
 pub const HTTP_SERVER_REQUESTS_IN_FLIGHT: &str = "http_server_requests_in_flight";
 
 /// Whether each health check passed its last run (a gauge).
-pub const OBS_HEALTH_CHECK_UP: &str = HealthCheckUp::DESC.name;
+pub const OBS_HEALTH_CHECK_UP: &str = "obs_health_check_up";
 /// How long each health check's last run took (a gauge).
-pub const OBS_HEALTH_CHECK_DURATION_SECONDS: &str = HealthCheckDuration::DESC.name;
+pub const OBS_HEALTH_CHECK_DURATION_SECONDS: &str = "obs_health_check_duration_seconds";
 /// Runs of each health check, by result (a counter).
-pub const OBS_HEALTH_CHECK_RUNS: &str = HealthCheckRuns::DESC.name;
+pub const OBS_HEALTH_CHECK_RUNS: &str = "obs_health_check_runs";
 /// Weighted share of passing health checks, 0 to 100 (a gauge).
-pub const OBS_HEALTH_SCORE: &str = HealthScore::DESC.name;
+pub const OBS_HEALTH_SCORE: &str = "obs_health_score";
 
 /// Time to render one scrape of `/metrics` (a histogram).
 pub const OBS_SCRAPE_DURATION_SECONDS: &str = "obs_scrape_duration_seconds";
@@ -51,9 +48,9 @@ pub const OBS_SCRAPES: &str = "obs_scrapes";
 pub const OBS_METRIC_EXPORTS: &str = crate::otlp_metrics::MetricExports::DESC.name;
 
 /// Label sets sent to a metric's overflow series (a counter).
-pub const OBS_CARDINALITY_OVERFLOW: &str = Overflows::DESC.name;
+pub const OBS_CARDINALITY_OVERFLOW: &str = "obs_cardinality_overflow";
 /// Observations refused as invalid (a counter).
-pub const OBS_DROPPED_OBSERVATIONS: &str = Drops::DESC.name;
+pub const OBS_DROPPED_OBSERVATIONS: &str = "obs_dropped_observations";
 /// Series held by each metric family (a gauge).
 pub const OBS_SERIES: &str = crate::self_metrics::SERIES_DESC.name;
 

@@ -234,6 +234,34 @@ pub trait LabelSet {
     fn to_stored(&self) -> Box<[Cow<'static, str>]>;
 }
 
+/// A [`LabelSet`] impl for obs' own label structs, which cannot use the derive (the build without default features
+/// does not depend on obs-macros): each value is hashed, compared and stored as the trait asks (one [`hash_str`]
+/// per label, in order), through the value's own [`LabelValue`] impl, as the derive's impls do. Only for structs with
+/// a free-form label (a check's or a metric's name), which no family of fixed size has.
+macro_rules! label_set {
+    ($ty:ident { $($field:ident: $label:expr),* $(,)? }) => {
+        impl $crate::LabelSet for $ty {
+            const LABELS: &'static [$crate::LabelDesc] = &[$($label),*];
+            const FIXED: Option<u32> = None;
+            fn fixed_index(&self) -> u32 {
+                0
+            }
+            fn hash_values<H: ::std::hash::Hasher>(&self, h: &mut H) {
+                $($crate::LabelValue::with_str(&self.$field, |s| $crate::hash_str(h, s));)*
+            }
+            fn matches(&self, stored: &[::std::borrow::Cow<'static, str>]) -> bool {
+                let mut i = 0;
+                stored.len() == Self::LABELS.len()
+                    $(&& { i += 1; $crate::LabelValue::with_str(&self.$field, |s| s == &*stored[i - 1]) })*
+            }
+            fn to_stored(&self) -> Box<[::std::borrow::Cow<'static, str>]> {
+                Box::new([$($crate::LabelValue::to_stored(&self.$field)),*])
+            }
+        }
+    };
+}
+pub(crate) use label_set;
+
 impl LabelSet for () {
     const LABELS: &'static [LabelDesc] = &[];
     const FIXED: Option<u32> = Some(1);

@@ -2,7 +2,8 @@
 
 use crate::catalog::catalog;
 use crate::desc::{MetricDesc, MetricKind};
-use crate::labels::LabelDesc;
+use crate::labels::{label_set, LabelDesc, LabelSet};
+use crate::metrics::counter::Counter;
 use crate::model::{Labels, Number, Point, PointSink};
 use crate::registry::Collect;
 
@@ -40,21 +41,40 @@ impl DropReason {
     }
 }
 
-// Written while obs was the only way to declare metrics here; now obs' own derive and macro do it, as for users.
-#[derive(obs_macros::Labels)]
 pub(crate) struct ReasonLabels {
     metric: &'static str,
     reason: &'static str,
 }
+const METRIC: LabelDesc = LabelDesc { name: "metric", values: None };
+label_set!(ReasonLabels { metric: METRIC, reason: LabelDesc { name: "reason", values: None } });
 
+// Declared by hand, as health/metrics.rs says why. Bounded by the catalog, which is finite, so the cap is the largest
+// there is: neither family ever overflows itself.
+pub(crate) static OVERFLOWS_DESC: MetricDesc = MetricDesc::new(
+    crate::families::OBS_CARDINALITY_OVERFLOW,
+    MetricKind::Counter,
+    "New label sets sent to a metric's overflow series, by metric and reason.",
+)
+.labels(ReasonLabels::LABELS)
+.cap(u32::MAX)
+.no_namespace()
+.declared_in(module_path!(), crate::crate_info!());
 /// New label sets sent to a metric's overflow series, by metric and reason.
-// Bounded by the catalog, which is finite, so the cap is the largest there is: it never overflows itself.
-#[obs_macros::metric(counter, labels = ReasonLabels, name = "obs_cardinality_overflow", namespace = "", cap = 4294967295)]
-pub(crate) struct Overflows;
+static OVERFLOWS: Counter<ReasonLabels> = Counter::new(&OVERFLOWS_DESC);
+crate::register!(OVERFLOWS);
 
+pub(crate) static DROPS_DESC: MetricDesc = MetricDesc::new(
+    crate::families::OBS_DROPPED_OBSERVATIONS,
+    MetricKind::Counter,
+    "Observations and increments refused as invalid (NaN, negative or infinite), by metric and reason.",
+)
+.labels(ReasonLabels::LABELS)
+.cap(u32::MAX)
+.no_namespace()
+.declared_in(module_path!(), crate::crate_info!());
 /// Observations and increments refused as invalid (NaN, negative or infinite), by metric and reason.
-#[obs_macros::metric(counter, labels = ReasonLabels, name = "obs_dropped_observations", namespace = "", cap = 4294967295)]
-pub(crate) struct Drops;
+static DROPS: Counter<ReasonLabels> = Counter::new(&DROPS_DESC);
+crate::register!(DROPS);
 
 fn name_of(desc: &'static MetricDesc) -> &'static str {
     catalog().entry_of(desc).map_or(desc.name, |m| m.name())
@@ -69,7 +89,7 @@ pub(crate) fn record_overflow(desc: &'static MetricDesc, reason: OverflowReason)
         OverflowReason::ReservedValue => "reserved_value",
         OverflowReason::InvalidLabelSet => "invalid_label_set",
     };
-    Overflows.with(ReasonLabels { metric: name_of(desc), reason }).inc();
+    OVERFLOWS.with(ReasonLabels { metric: name_of(desc), reason }).inc();
 }
 
 #[cold]
@@ -79,7 +99,7 @@ pub(crate) fn record_drop(desc: &'static MetricDesc, reason: DropReason) {
         DropReason::Negative => "negative",
         DropReason::Infinite => "infinite",
     };
-    Drops.with(ReasonLabels { metric: name_of(desc), reason }).inc();
+    DROPS.with(ReasonLabels { metric: name_of(desc), reason }).inc();
 }
 
 /// `obs_series{metric}`: computed at each scrape from the catalog.

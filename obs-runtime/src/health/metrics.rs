@@ -1,9 +1,22 @@
-//! The metrics of health checks, declared with obs' own macro.
+//! The metrics of health checks. They are declared by hand (a descriptor, a family in a `static`, `register!`),
+//! the way this crate documents for code without the macros: the build without default features does not depend
+//! on obs-macros, so this crate compiles beside syn and the macros instead of after them.
 
-use obs_macros::{metric, LabelValue, Labels};
+use crate::desc::{MetricDesc, MetricKind};
+use crate::families;
+use crate::labels::{label_set, LabelDesc, LabelSet, LabelValue};
+use crate::metrics::counter::Counter;
+use crate::metrics::gauge::{FloatGauge, Gauge};
+use std::borrow::Cow;
 
 /// How one run of a check ended.
-#[derive(LabelValue, Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// ```
+/// use obs_runtime::{health::RunResult, LabelValue};
+/// assert_eq!(RunResult::VALUES, Some(&["ok", "error", "timeout", "panic"][..]));
+/// assert_eq!(RunResult::Timeout.with_str(str::to_owned), "timeout");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunResult {
     /// The check returned `Ok`.
     Ok,
@@ -15,35 +28,128 @@ pub enum RunResult {
     Panic,
 }
 
-#[derive(Labels)]
+impl RunResult {
+    /// The label value.
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            RunResult::Ok => "ok",
+            RunResult::Error => "error",
+            RunResult::Timeout => "timeout",
+            RunResult::Panic => "panic",
+        }
+    }
+}
+
+impl LabelValue for RunResult {
+    const VALUES: Option<&'static [&'static str]> = Some(&["ok", "error", "timeout", "panic"]);
+    #[inline(always)]
+    fn index(&self) -> u32 {
+        *self as u32
+    }
+    #[inline]
+    fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        f(self.as_str())
+    }
+    fn to_stored(&self) -> Cow<'static, str> {
+        Cow::Borrowed(self.as_str())
+    }
+}
+
+/// A check's name, the first label of every family here: a dynamic value, so no family is of fixed size.
+const CHECK: LabelDesc = LabelDesc { name: "check", values: None };
+
 pub(crate) struct Check {
     pub(crate) check: &'static str,
 }
+label_set!(Check { check: CHECK });
 
-#[derive(Labels)]
 pub(crate) struct CheckCritical {
     pub(crate) check: &'static str,
     pub(crate) critical: bool,
 }
+label_set!(CheckCritical { check: CHECK, critical: LabelDesc { name: "critical", values: bool::VALUES } });
 
-#[derive(Labels)]
 pub(crate) struct CheckRun {
     pub(crate) check: &'static str,
     pub(crate) result: RunResult,
 }
+label_set!(CheckRun { check: CHECK, result: LabelDesc { name: "result", values: RunResult::VALUES } });
 
+pub(crate) static UP_DESC: MetricDesc = MetricDesc::new(
+    families::OBS_HEALTH_CHECK_UP,
+    MetricKind::Gauge,
+    "Whether the check passed its last run (1) or not (0).",
+)
+.labels(CheckCritical::LABELS)
+.no_namespace()
+.declared_in(module_path!(), crate::crate_info!());
 /// Whether the check passed its last run (1) or not (0).
-#[metric(gauge, labels = CheckCritical, name = "obs_health_check_up", namespace = "")]
-pub(crate) struct HealthCheckUp;
+pub(crate) static HEALTH_CHECK_UP: Gauge<CheckCritical> = Gauge::new(&UP_DESC);
+crate::register!(HEALTH_CHECK_UP);
 
+pub(crate) static DURATION_DESC: MetricDesc = MetricDesc::new(
+    families::OBS_HEALTH_CHECK_DURATION_SECONDS,
+    MetricKind::Gauge,
+    "How long the last run of the check took.",
+)
+.float()
+.unit("seconds")
+.labels(Check::LABELS)
+.no_namespace()
+.declared_in(module_path!(), crate::crate_info!());
 /// How long the last run of the check took.
-#[metric(gauge, labels = Check, value = f64, unit = "seconds", name = "obs_health_check_duration", namespace = "")]
-pub(crate) struct HealthCheckDuration;
+pub(crate) static HEALTH_CHECK_DURATION: FloatGauge<Check> = FloatGauge::new(&DURATION_DESC);
+crate::register!(HEALTH_CHECK_DURATION);
 
+pub(crate) static RUNS_DESC: MetricDesc =
+    MetricDesc::new(families::OBS_HEALTH_CHECK_RUNS, MetricKind::Counter, "Runs of each check, by how they ended.")
+        .labels(CheckRun::LABELS)
+        .no_namespace()
+        .declared_in(module_path!(), crate::crate_info!());
 /// Runs of each check, by how they ended.
-#[metric(counter, labels = CheckRun, name = "obs_health_check_runs", namespace = "")]
-pub(crate) struct HealthCheckRuns;
+pub(crate) static HEALTH_CHECK_RUNS: Counter<CheckRun> = Counter::new(&RUNS_DESC);
+crate::register!(HEALTH_CHECK_RUNS);
 
+pub(crate) static SCORE_DESC: MetricDesc = MetricDesc::new(
+    families::OBS_HEALTH_SCORE,
+    MetricKind::Gauge,
+    "Weighted share of passing health checks, from 0 to 100.",
+)
+.float()
+.no_namespace()
+.declared_in(module_path!(), crate::crate_info!());
 /// Weighted share of passing health checks, from 0 to 100.
-#[metric(gauge, value = f64, name = "obs_health_score", namespace = "")]
-pub(crate) struct HealthScore;
+pub(crate) static HEALTH_SCORE: FloatGauge = FloatGauge::new(&SCORE_DESC);
+crate::register!(HEALTH_SCORE);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(obs_macros::Labels)]
+    struct DerivedRun {
+        check: &'static str,
+        result: RunResult,
+    }
+
+    #[test]
+    fn the_hand_written_label_sets_hash_compare_and_store_as_the_derive_does() {
+        use std::hash::{BuildHasher, Hasher};
+        let s = std::hash::RandomState::new();
+        let hand = CheckRun { check: "db", result: RunResult::Timeout };
+        let derived = DerivedRun { check: "db", result: RunResult::Timeout };
+        let (mut a, mut b) = (s.build_hasher(), s.build_hasher());
+        hand.hash_values(&mut a);
+        derived.hash_values(&mut b);
+        assert_eq!(a.finish(), b.finish());
+        assert_eq!(hand.to_stored(), derived.to_stored());
+        assert!(hand.matches(&derived.to_stored()));
+        assert!(!CheckRun { check: "db", result: RunResult::Ok }.matches(&derived.to_stored()));
+        assert!(!Check { check: "db" }.matches(&derived.to_stored()));
+        assert_eq!(
+            CheckRun::LABELS.iter().map(|l| (l.name, l.values)).collect::<Vec<_>>(),
+            DerivedRun::LABELS.iter().map(|l| (l.name, l.values)).collect::<Vec<_>>()
+        );
+        assert_eq!((CheckRun::FIXED, DerivedRun::FIXED), (None, None));
+    }
+}

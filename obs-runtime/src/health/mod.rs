@@ -109,12 +109,7 @@ pub(crate) fn record(desc: &'static HealthCheckDesc, result: RunResult, error: O
     let entry = map.entry(desc.name).or_insert_with(|| CheckStatus::unknown(desc.critical));
     let turned_unhealthy = !healthy && entry.status != "unhealthy";
     entry.status = if healthy { "healthy" } else { "unhealthy" };
-    entry.result = Some(match result {
-        RunResult::Ok => "ok",
-        RunResult::Error => "error",
-        RunResult::Timeout => "timeout",
-        RunResult::Panic => "panic",
-    });
+    entry.result = Some(result.as_str());
     entry.error = error;
     entry.duration_ms = took.as_secs_f64() * 1000.0;
     entry.last_run_unix = SystemTime::now().duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs_f64());
@@ -123,12 +118,12 @@ pub(crate) fn record(desc: &'static HealthCheckDesc, result: RunResult, error: O
     if desc.critical && turned_unhealthy {
         crate::trace::request_flight_dump_unhealthy();
     }
-    metrics::HealthCheckUp
+    metrics::HEALTH_CHECK_UP
         .with(metrics::CheckCritical { check: desc.name, critical: desc.critical })
         .set(healthy as i64);
-    metrics::HealthCheckDuration.with(metrics::Check { check: desc.name }).set(took.as_secs_f64());
-    metrics::HealthCheckRuns.with(metrics::CheckRun { check: desc.name, result }).inc();
-    metrics::HealthScore.set(report().score);
+    metrics::HEALTH_CHECK_DURATION.with(metrics::Check { check: desc.name }).set(took.as_secs_f64());
+    metrics::HEALTH_CHECK_RUNS.with(metrics::CheckRun { check: desc.name, result }).inc();
+    metrics::HEALTH_SCORE.set(report().score);
 }
 
 /// The current state of every check.
