@@ -52,7 +52,7 @@ pub const OBS_CARDINALITY_OVERFLOW: &str = "obs_cardinality_overflow";
 /// Observations refused as invalid (a counter).
 pub const OBS_DROPPED_OBSERVATIONS: &str = "obs_dropped_observations";
 /// Series held by each metric family (a gauge).
-pub const OBS_SERIES: &str = crate::self_metrics::SERIES_DESC.name;
+pub const OBS_SERIES: &str = "obs_series";
 
 /// Spans handed to the exporter (a counter).
 pub const OBS_SPANS_EXPORTED: &str = "obs_spans_exported";

@@ -2,10 +2,11 @@
 
 use crate::catalog::catalog;
 use crate::desc::{MetricDesc, MetricKind};
-use crate::labels::{label_set, LabelDesc, LabelSet};
-use crate::metrics::counter::Counter;
+use crate::labels::LabelDesc;
 use crate::model::{Labels, Number, Point, PointSink};
 use crate::registry::Collect;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 /// Why a new label set went to the overflow series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,55 +42,75 @@ impl DropReason {
     }
 }
 
-pub(crate) struct ReasonLabels {
-    metric: &'static str,
-    reason: &'static str,
+/// Counts by metric and reason, kept here rather than in a counter family: the storage calls this module when it
+/// refuses something, so this module must not depend on the storage. A lock on a map is enough for events that
+/// only refused label sets and invalid values cause, and the map is bounded by the catalog (metrics) times the
+/// reasons, so neither family can overflow itself.
+struct ReasonCounts {
+    desc: &'static MetricDesc,
+    counts: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
 }
-const METRIC: LabelDesc = LabelDesc { name: "metric", values: None };
-label_set!(ReasonLabels { metric: METRIC, reason: LabelDesc { name: "reason", values: None } });
 
-// Declared by hand, as health/metrics.rs says why. Bounded by the catalog, which is finite, so the cap is the largest
-// there is: neither family ever overflows itself.
-pub(crate) static OVERFLOWS_DESC: MetricDesc = MetricDesc::new(
+impl ReasonCounts {
+    fn add(&self, desc: &'static MetricDesc, reason: &'static str) {
+        let metric = catalog().entry_of(desc).map_or(desc.name, |m| m.name());
+        *self.counts.lock().unwrap_or_else(|e| e.into_inner()).entry((metric, reason)).or_insert(0) += 1;
+    }
+}
+
+impl Collect for ReasonCounts {
+    fn desc(&self) -> &'static MetricDesc {
+        self.desc
+    }
+    fn collect(&self, out: &mut dyn PointSink) {
+        let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        for ((metric, reason), n) in counts {
+            let values = [metric, reason];
+            let rendered = crate::render_labels(self.desc.labels, values);
+            out.point(Labels::new(self.desc.labels, &values, &rendered), Point::Counter(Number::U64(n)));
+        }
+    }
+    fn series_count(&self) -> usize {
+        self.counts.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+const REASON_LABELS: &[LabelDesc] =
+    &[LabelDesc { name: "metric", values: None }, LabelDesc { name: "reason", values: None }];
+
+static OVERFLOWS_DESC: MetricDesc = MetricDesc::new(
     crate::families::OBS_CARDINALITY_OVERFLOW,
     MetricKind::Counter,
     "New label sets sent to a metric's overflow series, by metric and reason.",
 )
-.labels(ReasonLabels::LABELS)
+.labels(REASON_LABELS)
 .cap(u32::MAX)
 .no_namespace()
 .declared_in(module_path!(), crate::crate_info!());
-/// New label sets sent to a metric's overflow series, by metric and reason.
-static OVERFLOWS: Counter<ReasonLabels> = Counter::new(&OVERFLOWS_DESC);
+static OVERFLOWS: ReasonCounts = ReasonCounts { desc: &OVERFLOWS_DESC, counts: Mutex::new(BTreeMap::new()) };
 crate::register!(OVERFLOWS);
 
-pub(crate) static DROPS_DESC: MetricDesc = MetricDesc::new(
+static DROPS_DESC: MetricDesc = MetricDesc::new(
     crate::families::OBS_DROPPED_OBSERVATIONS,
     MetricKind::Counter,
     "Observations and increments refused as invalid (NaN, negative or infinite), by metric and reason.",
 )
-.labels(ReasonLabels::LABELS)
+.labels(REASON_LABELS)
 .cap(u32::MAX)
 .no_namespace()
 .declared_in(module_path!(), crate::crate_info!());
-/// Observations and increments refused as invalid (NaN, negative or infinite), by metric and reason.
-static DROPS: Counter<ReasonLabels> = Counter::new(&DROPS_DESC);
+static DROPS: ReasonCounts = ReasonCounts { desc: &DROPS_DESC, counts: Mutex::new(BTreeMap::new()) };
 crate::register!(DROPS);
-
-fn name_of(desc: &'static MetricDesc) -> &'static str {
-    catalog().entry_of(desc).map_or(desc.name, |m| m.name())
-}
 
 #[cold]
 pub(crate) fn record_overflow(desc: &'static MetricDesc, reason: OverflowReason) {
-    // The self-metric's own map is bounded by the catalog and never overflows, so this cannot recurse.
     let reason = match reason {
         OverflowReason::Cardinality => "cardinality",
         OverflowReason::ValueTooLong => "value_too_long",
         OverflowReason::ReservedValue => "reserved_value",
         OverflowReason::InvalidLabelSet => "invalid_label_set",
     };
-    OVERFLOWS.with(ReasonLabels { metric: name_of(desc), reason }).inc();
+    OVERFLOWS.add(desc, reason);
 }
 
 #[cold]
@@ -99,14 +120,14 @@ pub(crate) fn record_drop(desc: &'static MetricDesc, reason: DropReason) {
         DropReason::Negative => "negative",
         DropReason::Infinite => "infinite",
     };
-    DROPS.with(ReasonLabels { metric: name_of(desc), reason }).inc();
+    DROPS.add(desc, reason);
 }
 
 /// `obs_series{metric}`: computed at each scrape from the catalog.
 struct SeriesGauge;
 
 pub(crate) const SERIES_DESC: MetricDesc =
-    MetricDesc::new("obs_series", MetricKind::Gauge, "Series held by each metric family.")
+    MetricDesc::new(crate::families::OBS_SERIES, MetricKind::Gauge, "Series held by each metric family.")
         .labels(&[LabelDesc { name: "metric", values: None }])
         .no_namespace()
         .declared_in(module_path!(), crate::crate_info!());
