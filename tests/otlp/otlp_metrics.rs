@@ -513,20 +513,16 @@ fn delta_pushes_sum_back_to_the_totals_across_a_failed_push() {
     let key = (sample_name(jobs, MetricKind::Counter), BTreeMap::from([("queue".to_owned(), "delta".to_owned())]));
     assert_eq!(after[&key], 23.0);
     // The second push covers the failed one: its interval starts where the first one's ended.
-    let p0 = &find_family(&pushes[0], "otlp_jobs")["points"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["attributes"]["queue"] == "delta")
-        .unwrap()
-        .clone();
-    let p1 = &find_family(&pushes[1], "otlp_jobs")["points"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["attributes"]["queue"] == "delta")
-        .unwrap()
-        .clone();
+    let delta_point = |push| {
+        find_family(push, "otlp_jobs")["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["attributes"]["queue"] == "delta")
+            .unwrap()
+            .clone()
+    };
+    let (p0, p1) = (delta_point(&pushes[0]), delta_point(&pushes[1]));
     assert_eq!(p1["start"], p0["time"]);
     assert_eq!(p1["value"], 18, "7 of the failed push and 11 since");
     // Classic histogram: bucket deltas add up to the scrape's buckets.
