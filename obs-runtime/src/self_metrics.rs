@@ -52,6 +52,10 @@ struct ReasonCounts {
 }
 
 impl ReasonCounts {
+    const fn new(desc: &'static MetricDesc) -> ReasonCounts {
+        ReasonCounts { desc, counts: Mutex::new(BTreeMap::new()) }
+    }
+
     fn add(&self, desc: &'static MetricDesc, reason: &'static str) {
         let metric = catalog().entry_of(desc).map_or(desc.name, |m| m.name());
         *self.counts.lock().unwrap_or_else(|e| e.into_inner()).entry((metric, reason)).or_insert(0) += 1;
@@ -75,31 +79,30 @@ impl Collect for ReasonCounts {
     }
 }
 
-const REASON_LABELS: &[LabelDesc] =
-    &[LabelDesc { name: "metric", values: None }, LabelDesc { name: "reason", values: None }];
+/// A counter by metric and reason (`#[track_caller]`: its location is the `static` that calls this).
+#[track_caller]
+const fn by_metric_and_reason(name: &'static str, help: &'static str) -> MetricDesc {
+    const LABELS: &[LabelDesc] =
+        &[LabelDesc { name: "metric", values: None }, LabelDesc { name: "reason", values: None }];
+    MetricDesc::new(name, MetricKind::Counter, help)
+        .labels(LABELS)
+        .cap(u32::MAX)
+        .no_namespace()
+        .declared_in(module_path!(), crate::crate_info!())
+}
 
-static OVERFLOWS_DESC: MetricDesc = MetricDesc::new(
+static OVERFLOWS_DESC: MetricDesc = by_metric_and_reason(
     crate::families::OBS_CARDINALITY_OVERFLOW,
-    MetricKind::Counter,
     "New label sets sent to a metric's overflow series, by metric and reason.",
-)
-.labels(REASON_LABELS)
-.cap(u32::MAX)
-.no_namespace()
-.declared_in(module_path!(), crate::crate_info!());
-static OVERFLOWS: ReasonCounts = ReasonCounts { desc: &OVERFLOWS_DESC, counts: Mutex::new(BTreeMap::new()) };
+);
+static OVERFLOWS: ReasonCounts = ReasonCounts::new(&OVERFLOWS_DESC);
 crate::register!(OVERFLOWS);
 
-static DROPS_DESC: MetricDesc = MetricDesc::new(
+static DROPS_DESC: MetricDesc = by_metric_and_reason(
     crate::families::OBS_DROPPED_OBSERVATIONS,
-    MetricKind::Counter,
     "Observations and increments refused as invalid (NaN, negative or infinite), by metric and reason.",
-)
-.labels(REASON_LABELS)
-.cap(u32::MAX)
-.no_namespace()
-.declared_in(module_path!(), crate::crate_info!());
-static DROPS: ReasonCounts = ReasonCounts { desc: &DROPS_DESC, counts: Mutex::new(BTreeMap::new()) };
+);
+static DROPS: ReasonCounts = ReasonCounts::new(&DROPS_DESC);
 crate::register!(DROPS);
 
 #[cold]

@@ -29,19 +29,17 @@ pub enum RunResult {
 }
 
 impl RunResult {
+    /// The label values, in variant order.
+    const NAMES: [&'static str; 4] = ["ok", "error", "timeout", "panic"];
+
     /// The label value.
     pub(crate) const fn as_str(self) -> &'static str {
-        match self {
-            RunResult::Ok => "ok",
-            RunResult::Error => "error",
-            RunResult::Timeout => "timeout",
-            RunResult::Panic => "panic",
-        }
+        Self::NAMES[self as usize]
     }
 }
 
 impl LabelValue for RunResult {
-    const VALUES: Option<&'static [&'static str]> = Some(&["ok", "error", "timeout", "panic"]);
+    const VALUES: Option<&'static [&'static str]> = Some(&Self::NAMES);
     #[inline(always)]
     fn index(&self) -> u32 {
         *self as u32
@@ -75,7 +73,7 @@ pub(crate) struct CheckRun {
 }
 label_set!(CheckRun { check: CHECK, result: LabelDesc { name: "result", values: RunResult::VALUES } });
 
-pub(crate) static UP_DESC: MetricDesc = MetricDesc::new(
+static UP_DESC: MetricDesc = MetricDesc::new(
     families::OBS_HEALTH_CHECK_UP,
     MetricKind::Gauge,
     "Whether the check passed its last run (1) or not (0).",
@@ -83,11 +81,10 @@ pub(crate) static UP_DESC: MetricDesc = MetricDesc::new(
 .labels(CheckCritical::LABELS)
 .no_namespace()
 .declared_in(module_path!(), crate::crate_info!());
-/// Whether the check passed its last run (1) or not (0).
 pub(crate) static HEALTH_CHECK_UP: Gauge<CheckCritical> = Gauge::new(&UP_DESC);
 crate::register!(HEALTH_CHECK_UP);
 
-pub(crate) static DURATION_DESC: MetricDesc = MetricDesc::new(
+static DURATION_DESC: MetricDesc = MetricDesc::new(
     families::OBS_HEALTH_CHECK_DURATION_SECONDS,
     MetricKind::Gauge,
     "How long the last run of the check took.",
@@ -97,20 +94,18 @@ pub(crate) static DURATION_DESC: MetricDesc = MetricDesc::new(
 .labels(Check::LABELS)
 .no_namespace()
 .declared_in(module_path!(), crate::crate_info!());
-/// How long the last run of the check took.
 pub(crate) static HEALTH_CHECK_DURATION: FloatGauge<Check> = FloatGauge::new(&DURATION_DESC);
 crate::register!(HEALTH_CHECK_DURATION);
 
-pub(crate) static RUNS_DESC: MetricDesc =
+static RUNS_DESC: MetricDesc =
     MetricDesc::new(families::OBS_HEALTH_CHECK_RUNS, MetricKind::Counter, "Runs of each check, by how they ended.")
         .labels(CheckRun::LABELS)
         .no_namespace()
         .declared_in(module_path!(), crate::crate_info!());
-/// Runs of each check, by how they ended.
 pub(crate) static HEALTH_CHECK_RUNS: Counter<CheckRun> = Counter::new(&RUNS_DESC);
 crate::register!(HEALTH_CHECK_RUNS);
 
-pub(crate) static SCORE_DESC: MetricDesc = MetricDesc::new(
+static SCORE_DESC: MetricDesc = MetricDesc::new(
     families::OBS_HEALTH_SCORE,
     MetricKind::Gauge,
     "Weighted share of passing health checks, from 0 to 100.",
@@ -118,7 +113,6 @@ pub(crate) static SCORE_DESC: MetricDesc = MetricDesc::new(
 .float()
 .no_namespace()
 .declared_in(module_path!(), crate::crate_info!());
-/// Weighted share of passing health checks, from 0 to 100.
 pub(crate) static HEALTH_SCORE: FloatGauge = FloatGauge::new(&SCORE_DESC);
 crate::register!(HEALTH_SCORE);
 
