@@ -71,14 +71,23 @@ impl Block {
         unsafe { std::slice::from_raw_parts(self.lines.as_ptr().cast::<AtomicU64>(), self.lines.len() * 8) }
     }
 
+    /// The rows that may hold writes: the slots handed out so far and the shared row (row 0 alone when unsharded).
+    /// Rows of slots never claimed are all zeros, and skipping them keeps a scrape from touching a cache line per
+    /// possible slot of every series.
+    #[inline]
+    fn written_rows(&self) -> impl Iterator<Item = usize> {
+        let claimed = (slots::claimed() as usize).min(self.shared_row);
+        (0..claimed).chain(std::iter::once(self.shared_row))
+    }
+
     /// The sum over all rows of an integer cell.
     pub(crate) fn sum_u64(&self, word: usize) -> u64 {
-        (0..=self.shared_row).fold(0u64, |acc, r| acc.wrapping_add(self.cell(r, word).load(Relaxed)))
+        self.written_rows().fold(0u64, |acc, r| acc.wrapping_add(self.cell(r, word).load(Relaxed)))
     }
 
     /// The sum over all rows of a float cell.
     pub(crate) fn sum_f64(&self, word: usize) -> f64 {
-        (0..=self.shared_row).map(|r| f64::from_bits(self.cell(r, word).load(Relaxed))).sum()
+        self.written_rows().map(|r| f64::from_bits(self.cell(r, word).load(Relaxed))).sum()
     }
 
     /// The single cell of an unsharded block, for atomic read-modify-write.
@@ -320,5 +329,31 @@ pub(crate) fn atomic_add_f64(cell: &AtomicU64, v: f64) {
             Ok(_) => return,
             Err(seen) => cur = seen,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sum_counts_the_rows_of_slots_claimed_after_the_block_was_made_and_the_shared_row() {
+        let block = Block::leak(1, true);
+        let hot = block.hot(0);
+        let before = slots::claimed();
+        // Threads that take slots now (fresh ones, unless earlier threads gave theirs back) write rows the
+        // block's first sum could have skipped; one more writes the shared row.
+        let writers: Vec<_> = (0..3u64)
+            .map(|i| std::thread::spawn(move || hot.add_u64(1 << i)))
+            .chain([std::thread::spawn(move || {
+                slots::use_on_this_thread(crate::WriteStrategy::Atomic);
+                hot.add_u64(8);
+            })])
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        assert!(slots::claimed() >= before && slots::claimed() <= slots::count());
+        assert_eq!(block.sum_u64(0), 15);
     }
 }

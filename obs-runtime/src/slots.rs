@@ -19,7 +19,7 @@
 use crate::otel_env::{self, ConfigError, WriteStrategy};
 use std::cell::Cell;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Acquire, Ordering::Relaxed, Ordering::Release};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -45,6 +45,9 @@ struct Pool {
 }
 
 static POOL: Mutex<Pool> = Mutex::new(Pool { next: 0, free: Vec::new() });
+/// `POOL.next` for readers that take no lock: the slots ever handed out are `0..CLAIMED`, and every other row of
+/// a sharded block has never been written.
+static CLAIMED: AtomicU32 = AtomicU32::new(0);
 static COUNT: OnceLock<u32> = OnceLock::new();
 
 /// Number of exclusive slots; fixed for the life of the process once storage exists.
@@ -53,6 +56,13 @@ pub(crate) fn count() -> u32 {
         let cpus = std::thread::available_parallelism().map_or(4, |n| n.get());
         (cpus * 2).clamp(8, 64) as u32
     })
+}
+
+/// How many exclusive slots have ever been handed out: rows `0..claimed()` of a sharded block may hold writes, the
+/// rows from there up to the shared row never do, so a scrape sums only these and the shared row.
+#[inline]
+pub(crate) fn claimed() -> u32 {
+    CLAIMED.load(Acquire)
 }
 
 /// The calling thread's row word (see `WORD`); [`UNCLAIMED`]'s top bit is set, so a write path tests
@@ -119,6 +129,9 @@ fn claim_slot() -> u32 {
             Some(s) => s,
             None if pool.next < n => {
                 pool.next += 1;
+                // Release, before the new owner's first write: a reader that sees a write to this slot's row
+                // through any synchronisation also sees the row counted.
+                CLAIMED.store(pool.next, Release);
                 pool.next - 1
             }
             None => shared_word(),

@@ -162,6 +162,55 @@ fn a_cancelled_call_is_exported_marked_and_not_counted() {
     drop(guard);
 }
 
+/// Ready on its second poll: the first poll may run on one thread and the second on another.
+#[obs::traced(in_flight)]
+async fn two_polls() {
+    let mut first = true;
+    std::future::poll_fn(|cx| {
+        if std::mem::take(&mut first) {
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await
+}
+
+#[test]
+fn the_in_flight_gauge_is_exact_when_calls_start_on_one_thread_and_end_on_another() {
+    use std::future::Future;
+    let f = obs::trace::traced_function(module_path!(), "two_polls").expect("two_polls is traced");
+    let ok = f.calls(obs::trace::Outcome::Ok);
+    // 50 calls started on this thread, each left pending after its first poll.
+    let mut calls: Vec<_> = (0..50).map(|_| Box::pin(two_polls())).collect();
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    for c in &mut calls {
+        assert!(c.as_mut().poll(&mut cx).is_pending());
+    }
+    assert_eq!(f.in_flight(), 50);
+    // Finished on two other threads, 25 each, one after the other: each call ends where it did not start.
+    let finish = |mut part: Vec<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>| {
+        std::thread::spawn(move || {
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            for c in &mut part {
+                assert!(c.as_mut().poll(&mut cx).is_ready());
+            }
+        })
+    };
+    let mut calls: Vec<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>> =
+        calls.into_iter().map(|c| c as std::pin::Pin<Box<dyn Future<Output = ()> + Send>>).collect();
+    let rest = calls.split_off(25);
+    finish(calls).join().unwrap();
+    assert_eq!(f.in_flight(), 25, "the 25 calls not finished yet");
+    finish(rest).join().unwrap();
+    assert_eq!(f.in_flight(), 0);
+    assert_eq!(f.calls(obs::trace::Outcome::Ok) - ok, 50);
+    let text = obs::encode(obs::Format::Prometheus);
+    let line = format!("function_calls_in_flight{{function=\"two_polls\",module=\"{}\"}} 0", module_path!());
+    assert!(text.lines().any(|l| l == line), "missing `{line}`");
+}
+
 #[obs::traced]
 fn handle_remote() -> u32 {
     7

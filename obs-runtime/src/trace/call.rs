@@ -292,7 +292,7 @@ impl Call {
         let bucket = target.map(|t| {
             let b = t.record(outcome, end.wrapping_sub(self.start));
             if f.desc.in_flight {
-                f.in_flight_add(-1);
+                t.add_in_flight(-1);
             }
             b
         });

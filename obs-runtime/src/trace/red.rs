@@ -2,8 +2,10 @@
 //!
 //! Each `#[traced]` function owns a [`TracedFn`]: its call counts by result and its duration histogram live in one
 //! per-thread-slot block (the same storage as declared metrics), so a call writes its own thread's cache line with
-//! plain integer stores (durations in clock ticks), with no hashing and no lookup; the optional in-flight gauge is
-//! one shared atomic, as a gauge must be, and `#[traced(native)]` adds native buckets kept per slot like a native
+//! plain integer stores (durations in clock ticks), with no hashing and no lookup. The optional in-flight gauge is a
+//! cell of the same row: it only ever moves by +1 and -1, so unlike a gauge's `set` it splits across slots, and
+//! its value is the wrapping sum of the rows (an async call that starts on one thread and ends on another adds on
+//! one row and subtracts on the other). `#[traced(native)]` adds native buckets kept per slot like a native
 //! histogram's. The catalog lists the functions through their [`FunctionEntry`]; the families that expose them are
 //! in [`super::functions`].
 
@@ -14,7 +16,7 @@ use crate::encoding::render_labels;
 use crate::labels::LabelDesc;
 use crate::metrics::native::{NativeBuckets, NativeSeries};
 use crate::series::{Cells, Live, SeriesRef};
-use std::sync::atomic::{AtomicI64, AtomicPtr, Ordering::Acquire, Ordering::Relaxed};
+use std::sync::atomic::{AtomicPtr, Ordering::Acquire};
 use std::sync::{Mutex, OnceLock};
 
 /// How a call ended: the `result` label.
@@ -58,7 +60,6 @@ pub struct TracedFn {
     pub(crate) desc: &'static FunctionDesc,
     // Null until the first call; then the storage, never freed. One load on the hot path, no `Once` state word.
     red: AtomicPtr<Red>,
-    in_flight: AtomicI64,
     labels: OnceLock<String>,
 }
 
@@ -70,6 +71,8 @@ struct Red {
     /// The bucket bounds in clock ticks, so a call's bucket is found with integer compares.
     bounds: Box<[u64]>,
     sum_word: usize,
+    /// Calls started minus calls ended, as a wrapping `u64` per row.
+    in_flight_word: usize,
     /// With `#[traced(native)]`, the durations in seconds in native buckets too.
     native: Option<NativeSeries>,
 }
@@ -101,6 +104,7 @@ impl Red {
 }
 
 /// One thread's row of one traced function's storage; see [`TracedFn::target`].
+#[derive(Clone, Copy)]
 pub(crate) struct RedTarget {
     red: &'static Red,
     row: HotRow,
@@ -123,6 +127,13 @@ impl RedTarget {
             observe_native(native, ticks);
         }
         i
+    }
+
+    /// Moves the in-flight gauge by `d` (+1 when a call starts, -1 when it ends).
+    #[inline(always)]
+    pub(crate) fn add_in_flight(&self, d: i64) {
+        // SAFETY: `in_flight_word` is the row's last cell (see `init_red`).
+        unsafe { self.row.add_u64(self.red.in_flight_word, d as u64) };
     }
 }
 
@@ -188,12 +199,7 @@ impl TracedFn {
     /// assert_eq!(OTHER.desc().span_name, "work");
     /// ```
     pub const fn new(desc: &'static FunctionDesc) -> Self {
-        TracedFn {
-            desc,
-            red: AtomicPtr::new(std::ptr::null_mut()),
-            in_flight: AtomicI64::new(0),
-            labels: OnceLock::new(),
-        }
+        TracedFn { desc, red: AtomicPtr::new(std::ptr::null_mut()), labels: OnceLock::new() }
     }
 
     /// The function's declaration.
@@ -230,13 +236,14 @@ impl TracedFn {
             return red;
         }
         let bounds = self.desc.buckets;
-        // Words: 3 results, one count per bucket plus +Inf, the sum of durations in ticks.
-        let block = Block::leak(3 + bounds.len() + 2, true);
+        // Words: 3 results, one count per bucket plus +Inf, the sum of durations in ticks, the in-flight count.
+        let block = Block::leak(3 + bounds.len() + 3, true);
         let red: &'static Red = Box::leak(Box::new(Red {
             block,
             hot: block.hot(0),
             bounds: bounds.iter().map(|b| clock::ticks_for_seconds(*b)).collect(),
             sum_word: 3 + bounds.len() + 1,
+            in_flight_word: 3 + bounds.len() + 2,
             native: self.desc.native.map(NativeSeries::new),
         }));
         self.red.store(red as *const Red as *mut Red, std::sync::atomic::Ordering::Release);
@@ -259,7 +266,7 @@ impl TracedFn {
 
     #[inline(always)]
     pub(crate) fn in_flight_add(&self, d: i64) {
-        self.in_flight.fetch_add(d, Relaxed);
+        self.target().add_in_flight(d);
     }
 
     /// Calls so far that ended with `outcome`.
@@ -304,7 +311,9 @@ impl TracedFn {
     /// assert_eq!(WORK.in_flight(), 0);
     /// ```
     pub fn in_flight(&self) -> i64 {
-        self.in_flight.load(Relaxed)
+        // A scrape reads the rows one after another, so a call that moves between threads meanwhile can be seen
+        // ended but not started: never below zero.
+        self.red_if_called().map_or(0, |r| (Live.u64(r.series(), r.in_flight_word) as i64).max(0))
     }
 
     /// Cumulative duration counts by bucket bound (ending with `+Inf`), and the sum of durations.
