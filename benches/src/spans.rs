@@ -1,4 +1,4 @@
-//! The `spans` benchmark's case names, and its ratio table with the targets of issue 3 and the span counts.
+//! The `spans` benchmark's case names, and its ratio table with the targets of issues 3 and 13 and the span counts.
 
 use crate::{ns, read_estimate, Estimate};
 use std::fmt::Write as _;
@@ -195,6 +195,25 @@ pub fn report(dir: &Path, since: SystemTime, counts: &[(&str, Counts)]) -> (Stri
         ratio(case::OBS_OTLP_B2B, case::FASTRACE_B2B),
         &times,
         &|r| r <= 2.0,
+    );
+    // The flight recorder's targets (issue 13).
+    check(
+        "flight recorder on, ratio 0 (7a) ≤ 2× metrics-only (2)",
+        ratio(case::OBS_FLIGHT, case::OBS_METRICS),
+        &times,
+        &|r| r <= 2.0,
+    );
+    check(
+        "flight recorder on, ratio 0 (7a) ≤ fastrace's recorded span (6a)",
+        ratio(case::OBS_FLIGHT, case::FASTRACE),
+        &times,
+        &|r| r <= 1.0,
+    );
+    check(
+        "flight recorder on while exporting (7b) ≤ 1.2× the exported span (3a)",
+        ratio(case::OBS_FLIGHT_OTLP, case::OBS_OTLP),
+        &times,
+        &|r| r <= 1.2,
     );
     (out, complete)
 }

@@ -74,8 +74,11 @@ impl Ring {
         unsafe { (*self.slots[h % CAPACITY].get()).write(rec) };
         self.head.0.store(h + 1, Release);
         // The collector read the slots a few pushes ahead, so their lines are shared with its core: ask for them
-        // in the exclusive state now, so a later write does not wait for the other core.
-        prefetch_write(self.slots[(h + PREFETCH_AHEAD) % CAPACITY].get() as *const u8);
+        // in the exclusive state now, so a later write does not wait for the other core. A slot is not a whole
+        // number of lines, so it can straddle two: both its first and its last byte.
+        let ahead = self.slots[(h + PREFETCH_AHEAD) % CAPACITY].get() as *const u8;
+        prefetch_write(ahead);
+        prefetch_write(ahead.wrapping_add(size_of::<Pending>() - 1));
     }
 
     /// Consumer side; called under the `RINGS` lock.
