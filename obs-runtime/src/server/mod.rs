@@ -28,7 +28,9 @@ pub const MAX_CONCURRENT_REQUESTS: usize = 64;
 /// assert_eq!(obs_runtime::server::HEADER_READ_TIMEOUT, std::time::Duration::from_secs(5));
 /// ```
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
-/// Connections obs' own listener holds at once; one more is closed as soon as it is accepted.
+/// Connections obs' own listener holds at once. At the cap, a new connection closes the oldest held one that is
+/// not serving a request (still sending its head, or idle between requests), so clients that only hold sockets
+/// cannot lock out a probe; when all of them are serving one, the new connection is closed instead.
 ///
 /// ```
 /// assert_eq!(obs_runtime::server::MAX_CONNECTIONS, 256);
