@@ -82,7 +82,14 @@ impl Block {
 
     /// The sum over all rows of an integer cell.
     pub(crate) fn sum_u64(&self, word: usize) -> u64 {
-        self.written_rows().fold(0u64, |acc, r| acc.wrapping_add(self.cell(r, word).load(Relaxed)))
+        let cells = self.cells();
+        // The shared row, then the claimed slots' rows: indices below `cells.len()` (rows `0..=shared_row`).
+        let mut sum = cells[self.shared_row * self.stride + word].load(Relaxed);
+        let claimed = (slots::claimed() as usize).min(self.shared_row);
+        for r in 0..claimed {
+            sum = sum.wrapping_add(cells[r * self.stride + word].load(Relaxed));
+        }
+        sum
     }
 
     /// The sum over all rows of a float cell.

@@ -7,6 +7,32 @@
 use crate::catalog::{catalog, Catalog};
 use crate::encoding::{Format, TextRenderer};
 use crate::model::{FamilySink, Snapshot};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+/// The size of the last exposition in one encoding, to size the next one's buffer: a scrape of a large registry
+/// then fills one allocation instead of doubling its way there (each doubling copies what was written so far).
+pub(crate) struct LastSize(AtomicUsize);
+
+impl LastSize {
+    const fn new() -> LastSize {
+        LastSize(AtomicUsize::new(0))
+    }
+
+    /// The capacity for the next exposition: the last one's size and an eighth, at least 16 KiB.
+    pub(crate) fn capacity(&self) -> usize {
+        let last = self.0.load(Relaxed);
+        (last + last / 8).max(16 * 1024)
+    }
+
+    fn record(&self, len: usize) {
+        self.0.store(len, Relaxed);
+    }
+}
+
+/// Sizes of the last text and protobuf expositions.
+pub(crate) static LAST_TEXT: LastSize = LastSize::new();
+#[cfg(feature = "protobuf")]
+pub(crate) static LAST_PROTOBUF: LastSize = LastSize::new();
 
 /// Feeds every exposed family of `catalog` to `sink`, then the families merged from `prometheus` registries.
 ///
@@ -49,7 +75,7 @@ pub fn snapshot() -> Snapshot {
 /// ```
 #[cfg(feature = "protobuf")]
 pub fn encode_protobuf() -> Vec<u8> {
-    let mut out = Vec::with_capacity(16 * 1024);
+    let mut out = Vec::with_capacity(LAST_PROTOBUF.capacity());
     encode_protobuf_into(catalog(), &mut out);
     out
 }
@@ -63,9 +89,11 @@ pub fn encode_protobuf() -> Vec<u8> {
 /// ```
 #[cfg(feature = "protobuf")]
 pub fn encode_protobuf_into(catalog: &Catalog, out: &mut Vec<u8>) {
+    let start = out.len();
     let mut r = crate::encoding::ProtobufRenderer::new(out);
     collect(catalog, &mut r);
     r.finish();
+    LAST_PROTOBUF.record(out.len() - start);
 }
 
 /// Encodes every metric linked into the binary.
@@ -75,7 +103,7 @@ pub fn encode_protobuf_into(catalog: &Catalog, out: &mut Vec<u8>) {
 /// assert!(text.ends_with("# EOF\n"));
 /// ```
 pub fn encode(format: Format) -> String {
-    let mut out = String::with_capacity(16 * 1024);
+    let mut out = String::with_capacity(LAST_TEXT.capacity());
     encode_into(catalog(), format, &mut out);
     out
 }
@@ -87,7 +115,9 @@ pub fn encode(format: Format) -> String {
 /// obs_runtime::encode_into(obs_runtime::catalog(), obs_runtime::Format::Prometheus, &mut out);
 /// ```
 pub fn encode_into(catalog: &Catalog, format: Format, out: &mut String) {
+    let start = out.len();
     let mut r = TextRenderer::new(out, format);
     collect(catalog, &mut r);
     r.finish();
+    LAST_TEXT.record(out.len() - start);
 }

@@ -30,13 +30,13 @@ pub async fn metrics(headers: HeaderMap) -> Response {
     let answer = super::negotiate::format(&headers);
     let body = match answer {
         Answer::Text(format) => {
-            let mut body = String::with_capacity(64 * 1024);
+            let mut body = String::with_capacity(crate::exposition::LAST_TEXT.capacity());
             encode_into(crate::catalog(), format, &mut body);
             body.into_bytes()
         }
         #[cfg(feature = "protobuf")]
         Answer::Protobuf => {
-            let mut body = Vec::with_capacity(64 * 1024);
+            let mut body = Vec::with_capacity(crate::exposition::LAST_PROTOBUF.capacity());
             crate::exposition::encode_protobuf_into(crate::catalog(), &mut body);
             body
         }
