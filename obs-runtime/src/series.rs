@@ -17,7 +17,6 @@ use crate::labels::{encode, fixed_product, fixed_values, same_bytes, Key, KeyBuf
 use crate::model::Labels;
 use crate::self_metrics::{self, OverflowReason};
 use std::cell::{Cell, UnsafeCell};
-use std::collections::BTreeMap;
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -315,9 +314,72 @@ unsafe impl Sync for CellPtr {}
 struct DynState {
     len: u32,
     chunk: Option<(&'static Block, u32)>,
-    /// Rendered labels to series and key, in exposition order.
-    ordered: BTreeMap<Box<str>, (SeriesRef, Key)>,
+    /// Every series with its rendered labels, in exposition order.
+    ordered: Ordered,
     overflow: Option<SeriesRef>,
+}
+
+/// A dynamic family's series in exposition order (sorted by rendered labels), laid out for a scrape to read front to
+/// back: the rendered label sets one after another in one string, and a row per series pointing into it. Series
+/// inserted since the last scrape wait in `pending`, and the next scrape merges them in, so an insert costs a push
+/// and a scrape of an unchanged family follows no pointer per series but its cells.
+#[derive(Default)]
+struct Ordered {
+    text: String,
+    rows: Vec<Row>,
+    pending: Vec<(Box<str>, SeriesRef, Key)>,
+}
+
+/// One series of [`Ordered`]: its rendered labels at `text[at..at + len]`.
+#[derive(Clone, Copy)]
+struct Row {
+    at: usize,
+    len: usize,
+    series: SeriesRef,
+    key: Key,
+}
+
+impl Ordered {
+    fn len(&self) -> usize {
+        self.rows.len() + self.pending.len()
+    }
+
+    fn insert(&mut self, rendered: String, series: SeriesRef, key: Key) {
+        self.pending.push((rendered.into(), series, key));
+    }
+
+    /// Merges the pending series into the sorted rows (rendered label sets are unique: each is one key's).
+    fn settle(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let (old_text, old_rows) = (std::mem::take(&mut self.text), std::mem::take(&mut self.rows));
+        let mut text = String::with_capacity(old_text.len() + pending.iter().map(|p| p.0.len()).sum::<usize>());
+        let mut rows = Vec::with_capacity(old_rows.len() + pending.len());
+        let mut push = |rendered: &str, series: SeriesRef, key: Key| {
+            rows.push(Row { at: text.len(), len: rendered.len(), series, key });
+            text.push_str(rendered);
+        };
+        let (mut old, mut new) = (old_rows.iter().peekable(), pending.iter().peekable());
+        loop {
+            let old_first = match (old.peek(), new.peek()) {
+                (Some(r), Some(p)) => old_text[r.at..r.at + r.len] < *p.0,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            if old_first {
+                let r = old.next().expect("peeked");
+                push(&old_text[r.at..r.at + r.len], r.series, r.key);
+            } else {
+                let (rendered, series, key) = new.next().expect("peeked");
+                push(rendered, *series, *key);
+            }
+        }
+        (self.text, self.rows) = (text, rows);
+    }
 }
 
 impl DynMap {
@@ -516,7 +578,7 @@ impl SeriesStore {
         };
         let series = self.alloc(&mut st);
         st.len += 1;
-        st.ordered.insert(render(self.desc, key).into(), (series, key));
+        st.ordered.insert(render(self.desc, key), series, key);
         let hot = self.hot_of(series);
         let mut inline = [0; INLINE];
         let head = &key.bytes()[..key.bytes().len().min(INLINE)];
@@ -561,7 +623,7 @@ impl SeriesStore {
         // One per family, so leaking it is bounded.
         let bytes = self.desc.labels.iter().flat_map(|_| OVERFLOW_VALUE.bytes().chain([0xff])).collect();
         let key = Key::new(bytes, self.desc.labels.len()).expect("the overflow value is UTF-8 without 0xff");
-        st.ordered.insert(render(self.desc, key).into(), (s, key));
+        st.ordered.insert(render(self.desc, key), s, key);
         st.overflow = Some(s);
         s
     }
@@ -591,9 +653,11 @@ impl SeriesStore {
                 f(Labels::new(names, vals, rendered), SeriesRef { block, base: i as u32 * self.width });
             }
         } else if let Some(map) = self.dynamic.get() {
-            let st = map.state.lock().unwrap_or_else(|e| e.into_inner());
-            for (rendered, (s, key)) in &st.ordered {
-                f(Labels::stored(names, *key, rendered), *s);
+            let mut st = map.state.lock().unwrap_or_else(|e| e.into_inner());
+            st.ordered.settle();
+            let ordered = &st.ordered;
+            for r in &ordered.rows {
+                f(Labels::stored(names, r.key, &ordered.text[r.at..r.at + r.len]), r.series);
             }
         }
     }
@@ -601,4 +665,38 @@ impl SeriesStore {
 
 fn render(desc: &MetricDesc, key: Key) -> String {
     render_labels(desc.labels, key.values())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn series_inserted_between_scrapes_are_merged_into_one_sorted_walk() {
+        let block = Block::leak(64, false);
+        let mut o = Ordered::default();
+        // Three rounds of inserts in scrambled order, settled after each: the rows stay sorted and complete.
+        let mut all = Vec::new();
+        for round in 0..3u32 {
+            for i in (0..40u32).map(|i| (i * 17 + round * 7) % 40) {
+                let rendered = format!("route=\"/r{}-{i}\"", ["b", "a", "c"][round as usize]);
+                let key = Key::new([rendered.as_bytes(), &[0xff]].concat(), 1).expect("a valid key");
+                o.insert(rendered.clone(), SeriesRef { block, base: all.len() as u32 }, key);
+                all.push(rendered);
+            }
+            assert_eq!(o.len(), all.len());
+            o.settle();
+            assert!(o.pending.is_empty());
+            let walked: Vec<&str> = o.rows.iter().map(|r| &o.text[r.at..r.at + r.len]).collect();
+            let mut want: Vec<&str> = all.iter().map(String::as_str).collect();
+            want.sort();
+            assert_eq!(walked, want, "round {round}");
+            // Each row keeps its own series and key.
+            for r in &o.rows {
+                let rendered = &o.text[r.at..r.at + r.len];
+                assert_eq!(all[r.series.base as usize], rendered);
+                assert_eq!(r.key.bytes(), [rendered.as_bytes(), &[0xff]].concat());
+            }
+        }
+    }
 }
