@@ -49,10 +49,19 @@ def remaining():
     return TIME_BOX - (time.monotonic() - STARTED)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(n):
+    """`n` distinct free ports: every socket is held until all are bound, since a port released at once can be
+    handed out again by the next bind (two servers were once given the same one)."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            socks.append(s)
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 def request(method, url, body=None, headers=None, timeout=10):
@@ -645,7 +654,7 @@ def check_otlp_metrics_only(shop_bin, art, procs, payment_url, report):
                                           str(port_file), str(out_file)])
     wait_until("the OTLP metrics receiver", lambda: port_file.exists() and port_file.read_text().strip(), 30)
     endpoint = f"http://127.0.0.1:{port_file.read_text().strip()}/v1/metrics"
-    metrics_port, shop_port = free_port(), free_port()
+    metrics_port, shop_port = free_ports(2)
     procs.start("shop-otlp-only", [str(shop_bin)], env={
         "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1", "OTEL_EXPORTER_PROMETHEUS_PORT": str(metrics_port),
         "SHOP_ADDR": f"127.0.0.1:{shop_port}", "OBS_BUILD_COMMIT": "e2e-otlp", "OTEL_METRICS_EXPORTER": "otlp",
@@ -781,7 +790,8 @@ def main():
     try:
         shop_bin, gen_bin = cargo_build(args.prebuilt)
         sink = Sink()
-        ports = {k: free_port() for k in ("metrics", "shop", "prometheus", "alertmanager", "payment")}
+        names = ("metrics", "shop", "prometheus", "alertmanager", "payment")
+        ports = dict(zip(names, free_ports(len(names))))
 
         # 0. An independent OTLP receiver (official protos) and a payment provider instrumented with the Python SDK.
         spans_file = art / "spans.jsonl"
