@@ -175,6 +175,9 @@ fn the_chrome_trace_has_the_documented_fields_and_nests_per_thread() {
     assert_eq!(flight::dump_as(&mut out, &Filter::default(), Format::Chrome).unwrap(), 100);
     let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let events = doc["traceEvents"].as_array().unwrap();
+    // Times are microseconds from the earliest span's start, which `otherData` gives in Unix nanoseconds.
+    let origin: u64 = doc["otherData"]["start_unix_nanos"].as_str().unwrap().parse().unwrap();
+    assert!(origin > 1_600_000_000_000_000_000, "{origin}");
     let mut by_tid: std::collections::BTreeMap<u64, Vec<(f64, f64, String)>> = Default::default();
     let mut instants = 0;
     for e in events {
@@ -185,7 +188,7 @@ fn the_chrome_trace_has_the_documented_fields_and_nests_per_thread() {
         match ph {
             "X" => {
                 let (ts, dur) = (e["ts"].as_f64().unwrap(), e["dur"].as_f64().unwrap());
-                assert!(ts > 1.6e15 && dur >= 0.0, "{e}");
+                assert!(ts >= 0.0 && dur >= 0.0, "{e}");
                 by_tid.entry(e["tid"].as_u64().unwrap()).or_default().push((ts, ts + dur, e["name"].to_string()));
             }
             "i" => {

@@ -143,8 +143,11 @@ pub(crate) fn otlp_json(w: &mut dyn Write, spans: &[SpanRecord], resource_of: &R
     Ok(spans.len())
 }
 
-fn micros(unix_nanos: u64) -> f64 {
-    unix_nanos as f64 / 1000.0
+/// Microseconds from `origin` to `unix_nanos`, as the trace-event format's `ts` wants them. Relative, because a
+/// double holds Unix microseconds (about 1.8e15) only to a quarter of a microsecond, which let a child span that
+/// ended a few hundred nanoseconds before its parent appear to end after it.
+fn micros_since(origin: u64, unix_nanos: u64) -> f64 {
+    (unix_nanos as i128 - origin as i128) as f64 / 1000.0
 }
 
 /// Writes a Chrome trace-event JSON object; returns the number of spans written.
@@ -163,6 +166,8 @@ pub(crate) fn chrome(w: &mut dyn Write, spans: &[SpanRecord], resource: &Resourc
     // Sorted by start, and among equal starts the longer (outer) first, so a viewer nests them as they ran.
     let mut order: Vec<&SpanRecord> = spans.iter().collect();
     order.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
+    // Times count from the earliest span's start; `otherData` says when that was.
+    let origin = order.first().map_or(0, |s| s.start_unix_nanos());
     for s in order {
         let (start, end) = (s.start_unix_nanos(), s.end_unix_nanos());
         let mut args = Map::new();
@@ -179,19 +184,20 @@ pub(crate) fn chrome(w: &mut dyn Write, spans: &[SpanRecord], resource: &Resourc
             args.insert(k.to_string(), json!(v.to_string()));
         }
         events.push(json!({
-            "name": s.name, "cat": "span", "ph": "X", "ts": micros(start),
-            "dur": micros(end.saturating_sub(start)), "pid": pid, "tid": s.thread, "args": args,
+            "name": s.name, "cat": "span", "ph": "X", "ts": micros_since(origin, start),
+            "dur": micros_since(start, end.max(start)), "pid": pid, "tid": s.thread, "args": args,
         }));
         for e in &s.events {
             let args: Map<String, Value> =
                 e.attributes.iter().map(|(k, v)| (k.to_string(), json!(v.to_string()))).collect();
             events.push(json!({
-                "name": e.name, "cat": "event", "ph": "i", "s": "t", "ts": micros(clock::unix_nanos(e.at)),
+                "name": e.name, "cat": "event", "ph": "i", "s": "t", "ts": micros_since(origin, clock::unix_nanos(e.at)),
                 "pid": pid, "tid": s.thread, "args": args,
             }));
         }
     }
-    serde_json::to_writer(&mut *w, &json!({ "traceEvents": events, "displayTimeUnit": "ms" }))?;
+    let other = json!({ "start_unix_nanos": origin.to_string() });
+    serde_json::to_writer(&mut *w, &json!({ "traceEvents": events, "displayTimeUnit": "ms", "otherData": other }))?;
     w.write_all(b"\n")?;
     Ok(spans.len())
 }
