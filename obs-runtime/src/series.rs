@@ -339,6 +339,13 @@ struct Row {
     key: Key,
 }
 
+impl Row {
+    /// The row's rendered labels, in the `text` of the [`Ordered`] it belongs to.
+    fn labels<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.at..self.at + self.len]
+    }
+}
+
 impl Ordered {
     fn len(&self) -> usize {
         self.rows.len() + self.pending.len()
@@ -365,14 +372,14 @@ impl Ordered {
         let (mut old, mut new) = (old_rows.iter().peekable(), pending.iter().peekable());
         loop {
             let old_first = match (old.peek(), new.peek()) {
-                (Some(r), Some(p)) => old_text[r.at..r.at + r.len] < *p.0,
+                (Some(r), Some(p)) => r.labels(&old_text) < &*p.0,
                 (Some(_), None) => true,
                 (None, Some(_)) => false,
                 (None, None) => break,
             };
             if old_first {
                 let r = old.next().expect("peeked");
-                push(&old_text[r.at..r.at + r.len], r.series, r.key);
+                push(r.labels(&old_text), r.series, r.key);
             } else {
                 let (rendered, series, key) = new.next().expect("peeked");
                 push(rendered, *series, *key);
@@ -657,7 +664,7 @@ impl SeriesStore {
             st.ordered.settle();
             let ordered = &st.ordered;
             for r in &ordered.rows {
-                f(Labels::stored(names, r.key, &ordered.text[r.at..r.at + r.len]), r.series);
+                f(Labels::stored(names, r.key, r.labels(&ordered.text)), r.series);
             }
         }
     }
@@ -687,13 +694,13 @@ mod tests {
             assert_eq!(o.len(), all.len());
             o.settle();
             assert!(o.pending.is_empty());
-            let walked: Vec<&str> = o.rows.iter().map(|r| &o.text[r.at..r.at + r.len]).collect();
+            let walked: Vec<&str> = o.rows.iter().map(|r| r.labels(&o.text)).collect();
             let mut want: Vec<&str> = all.iter().map(String::as_str).collect();
             want.sort();
             assert_eq!(walked, want, "round {round}");
             // Each row keeps its own series and key.
             for r in &o.rows {
-                let rendered = &o.text[r.at..r.at + r.len];
+                let rendered = r.labels(&o.text);
                 assert_eq!(all[r.series.base as usize], rendered);
                 assert_eq!(r.key.bytes(), [rendered.as_bytes(), &[0xff]].concat());
             }

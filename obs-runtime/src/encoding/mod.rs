@@ -142,75 +142,31 @@ impl<'o> TextRenderer<'o> {
     }
 
     fn head(&mut self, suffix: &str, labels: &str, extra: Option<(&str, &str)>) {
-        let out = &mut *self.out;
-        out.push_str(&self.name);
-        out.push_str(suffix);
+        let (out, name) = (&mut *self.out, self.name.as_str());
         match (labels.is_empty(), extra) {
-            (true, None) => {}
-            (false, None) => {
-                out.push('{');
-                out.push_str(labels);
-                out.push('}');
-            }
+            (true, None) => push_all(out, &[name, suffix, " "]),
+            (false, None) => push_all(out, &[name, suffix, "{", labels, "} "]),
             (empty, Some((k, v))) => {
-                out.push('{');
-                out.push_str(labels);
-                if !empty {
-                    out.push(',');
-                }
-                out.push_str(k);
-                out.push_str("=\"");
-                out.push_str(v);
-                out.push_str("\"}");
+                let comma = if empty { "" } else { "," };
+                push_all(out, &[name, suffix, "{", labels, comma, k, "=\"", v, "\"} "]);
             }
         }
-        out.push(' ');
     }
 
     fn number(&mut self, n: Number) {
         match n {
-            Number::U64(v) => self.out.push_str(itoa::Buffer::new().format(v)),
-            Number::I64(v) => self.out.push_str(itoa::Buffer::new().format(v)),
-            Number::F64(v) => numbers::push_f64(self.out, v),
+            Number::U64(v) => push_all(self.out, &[itoa::Buffer::new().format(v), "\n"]),
+            Number::I64(v) => push_all(self.out, &[itoa::Buffer::new().format(v), "\n"]),
+            Number::F64(v) => {
+                numbers::push_f64(self.out, v);
+                self.out.push('\n');
+            }
         }
-        self.out.push('\n');
     }
 
     fn line(&mut self, suffix: &str, labels: &str, extra: Option<(&str, &str)>, n: Number) {
-        if let (None, Number::U64(v)) = (extra, n) {
-            return self.integer_line(suffix, labels, v);
-        }
         self.head(suffix, labels, extra);
         self.number(n);
-    }
-
-    /// `name suffix{labels} v\n`, the line of almost every counter and gauge series: one capacity check and
-    /// short copies written in place, where a `push_str` per piece spent more on its `memcpy` call than on the
-    /// bytes.
-    fn integer_line(&mut self, suffix: &str, labels: &str, v: u64) {
-        let mut digits = itoa::Buffer::new();
-        let digits = digits.format(v);
-        let braces = if labels.is_empty() { 0 } else { 2 };
-        let n = self.name.len() + suffix.len() + labels.len() + braces + 1 + digits.len() + 1;
-        self.out.reserve(n);
-        // SAFETY: every piece is UTF-8 (`&str`s and ASCII bytes), so the string stays UTF-8; `reserve` made room for
-        // the `n` bytes written below `len + n`, and `set_len` covers exactly those.
-        unsafe {
-            let buf = self.out.as_mut_vec();
-            let start = buf.len();
-            let mut at = buf.as_mut_ptr().add(start);
-            at = put(at, self.name.as_bytes());
-            at = put(at, suffix.as_bytes());
-            if braces != 0 {
-                at = put(at, b"{");
-                at = put(at, labels.as_bytes());
-                at = put(at, b"}");
-            }
-            at = put(at, b" ");
-            at = put(at, digits.as_bytes());
-            put(at, b"\n");
-            buf.set_len(start + n);
-        }
     }
 
     fn histogram(&mut self, labels: &str, h: &HistogramPoint<'_>) {
@@ -272,6 +228,24 @@ impl PointSink for TextRenderer<'_> {
                 self.line(names::SUM, l, None, Number::F64(s.sum));
             }
         }
+    }
+}
+
+/// Appends `pieces` after one capacity check, each copied in place: a sample line is a handful of short pieces,
+/// and a `push_str` per piece spent more on its `memcpy` call than on the bytes.
+fn push_all(out: &mut String, pieces: &[&str]) {
+    let n: usize = pieces.iter().map(|p| p.len()).sum();
+    out.reserve(n);
+    // SAFETY: every piece is UTF-8, so the string stays UTF-8; `reserve` made room for the `n` bytes written from
+    // `len` on, and `set_len` covers exactly those.
+    unsafe {
+        let buf = out.as_mut_vec();
+        let start = buf.len();
+        let mut at = buf.as_mut_ptr().add(start);
+        for p in pieces {
+            at = put(at, p.as_bytes());
+        }
+        buf.set_len(start + n);
     }
 }
 
@@ -342,23 +316,27 @@ mod tests {
     }
 
     #[test]
-    fn an_integer_line_is_the_line_the_general_path_writes() {
-        let general = |suffix: &str, labels: &str, v: u64| {
+    fn sample_lines_are_written_piece_by_piece_as_the_format_says() {
+        let line = |suffix: &str, labels: &str, extra: Option<(&str, &str)>, n: Number| {
             let mut out = String::from("# before\n");
             let mut r = TextRenderer::new(&mut out, Format::Prometheus);
             r.name.push_str("jobs");
-            r.head(suffix, labels, None);
-            r.number(Number::U64(v));
+            r.line(suffix, labels, extra, n);
             out
         };
-        for (suffix, labels, v) in
-            [("_total", "", 0), ("", "a=\"1\"", u64::MAX), ("_count", "route=\"/r/12345\",m=\"GET\"", 7)]
-        {
-            let mut out = String::from("# before\n");
-            let mut r = TextRenderer::new(&mut out, Format::Prometheus);
-            r.name.push_str("jobs");
-            r.integer_line(suffix, labels, v);
-            assert_eq!(out, general(suffix, labels, v));
+        let cases = [
+            (("_total", "", None, Number::U64(0)), "jobs_total 0\n"),
+            (("", "a=\"1\"", None, Number::U64(u64::MAX)), "jobs{a=\"1\"} 18446744073709551615\n"),
+            (
+                ("_count", "route=\"/r/12345\",m=\"GET\"", None, Number::U64(7)),
+                "jobs_count{route=\"/r/12345\",m=\"GET\"} 7\n",
+            ),
+            (("_bucket", "", Some(("le", "0.5")), Number::U64(3)), "jobs_bucket{le=\"0.5\"} 3\n"),
+            (("_bucket", "a=\"1\"", Some(("le", "+Inf")), Number::I64(-2)), "jobs_bucket{a=\"1\",le=\"+Inf\"} -2\n"),
+            (("_sum", "", None, Number::F64(0.25)), "jobs_sum 0.25\n"),
+        ];
+        for ((suffix, labels, extra, n), want) in cases {
+            assert_eq!(line(suffix, labels, extra, n), format!("# before\n{want}"));
         }
     }
 }
