@@ -101,6 +101,12 @@ impl Block {
     pub(crate) fn atomic(&self, word: usize) -> &AtomicU64 {
         self.cell(0, word)
     }
+
+    /// Cell `word` of the shared row (row 0 when unsharded).
+    #[inline(always)]
+    pub(crate) fn shared_cell(&self, word: usize) -> &AtomicU64 {
+        self.cell(self.shared_row, word)
+    }
 }
 
 /// Every sharded block made so far, for [`RowCopy`] (a test reads its own thread's row of each).
@@ -275,6 +281,18 @@ impl Hot {
     }
 }
 
+impl Hot {
+    /// The caller's slot and row if it owns one (an exclusive slot), for a write path that keeps the shared row's
+    /// atomic writes and the first claim of a slot out of line.
+    #[inline(always)]
+    pub(crate) fn own_row(self) -> Option<(u32, HotRow)> {
+        let w = slots::word();
+        // SAFETY: as in `Hot::at`: an exclusive slot is below `slots::count()`, so inside the block.
+        (w & slots::SHARED_FLAG == 0)
+            .then(|| (w, HotRow { cell: unsafe { self.cell.as_ptr().add(w as usize * self.stride) }, exclusive: true }))
+    }
+}
+
 /// The caller's row of a sharded block, from this row's copy of a [`Hot`] cell onwards; see [`Hot::row`].
 #[derive(Clone, Copy)]
 pub(crate) struct HotRow {
@@ -307,6 +325,27 @@ impl HotRow {
         } else {
             c.fetch_add(v, Relaxed);
         }
+    }
+
+    /// The integer cell `k` places on.
+    ///
+    /// # Safety
+    /// As [`HotRow::at`].
+    #[inline(always)]
+    pub(crate) unsafe fn load_u64(self, k: usize) -> u64 {
+        // SAFETY: passed on from the caller.
+        unsafe { self.at(k) }.load(Relaxed)
+    }
+
+    /// Sets the integer cell `k` places on, in a row the caller owns.
+    ///
+    /// # Safety
+    /// As [`HotRow::at`].
+    #[inline(always)]
+    pub(crate) unsafe fn set_u64(self, k: usize, v: u64) {
+        debug_assert!(self.exclusive);
+        // SAFETY: passed on from the caller.
+        unsafe { self.at(k) }.store(v, Relaxed);
     }
 
     /// Adds `v` to the float cell `k` places on.
