@@ -18,6 +18,7 @@
 extern crate self as obs;
 
 mod block;
+mod bytes;
 mod catalog;
 // Read by `init` (feature `server`) and the OTLP metrics exporter; builds without them keep the public settings.
 #[cfg_attr(not(all(feature = "server", feature = "otlp-metrics")), allow(dead_code))]

@@ -11,9 +11,10 @@
 //! series whose rendered labels would be the overflow series' own.
 
 use crate::block::{Block, Hot};
+use crate::bytes::same_bytes;
 use crate::desc::MetricDesc;
 use crate::encoding::render_labels;
-use crate::labels::{encode, fixed_product, fixed_values, same_bytes, Key, KeyBuf, LabelSet};
+use crate::labels::{encode, fixed_product, fixed_values, Key, KeyBuf, LabelSet};
 use crate::model::Labels;
 use crate::self_metrics::{self, OverflowReason};
 use std::cell::{Cell, UnsafeCell};

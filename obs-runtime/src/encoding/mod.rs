@@ -17,6 +17,7 @@ pub use protobuf::{client as prometheus_proto, ProtobufRenderer};
 pub const PROTOBUF_CONTENT_TYPE: &str =
     "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
 
+use crate::bytes::put;
 use crate::desc::MetricKind;
 use crate::model::{Family, FamilySink, HistogramPoint, Labels, Number, Point, PointSink};
 use crate::names;
@@ -249,46 +250,6 @@ fn push_all(out: &mut String, pieces: &[&str]) {
     }
 }
 
-/// Copies `src` to `dst` and returns the end of the copy. Short pieces (most names, label sets and numbers) are
-/// copied with two overlapping loads and stores from each end, without a call.
-///
-/// # Safety
-/// `dst` must be valid for `src.len()` bytes of writes and must not overlap `src`.
-#[inline(always)]
-unsafe fn put(dst: *mut u8, src: &[u8]) -> *mut u8 {
-    use std::ptr::{read_unaligned as rd, write_unaligned as wr};
-    let (n, s) = (src.len(), src.as_ptr());
-    // SAFETY: each access is inside `0..n` of `src` and of `dst` (the caller's contract): the two accesses of each
-    // length range start at 0 and at `n - width`, with `width <= n`.
-    unsafe {
-        match n {
-            0 => {}
-            1..=3 => {
-                *dst = *s;
-                *dst.add(n / 2) = *s.add(n / 2);
-                *dst.add(n - 1) = *s.add(n - 1);
-            }
-            4..=7 => {
-                let (a, b) = (rd(s.cast::<u32>()), rd(s.add(n - 4).cast::<u32>()));
-                wr(dst.cast::<u32>(), a);
-                wr(dst.add(n - 4).cast::<u32>(), b);
-            }
-            8..=16 => {
-                let (a, b) = (rd(s.cast::<u64>()), rd(s.add(n - 8).cast::<u64>()));
-                wr(dst.cast::<u64>(), a);
-                wr(dst.add(n - 8).cast::<u64>(), b);
-            }
-            17..=32 => {
-                let (a, b) = (rd(s.cast::<u128>()), rd(s.add(n - 16).cast::<u128>()));
-                wr(dst.cast::<u128>(), a);
-                wr(dst.add(n - 16).cast::<u128>(), b);
-            }
-            _ => std::ptr::copy_nonoverlapping(s, dst, n),
-        }
-        dst.add(n)
-    }
-}
-
 /// The `# TYPE` of a family of `kind` in the Prometheus text format 0.0.4, which has no info or unknown type.
 pub(crate) fn prometheus_type(kind: MetricKind) -> &'static str {
     match kind {
@@ -301,19 +262,6 @@ pub(crate) fn prometheus_type(kind: MetricKind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_short_copy_writes_exactly_its_source_at_every_length() {
-        let src: Vec<u8> = (1..=48).collect();
-        for n in 0..=48 {
-            let mut dst = [0u8; 64];
-            // SAFETY: `dst` has room for 48 bytes after offset 3, and is a separate array.
-            let end = unsafe { put(dst.as_mut_ptr().add(3), &src[..n]) };
-            assert_eq!(end as usize - dst.as_ptr() as usize, 3 + n, "length {n}");
-            assert_eq!(&dst[3..3 + n], &src[..n], "length {n}");
-            assert!(dst[..3].iter().chain(&dst[3 + n..]).all(|b| *b == 0), "length {n} wrote outside");
-        }
-    }
 
     #[test]
     fn sample_lines_are_written_piece_by_piece_as_the_format_says() {
