@@ -302,50 +302,12 @@ impl HistogramHandle {
                     let mine = unsafe { row.load_u64(bounds.len() + 2) };
                     // SAFETY: a non-zero `mine` is `row_addr` of this series (never dropped) for the caller's slot.
                     if !unsafe { native::observe_at(mine, v) } {
-                        self.observe_native_slow(slot, row, v);
+                        observe_native_slow(self.s, self.desc, slot, row, v);
                     }
                 }
             }
-            _ => self.observe_general(v),
+            _ => observe_general(self.s, self.hot, self.desc, v),
         }
-    }
-
-    /// The native half that `native::observe_at` leaves: the slot's first native observation, a new bucket, zero,
-    /// a negative value.
-    #[cold]
-    #[inline(never)]
-    fn observe_native_slow(self, slot: u32, row: HotRow, v: f64) {
-        let series = native_series(self.s, self.desc);
-        // SAFETY: as in `observe`: the cell after the sum, in the caller's own row.
-        unsafe { row.set_u64(self.desc.buckets.len() + 2, series.row_addr(slot)) };
-        series.observe_in_slot(slot, v);
-    }
-
-    /// [`observe`](Self::observe) for every case: NaN, the shared row, native buckets, exemplars.
-    #[inline(never)]
-    fn observe_general(self, v: f64) {
-        if v.is_nan() {
-            return self.drop_nan();
-        }
-        let bounds = self.desc.buckets;
-        let i = bucket_of(bounds, v);
-        let row = self.hot.row();
-        // SAFETY: as in `observe`; a native desc's extra cell is after the sum.
-        unsafe {
-            row.add_u64(i, 1);
-            row.add_f64(bounds.len() + 1, v);
-        }
-        if self.desc.native.is_some() {
-            native_series(self.s, self.desc).observe(v);
-        }
-        // Inside a sampled span, the observation leaves its trace as the bucket's exemplar (OpenMetrics).
-        crate::trace::observe_exemplar(self.s.block as *const _ as usize, self.s.base, i, v);
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn drop_nan(self) {
-        self_metrics::record_drop(self.desc, DropReason::NaN);
     }
 
     /// Starts a timer that observes the elapsed seconds when dropped.
@@ -381,6 +343,45 @@ impl HistogramHandle {
     pub(crate) fn series(self) -> (SeriesRef, &'static MetricDesc) {
         (self.s, self.desc)
     }
+}
+
+/// The native half that `native::observe_at` leaves: the slot's first native observation, a new bucket, zero, a
+/// negative value. The slow paths take the handle's parts, not the handle, so a call site passes them in registers
+/// instead of building the handle on its stack.
+#[cold]
+#[inline(never)]
+fn observe_native_slow(s: SeriesRef, desc: &'static MetricDesc, slot: u32, row: HotRow, v: f64) {
+    let series = native_series(s, desc);
+    // SAFETY: as in `observe`: the cell after the sum, in the caller's own row.
+    unsafe { row.set_u64(desc.buckets.len() + 2, series.row_addr(slot)) };
+    series.observe_in_slot(slot, v);
+}
+
+/// [`HistogramHandle::observe`] for every case: NaN, the shared row, native buckets, exemplars.
+#[inline(never)]
+fn observe_general(s: SeriesRef, hot: Hot, desc: &'static MetricDesc, v: f64) {
+    if v.is_nan() {
+        return drop_nan(desc);
+    }
+    let bounds = desc.buckets;
+    let i = bucket_of(bounds, v);
+    let row = hot.row();
+    // SAFETY: as in `observe`; a native desc's extra cell is after the sum.
+    unsafe {
+        row.add_u64(i, 1);
+        row.add_f64(bounds.len() + 1, v);
+    }
+    if desc.native.is_some() {
+        native_series(s, desc).observe(v);
+    }
+    // Inside a sampled span, the observation leaves its trace as the bucket's exemplar (OpenMetrics).
+    crate::trace::observe_exemplar(s.block as *const _ as usize, s.base, i, v);
+}
+
+#[cold]
+#[inline(never)]
+fn drop_nan(desc: &'static MetricDesc) {
+    self_metrics::record_drop(desc, DropReason::NaN);
 }
 
 /// The classic bucket of `v` (not NaN): the index of the first bound at or above it, `bounds.len()` for `+Inf`.
