@@ -331,22 +331,29 @@ impl Call {
             && self.flags & (PARENT_REMOTE | DUMP) == 0
             && !super::events::any();
         if plain {
-            // As in `emit`: the ids were stored one at a time; loaded together they could not be forwarded.
-            let (span_id, parent_span_id) = (black_box(self.span_id), black_box(self.parent_span_id));
-            ring::push_call(RawCall {
-                trace_id: self.trace_id,
-                span_id,
-                parent_span_id,
-                start: self.start,
-                end,
-                function: self.f.desc,
-                parent_remote: false,
-                sampled: self.flags & SAMPLED != 0,
-                extra: None,
-            });
+            ring::push_call(self.raw(end, false, None));
             return;
         }
         self.emit(end, outcome, error, cancelled);
+    }
+
+    /// The compact record of this call, ended at `end`.
+    #[inline(always)]
+    fn raw(&self, end: u64, parent_remote: bool, extra: Option<Box<CallExtra>>) -> RawCall {
+        // Field by field: the call's ids were just stored one at a time, and a load merged across two of them
+        // cannot be forwarded from those stores (a stall that cost more than the rest of the span's end).
+        let (span_id, parent_span_id) = (black_box(self.span_id), black_box(self.parent_span_id));
+        RawCall {
+            trace_id: self.trace_id,
+            span_id,
+            parent_span_id,
+            start: self.start,
+            end,
+            function: self.f.desc,
+            parent_remote,
+            sampled: self.flags & SAMPLED != 0,
+            extra,
+        }
     }
 
     /// Every other span: its status, events and extras gathered, a capture fed, a dump asked for.
@@ -392,20 +399,7 @@ impl Call {
             }
             Some(extra)
         };
-        // Field by field: the call's ids were just stored one at a time, and a load merged across two of them
-        // cannot be forwarded from those stores (a stall that cost more than the rest of this function).
-        let (span_id, parent_span_id) = (black_box(self.span_id), black_box(self.parent_span_id));
-        let call = RawCall {
-            trace_id: self.trace_id,
-            span_id,
-            parent_span_id,
-            start: self.start,
-            end,
-            function: self.f.desc,
-            parent_remote: remote,
-            sampled: self.flags & SAMPLED != 0,
-            extra,
-        };
+        let call = self.raw(end, remote, extra);
         let dump = match (outcome, self.flags & DUMP != 0) {
             (Outcome::Panic, _) => super::panics::PANIC,
             (_, true) => super::panics::ERROR,
