@@ -275,21 +275,23 @@ impl Hot {
     pub(crate) fn row(self) -> HotRow {
         let w = slots::word();
         let (row, exclusive) = if w & slots::SHARED_FLAG == 0 { (w, true) } else { (slots::resolve_shared(w), false) };
-        // SAFETY: as in `Hot::at`: `row <= slots::count()`, the block's last row. A raw pointer, not `&cell`:
-        // the row's other cells are reached from it.
-        HotRow { cell: unsafe { self.cell.as_ptr().add(row as usize * self.stride) }, exclusive }
+        self.row_at(row, exclusive)
     }
-}
 
-impl Hot {
     /// The caller's slot and row if it owns one (an exclusive slot), for a write path that keeps the shared row's
     /// atomic writes and the first claim of a slot out of line.
     #[inline(always)]
     pub(crate) fn own_row(self) -> Option<(u32, HotRow)> {
         let w = slots::word();
-        // SAFETY: as in `Hot::at`: an exclusive slot is below `slots::count()`, so inside the block.
-        (w & slots::SHARED_FLAG == 0)
-            .then(|| (w, HotRow { cell: unsafe { self.cell.as_ptr().add(w as usize * self.stride) }, exclusive: true }))
+        (w & slots::SHARED_FLAG == 0).then(|| (w, self.row_at(w, true)))
+    }
+
+    /// Row `row` from this cell on; `row` is a thread's row word (an exclusive slot) or `resolve_shared`'s result.
+    #[inline(always)]
+    fn row_at(self, row: u32, exclusive: bool) -> HotRow {
+        // SAFETY: as in `Hot::at`: `row <= slots::count()`, the block's last row. A raw pointer, not `&cell`:
+        // the row's other cells are reached from it.
+        HotRow { cell: unsafe { self.cell.as_ptr().add(row as usize * self.stride) }, exclusive }
     }
 }
 

@@ -288,13 +288,7 @@ impl HistogramHandle {
         match self.hot.own_row() {
             Some((slot, row)) if !v.is_nan() && !crate::trace::is_active() => {
                 let bounds = self.desc.buckets;
-                let i = bucket_of(bounds, v);
-                // SAFETY: `hot` is the series' first cell, and a series has `bounds.len() + 2` (or 3) cells inside
-                // one row of its block: `i <= bounds.len()` and the sum at `bounds.len() + 1` stay in the series.
-                unsafe {
-                    row.add_u64(i, 1);
-                    row.add_f64(bounds.len() + 1, v);
-                }
+                count_classic(row, bounds, v);
                 if self.desc.native.is_some() {
                     // The slot's native row address, cached in its classic row (0 until its first native
                     // observation), on the line just written. SAFETY: a native desc's series has a third cell after
@@ -363,14 +357,7 @@ fn observe_general(s: SeriesRef, hot: Hot, desc: &'static MetricDesc, v: f64) {
     if v.is_nan() {
         return drop_nan(desc);
     }
-    let bounds = desc.buckets;
-    let i = bucket_of(bounds, v);
-    let row = hot.row();
-    // SAFETY: as in `observe`; a native desc's extra cell is after the sum.
-    unsafe {
-        row.add_u64(i, 1);
-        row.add_f64(bounds.len() + 1, v);
-    }
+    let i = count_classic(hot.row(), desc.buckets, v);
     if desc.native.is_some() {
         native_series(s, desc).observe(v);
     }
@@ -382,6 +369,19 @@ fn observe_general(s: SeriesRef, hot: Hot, desc: &'static MetricDesc, v: f64) {
 #[inline(never)]
 fn drop_nan(desc: &'static MetricDesc) {
     self_metrics::record_drop(desc, DropReason::NaN);
+}
+
+/// Counts `v` (not NaN) in the classic cells of the series that `row` starts at; returns its bucket.
+#[inline(always)]
+fn count_classic(row: HotRow, bounds: &[f64], v: f64) -> usize {
+    let i = bucket_of(bounds, v);
+    // SAFETY: `row` starts at the series' first cell, and a series of a desc with `bounds` has `bounds.len() + 2`
+    // (or 3) cells inside one row of its block: `i <= bounds.len()` and the sum at `bounds.len() + 1` stay in it.
+    unsafe {
+        row.add_u64(i, 1);
+        row.add_f64(bounds.len() + 1, v);
+    }
+    i
 }
 
 /// The classic bucket of `v` (not NaN): the index of the first bound at or above it, `bounds.len()` for `+Inf`.
