@@ -344,3 +344,48 @@ fn exemplars_in_openmetrics_only() {
     assert!(line.contains("trace_id=\""), "{line}");
     assert!(!obs::encode(obs::Format::Prometheus).contains(" # {"));
 }
+
+#[obs::traced]
+fn before_exit() -> u32 {
+    1
+}
+
+#[obs::traced]
+fn at_thread_exit() -> u32 {
+    2
+}
+
+/// Ends a traced call when its thread's locals are destroyed.
+struct CallOnExit;
+impl Drop for CallOnExit {
+    fn drop(&mut self) {
+        at_thread_exit();
+    }
+}
+
+thread_local! {
+    static CALL_ON_EXIT: CallOnExit = const { CallOnExit };
+}
+
+#[test]
+fn a_call_ended_by_a_thread_local_destructor_after_the_span_ring_is_gone_is_still_exported() {
+    let _lock = turn(&PIPELINE);
+    let sink = MemorySink::default();
+    let guard = TracePipeline::builder().service_name("traced-red").sink(sink.clone()).install().unwrap();
+    let dropped = obs::trace::pipeline_stats().1;
+    std::thread::spawn(|| {
+        // Thread-local destructors run in the reverse order of first use: this one after the span ring's, which
+        // the traced call below makes.
+        CALL_ON_EXIT.with(|_| ());
+        before_exit();
+    })
+    .join()
+    .unwrap();
+    guard.flush();
+    let spans = sink.spans();
+    let (before, late) = (find(&spans, "before_exit"), find(&spans, "at_thread_exit"));
+    assert_eq!(late.thread, before.thread, "the late span keeps its thread's number");
+    assert!(late.start >= before.end);
+    assert_eq!(obs::trace::pipeline_stats().1, dropped, "nothing was dropped");
+    drop(guard);
+}

@@ -4,6 +4,9 @@
 //! write into the slot and one release store of the head index: no locked instruction, no shared cache line
 //! written by two threads, no allocation. The collector (and a flush) drains every ring under one lock. A full ring
 //! drops the span and counts it; the caller never blocks.
+//!
+//! A span finished after its thread's ring is gone (in a thread-local destructor that runs after the ring's) goes
+//! to one shared queue of late spans instead, bounded like a ring and drained with them.
 
 use super::record::{CallExtra, Pending, RawCall, SpanRecord};
 use crate::desc::FunctionDesc;
@@ -216,8 +219,10 @@ impl Drop for Ring {
 }
 
 static RINGS: Mutex<Vec<Arc<Ring>>> = Mutex::new(Vec::new());
-/// Drops of rings whose threads have exited.
+/// Drops of rings whose threads have exited, and of late spans refused by a full [`LATE`].
 static RETIRED_DROPS: AtomicU64 = AtomicU64::new(0);
+/// Spans finished on threads whose ring was already dropped, for the next drain; at most [`CAPACITY`] of them.
+static LATE: Mutex<Vec<SpanRecord>> = Mutex::new(Vec::new());
 
 struct Local {
     ring: Arc<Ring>,
@@ -226,8 +231,10 @@ struct Local {
 
 impl Drop for Local {
     fn drop(&mut self) {
-        // Later destructors of this thread that finish spans take the slow path, and find `LOCAL` gone.
+        // Later destructors of this thread that finish spans take the slow path, find `LOCAL` gone, and hand
+        // their spans to `LATE` under this thread's number.
         let _ = FAST.try_with(|f| f.set(std::ptr::null()));
+        let _ = THREAD.try_with(|t| t.set(self.ring.thread));
     }
 }
 
@@ -240,10 +247,13 @@ thread_local! {
     /// This thread's `LOCAL` while it lives, null before its first push and after its destructor: `const` and
     /// without a destructor, so the push path reads it with one TLS load and no lazy-initialisation check.
     static FAST: Cell<*const Local> = const { Cell::new(std::ptr::null()) };
+    /// The number of this thread's dropped ring, for its late spans (`const`, without a destructor, so it outlives
+    /// `LOCAL`).
+    static THREAD: Cell<u32> = const { Cell::new(0) };
 }
 
-/// Pushes the record `write` fills in into this thread's ring; false if the thread's ring is gone (the thread is
-/// exiting) and `write` was not called.
+/// Pushes the record `write` fills in into this thread's ring, or into [`LATE`] once the ring is gone (the
+/// thread is exiting); false if it was dropped, and counted.
 ///
 /// # Safety
 /// As [`Ring::push`].
@@ -271,9 +281,39 @@ fn push_first(write: &mut dyn FnMut(*mut Slot)) -> bool {
         .try_with(|l| {
             FAST.set(l);
             // SAFETY: `write` is `push_with`'s, whose caller fills the slot as `Ring::push` asks.
-            unsafe { l.ring.push(&l.cached_tail, write) }
+            unsafe { l.ring.push(&l.cached_tail, &mut *write) }
         })
         .is_ok()
+        || push_late(write)
+}
+
+/// A push after this thread's ring was dropped: the record goes to [`LATE`], or is counted as a full ring's
+/// would be.
+#[cold]
+fn push_late(write: &mut dyn FnMut(*mut Slot)) -> bool {
+    let mut slot = MaybeUninit::<Slot>::uninit();
+    write(slot.as_mut_ptr());
+    // SAFETY: `write` filled the slot (as `push_with`'s caller promises), and it is taken once.
+    let rec = unsafe { Slot::take(slot.as_ptr()) }.into_record_of(THREAD.get());
+    queue_late(&LATE, rec)
+}
+
+/// Adds `rec` to `late` unless it holds [`CAPACITY`] records already; a refused record is counted in
+/// [`RETIRED_DROPS`]. At half full the collector is woken, as a ring wakes it.
+fn queue_late(late: &Mutex<Vec<SpanRecord>>, rec: SpanRecord) -> bool {
+    let mut late = late.lock().unwrap_or_else(|e| e.into_inner());
+    if late.len() >= CAPACITY {
+        drop(late);
+        RETIRED_DROPS.fetch_add(1, Relaxed);
+        return false;
+    }
+    late.push(rec);
+    let half = late.len() == CAPACITY / 2;
+    drop(late);
+    if half {
+        super::wake::nudge();
+    }
+    true
 }
 
 /// Hands a finished span to the collector; never blocks. Returns `false` when it was dropped.
@@ -304,10 +344,44 @@ pub(crate) fn drain_all(out: &mut Vec<SpanRecord>) {
         }
         alive
     });
+    out.append(&mut LATE.lock().unwrap_or_else(|e| e.into_inner()));
 }
 
-/// Spans dropped because a ring was full, over all threads, living and exited.
+/// Spans dropped because a ring (or the queue of late spans) was full, over all threads, living and exited.
 pub(crate) fn dropped() -> u64 {
     let rings = RINGS.lock().unwrap_or_else(|e| e.into_inner());
     RETIRED_DROPS.load(Relaxed) + rings.iter().map(|r| r.dropped.load(Relaxed)).sum::<u64>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{SpanKind, SpanStatus};
+
+    #[test]
+    fn late_spans_are_bounded_like_a_ring_and_the_refused_ones_are_counted() {
+        let late = Mutex::new(Vec::new());
+        let rec = SpanRecord {
+            trace_id: 1,
+            span_id: 2,
+            parent_span_id: 0,
+            parent_remote: false,
+            name: "late",
+            kind: SpanKind::Internal,
+            start: 1,
+            end: 2,
+            status: SpanStatus::Unset,
+            attributes: vec![],
+            events: vec![],
+            function: None,
+            trace_state: None,
+            sampled: true,
+            thread: 3,
+        };
+        let before = dropped();
+        let taken = (0..CAPACITY + 5).filter(|_| queue_late(&late, rec.clone())).count();
+        assert_eq!((taken, late.lock().unwrap().len()), (CAPACITY, CAPACITY));
+        // Other tests' rings may drop too, never un-drop.
+        assert!(dropped() - before >= 5);
+    }
 }
