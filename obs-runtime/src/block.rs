@@ -223,25 +223,6 @@ impl Hot {
         unsafe { &*self.cell.as_ptr().add(row as usize * self.stride) }
     }
 
-    /// Asks the CPU to fetch, for writing, the line of this cell in the caller's own slot, so a lookup that just
-    /// found the series overlaps that miss with what it still does before the write (release a lock, fill a
-    /// cache). A hint only: a thread without a slot of its own skips it.
-    #[inline(always)]
-    pub(crate) fn prefetch(self) {
-        let w = slots::word();
-        if w & slots::SHARED_FLAG == 0 {
-            // `wrapping_add`: only an address is computed here; `at` is what dereferences.
-            let p = self.cell.as_ptr().wrapping_add(w as usize * self.stride);
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: a prefetch is a hint; it never faults and changes neither memory nor flags.
-            unsafe {
-                core::arch::asm!("prefetchw [{0}]", in(reg) p, options(nostack, preserves_flags, readonly));
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            let _ = p;
-        }
-    }
-
     /// Adds `v` to this cell of the caller's row: a plain load + store in its own slot, `fetch_add` in the
     /// shared row.
     #[inline(always)]

@@ -37,18 +37,15 @@ pub const MAX_LABEL_VALUE_LEN: usize = 1024;
 /// ```
 pub const OVERFLOW_VALUE: &str = "__overflow__";
 
-/// Entries of the per-thread cache of dynamic label sets: 256 of 64 bytes, 16 KiB per thread, so a thread that
-/// cycles over a few hundred hot series stays off the shared map (a power of two: the slot is a mask).
+/// Entries of the per-thread cache of dynamic label sets: 256 of 16 bytes, 4 KiB per thread, so a thread that
+/// cycles over a few hundred hot series skips the shared index's probe (a power of two: the slot is a mask).
 const CACHE_SLOTS: usize = 256;
 
+/// A series this thread found: its family's store and its index entry, which holds the hash and key to compare.
 #[derive(Clone, Copy)]
 struct Cached {
     store: usize,
-    hash: u64,
-    key: &'static [u8],
-    series: SeriesRef,
-    /// The series' first cell, for counters' write path (sharded families only).
-    hot: Option<Hot>,
+    entry: &'static Entry,
 }
 
 // `Cell`s, not a `RefCell`: a lookup is one copy out and an insert one copy in, with no borrow flag to test and
@@ -57,7 +54,7 @@ thread_local! {
     static CACHE: [Cell<Option<Cached>>; CACHE_SLOTS] = const { [const { Cell::new(None) }; CACHE_SLOTS] };
 }
 
-const _: () = assert!(std::mem::size_of::<Option<Cached>>() <= 64, "a cache entry fits one line");
+const _: () = assert!(std::mem::size_of::<Option<Cached>>() == 16, "four cache entries to a line");
 
 /// The cells of one series: a position in a block.
 #[derive(Clone, Copy)]
@@ -114,6 +111,9 @@ pub(crate) struct SeriesStore {
     dense_stride: usize,
     /// Rendered labels and raw values of every dense series.
     dense_labels: OnceLock<Box<[DenseLabels]>>,
+    /// A dynamic family's current index (null until its first lookup), read with an acquire load and no lock;
+    /// replaced (by a twice larger copy) only with the state locked.
+    index: AtomicPtr<Index>,
     dynamic: OnceLock<DynMap>,
 }
 
@@ -121,9 +121,6 @@ pub(crate) struct SeriesStore {
 type DenseLabels = (String, Box<[&'static str]>);
 
 struct DynMap {
-    /// The current index, never null. Read with an acquire load and no lock; replaced (by a twice larger copy)
-    /// only with `state` locked.
-    index: AtomicPtr<Index>,
     /// Held by every writer: inserts, growth and the exposition's ordered view.
     state: Mutex<DynState>,
 }
@@ -182,12 +179,14 @@ impl Index {
     /// The published entry of slot `j` of group `g`.
     ///
     /// # Safety
-    /// The slot's tag was seen set, with acquire ordering or by the writer holding the state lock.
+    /// The slot's tag was seen set, with acquire ordering or by the writer holding the state lock; `g` is a
+    /// group of this index and `j < GROUP`.
     #[inline(always)]
     unsafe fn entry(&self, g: usize, j: usize) -> &Entry {
-        // SAFETY: a set tag was stored (release) after its entry was written in full (`put`), and a published
-        // entry is never written again.
-        unsafe { (*self.rooms[g * GROUP + j].0.get()).assume_init_ref() }
+        debug_assert!(g < self.tags.len() && j < GROUP);
+        // SAFETY: `rooms` has `GROUP` rooms per group, so the room is in bounds; a set tag was stored (release)
+        // after its entry was written in full (`put`), and a published entry is never written again.
+        unsafe { (*self.rooms.get_unchecked(g * GROUP + j).0.get()).assume_init_ref() }
     }
 
     /// The entry holding `key` (whose hash is `hash`), if this index has it.
@@ -195,7 +194,8 @@ impl Index {
     fn find(&self, hash: u64, key: &[u8]) -> Option<&Entry> {
         let tag = Self::tag(hash);
         for g in self.probe(hash) {
-            let w = self.tags[g].load(Ordering::Acquire);
+            // SAFETY: `probe` yields groups below `tags.len()` (masked by it, a power of two).
+            let w = unsafe { self.tags.get_unchecked(g) }.load(Ordering::Acquire);
             // Bytes equal to the tag (a borrow can flag a byte that is not: each is checked exactly below).
             let x = w ^ (LO * tag as u64);
             let mut m = x.wrapping_sub(LO) & !x & HI;
@@ -317,7 +317,7 @@ struct DynState {
     chunk: Option<(&'static Block, u32)>,
     /// Every series with its rendered labels, in exposition order.
     ordered: Ordered,
-    overflow: Option<SeriesRef>,
+    overflow: Option<&'static Entry>,
 }
 
 /// A dynamic family's series in exposition order (sorted by rendered labels), laid out for a scrape to read front to
@@ -390,25 +390,6 @@ impl Ordered {
     }
 }
 
-impl DynMap {
-    #[inline(always)]
-    fn index(&self) -> &'static Index {
-        // SAFETY: `index` always holds a leaked index, published with release ordering.
-        unsafe { &*self.index.load(Ordering::Acquire) }
-    }
-
-    /// Replaces the full `old` index by a copy twice its size, published for readers; the state lock is held.
-    #[cold]
-    fn grow(&self, old: &'static Index) -> &'static Index {
-        let new = Index::leak(old.tags.len() * 2);
-        for e in old.entries() {
-            new.put(*e);
-        }
-        self.index.store(new as *const Index as *mut Index, Ordering::Release);
-        new
-    }
-}
-
 impl SeriesStore {
     /// `dense_ok` is false for kinds that must not expose unset label combinations (info).
     pub(crate) const fn new(desc: &'static MetricDesc, width: u32, sharded: bool, dense_ok: bool) -> Self {
@@ -427,6 +408,7 @@ impl SeriesStore {
             dense_cells: AtomicPtr::new(std::ptr::null_mut()),
             dense_stride: Block::stride_for((dense * width) as usize),
             dense_labels: OnceLock::new(),
+            index: AtomicPtr::new(std::ptr::null_mut()),
             dynamic: OnceLock::new(),
         }
     }
@@ -441,7 +423,7 @@ impl SeriesStore {
         if L::FIXED.is_some() && self.dense != 0 {
             SeriesRef { block: self.dense_block(), base: labels.fixed_index() * self.width }
         } else {
-            self.resolve_dynamic(labels).0
+            self.resolve_dynamic(labels).series()
         }
     }
 
@@ -460,9 +442,11 @@ impl SeriesStore {
             let hot = unsafe { Hot::row0(cells, self.dense_stride).offset(base as usize) };
             (SeriesRef { block, base }, hot)
         } else {
-            match self.resolve_dynamic(labels) {
-                (s, Some(hot)) => (s, hot),
-                (s, None) => (s, s.block.hot(s.word(0))),
+            let e = self.resolve_dynamic(labels);
+            let s = e.series();
+            match e.hot(self.dyn_stride()) {
+                Some(hot) => (s, hot),
+                None => (s, s.block.hot(s.word(0))),
             }
         }
     }
@@ -498,16 +482,51 @@ impl SeriesStore {
     }
 
     fn map(&self) -> &DynMap {
-        self.dynamic.get_or_init(|| DynMap {
-            index: AtomicPtr::new(Index::leak(FIRST_GROUPS) as *const Index as *mut Index),
-            state: Mutex::new(DynState::default()),
-        })
+        self.dynamic.get_or_init(|| DynMap { state: Mutex::new(DynState::default()) })
+    }
+
+    /// The current index of this dynamic family, made on first use.
+    #[inline(always)]
+    fn index(&self) -> &'static Index {
+        let i = self.index.load(Ordering::Acquire);
+        if i.is_null() {
+            self.first_index()
+        } else {
+            // SAFETY: a non-null pointer is a leaked index, published with release ordering.
+            unsafe { &*i }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn first_index(&self) -> &'static Index {
+        let _st = self.map().state.lock().unwrap_or_else(|e| e.into_inner());
+        let i = self.index.load(Ordering::Acquire);
+        if !i.is_null() {
+            // SAFETY: as in `index`.
+            return unsafe { &*i };
+        }
+        let index = Index::leak(FIRST_GROUPS);
+        self.index.store(index as *const Index as *mut Index, Ordering::Release);
+        index
+    }
+
+    /// Replaces the full `old` index by a copy twice its size, published for readers; the state lock is held.
+    /// Entries already handed out stay valid: the old index is leaked, and an entry never changes.
+    #[cold]
+    fn grow(&self, old: &'static Index) -> &'static Index {
+        let new = Index::leak(old.tags.len() * 2);
+        for e in old.entries() {
+            new.put(*e);
+        }
+        self.index.store(new as *const Index as *mut Index, Ordering::Release);
+        new
     }
 
     /// The generic half of a dynamic lookup: collect the key `labels` write, then look it up in code shared by
     /// every label type and call site.
     #[inline(always)]
-    fn resolve_dynamic<L: LabelSet>(&self, labels: &L) -> (SeriesRef, Option<Hot>) {
+    fn resolve_dynamic<L: LabelSet>(&self, labels: &L) -> &'static Entry {
         let mut key = KeyBuf::new();
         labels.hash_values(&mut key);
         match key.bytes() {
@@ -520,43 +539,39 @@ impl SeriesStore {
     /// A label set too long for the stack key: collected on the heap, then the same lookup.
     #[cold]
     #[inline(never)]
-    fn resolve_long<L: LabelSet>(&self, labels: &L, hash: u64) -> (SeriesRef, Option<Hot>) {
+    fn resolve_long<L: LabelSet>(&self, labels: &L, hash: u64) -> &'static Entry {
         self.resolve_key(&encode(labels), hash)
     }
 
+    /// The entry of the series `key` names (whose hash is `hash`), creating the series on first use; a refused
+    /// label set gets the overflow series' entry.
     #[inline(never)]
-    fn resolve_key(&self, key: &[u8], hash: u64) -> (SeriesRef, Option<Hot>) {
-        let map = self.map();
+    fn resolve_key(&self, key: &[u8], hash: u64) -> &'static Entry {
         let store = self as *const SeriesStore as usize;
-        // A hit in this thread's cache takes no lock and writes no shared line, so hot dynamic series scale
-        // across threads; the key is compared, so a hash collision only costs a miss.
+        // A hit in this thread's cache skips the probe; the entry's key is compared, so a hash collision only
+        // costs a miss.
         let slot = (hash ^ (store as u64 >> 6)) as usize % CACHE_SLOTS;
-        let cached = CACHE.with(|c| c[slot].get());
-        if let Some(c) = cached {
-            if c.store == store && c.hash == hash && c.key.len() == key.len() && same_bytes(c.key, key) {
-                return (c.series, c.hot);
+        if let Some(c) = CACHE.with(|c| c[slot].get()) {
+            if c.store == store && c.entry.holds(hash, key) {
+                return c.entry;
             }
         }
-        match map.index().find(hash, key) {
-            Some(e) => {
-                let (series, hot) = (e.series(), e.hot(self.dyn_stride()));
-                if let Some(h) = hot {
-                    h.prefetch();
-                }
-                CACHE.with(|c| c[slot].set(Some(Cached { store, hash, key: e.key, series, hot })));
-                (series, hot)
+        match self.index().find(hash, key) {
+            Some(entry) => {
+                CACHE.with(|c| c[slot].set(Some(Cached { store, entry })));
+                entry
             }
-            None => self.insert(map, hash, key),
+            None => self.insert(hash, key),
         }
     }
 
     #[cold]
-    fn insert(&self, map: &DynMap, hash: u64, bytes: &[u8]) -> (SeriesRef, Option<Hot>) {
-        let mut st = map.state.lock().unwrap_or_else(|e| e.into_inner());
+    fn insert(&self, hash: u64, bytes: &[u8]) -> &'static Entry {
+        let mut st = self.map().state.lock().unwrap_or_else(|e| e.into_inner());
         // Under the lock the index is current: a series another thread inserted since this one's probe is here.
-        let index = map.index();
+        let index = self.index();
         if let Some(e) = index.find(hash, bytes) {
-            return (e.series(), e.hot(self.dyn_stride()));
+            return e;
         }
         // Checked before leaking anything: what is leaked is bounded by the cap.
         let refused = if bytes.split(|b| *b == 0xff).any(|v| v.len() > MAX_LABEL_VALUE_LEN) {
@@ -578,30 +593,35 @@ impl SeriesStore {
         let key = match key {
             Ok(key) => key,
             Err(reason) => {
-                let series = self.overflow_series(&mut st);
+                let overflow = self.overflow_series(&mut st);
                 drop(st);
                 self_metrics::record_overflow(self.desc, reason);
-                return (series, self.hot_of(series));
+                return overflow;
             }
         };
         let series = self.alloc(&mut st);
         st.len += 1;
         st.ordered.insert(render(self.desc, key), series, key);
-        let hot = self.hot_of(series);
+        let entry = self.entry(hash, key, series);
+        let index = if st.len as usize > index.capacity() { self.grow(index) } else { index };
+        index.put(entry);
+        // The copy just published: it stays where it is (an index is never written again but to add entries).
+        index.find(hash, key.bytes()).expect("the entry was just put")
+    }
+
+    /// The index entry of `series`, whose key is `key`.
+    fn entry(&self, hash: u64, key: Key, series: SeriesRef) -> Entry {
         let mut inline = [0; INLINE];
         let head = &key.bytes()[..key.bytes().len().min(INLINE)];
         inline[..head.len()].copy_from_slice(head);
-        let entry = Entry {
+        Entry {
             hash,
             key: key.bytes(),
             block: series.block,
-            cell: hot.and_then(|h| std::ptr::NonNull::new(h.as_ptr())).map(CellPtr),
+            cell: self.hot_of(series).and_then(|h| std::ptr::NonNull::new(h.as_ptr())).map(CellPtr),
             base: series.base,
             inline,
-        };
-        let index = if st.len as usize > index.capacity() { map.grow(index) } else { index };
-        index.put(entry);
-        (series, hot)
+        }
     }
 
     /// Cells per row of every block of a dynamic family: each is carved by `alloc` for [`CHUNK`] series.
@@ -623,17 +643,20 @@ impl SeriesStore {
         SeriesRef { block, base: used * self.width }
     }
 
-    fn overflow_series(&self, st: &mut DynState) -> SeriesRef {
-        if let Some(s) = st.overflow {
-            return s;
+    /// The overflow series' entry, made on first use; not in the index (no key finds it), so every refused
+    /// label set comes back to `insert` and is counted.
+    fn overflow_series(&self, st: &mut DynState) -> &'static Entry {
+        if let Some(e) = st.overflow {
+            return e;
         }
         let s = self.alloc(st);
         // One per family, so leaking it is bounded.
         let bytes = self.desc.labels.iter().flat_map(|_| OVERFLOW_VALUE.bytes().chain([0xff])).collect();
         let key = Key::new(bytes, self.desc.labels.len()).expect("the overflow value is UTF-8 without 0xff");
         st.ordered.insert(render(self.desc, key), s, key);
-        st.overflow = Some(s);
-        s
+        let e: &'static Entry = Box::leak(Box::new(self.entry(0, key, s)));
+        st.overflow = Some(e);
+        e
     }
 
     /// Number of series held (dense families count every label combination).
