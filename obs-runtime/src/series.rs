@@ -94,11 +94,42 @@ impl Cells for Live {
     }
 }
 
+/// The cells of the series [`SeriesStore::for_each`] passes: read live from the block ([`Live`]), or from the sums
+/// of the series' cells a scrape of a large dynamic family made first (`Summed`, the series' own cells, as
+/// [`Block::sum_into`] wrote them).
+pub(crate) enum Read<'a> {
+    Live,
+    Summed(&'a [u64]),
+}
+
+impl Cells for Read<'_> {
+    #[inline]
+    fn u64(&self, s: SeriesRef, k: usize) -> u64 {
+        match self {
+            Read::Live => Live.u64(s, k),
+            Read::Summed(cells) => cells[k],
+        }
+    }
+    #[inline]
+    fn f64(&self, s: SeriesRef, k: usize) -> f64 {
+        match self {
+            Read::Live => Live.f64(s, k),
+            Read::Summed(cells) => f64::from_bits(cells[k]),
+        }
+    }
+}
+
+/// Series a dynamic family must hold before a scrape sums its blocks ahead of the walk: below it the blocks stay
+/// in the caches between one series' read and the next, and summing them first is only extra work.
+const SUM_AHEAD_FROM: usize = 4096;
+
 /// The series of one metric family.
 pub(crate) struct SeriesStore {
     desc: &'static MetricDesc,
     /// Cells per series.
     width: u32,
+    /// The one cell of each series that holds `f64` bits, if any.
+    float_cell: Option<u32>,
     sharded: bool,
     /// The dense size, or 0 if this family is dynamic.
     dense: u32,
@@ -315,6 +346,10 @@ unsafe impl Sync for CellPtr {}
 struct DynState {
     len: u32,
     chunk: Option<(&'static Block, u32)>,
+    /// Every block carved so far, in carving order: series `n` is cell `n % CHUNK` of block `n / CHUNK`.
+    blocks: Vec<&'static Block>,
+    /// Kept from one scrape to the next: what [`Block::sum_into`] wrote for every block, block after block.
+    sums: Vec<u64>,
     /// Every series with its rendered labels, in exposition order.
     ordered: Ordered,
     overflow: Option<&'static Entry>,
@@ -328,7 +363,14 @@ struct DynState {
 struct Ordered {
     text: String,
     rows: Vec<Row>,
-    pending: Vec<(Box<str>, SeriesRef, Key)>,
+    pending: Vec<(Box<str>, Carved, Key)>,
+}
+
+/// A series carved from a dynamic family's blocks: its cells, and its number in carving order.
+#[derive(Clone, Copy)]
+struct Carved {
+    series: SeriesRef,
+    n: u32,
 }
 
 /// One series of [`Ordered`]: its rendered labels at `text[at..at + len]`.
@@ -336,7 +378,7 @@ struct Ordered {
 struct Row {
     at: usize,
     len: usize,
-    series: SeriesRef,
+    series: Carved,
     key: Key,
 }
 
@@ -352,7 +394,7 @@ impl Ordered {
         self.rows.len() + self.pending.len()
     }
 
-    fn insert(&mut self, rendered: String, series: SeriesRef, key: Key) {
+    fn insert(&mut self, rendered: String, series: Carved, key: Key) {
         self.pending.push((rendered.into(), series, key));
     }
 
@@ -366,7 +408,7 @@ impl Ordered {
         let (old_text, old_rows) = (std::mem::take(&mut self.text), std::mem::take(&mut self.rows));
         let mut text = String::with_capacity(old_text.len() + pending.iter().map(|p| p.0.len()).sum::<usize>());
         let mut rows = Vec::with_capacity(old_rows.len() + pending.len());
-        let mut push = |rendered: &str, series: SeriesRef, key: Key| {
+        let mut push = |rendered: &str, series: Carved, key: Key| {
             rows.push(Row { at: text.len(), len: rendered.len(), series, key });
             text.push_str(rendered);
         };
@@ -392,7 +434,14 @@ impl Ordered {
 
 impl SeriesStore {
     /// `dense_ok` is false for kinds that must not expose unset label combinations (info).
-    pub(crate) const fn new(desc: &'static MetricDesc, width: u32, sharded: bool, dense_ok: bool) -> Self {
+    /// `float_cell` is the one cell of a series that holds `f64` bits, if any.
+    pub(crate) const fn new(
+        desc: &'static MetricDesc,
+        width: u32,
+        float_cell: Option<u32>,
+        sharded: bool,
+        dense_ok: bool,
+    ) -> Self {
         // The labels come from `L::LABELS`, so this agrees with `L::FIXED`, without bounding `new` on `L`: a
         // missing `#[derive(Labels)]` is then reported once, on the user's type.
         let dense = match fixed_product(desc.labels) {
@@ -402,6 +451,7 @@ impl SeriesStore {
         SeriesStore {
             desc,
             width,
+            float_cell,
             sharded,
             dense,
             dense_block: AtomicPtr::new(std::ptr::null_mut()),
@@ -599,10 +649,10 @@ impl SeriesStore {
                 return overflow;
             }
         };
-        let series = self.alloc(&mut st);
+        let carved = self.alloc(&mut st);
         st.len += 1;
-        st.ordered.insert(render(self.desc, key), series, key);
-        let entry = self.entry(hash, key, series);
+        st.ordered.insert(render(self.desc, key), carved, key);
+        let entry = self.entry(hash, key, carved.series);
         let index = if st.len as usize > index.capacity() { self.grow(index) } else { index };
         index.put(entry);
         // The copy just published: it stays where it is (an index is never written again but to add entries).
@@ -634,13 +684,18 @@ impl SeriesStore {
         self.sharded.then(|| s.block.hot(s.word(0)))
     }
 
-    fn alloc(&self, st: &mut DynState) -> SeriesRef {
+    fn alloc(&self, st: &mut DynState) -> Carved {
         let (block, used) = match st.chunk {
             Some((b, used)) if used < CHUNK => (b, used),
-            _ => (Block::leak((CHUNK * self.width) as usize, self.sharded), 0),
+            _ => {
+                let b = Block::leak((CHUNK * self.width) as usize, self.sharded);
+                st.blocks.push(b);
+                (b, 0)
+            }
         };
         st.chunk = Some((block, used + 1));
-        SeriesRef { block, base: used * self.width }
+        let n = (st.blocks.len() as u32 - 1) * CHUNK + used;
+        Carved { series: SeriesRef { block, base: used * self.width }, n }
     }
 
     /// The overflow series' entry, made on first use; not in the index (no key finds it), so every refused
@@ -649,12 +704,12 @@ impl SeriesStore {
         if let Some(e) = st.overflow {
             return e;
         }
-        let s = self.alloc(st);
+        let carved = self.alloc(st);
         // One per family, so leaking it is bounded.
         let bytes = self.desc.labels.iter().flat_map(|_| OVERFLOW_VALUE.bytes().chain([0xff])).collect();
         let key = Key::new(bytes, self.desc.labels.len()).expect("the overflow value is UTF-8 without 0xff");
-        st.ordered.insert(render(self.desc, key), s, key);
-        let e: &'static Entry = Box::leak(Box::new(self.entry(0, key, s)));
+        st.ordered.insert(render(self.desc, key), carved, key);
+        let e: &'static Entry = Box::leak(Box::new(self.entry(0, key, carved.series)));
         st.overflow = Some(e);
         e
     }
@@ -667,8 +722,8 @@ impl SeriesStore {
         self.dynamic.get().map_or(0, |m| m.state.lock().unwrap_or_else(|e| e.into_inner()).ordered.len())
     }
 
-    /// Calls `f` with each series' labels and cells, in exposition order.
-    pub(crate) fn for_each(&self, mut f: impl FnMut(Labels<'_>, SeriesRef)) {
+    /// Calls `f` with each series' labels and cells, and where to read the cells' values from, in exposition order.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(Labels<'_>, SeriesRef, &Read<'_>)) {
         let names = self.desc.labels;
         if self.dense != 0 {
             let block = self.dense_block();
@@ -681,14 +736,35 @@ impl SeriesStore {
                     .collect()
             });
             for (i, (rendered, vals)) in dense.iter().enumerate() {
-                f(Labels::new(names, vals, rendered), SeriesRef { block, base: i as u32 * self.width });
+                f(Labels::new(names, vals, rendered), SeriesRef { block, base: i as u32 * self.width }, &Read::Live);
             }
         } else if let Some(map) = self.dynamic.get() {
             let mut st = map.state.lock().unwrap_or_else(|e| e.into_inner());
-            st.ordered.settle();
-            let ordered = &st.ordered;
-            for r in &ordered.rows {
-                f(Labels::stored(names, r.key, r.labels(&ordered.text)), r.series);
+            let DynState { ordered, blocks, sums, .. } = &mut *st;
+            ordered.settle();
+            let width = self.width as usize;
+            if self.sharded && ordered.rows.len() >= SUM_AHEAD_FROM {
+                let per_block = CHUNK as usize * width;
+                sums.resize(blocks.len() * per_block, 0);
+                let float = |w: usize| self.float_cell.is_some_and(|c| w % width == c as usize);
+                const AHEAD: usize = 4;
+                for (i, out) in sums.chunks_exact_mut(per_block).enumerate() {
+                    if let Some(b) = blocks.get(i + 2 * AHEAD) {
+                        crate::block::prefetch((*b as *const Block).cast());
+                    }
+                    if let Some(b) = blocks.get(i + AHEAD) {
+                        b.prefetch_written();
+                    }
+                    blocks[i].sum_into(out, float);
+                }
+                for r in &ordered.rows {
+                    let cells = &sums[r.series.n as usize * width..][..width];
+                    f(Labels::stored(names, r.key, r.labels(&ordered.text)), r.series.series, &Read::Summed(cells));
+                }
+            } else {
+                for r in &ordered.rows {
+                    f(Labels::stored(names, r.key, r.labels(&ordered.text)), r.series.series, &Read::Live);
+                }
             }
         }
     }
@@ -712,7 +788,8 @@ mod tests {
             for i in (0..40u32).map(|i| (i * 17 + round * 7) % 40) {
                 let rendered = format!("route=\"/r{}-{i}\"", ["b", "a", "c"][round as usize]);
                 let key = Key::new([rendered.as_bytes(), &[0xff]].concat(), 1).expect("a valid key");
-                o.insert(rendered.clone(), SeriesRef { block, base: all.len() as u32 }, key);
+                let n = all.len() as u32;
+                o.insert(rendered.clone(), Carved { series: SeriesRef { block, base: n }, n }, key);
                 all.push(rendered);
             }
             assert_eq!(o.len(), all.len());
@@ -725,7 +802,8 @@ mod tests {
             // Each row keeps its own series and key.
             for r in &o.rows {
                 let rendered = r.labels(&o.text);
-                assert_eq!(all[r.series.base as usize], rendered);
+                assert_eq!(all[r.series.series.base as usize], rendered);
+                assert_eq!(r.series.n, r.series.series.base);
                 assert_eq!(r.key.bytes(), [rendered.as_bytes(), &[0xff]].concat());
             }
         }

@@ -46,6 +46,18 @@ struct ManyDynamic;
 #[obs::metric(histogram, buckets = [1.0, 2.0])]
 struct Observed;
 
+/// Exactness test counter whose scrape is large enough to sum its blocks ahead of the walk.
+#[obs::metric(counter, labels = Key, cap = 20000)]
+struct ScrapedCounts;
+
+/// Exactness test float counter whose scrape is large enough to sum its blocks ahead of the walk.
+#[obs::metric(counter, value = f64, labels = Key, cap = 20000)]
+struct ScrapedAmounts;
+
+/// Exactness test histogram whose scrape is large enough to sum its blocks ahead of the walk.
+#[obs::metric(histogram, buckets = [1.0, 2.0], labels = Key, cap = 20000)]
+struct ScrapedLatency;
+
 /// Exactness test float counter.
 #[obs::metric(counter, value = f64)]
 struct FloatTotal;
@@ -129,6 +141,49 @@ fn dynamic_series_beyond_the_thread_caches_are_exact_while_the_index_grows() {
         assert_eq!(ManyDynamic.with(Key { key: format!("s{k}") }).get(), 12, "series s{k}");
     }
     assert_eq!(obs::catalog().metric("many_dynamic").unwrap().series_count(), SERIES as usize);
+}
+
+#[test]
+fn a_scrape_of_thousands_of_dynamic_series_reads_each_series_exactly() {
+    // 6 000 series, past the size from which a scrape sums a family's blocks in memory order before its walk in
+    // label order; written from 4 threads, so the sums cover several slot rows (or the shared row alone under
+    // the atomic strategy). Series `s{k}` gets `k % 7 + 1` writes per thread, each of value `k % 3`.
+    const SERIES: u32 = 6_000;
+    on_threads(4, |t| {
+        for i in 0..SERIES {
+            let k = (i + t as u32 * 1_500) % SERIES;
+            for _ in 0..k % 7 + 1 {
+                let key = || Key { key: format!("s{k}") };
+                ScrapedCounts.with(key()).inc_by(u64::from(k % 3));
+                ScrapedAmounts.with(key()).inc_by(f64::from(k % 3) * 0.25);
+                ScrapedLatency.with(key()).observe(f64::from(k % 3));
+            }
+        }
+    });
+    let snap = obs::snapshot();
+    let family = |name: &str| {
+        let f = snap.families.iter().find(|f| f.name.starts_with(name)).unwrap_or_else(|| panic!("{name} in {snap:?}"));
+        assert_eq!(f.series.len(), SERIES as usize, "{name}");
+        f.series.iter().map(|s| (s.label("key").unwrap()[1..].parse::<u32>().unwrap(), &s.value))
+    };
+    let writes = |k: u32| 4 * u64::from(k % 7 + 1);
+    for (k, value) in family("scraped_counts") {
+        assert_eq!(*value, obs::model::Value::Counter(obs::model::Number::U64(writes(k) * u64::from(k % 3))), "s{k}");
+    }
+    for (k, value) in family("scraped_amounts") {
+        let want = writes(k) as f64 * f64::from(k % 3) * 0.25;
+        assert_eq!(*value, obs::model::Value::Counter(obs::model::Number::F64(want)), "s{k}");
+    }
+    for (k, value) in family("scraped_latency") {
+        let obs::model::Value::Histogram { cumulative, sum, .. } = value else { panic!("s{k}: {value:?}") };
+        let n = writes(k);
+        let want = match k % 3 {
+            0 | 1 => vec![n, n, n],
+            _ => vec![0, n, n],
+        };
+        assert_eq!(*cumulative, want, "s{k}");
+        assert_eq!(*sum, n as f64 * f64::from(k % 3), "s{k}");
+    }
 }
 
 #[test]

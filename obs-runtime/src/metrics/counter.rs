@@ -51,7 +51,7 @@ impl<L> Counter<L> {
     /// assert_eq!(RETRIES.get(), 0);
     /// ```
     pub const fn new(desc: &'static MetricDesc) -> Self {
-        Counter { store: SeriesStore::new(desc, 1, true, true), _labels: PhantomData }
+        Counter { store: SeriesStore::new(desc, 1, None, true, true), _labels: PhantomData }
     }
 
     /// The series of `labels`; keep the handle to skip the lookup next time.
@@ -192,7 +192,7 @@ impl<L> Collect for Counter<L> {
         self.store.desc()
     }
     fn collect(&self, out: &mut dyn PointSink) {
-        self.store.for_each(|labels, s| out.point(labels, Point::Counter(Number::U64(value(&Live, s)))));
+        self.store.for_each(|labels, s, read| out.point(labels, Point::Counter(Number::U64(value(read, s)))));
     }
     fn series_count(&self) -> usize {
         self.store.len()
@@ -241,7 +241,7 @@ impl<L> FloatCounter<L> {
     /// assert_eq!(SENT.get(), 0.0);
     /// ```
     pub const fn new(desc: &'static MetricDesc) -> Self {
-        FloatCounter { store: SeriesStore::new(desc, 1, true, true), _labels: PhantomData }
+        FloatCounter { store: SeriesStore::new(desc, 1, Some(0), true, true), _labels: PhantomData }
     }
     /// The series of `labels`.
     ///
@@ -344,7 +344,7 @@ impl<L> Collect for FloatCounter<L> {
         self.store.desc()
     }
     fn collect(&self, out: &mut dyn PointSink) {
-        self.store.for_each(|labels, s| out.point(labels, Point::Counter(Number::F64(float_value(&Live, s)))));
+        self.store.for_each(|labels, s, read| out.point(labels, Point::Counter(Number::F64(float_value(read, s)))));
     }
     fn series_count(&self) -> usize {
         self.store.len()

@@ -73,7 +73,7 @@ impl<L> Gauge<L> {
     /// assert_eq!(CONNS.get(), 0);
     /// ```
     pub const fn new(desc: &'static MetricDesc) -> Self {
-        Gauge { store: SeriesStore::new(desc, 1, false, true), _labels: PhantomData }
+        Gauge { store: SeriesStore::new(desc, 1, None, false, true), _labels: PhantomData }
     }
     /// The series of `labels`.
     ///
@@ -309,7 +309,7 @@ impl<L> Collect for Gauge<L> {
         self.store.desc()
     }
     fn collect(&self, out: &mut dyn PointSink) {
-        self.store.for_each(|labels, s| {
+        self.store.for_each(|labels, s, _| {
             out.point(labels, Point::Gauge(Number::I64(s.block.atomic(s.word(0)).load(Relaxed) as i64)))
         });
     }
@@ -355,7 +355,7 @@ impl<L> FloatGauge<L> {
     /// assert_eq!(HIT.get(), 0.0);
     /// ```
     pub const fn new(desc: &'static MetricDesc) -> Self {
-        FloatGauge { store: SeriesStore::new(desc, 1, false, true), _labels: PhantomData }
+        FloatGauge { store: SeriesStore::new(desc, 1, Some(0), false, true), _labels: PhantomData }
     }
     /// The series of `labels`.
     ///
@@ -476,7 +476,7 @@ impl<L> Collect for FloatGauge<L> {
         self.store.desc()
     }
     fn collect(&self, out: &mut dyn PointSink) {
-        self.store.for_each(|labels, s| {
+        self.store.for_each(|labels, s, _| {
             out.point(labels, Point::Gauge(Number::F64(f64::from_bits(s.block.atomic(s.word(0)).load(Relaxed)))))
         });
     }

@@ -7,7 +7,7 @@ use crate::metrics::native::{self, NativeBuckets, NativeSeries};
 use crate::model::{HistogramPoint, Point, PointSink};
 use crate::registry::Collect;
 use crate::self_metrics::{self, DropReason};
-use crate::series::{Cells, Live, SeriesRef, SeriesStore};
+use crate::series::{Cells, SeriesRef, SeriesStore};
 use crate::switch::is_enabled;
 use std::marker::PhantomData;
 use std::sync::atomic::Ordering::{AcqRel, Acquire};
@@ -182,7 +182,10 @@ impl<L> Histogram<L> {
     pub const fn new(desc: &'static MetricDesc) -> Self {
         // Bucket counts, `+Inf`, the sum, and with native buckets the address of the series' native storage.
         let width = desc.buckets.len() as u32 + 2 + desc.native.is_some() as u32;
-        Histogram { store: SeriesStore::new(desc, width, true, true), _labels: PhantomData }
+        Histogram {
+            store: SeriesStore::new(desc, width, Some(desc.buckets.len() as u32 + 1), true, true),
+            _labels: PhantomData,
+        }
     }
     /// The series of `labels`.
     ///
@@ -468,12 +471,12 @@ impl<L> Collect for Histogram<L> {
         let bounds = desc.buckets;
         let mut cumulative = Vec::with_capacity(bounds.len() + 1);
         let want_exemplars = out.wants_exemplars();
-        self.store.for_each(|labels, s| {
+        self.store.for_each(|labels, s, read| {
             let exemplars = match want_exemplars {
                 true => crate::trace::exemplars_of_series(s.block as *const _ as usize, s.base),
                 false => Vec::new(),
             };
-            let sum = classic(&Live, s, desc, &mut cumulative);
+            let sum = classic(read, s, desc, &mut cumulative);
             let native = desc.native.map(|_| native_series(s, desc).snapshot(sum));
             out.point(
                 labels,

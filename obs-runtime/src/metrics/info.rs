@@ -33,7 +33,7 @@ impl<L> Info<L> {
     /// assert!(!obs_runtime::encode(obs_runtime::Format::Prometheus).contains("mode_info 1")); // not set yet
     /// ```
     pub const fn new(desc: &'static MetricDesc) -> Self {
-        Info { store: SeriesStore::new(desc, 1, false, false), _labels: PhantomData }
+        Info { store: SeriesStore::new(desc, 1, None, false, false), _labels: PhantomData }
     }
     /// Exposes `labels` with value 1.
     ///
@@ -75,7 +75,7 @@ impl<L> Collect for Info<L> {
         self.store.desc()
     }
     fn collect(&self, out: &mut dyn PointSink) {
-        self.store.for_each(|labels, s| {
+        self.store.for_each(|labels, s, _| {
             // The overflow series is never set, so it stays hidden.
             if s.block.atomic(s.word(0)).load(Relaxed) == 1 {
                 out.point(labels, Point::Info);
