@@ -92,8 +92,8 @@ pub use obs_runtime::{AlertDesc, AlertOp, AlertSignal, Severity};
 pub mod model {
     pub use obs_runtime::names;
     pub use obs_runtime::{
-        collect, process_start, snapshot, Family, FamilySink, FamilySnapshot, HistogramPoint, Labels, Number, Point,
-        PointSink, SeriesSnapshot, Snapshot, SummaryPoint, TextRenderer, Value,
+        collect, process_start, snapshot, Family, FamilySink, FamilySnapshot, HistogramPoint, Labels, NativeBuckets,
+        Number, Point, PointSink, SeriesSnapshot, Snapshot, SummaryPoint, TextRenderer, Value,
     };
     #[cfg(feature = "protobuf")]
     pub use obs_runtime::{prometheus_proto, ProtobufRenderer};

@@ -21,7 +21,7 @@ pub(crate) struct BuildLabels {
 }
 
 /// The running build: service, version and commit, with value 1.
-#[metric(info, labels = BuildLabels, name = "build_info", namespace = "")]
+#[metric(info, labels = BuildLabels, name = "build", namespace = "")]
 pub(crate) struct BuildInfo;
 
 /// Why `init` failed.

@@ -2,20 +2,12 @@
 //!
 //! A family is named without its kind's suffix (`http_requests`, `build`); the exposition adds `_total` to a
 //! counter's sample and `_info` to an info metric's, and a histogram owns `_bucket`, `_sum` and `_count`. The
-//! catalog's collision check, the renderers and the dashboards generator all call these functions.
+//! catalog's collision check, the renderers and the dashboards generator all call these functions. The suffixes
+//! and the unit rule live in `obs-shared`, where the macros that name a family at compile time read them too.
 
 use crate::desc::MetricKind;
 
-/// The sample suffix of a counter.
-pub const TOTAL: &str = "_total";
-/// The sample suffix of an info metric.
-pub const INFO: &str = "_info";
-/// The sample suffix of a histogram's buckets.
-pub const BUCKET: &str = "_bucket";
-/// The sample suffix of a histogram's (or summary's) sum.
-pub const SUM: &str = "_sum";
-/// The sample suffix of a histogram's (or summary's) count.
-pub const COUNT: &str = "_count";
+pub use obs_shared::{BUCKET, COUNT, INFO, SUM, TOTAL};
 /// The label holding a classic histogram bucket's upper bound.
 pub const LE: &str = "le";
 /// The label holding a summary's quantile.
@@ -83,11 +75,7 @@ pub fn prometheus_family(family: &str, kind: MetricKind) -> String {
 /// assert_eq!(names::otel_name("queue_depth", None), "queue_depth");
 /// ```
 pub fn otel_name(family: &str, unit: Option<&str>) -> String {
-    match unit {
-        Some(u) => family.strip_suffix(u).and_then(|s| s.strip_suffix('_')).filter(|s| !s.is_empty()).unwrap_or(family),
-        None => family,
-    }
-    .to_owned()
+    obs_shared::without_unit(family, unit).to_owned()
 }
 
 /// The UCUM unit OpenTelemetry carries for a Prometheus base unit (`seconds` → `s`, `bytes` → `By`).

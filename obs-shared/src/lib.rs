@@ -1,8 +1,9 @@
 //! What `obs-macros` (at compile time) and `obs-runtime` (at run time) must agree on, defined once.
 //!
 //! A proc-macro crate cannot use its runtime's items while it runs, yet it needs their values: it checks an SLO
-//! latency threshold against the default buckets, and it parses the durations a declaration gives. So both depend
-//! on this small crate, which has no dependencies, instead of each keeping a copy.
+//! latency threshold against the default buckets, it parses the durations a declaration gives, and it names a
+//! family by the same rules the exposition applies to its samples. So both depend on this small crate, which has
+//! no dependencies, instead of each keeping a copy.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -33,6 +34,64 @@ pub const DEFAULT_BYTE_BUCKETS: &[f64] =
 /// assert_eq!(obs_shared::DEFAULT_CAP, 2000);
 /// ```
 pub const DEFAULT_CAP: u32 = 2000;
+
+/// The sample suffix of a counter: a family `jobs` exposes `jobs_total`.
+pub const TOTAL: &str = "_total";
+/// The sample suffix of an info metric: a family `build` exposes `build_info`.
+pub const INFO: &str = "_info";
+/// The sample suffix of a classic histogram's buckets.
+pub const BUCKET: &str = "_bucket";
+/// The sample suffix of a histogram's (or summary's) sum.
+pub const SUM: &str = "_sum";
+/// The sample suffix of a histogram's (or summary's) count.
+pub const COUNT: &str = "_count";
+/// The suffixes of a histogram's own samples, which no other family may end in.
+///
+/// ```
+/// assert_eq!(obs_shared::HISTOGRAM_SAMPLES, ["_bucket", "_sum", "_count"]);
+/// ```
+pub const HISTOGRAM_SAMPLES: [&str; 3] = [BUCKET, SUM, COUNT];
+
+/// Whether `name` already ends in its unit, as a whole word (`latency_seconds` for `seconds`, not
+/// `latencyseconds`).
+///
+/// ```
+/// assert!(obs_shared::ends_in_unit("latency_seconds", "seconds"));
+/// assert!(!obs_shared::ends_in_unit("latencyseconds", "seconds"));
+/// assert!(!obs_shared::ends_in_unit("seconds", "seconds"));
+/// ```
+pub fn ends_in_unit(name: &str, unit: &str) -> bool {
+    name.strip_suffix(unit).and_then(|s| s.strip_suffix('_')).is_some_and(|s| !s.is_empty())
+}
+
+/// A family's name with its unit as the last word, as Prometheus' naming rules ask (`request_duration` in
+/// `seconds` is `request_duration_seconds`); a name that already ends in its unit is kept.
+///
+/// ```
+/// assert_eq!(obs_shared::with_unit("request_duration", Some("seconds")), "request_duration_seconds");
+/// assert_eq!(obs_shared::with_unit("payload_bytes", Some("bytes")), "payload_bytes");
+/// assert_eq!(obs_shared::with_unit("queue_depth", None), "queue_depth");
+/// ```
+pub fn with_unit(name: &str, unit: Option<&str>) -> String {
+    match unit {
+        Some(u) if !ends_in_unit(name, u) => format!("{name}_{u}"),
+        _ => name.to_owned(),
+    }
+}
+
+/// The name without its unit word, for formats that carry the unit in a field of its own (OpenTelemetry): the
+/// name as it is when it does not end in the unit, or is nothing but the unit.
+///
+/// ```
+/// assert_eq!(obs_shared::without_unit("request_duration_seconds", Some("seconds")), "request_duration");
+/// assert_eq!(obs_shared::without_unit("queue_depth", None), "queue_depth");
+/// ```
+pub fn without_unit<'a>(name: &'a str, unit: Option<&str>) -> &'a str {
+    match unit {
+        Some(u) if ends_in_unit(name, u) => &name[..name.len() - u.len() - 1],
+        _ => name,
+    }
+}
 
 /// The units of a Prometheus duration, largest first, with their length in milliseconds.
 const UNITS: &[(&str, u64)] = &[

@@ -140,35 +140,30 @@ pub fn validate(cx: &mut Ctxt, args: Args, kind: Kind, ident: &Ident, vis: &syn:
     let name_span = args.name.as_ref().map_or(ident.span(), |l| l.span());
     match kind {
         Kind::Counter => {
-            if let Some(stripped) = name.strip_suffix("_total") {
+            if let Some(stripped) = name.strip_suffix(obs_shared::TOTAL) {
                 name = stripped.to_owned();
             }
         }
         Kind::Info => {
-            if let Some(stripped) = name.strip_suffix("_info") {
+            if let Some(stripped) = name.strip_suffix(obs_shared::INFO) {
                 name = stripped.to_owned();
             }
         }
         Kind::Gauge | Kind::Histogram => {
-            let reserved: &[&str] =
-                if kind == Kind::Histogram { &["_total", "_bucket", "_sum", "_count"] } else { &["_total"] };
-            if let Some(sfx) = reserved.iter().find(|s| name.ends_with(*s)) {
+            let histogram = if kind == Kind::Histogram { &obs_shared::HISTOGRAM_SAMPLES[..] } else { &[] };
+            if let Some(sfx) = std::iter::once(&obs_shared::TOTAL).chain(histogram).find(|s| name.ends_with(*s)) {
                 cx.error_at(
                     name_span,
                     format!(
                         "a {} name must not end in `{sfx}`: that suffix belongs to {}; rename it",
                         kind_name(kind),
-                        if *sfx == "_total" { "counters" } else { "the histogram's own samples" }
+                        if *sfx == obs_shared::TOTAL { "counters" } else { "the histogram's own samples" }
                     ),
                 );
             }
         }
     }
-    if let Some(u) = &unit {
-        if !name.ends_with(&format!("_{u}")) {
-            name = format!("{name}_{u}");
-        }
-    }
+    name = obs_shared::with_unit(&name, unit.as_deref());
 
     let namespace = args.namespace.as_ref().map(|lit| {
         let s = lit.value();
