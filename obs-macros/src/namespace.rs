@@ -19,11 +19,11 @@ pub fn namespace(input: TokenStream) -> TokenStream {
     let location = crate::common::location(lit.span());
     quote! {
         ::obs::__private::inventory::submit! {
-            ::obs::__private::NamespaceDecl {
+            ::obs::__private::Declaration::Namespace(::obs::__private::NamespaceDecl {
                 crate_ident: ::obs::__private::crate_info!().ident,
                 namespace: #lit,
                 location: #location,
-            }
+            })
         }
     }
 }

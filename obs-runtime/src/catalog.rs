@@ -9,8 +9,8 @@ use crate::desc::{
 };
 use crate::model::Family;
 use crate::names;
-use crate::registry::{Collect, MetricEntry};
-use crate::trace::{FunctionEntry, TracedFn};
+use crate::registry::Collect;
+use crate::trace::TracedFn;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::OnceLock;
@@ -167,6 +167,34 @@ impl fmt::Display for CatalogErrors {
 
 impl std::error::Error for CatalogErrors {}
 
+/// One declaration, as `#[metric]`, `#[traced]`, `#[health_check]`, `namespace!` and
+/// [`register!`](crate::register) submit it: the one `inventory` collection the catalog gathers, whatever declared
+/// the family.
+///
+/// ```
+/// use obs_runtime::{Counter, Declaration, MetricDesc, MetricKind};
+/// static JOBS: Counter = Counter::new(&MetricDesc::new("decl_jobs", MetricKind::Counter, "Jobs run."));
+/// // What `obs_runtime::register!(JOBS)` submits:
+/// obs_runtime::__private::inventory::submit! { Declaration::Metric(&JOBS) }
+/// assert!(obs_runtime::catalog().metric("decl_jobs").is_some());
+/// ```
+pub enum Declaration {
+    /// A metric family: its storage, which carries its descriptor.
+    Metric(&'static dyn Collect),
+    /// A traced function: its storage, which carries its declaration and its RED series.
+    Function(&'static TracedFn),
+    /// A health check.
+    HealthCheck(HealthCheckEntry),
+    /// A crate-wide namespace.
+    Namespace(NamespaceDecl),
+}
+
+inventory::collect!(Declaration);
+
+fn declarations() -> impl Iterator<Item = &'static Declaration> {
+    inventory::iter::<Declaration>.into_iter()
+}
+
 /// The catalog of this binary, gathered on first use.
 ///
 /// ```
@@ -176,14 +204,24 @@ impl std::error::Error for CatalogErrors {}
 /// ```
 pub fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| Catalog::gather(inventory::iter::<MetricEntry>.into_iter().map(|e| e.collector)))
+    CATALOG.get_or_init(|| {
+        Catalog::gather(declarations().filter_map(|d| match d {
+            Declaration::Metric(c) => Some(*c),
+            _ => None,
+        }))
+    })
 }
 
 impl Catalog {
     fn gather(collectors: impl Iterator<Item = &'static dyn Collect>) -> Catalog {
         let mut errors = Vec::new();
         let mut namespaces: BTreeMap<&'static str, &'static NamespaceDecl> = BTreeMap::new();
-        let mut decls: Vec<&'static NamespaceDecl> = inventory::iter::<NamespaceDecl>.into_iter().collect();
+        let mut decls: Vec<&'static NamespaceDecl> = declarations()
+            .filter_map(|d| match d {
+                Declaration::Namespace(n) => Some(n),
+                _ => None,
+            })
+            .collect();
         decls.sort_by_key(|d| d.location);
         for d in decls {
             if let Some(prev) = namespaces.insert(d.crate_ident, d) {
@@ -236,8 +274,12 @@ impl Catalog {
             }
         }
         let by_desc = metrics.iter().enumerate().map(|(i, m)| (m.desc() as *const MetricDesc as usize, i)).collect();
-        let mut functions: Vec<&'static TracedFn> =
-            inventory::iter::<FunctionEntry>.into_iter().map(|e| e.function).collect();
+        let mut functions: Vec<&'static TracedFn> = declarations()
+            .filter_map(|d| match d {
+                Declaration::Function(f) => Some(*f),
+                _ => None,
+            })
+            .collect();
         functions.sort_by_key(|f| f.desc().catalog_order());
         for pair in functions.windows(2) {
             let (previous, f) = (pair[0].desc(), pair[1].desc());
@@ -256,8 +298,12 @@ impl Catalog {
                 });
             }
         }
-        let mut health_checks: Vec<&'static HealthCheckEntry> =
-            inventory::iter::<HealthCheckEntry>.into_iter().collect();
+        let mut health_checks: Vec<&'static HealthCheckEntry> = declarations()
+            .filter_map(|d| match d {
+                Declaration::HealthCheck(h) => Some(h),
+                _ => None,
+            })
+            .collect();
         health_checks.sort_by_key(|h| (h.desc.name, h.desc.location));
         Catalog { metrics, functions, health_checks, by_desc, samples: owners.into_keys().collect(), errors }
     }

@@ -188,8 +188,6 @@ pub struct NamespaceDecl {
     pub location: Location,
 }
 
-inventory::collect!(NamespaceDecl);
-
 /// The series cap of a metric that does not set `cap`.
 ///
 /// ```
@@ -533,8 +531,6 @@ pub struct HealthCheckEntry {
     /// Starts one run of the check.
     pub run: fn() -> HealthFuture,
 }
-
-inventory::collect!(HealthCheckEntry);
 
 /// How urgent an alert is; it picks the Alertmanager route (page, ticket or info).
 ///

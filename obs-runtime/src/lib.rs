@@ -55,7 +55,7 @@ pub mod testing;
 pub mod trace;
 mod unchecked;
 
-pub use catalog::{catalog, Catalog, CatalogError, CatalogErrors, CatalogMetric};
+pub use catalog::{catalog, Catalog, CatalogError, CatalogErrors, CatalogMetric, Declaration};
 pub use config::{Settings, DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT};
 pub use desc::{
     AlertDesc, AlertOp, AlertSignal, CrateInfo, FunctionDesc, HealthCheckDesc, HealthCheckEntry, HealthFuture,
@@ -96,7 +96,7 @@ pub use otlp_metrics::{
     ExportError, MetricsExporter, MetricsGuard, OtlpEncoder, Temporality, DEFAULT_METRIC_EXPORT_INTERVAL,
     DEFAULT_METRIC_EXPORT_TIMEOUT,
 };
-pub use registry::{Collect, MetricEntry};
+pub use registry::Collect;
 pub use series::{MAX_LABEL_VALUE_LEN, OVERFLOW_VALUE};
 pub use slots::{write_strategy, write_strategy_calibration, WRITE_STRATEGY_VAR};
 pub use switch::{is_enabled, set_enabled};
@@ -112,9 +112,9 @@ pub mod __private {
     pub use crate::trace;
     pub use crate::unchecked::Unchecked;
     pub use crate::{
-        cardinality, crate_info, fixed_product, hash_str, inventory, Counter, CrateInfo, FloatCounter, FloatGauge,
+        cardinality, crate_info, fixed_product, hash_str, inventory, Counter, CrateInfo, Declaration, FloatCounter, FloatGauge,
         FunctionDesc, Gauge, HealthCheckDesc, HealthCheckEntry, HealthFuture, Histogram, Info, LabelDesc, LabelSet,
-        LabelValue, LatencyObjective, Location, MetricDesc, MetricEntry, MetricKind, Namespace, NamespaceDecl,
+        LabelValue, LatencyObjective, Location, MetricDesc, MetricKind, Namespace, NamespaceDecl,
         NativeConfig, SloDesc, SpanKind, ValueType,
     };
     pub use crate::{AlertDesc, AlertOp, AlertSignal, Severity};
@@ -134,7 +134,7 @@ pub mod __private {
 #[macro_export]
 macro_rules! register {
     ($family:expr) => {
-        $crate::inventory::submit! { $crate::MetricEntry::new(&$family) }
+        $crate::inventory::submit! { $crate::Declaration::Metric(&$family) }
     };
 }
 

@@ -1,4 +1,5 @@
-//! The link-time registry: every declared metric submits one [`MetricEntry`] through `inventory`.
+//! What the catalog collects from: every metric family implements [`Collect`], and its declaration submits it as a
+//! [`Declaration::Metric`](crate::Declaration::Metric) through `inventory`.
 
 use crate::desc::MetricDesc;
 use crate::model::PointSink;
@@ -71,32 +72,3 @@ pub trait Collect: Sync {
     /// ```
     fn series_count(&self) -> usize;
 }
-
-/// One declared metric, as submitted by `#[metric]`.
-///
-/// ```
-/// use obs_runtime::{Counter, MetricDesc, MetricEntry, MetricKind};
-/// static JOBS: Counter = Counter::new(&MetricDesc::new("jobs", MetricKind::Counter, "Jobs run."));
-/// let entry = MetricEntry::new(&JOBS); // what `obs_runtime::register!(JOBS)` submits
-/// assert_eq!(entry.collector.desc().name, "jobs");
-/// ```
-pub struct MetricEntry {
-    /// The family's storage and encoder.
-    pub collector: &'static dyn Collect,
-}
-
-impl MetricEntry {
-    /// Wraps a family for `inventory::submit!`.
-    ///
-    /// ```
-    /// use obs_runtime::{Counter, MetricDesc, MetricEntry, MetricKind};
-    /// static JOBS: Counter = Counter::new(&MetricDesc::new("jobs", MetricKind::Counter, "Jobs run."));
-    /// static ENTRY: MetricEntry = MetricEntry::new(&JOBS);
-    /// assert_eq!(ENTRY.collector.desc().kind, MetricKind::Counter);
-    /// ```
-    pub const fn new(collector: &'static dyn Collect) -> Self {
-        MetricEntry { collector }
-    }
-}
-
-inventory::collect!(MetricEntry);

@@ -39,7 +39,10 @@ pub fn expand(m: &Model, f: &FnItem) -> TokenStream {
                 #call
             }
             ::obs::__private::inventory::submit! {
-                ::obs::__private::HealthCheckEntry { desc: &__OBS_CHECK, run: __obs_run }
+                ::obs::__private::Declaration::HealthCheck(::obs::__private::HealthCheckEntry {
+                    desc: &__OBS_CHECK,
+                    run: __obs_run,
+                })
             }
         };
     }

@@ -169,7 +169,7 @@ pub fn expand(m: &Model) -> TokenStream {
                 pub const DESC: &'static ::obs::__private::MetricDesc = &__OBS_DESC;
             }
             ::obs::__private::inventory::submit! {
-                ::obs::__private::MetricEntry::new(&__OBS_FAMILY)
+                ::obs::__private::Declaration::Metric(&__OBS_FAMILY)
             }
             #[automatically_derived]
             impl ::core::ops::Deref for #ident {

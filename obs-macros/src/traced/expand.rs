@@ -1,7 +1,7 @@
 //! Code generation for `#[traced]`, from a validated model only.
 //!
 //! The signature, attributes and doc comments stay as written. The body gains, in front, the function's
-//! descriptor, its static RED storage and one `inventory` submission (the `FunctionEntry` the catalog lists and
+//! descriptor, its static RED storage and one `inventory` submission (the `Declaration` the catalog lists and
 //! exposes it from); then a `Call` is started, the user's body runs (in a `FnOnce` closure for sync
 //! functions, in an `async move` block polled inside the span for async ones), and the outcome is classified as
 //! ok / error / panic. Generated code names only `::obs::__private::…` and `::core::…`.
@@ -191,7 +191,7 @@ fn descriptor(m: &Model) -> TokenStream {
             krate: ::obs::__private::crate_info!(),
         };
         static __OBS_FN: ::obs::__private::trace::TracedFn = ::obs::__private::trace::TracedFn::new(&__OBS_FN_DESC);
-        ::obs::__private::inventory::submit! { ::obs::__private::trace::FunctionEntry::new(&__OBS_FN) }
+        ::obs::__private::inventory::submit! { ::obs::__private::Declaration::Function(&__OBS_FN) }
     }
 }
 

@@ -77,7 +77,7 @@ pub use metrics::pipeline_stats;
 pub use otlp::OtlpTraceClient;
 pub use propagation::{attach_remote, extract, inject, inject_current, parse_trace_state, parse_traceparent, Carrier};
 pub use record::{SpanEvent, SpanRecord, SpanStatus};
-pub use red::{FunctionEntry, Outcome, TracedFn};
+pub use red::{Outcome, TracedFn};
 pub use sampler::{is_active, sampling_ratio, set_sampling_ratio, Sampler};
 pub use sink::{MemorySink, Resource, SpanSink};
 

@@ -6,8 +6,8 @@
 //! cell of the same row: it only ever moves by +1 and -1, so unlike a gauge's `set` it splits across slots, and
 //! its value is the wrapping sum of the rows (an async call that starts on one thread and ends on another adds on
 //! one row and subtracts on the other). `#[traced(native)]` adds native buckets kept per slot like a native
-//! histogram's. The catalog lists the functions through their [`FunctionEntry`]; the families that expose them are
-//! in [`super::functions`].
+//! histogram's. The catalog lists the functions through their [`Declaration`](crate::Declaration); the families
+//! that expose them are in [`super::functions`].
 
 use super::clock;
 use crate::block::{Block, Hot, HotRow};
@@ -143,47 +143,6 @@ impl RedTarget {
 fn observe_native(native: &NativeSeries, ticks: u64) {
     native.observe(clock::ticks_to_seconds(ticks));
 }
-
-/// The catalog's entry of one traced function: its storage, which carries its declaration. `#[traced]` submits one
-/// through `inventory`; the catalog gathers them ([`Catalog::functions`](crate::Catalog::functions)) and the RED
-/// families walk the catalog's list, so a function is listed and exposed from this one entry.
-///
-/// ```
-/// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
-/// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-/// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
-/// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
-/// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
-/// # static WORK: TracedFn = TracedFn::new(&DESC);
-/// use obs_runtime::trace::FunctionEntry;
-/// obs_runtime::__private::inventory::submit! { FunctionEntry::new(&WORK) }
-/// let f = obs_runtime::trace::traced_function("demo", "work").unwrap();
-/// assert!(std::ptr::eq(f, &WORK));
-/// ```
-pub struct FunctionEntry {
-    /// The function's storage.
-    pub function: &'static TracedFn,
-}
-
-impl FunctionEntry {
-    /// Wraps a function for `inventory::submit!`.
-    ///
-    /// ```
-    /// # use obs_runtime::trace::{CrateInfo, FunctionDesc, Location, SpanKind, TracedFn};
-    /// # static DESC: FunctionDesc = FunctionDesc { function: "work", span_name: "work", kind: SpanKind::Internal,
-    /// #     attributes: &[], red_metrics: true, in_flight: true, buckets: &[0.1, 1.0], native: None, slo: None,
-    /// #     location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
-    /// #     krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" } };
-    /// # static WORK: TracedFn = TracedFn::new(&DESC);
-    /// static ENTRY: obs_runtime::trace::FunctionEntry = obs_runtime::trace::FunctionEntry::new(&WORK);
-    /// assert!(std::ptr::eq(ENTRY.function, &WORK));
-    /// ```
-    pub const fn new(function: &'static TracedFn) -> Self {
-        FunctionEntry { function }
-    }
-}
-
-inventory::collect!(FunctionEntry);
 
 impl TracedFn {
     /// The storage of the function described by `desc`.
