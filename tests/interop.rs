@@ -55,4 +55,31 @@ fn registry_families_are_merged_and_collisions_left_out() {
         errors.to_string().contains("exposes the sample `modern_total`, which an obs declaration owns"),
         "{errors}"
     );
+
+    // A second registry holding the same family, and one whose gauge would repeat the histogram's `_count`
+    // sample: both are left out (the first registered is exposed), and validate() names each.
+    let second = prometheus::Registry::new();
+    let again = prometheus::IntCounterVec::new(
+        prometheus::Opts::new("legacy_requests_total", "Requests, counted twice."),
+        &["code"],
+    )
+    .unwrap();
+    let count = prometheus::IntGauge::new("legacy_latency_count", "Repeats the histogram's count.").unwrap();
+    second.register(Box::new(again.clone())).unwrap();
+    second.register(Box::new(count.clone())).unwrap();
+    again.with_label_values(&["200"]).inc_by(99);
+    count.set(77);
+    obs::register_prometheus_registry(second);
+    let prom = obs::encode(obs::Format::Prometheus);
+    assert_eq!(prom.matches("# TYPE legacy_requests_total counter\n").count(), 1, "{prom}");
+    assert!(prom.contains("legacy_requests_total{code=\"200\"} 4.0\n"), "{prom}");
+    assert!(!prom.contains(" 99") && !prom.contains(" 77"), "the later registry's copies are left out: {prom}");
+    let errors = obs::catalog().validate().unwrap_err();
+    for (family, sample) in
+        [("legacy_requests", "legacy_requests_total"), ("legacy_latency_count", "legacy_latency_count")]
+    {
+        let want = obs::CatalogError::MergedDuplicate { family: family.into(), sample: sample.into() };
+        assert!(errors.0.contains(&want), "{want:?} not in {errors}");
+    }
+    assert!(errors.to_string().contains("register each metric in one registry"), "{errors}");
 }

@@ -97,6 +97,14 @@ pub enum CatalogError {
         /// The sample both would expose.
         sample: String,
     },
+    /// Two registered `prometheus::Registry` instances expose the same sample (the same family in both); the one
+    /// registered later is left out of the exposition.
+    MergedDuplicate {
+        /// The family left out.
+        family: String,
+        /// The sample both would expose.
+        sample: String,
+    },
     /// A crate called `obs::namespace!` twice.
     DuplicateNamespace {
         /// The crate.
@@ -125,6 +133,12 @@ impl fmt::Display for CatalogError {
                 f,
                 "family `{family}` of a registered prometheus::Registry exposes the sample `{sample}`, which an obs \
                  declaration owns, so it is left out of the exposition; rename the registry's metric or the declaration"
+            ),
+            CatalogError::MergedDuplicate { family, sample } => write!(
+                f,
+                "family `{family}` of a registered prometheus::Registry exposes the sample `{sample}`, which a family \
+                 of a registry registered earlier exposes too, so it is left out of the exposition; register each \
+                 metric in one registry"
             ),
             CatalogError::DuplicateNamespace { crate_ident, locations } => write!(
                 f,
@@ -443,11 +457,12 @@ impl Catalog {
         #[cfg_attr(not(feature = "prometheus"), allow(unused_mut))]
         let mut errors = self.errors.clone();
         #[cfg(feature = "prometheus")]
-        errors.extend(
-            self.merged()
-                .into_iter()
-                .filter_map(|f| f.shadowed_by.map(|sample| CatalogError::MergedCollision { family: f.name, sample })),
-        );
+        errors.extend(self.merged().into_iter().flat_map(|f| {
+            let collision =
+                f.shadowed_by.map(|sample| CatalogError::MergedCollision { family: f.name.clone(), sample });
+            let duplicate = f.duplicate_of.map(|sample| CatalogError::MergedDuplicate { family: f.name, sample });
+            collision.into_iter().chain(duplicate)
+        }));
         if errors.is_empty() {
             Ok(())
         } else {

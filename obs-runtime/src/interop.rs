@@ -15,7 +15,8 @@ static REGISTRIES: Mutex<Vec<prometheus::Registry>> = Mutex::new(Vec::new());
 
 /// Includes every family of `registry` in obs' exposition, after obs' own families.
 ///
-/// A family whose name collides with a declared obs metric is left out, so the output stays valid. A counter is
+/// A family whose name collides with a declared obs metric, or with a family of a registry registered earlier, is
+/// left out, so the output stays valid ([`Catalog::validate`](crate::Catalog::validate) reports it). A counter is
 /// exposed under the one naming rule of [`crate::names`]: its family name is the registry's without `_total`, and
 /// its sample carries `_total` in both text formats.
 ///
@@ -40,12 +41,11 @@ pub(crate) fn collect_registries(taken: &dyn Fn(&str) -> bool, sink: &mut dyn Fa
     if registries.is_empty() {
         return;
     }
-    let families = gather(&registries);
-    for f in &families {
-        let (name, kind) = family_of(f);
-        if shadowing_sample(name, kind, taken).is_some() {
+    for (f, left_out) in plan(&registries, taken) {
+        if left_out.is_some() {
             continue;
         }
+        let (name, kind) = family_of(&f);
         sink.begin(Family { name, kind, help: f.help(), unit: None });
         let mut cumulative = Vec::new();
         let mut bounds = Vec::new();
@@ -89,11 +89,38 @@ pub(crate) fn collect_registries(taken: &dyn Fn(&str) -> bool, sink: &mut dyn Fa
     }
 }
 
-/// Every family of the registered registries, sorted by name.
-fn gather(registries: &[prometheus::Registry]) -> Vec<MetricFamily> {
+/// Why a merged family is left out of the exposition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum LeftOut {
+    /// This sample is an obs declaration's.
+    Declared(String),
+    /// This sample is a family's of a registry registered earlier.
+    Merged(String),
+}
+
+/// Every family of the registered registries, sorted by name (a stable sort: registries in the order they were
+/// registered), each with the reason it is left out, if it is: a sample an obs declaration owns, or one a family
+/// earlier in this order already exposes (two registries holding one family would repeat it).
+fn plan(registries: &[prometheus::Registry], taken: &dyn Fn(&str) -> bool) -> Vec<(MetricFamily, Option<LeftOut>)> {
     let mut families: Vec<MetricFamily> = registries.iter().flat_map(|r| r.gather()).collect();
     families.sort_by(|a, b| a.name().cmp(b.name()));
+    let mut exposed: std::collections::HashSet<String> = std::collections::HashSet::new();
     families
+        .into_iter()
+        .map(|f| {
+            let (name, kind) = family_of(&f);
+            let samples: Vec<String> = names::owned_suffixes(kind).iter().map(|s| format!("{name}{s}")).collect();
+            // Searched from the last: a counter's `_total` names the clash better than its bare family name.
+            let left_out = match samples.iter().rev().find(|s| taken(s)) {
+                Some(s) => Some(LeftOut::Declared(s.clone())),
+                None => samples.iter().rev().find(|s| exposed.contains(*s)).map(|s| LeftOut::Merged(s.clone())),
+            };
+            if left_out.is_none() {
+                exposed.extend(samples);
+            }
+            (f, left_out)
+        })
+        .collect()
 }
 
 /// A merged family's name and kind under obs' naming rule: a counter's family name has no `_total`.
@@ -112,11 +139,6 @@ fn family_of(f: &MetricFamily) -> (&str, MetricKind) {
     (name, kind)
 }
 
-/// The first sample of family `name` that `taken` says an obs family owns.
-fn shadowing_sample(name: &str, kind: MetricKind, taken: &dyn Fn(&str) -> bool) -> Option<String> {
-    names::owned_suffixes(kind).iter().map(|s| format!("{name}{s}")).find(|s| taken(s))
-}
-
 /// A family of a registered `prometheus::Registry`, as the catalog lists it: registries are registered at run
 /// time, so these are read when asked for, not gathered at link time like declarations.
 ///
@@ -127,7 +149,8 @@ fn shadowing_sample(name: &str, kind: MetricKind, taken: &dyn Fn(&str) -> bool) 
 /// obs_runtime::register_prometheus_registry(registry);
 /// let merged = obs_runtime::catalog().merged();
 /// let f = merged.iter().find(|f| f.name == "legacy_queue_depth").unwrap();
-/// assert_eq!((f.kind, f.help.as_str(), f.shadowed_by.as_deref()), (obs_runtime::MetricKind::Gauge, "Jobs waiting, the old way.", None));
+/// assert_eq!((f.kind, f.help.as_str()), (obs_runtime::MetricKind::Gauge, "Jobs waiting, the old way."));
+/// assert_eq!((f.shadowed_by.as_deref(), f.duplicate_of.as_deref()), (None, None));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct MergedFamily {
@@ -140,21 +163,24 @@ pub struct MergedFamily {
     /// The sample an obs declaration already owns, if one does: the family is then left out of the exposition,
     /// and [`Catalog::validate`](crate::Catalog::validate) reports it.
     pub shadowed_by: Option<String>,
+    /// The sample a family of a registry registered earlier already exposes, if one does (the same family in two
+    /// registries): this one is then left out, and [`Catalog::validate`](crate::Catalog::validate) reports it.
+    pub duplicate_of: Option<String>,
 }
 
-/// The families of every registered registry, with the sample that shadows each, if any.
+/// The families of every registered registry, with the sample that leaves each out, if any.
 pub(crate) fn merged_families(taken: &dyn Fn(&str) -> bool) -> Vec<MergedFamily> {
     let registries = REGISTRIES.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    gather(&registries)
-        .iter()
-        .map(|f| {
-            let (name, kind) = family_of(f);
-            MergedFamily {
-                name: name.to_owned(),
-                kind,
-                help: f.help().to_owned(),
-                shadowed_by: shadowing_sample(name, kind, taken),
-            }
+    plan(&registries, taken)
+        .into_iter()
+        .map(|(f, left_out)| {
+            let (name, kind) = family_of(&f);
+            let (shadowed_by, duplicate_of) = match left_out {
+                Some(LeftOut::Declared(s)) => (Some(s), None),
+                Some(LeftOut::Merged(s)) => (None, Some(s)),
+                None => (None, None),
+            };
+            MergedFamily { name: name.to_owned(), kind, help: f.help().to_owned(), shadowed_by, duplicate_of }
         })
         .collect()
 }
