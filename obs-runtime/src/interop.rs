@@ -46,7 +46,12 @@ pub(crate) fn collect_registries(taken: &dyn Fn(&str) -> bool, sink: &mut dyn Fa
             continue;
         }
         let (name, kind) = family_of(&f);
-        sink.begin(Family { name, kind, help: f.help(), unit: None });
+        // The family's label names are its first series'; the `prometheus` crate gives every series of a
+        // vector the same ones.
+        let family_labels: Vec<LabelDesc> = f.get_metric().first().map_or_else(Vec::new, |m| {
+            m.get_label().iter().map(|l| LabelDesc { name: leak_name(l.name()), values: None }).collect()
+        });
+        sink.begin(Family { name, kind, help: f.help(), unit: None, labels: &family_labels });
         let mut cumulative = Vec::new();
         let mut bounds = Vec::new();
         for m in f.get_metric() {

@@ -284,8 +284,10 @@ pub trait FamilySink: PointSink {
 ///
 /// ```
 /// use obs_runtime::{Family, MetricKind};
-/// let f = Family { name: "jobs", kind: MetricKind::Counter, help: "Jobs run.", unit: None };
-/// assert_eq!(f.name, "jobs");
+/// use obs_runtime::LabelDesc;
+/// const LABELS: &[LabelDesc] = &[LabelDesc { name: "queue", values: None }];
+/// let f = Family { name: "jobs", kind: MetricKind::Counter, help: "Jobs run.", unit: None, labels: LABELS };
+/// assert_eq!(f.label_names().collect::<Vec<_>>(), ["queue"]);
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Family<'a> {
@@ -297,6 +299,16 @@ pub struct Family<'a> {
     pub help: &'a str,
     /// The base unit, if declared.
     pub unit: Option<&'a str>,
+    /// The label names every series carries, in exposition order, with the closed value set of a label that
+    /// has one (a bucket's `le` and a summary's `quantile` are the format's, not listed).
+    pub labels: &'a [LabelDesc],
+}
+
+impl Family<'_> {
+    /// The label names, in exposition order.
+    pub fn label_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.labels.iter().map(|l| l.name)
+    }
 }
 
 /// When this process started counting: the start time of every cumulative series, no later than the first value
@@ -416,6 +428,8 @@ pub struct FamilySnapshot {
     pub help: String,
     /// The base unit, if declared.
     pub unit: Option<String>,
+    /// The label names every series carries (see [`Family::labels`]).
+    pub label_names: Vec<String>,
     /// Every series, in exposition order.
     pub series: Vec<SeriesSnapshot>,
 }
@@ -468,6 +482,7 @@ impl FamilySink for Snapshot {
             kind: f.kind,
             help: f.help.to_owned(),
             unit: f.unit.map(str::to_owned),
+            label_names: f.label_names().map(str::to_owned).collect(),
             series: Vec::new(),
         });
     }
@@ -485,6 +500,6 @@ impl PointSink for Snapshot {
 impl<'a> Family<'a> {
     /// The family of a descriptor under its resolved name.
     pub(crate) fn of(desc: &'a MetricDesc, name: &'a str) -> Family<'a> {
-        Family { name, kind: desc.kind, help: desc.help, unit: desc.unit }
+        Family { name, kind: desc.kind, help: desc.help, unit: desc.unit, labels: desc.labels }
     }
 }

@@ -274,3 +274,24 @@ fn every_test_holds_under_each_forced_write_strategy() {
         );
     }
 }
+
+/// The snapshot names every family's labels, and each series carries exactly those, in that order: what an
+/// exporter that declares a family before its points (OTLP, protobuf, a schema registry) reads.
+#[test]
+fn every_family_names_the_labels_its_series_carry() {
+    Sharded.with(ShardLabels { shard: Shard::B }).inc();
+    Dynamic.with(Key { key: "k".into() }).inc();
+    let snap = obs::snapshot();
+    let sharded = snap.family("sharded").expect("declared above");
+    assert_eq!(sharded.label_names, ["shard"]);
+    assert_eq!(snap.family("plain").expect("declared above").label_names, Vec::<String>::new());
+    let mut labelled = 0;
+    for f in &snap.families {
+        for s in &f.series {
+            let names: Vec<&str> = s.labels.iter().map(|(n, _)| n.as_str()).collect();
+            assert_eq!(names, f.label_names, "family {} series {:?}", f.name, s.labels);
+        }
+        labelled += usize::from(!f.label_names.is_empty());
+    }
+    assert!(labelled >= 3, "labelled families in this binary: {labelled}");
+}

@@ -58,7 +58,7 @@ impl Format {
 /// use obs_runtime::{Family, FamilySink, Format, Labels, MetricKind, Number, Point, PointSink, TextRenderer};
 /// let mut out = String::new();
 /// let mut r = TextRenderer::new(&mut out, Format::Prometheus);
-/// r.begin(Family { name: "jobs", kind: MetricKind::Counter, help: "Jobs run.", unit: None });
+/// r.begin(Family { name: "jobs", kind: MetricKind::Counter, help: "Jobs run.", unit: None, labels: &[] });
 /// r.point(Labels::NONE, Point::Counter(Number::U64(3)));
 /// r.finish();
 /// assert_eq!(out, "# HELP jobs_total Jobs run.\n# TYPE jobs_total counter\njobs_total 3\n");
@@ -99,7 +99,8 @@ impl<'o> TextRenderer<'o> {
     /// ```
     /// use obs_runtime::{Family, FamilySink, Format, MetricKind, TextRenderer};
     /// let mut out = String::new();
-    /// let f = Family { name: "wait_seconds", kind: MetricKind::Histogram, help: "Wait.", unit: Some("seconds") };
+    /// let f =
+    ///     Family { name: "wait_seconds", kind: MetricKind::Histogram, help: "Wait.", unit: Some("seconds"), labels: &[] };
     /// TextRenderer::new(&mut out, Format::OpenMetrics).begin(f);
     /// assert!(out.ends_with("# UNIT wait_seconds seconds\n"));
     /// ```

@@ -32,7 +32,7 @@ use client::{
 /// use obs_runtime::{Family, FamilySink, Labels, MetricKind, Number, Point, PointSink, ProtobufRenderer};
 /// let mut out = Vec::new();
 /// let mut r = ProtobufRenderer::new(&mut out);
-/// r.begin(Family { name: "jobs", kind: MetricKind::Counter, help: "Jobs run.", unit: None });
+/// r.begin(Family { name: "jobs", kind: MetricKind::Counter, help: "Jobs run.", unit: None, labels: &[] });
 /// r.point(Labels::NONE, Point::Counter(Number::U64(3)));
 /// r.finish();
 /// assert_eq!(out[0] as usize, out.len() - 1); // one length-prefixed message
