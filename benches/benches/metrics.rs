@@ -566,6 +566,9 @@ fn heap_in_use() -> u64 {
 /// Increments one series of a scale family.
 type Inc = dyn Fn(&'static str);
 
+/// Case 8's memory figures, one entry per size, for the report.
+static MEMORY: std::sync::Mutex<Vec<obs_benches::ScaleMemory>> = std::sync::Mutex::new(Vec::new());
+
 fn scale(c: &mut Criterion) {
     let cases: [(usize, &str, &Inc); 4] = [
         (10, "scale10", &|r| Scale10.with(Dyn { route: r }).inc()),
@@ -584,9 +587,8 @@ fn scale(c: &mut Criterion) {
         }
         let grown = heap_in_use().saturating_sub(before);
         println!(
-            "scale {n} series: obs' heap grew {grown} bytes ({:.0} bytes per series, {} writing thread)",
-            grown as f64 / n as f64,
-            1
+            "scale {n} series: obs' heap grew {grown} bytes ({:.0} bytes per series, 1 writing thread)",
+            grown as f64 / n as f64
         );
         let m = obs::catalog()
             .metric(&format!("obs_benches_{name}"))
@@ -599,18 +601,36 @@ fn scale(c: &mut Criterion) {
             m.collector().collect(&mut r);
             out
         };
+        let protobuf = || {
+            let mut out = Vec::new();
+            let mut r = obs::model::ProtobufRenderer::new(&mut out);
+            obs::model::FamilySink::begin(&mut r, m.family());
+            m.collector().collect(&mut r);
+            r.finish();
+            out
+        };
         assert_eq!(text(obs::Format::Prometheus).lines().count(), n + 2);
+        // What each renderer produces per series, and what a scrape leaves allocated once its output is dropped
+        // (the scrape's state kept between scrapes: the sums of a large family's blocks).
+        let mut renderers = Vec::new();
+        let renders: [(&'static str, &dyn Fn() -> Vec<u8>); 3] = [
+            ("text", &|| text(obs::Format::Prometheus).into_bytes()),
+            ("OpenMetrics", &|| text(obs::Format::OpenMetrics).into_bytes()),
+            ("protobuf", &protobuf),
+        ];
+        for (renderer, render) in renders {
+            let before = heap_in_use();
+            let output = render().len() as u64;
+            renderers.push(obs_benches::RendererMemory {
+                renderer,
+                output,
+                kept: heap_in_use().saturating_sub(before),
+            });
+        }
+        MEMORY.lock().unwrap().push(obs_benches::ScaleMemory { series: n as u64, storage: grown, renderers });
         g.bench_function(format!("text_{n}"), |b| b.iter(|| text(black_box(obs::Format::Prometheus))));
-        g.bench_function(format!("protobuf_{n}"), |b| {
-            b.iter(|| {
-                let mut out = Vec::new();
-                let mut r = obs::model::ProtobufRenderer::new(&mut out);
-                obs::model::FamilySink::begin(&mut r, m.family());
-                m.collector().collect(&mut r);
-                r.finish();
-                out
-            })
-        });
+        g.bench_function(format!("openmetrics_{n}"), |b| b.iter(|| text(black_box(obs::Format::OpenMetrics))));
+        g.bench_function(format!("protobuf_{n}"), |b| b.iter(protobuf));
         // Per-op cost with increments spread over every series (a lookup each time, past the per-thread cache),
         // beside prometheus' `with_label_values` over the same series: what a map of N entries costs anyone.
         let mut i = 0usize;
@@ -706,6 +726,7 @@ fn main() {
         return;
     };
     let (mut table, complete) = obs_benches::report(&dir, since);
+    table.push_str(&obs_benches::memory_table(&MEMORY.lock().unwrap()));
     let span = SPAN_NS.load(Relaxed);
     if span > 0 {
         let pct = 100.0 * OVERLAP_NS.load(Relaxed) as f64 / span as f64;

@@ -163,6 +163,10 @@ const SCALE_ROWS: &[(&str, &str, f64)] = &[
     ("text, per series, 1 000 series", "text_1000", 1_000.0),
     ("text, per series, 10 000 series", "text_10000", 10_000.0),
     ("text, per series, 100 000 series", "text_100000", 100_000.0),
+    ("OpenMetrics, per series, 10 series", "openmetrics_10", 10.0),
+    ("OpenMetrics, per series, 1 000 series", "openmetrics_1000", 1_000.0),
+    ("OpenMetrics, per series, 10 000 series", "openmetrics_10000", 10_000.0),
+    ("OpenMetrics, per series, 100 000 series", "openmetrics_100000", 100_000.0),
     ("protobuf, per series, 10 series", "protobuf_10", 10.0),
     ("protobuf, per series, 1 000 series", "protobuf_1000", 1_000.0),
     ("protobuf, per series, 10 000 series", "protobuf_10000", 10_000.0),
@@ -533,6 +537,13 @@ pub fn report(dir: &Path, since: SystemTime) -> (String, bool) {
     );
     check(
         &mut out,
+        "OpenMetrics encode per series flat from 1 000 to 100 000 series (≤ 1.5×)",
+        spread("openmetrics_100000").zip(spread("openmetrics_1000")).map(|(a, b)| (a / 100_000.0) / (b / 1_000.0)),
+        &times,
+        &|r| r <= 1.5,
+    );
+    check(
+        &mut out,
         "protobuf encode per series flat from 1 000 to 100 000 series (≤ 1.5×)",
         spread("protobuf_100000").zip(spread("protobuf_1000")).map(|(a, b)| (a / 100_000.0) / (b / 1_000.0)),
         &times,
@@ -609,9 +620,77 @@ pub fn machine() -> String {
     format!("{cpu}, {cores} logical cores available")
 }
 
+/// What one renderer costs in memory for one scale family.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RendererMemory {
+    /// The renderer's name, as the table shows it.
+    pub renderer: &'static str,
+    /// Bytes of output for the family.
+    pub output: u64,
+    /// Heap still allocated after a scrape whose output was dropped (state kept between scrapes).
+    pub kept: u64,
+}
+
+/// Case 8's memory at one size: obs' storage for the series, and each renderer's figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScaleMemory {
+    /// Series in the family.
+    pub series: u64,
+    /// Heap the series took when first written (one writing thread).
+    pub storage: u64,
+    /// Each renderer's figures.
+    pub renderers: Vec<RendererMemory>,
+}
+
+/// The memory table of case 8: bytes per series of storage, and of each renderer's output and kept state.
+pub fn memory_table(rows: &[ScaleMemory]) -> String {
+    let Some(first) = rows.first() else { return String::new() };
+    let mut out = String::from("\n| memory per series | storage (heap, 1 writing thread) |");
+    for r in &first.renderers {
+        let _ = write!(out, " {} output | {} kept after a scrape |", r.renderer, r.renderer);
+    }
+    out.push_str("\n|---|---:|");
+    for _ in &first.renderers {
+        out.push_str("---:|---:|");
+    }
+    out.push('\n');
+    let per = |bytes: u64, n: u64| format!("{:.1} B", bytes as f64 / n as f64);
+    for row in rows {
+        let _ = write!(out, "| {} series | {} |", row.series, per(row.storage, row.series));
+        for r in &row.renderers {
+            let _ = write!(out, " {} | {} |", per(r.output, row.series), per(r.kept, row.series));
+        }
+        out.push('\n');
+    }
+    out.push_str(
+        "\nStorage: glibc's heap in use (`mallinfo2`) before and after the family's series are first written. \
+         Output: the bytes one scrape of the family produces. Kept: the heap still in use after that scrape, its \
+         output dropped (a large dynamic family keeps its blocks' sums between scrapes).\n",
+    );
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn memory_table_divides_by_the_series() {
+        let rows = [ScaleMemory {
+            series: 1_000,
+            storage: 64_000,
+            renderers: vec![RendererMemory { renderer: "text", output: 30_500, kept: 8_000 }],
+        }];
+        let t = memory_table(&rows);
+        assert!(
+            t.contains(
+                "| memory per series | storage (heap, 1 writing thread) | text output | text kept after a scrape |"
+            ),
+            "{t}"
+        );
+        assert!(t.contains("| 1000 series | 64.0 B | 30.5 B | 8.0 B |"), "{t}");
+        assert_eq!(memory_table(&[]), "");
+    }
 
     #[test]
     fn report_from_fake_estimates() {
