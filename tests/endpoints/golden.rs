@@ -1,4 +1,5 @@
-//! Golden exposition: the exact bytes of both formats for one metric of every kind.
+//! Golden exposition: the exact bytes of both formats for one metric of every kind, with an exemplar (OpenMetrics
+//! only) on the bucket of an observation made inside a sampled span.
 //!
 //! Regenerate with `OBS_BLESS=1 cargo test --test endpoints golden` and read the diff before committing.
 
@@ -74,7 +75,17 @@ fn populate() {
     Requests.with(Route { method: Method::Post, route: "/checkout" }).inc();
     Requests.with(Route { method: Method::Get, route: "/cart" }).inc_by(2);
     Latency.with(Route { method: Method::Get, route: "/cart" }).observe(0.05);
-    Latency.with(Route { method: Method::Get, route: "/cart" }).observe(0.3);
+    {
+        // Inside a sampled span: the observation's bucket carries its trace and span as an exemplar.
+        let _span = obs::trace::SpanContext {
+            trace_id: 0x4bf92f3577b34da6a3ce929d0e0e4736,
+            span_id: 0x00f067aa0ba902b7,
+            sampled: true,
+            remote: true,
+        }
+        .attach();
+        Latency.with(Route { method: Method::Get, route: "/cart" }).observe(0.3);
+    }
     Latency.with(Route { method: Method::Get, route: "/cart" }).observe(7.0);
     Payload.observe(150.0);
     Items.set(-2);
@@ -84,6 +95,8 @@ fn populate() {
 }
 
 /// The families declared in this file only: the runtime's own (process, self metrics...) vary by machine.
+/// An exemplar's timestamp, the one figure that differs between runs, is checked to be the time of the run and
+/// then written as `<now>`.
 fn ours(text: &str) -> String {
     let mut out = String::new();
     let mut keep = false;
@@ -92,7 +105,17 @@ fn ours(text: &str) -> String {
             keep = ["shop_", "cart_", "payload_"].iter().any(|p| rest.starts_with(p));
         }
         if keep || line == "# EOF" {
-            out.push_str(line);
+            let line = match line.split_once(" # {") {
+                Some((_, exemplar)) => {
+                    let (head, ts) = line.rsplit_once(' ').expect("an exemplar ends in its timestamp");
+                    let ts: f64 = ts.parse().unwrap_or_else(|_| panic!("exemplar timestamp in `{exemplar}`"));
+                    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+                    assert!((now.as_secs_f64() - ts).abs() < 600.0, "exemplar timestamp {ts} is not now");
+                    format!("{head} <now>")
+                }
+                None => line.to_owned(),
+            };
+            out.push_str(&line);
             out.push('\n');
         }
     }
@@ -112,10 +135,14 @@ fn check(file: &str, actual: &str) {
 fn both_formats_match_the_golden_files_and_are_deterministic() {
     // `check` reads OBS_BLESS, so it takes turns with the test of this binary that sets a variable.
     let _env = crate::common::turn(&crate::common::ENV);
+    // Spans are sampled only with a pipeline installed; it is dropped before the test ends, so this binary's
+    // `init` test (which takes the same turn) can install its own.
+    let guard = obs::trace::TracePipeline::builder().sink(obs::trace::MemorySink::default()).install().unwrap();
     populate();
     let prom = obs::encode(obs::Format::Prometheus);
     let om = obs::encode(obs::Format::OpenMetrics);
     check("exposition.prom", &ours(&prom));
     check("exposition.om", &ours(&om));
     assert_eq!(ours(&prom), ours(&obs::encode(obs::Format::Prometheus)), "two scrapes of one state are identical");
+    drop(guard);
 }
