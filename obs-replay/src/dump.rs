@@ -11,8 +11,11 @@ use obs_runtime::otlp_proto::trace::v1::Span;
 /// One span with the resource and scope it came with.
 #[derive(Clone)]
 pub struct Item {
+    /// The resource of the line's `resourceSpans` entry (the service).
     pub resource: Resource,
+    /// The instrumentation scope it was under.
     pub scope: InstrumentationScope,
+    /// The span, ids and timestamps as recorded.
     pub span: Span,
 }
 

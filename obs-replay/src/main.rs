@@ -22,16 +22,18 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// Spans per export request.
 const BATCH: usize = 512;
 
+/// How often progress is reported.
+const SECOND: Duration = Duration::from_secs(1);
+
+/// The command line.
 fn cli() -> Command {
     Command::new("obs-replay")
         .about("Replays an obs flight recorder dump (OTLP JSON lines) into an OTLP endpoint")
         .arg(Arg::new("dump").required(true).help("The dump file (OTLP JSON lines), or - for standard input"))
-        .arg(
-            Arg::new("endpoint")
-                .long("endpoint")
-                .default_value("http://127.0.0.1:4318/v1/traces")
-                .help("Where to send: the full URL for http/protobuf (…/v1/traces), host:port URL for gRPC"),
-        )
+        .arg(Arg::new("endpoint").long("endpoint").help(
+            "Where to send: the full URL for http/protobuf (default http://127.0.0.1:4318/v1/traces), \
+             host:port or its http:// URL for gRPC (default http://127.0.0.1:4317)",
+        ))
         .arg(
             Arg::new("protocol")
                 .long("protocol")
@@ -81,58 +83,163 @@ fn speed(v: &str) -> Result<Option<f64>, String> {
     }
 }
 
-fn read(path: &str, quiet: bool) -> Result<(Vec<Item>, usize), String> {
-    let reader: Box<dyn BufRead> = if path == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        Box::new(std::io::BufReader::new(std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?))
-    };
-    let (mut items, mut bad) = (Vec::new(), 0);
-    for (n, line) in reader.lines().enumerate() {
-        let line = line.map_err(|e| format!("{path}: {e}"))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match dump::parse_line(&line) {
+/// The longest line a dump may hold: 64 MiB. The recorder writes at most 512 spans a line, which leaves each
+/// 128 KiB, far more than a span takes; a longer line is damage or hostile. It is read through without being
+/// kept, reported with its number and skipped: the memory a line takes is bounded by this cap, however long it is.
+const MAX_LINE: usize = 64 << 20;
+
+/// What [`next_line`] found.
+#[derive(Debug, PartialEq, Eq)]
+enum Line {
+    /// A line, in the buffer without its `\n` (or `\r\n`).
+    Text,
+    /// A line longer than the cap, read through and dropped.
+    TooLong,
+    /// The end of the input.
+    End,
+}
+
+/// Reads the next line as bytes into `buf`, keeping at most `max` of them: a dump is not trusted to be UTF-8 or
+/// to have sane line lengths, and neither may end the replay.
+fn next_line(r: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> std::io::Result<Line> {
+    buf.clear();
+    // One byte over the cap tells a line of exactly `max` bytes from a longer one.
+    if std::io::Read::take(&mut *r, max as u64 + 1).read_until(b'\n', buf)? == 0 {
+        return Ok(Line::End);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+    } else if buf.len() > max {
+        r.skip_until(b'\n')?;
+        buf.clear();
+        // The buffer has grown to the cap: give it back rather than hold it for the rest of the read.
+        buf.shrink_to(1 << 16);
+        return Ok(Line::TooLong);
+    }
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    Ok(Line::Text)
+}
+
+/// Reads a dump: its spans, and how many malformed lines were skipped (each reported with its number, all of
+/// them unless `quiet`, the first ten otherwise). Only an I/O error ends the read; it names the file.
+fn read(mut reader: impl BufRead, path: &str, quiet: bool, max_line: usize) -> Result<(Vec<Item>, usize), String> {
+    let (mut items, mut bad, mut buf, mut n) = (Vec::new(), 0usize, Vec::new(), 0usize);
+    let (began, mut last_report) = (Instant::now(), Instant::now());
+    loop {
+        let kind = next_line(&mut reader, &mut buf, max_line).map_err(|e| format!("{path}: line {}: {e}", n + 1))?;
+        n += 1;
+        let parsed = match kind {
+            Line::End => break,
+            Line::TooLong => Err(format!("longer than {} MiB", max_line >> 20)),
+            Line::Text => match std::str::from_utf8(&buf) {
+                Err(e) => Err(format!("not UTF-8 (byte {} is invalid)", e.valid_up_to() + 1)),
+                Ok(line) if line.trim().is_empty() => Ok(Vec::new()),
+                Ok(line) => dump::parse_line(line),
+            },
+        };
+        match parsed {
             Ok(spans) => items.extend(spans),
             Err(e) => {
                 bad += 1;
                 if !quiet || bad <= 10 {
-                    eprintln!("obs-replay: {path}: line {}: {e}; skipped", n + 1);
+                    eprintln!("obs-replay: {path}: line {n}: {e}; skipped");
                 }
             }
+        }
+        // A long dump takes a while to read before the first send: say so.
+        if !quiet && last_report.elapsed() >= SECOND {
+            eprintln!(
+                "obs-replay: {path}: {n} lines read, {} spans ({:.1} s)",
+                items.len(),
+                began.elapsed().as_secs_f64()
+            );
+            last_report = Instant::now();
         }
     }
     Ok((items, bad))
 }
 
+/// `--trace-id`: 32 hex digits, checked byte by byte (`u8::from_str_radix` would take `+f` as a digit pair).
+fn trace_id(v: &str) -> Result<Vec<u8>, String> {
+    let b = v.as_bytes();
+    if b.len() != 32 || !b.iter().all(u8::is_ascii_hexdigit) {
+        return Err(format!("--trace-id: `{v}` is not 32 hex digits"));
+    }
+    let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+    Ok(b.chunks(2).map(|p| hex(p[0]) << 4 | hex(p[1])).collect())
+}
+
+/// Where to send: `--endpoint`, or the local collector's default for the protocol. A gRPC endpoint written
+/// `host:port`, as the help calls it, gets the `http://` tonic needs.
+fn endpoint(v: Option<&str>, protocol: Protocol) -> String {
+    match (v, protocol) {
+        (Some(e), Protocol::Grpc) if !e.contains("://") => format!("http://{e}"),
+        (Some(e), _) => e.to_owned(),
+        (None, Protocol::Grpc) => "http://127.0.0.1:4317".to_owned(),
+        (None, Protocol::HttpProtobuf) => "http://127.0.0.1:4318/v1/traces".to_owned(),
+    }
+}
+
+/// Progress on stderr: a line a second (also while waiting out a gap in the dump), none when quiet.
+struct Progress {
+    quiet: bool,
+    total: usize,
+    began: Instant,
+    last: Instant,
+}
+
+impl Progress {
+    /// Prints `sent/total` if a second has passed since the last line.
+    fn tick(&mut self, sent: usize) {
+        if !self.quiet && self.last.elapsed() >= SECOND {
+            eprintln!("obs-replay: {sent}/{} spans sent ({:.1} s)", self.total, self.began.elapsed().as_secs_f64());
+            self.last = Instant::now();
+        }
+    }
+
+    /// How long one may sleep before the next line is due.
+    fn due_in(&self) -> Duration {
+        if self.quiet {
+            Duration::MAX
+        } else {
+            SECOND.saturating_sub(self.last.elapsed())
+        }
+    }
+}
+
+/// The replay: success, failure if a span could not be sent, or an `Err` for a usage or input error (exit 2).
 fn run() -> Result<ExitCode, String> {
     let m = cli().get_matches();
     let arg = |k: &str| m.get_one::<String>(k).map(String::as_str);
     let quiet = m.get_flag("quiet");
+    // Every option is checked before the dump is read: a typo should not wait for a long read to be told.
     let speed = speed(arg("speed").unwrap_or("1"))?;
     let protocol = match arg("protocol") {
         Some("grpc") => Protocol::Grpc,
         _ => Protocol::HttpProtobuf,
     };
+    let from = arg("from").map(|v| time::parse("--from", v)).transpose()?;
+    let to = arg("to").map(|v| time::parse("--to", v)).transpose()?;
+    let want_trace = arg("trace-id").map(trace_id).transpose()?;
+    let endpoint = endpoint(arg("endpoint"), protocol);
+    let mut client = OtlpTraceClient::new(&endpoint, protocol, Duration::from_secs(10)).map_err(|e| e.to_string())?;
     let path = arg("dump").unwrap_or("-");
-    let (mut items, bad) = read(path, quiet)?;
+    let (mut items, bad) = if path == "-" {
+        read(std::io::stdin().lock(), path, quiet, MAX_LINE)?
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+        read(std::io::BufReader::new(file), path, quiet, MAX_LINE)?
+    };
     let start = items.iter().map(|i| i.span.start_time_unix_nano).min().unwrap_or(0);
-    if let Some(from) = arg("from") {
-        let t = time::instant("--from", from, start)?;
+    if let Some(t) = from.map(|w| w.resolve(start)) {
         items.retain(|i| i.span.start_time_unix_nano >= t);
     }
-    if let Some(to) = arg("to") {
-        let t = time::instant("--to", to, start)?;
+    if let Some(t) = to.map(|w| w.resolve(start)) {
         items.retain(|i| i.span.end_time_unix_nano <= t);
     }
-    if let Some(tid) = arg("trace-id") {
-        let want: Vec<u8> = (0..tid.len() / 2)
-            .map(|i| u8::from_str_radix(tid.get(2 * i..2 * i + 2).unwrap_or("zz"), 16))
-            .collect::<Result<_, _>>()
-            .ok()
-            .filter(|v: &Vec<u8>| v.len() == 16 && tid.len() == 32)
-            .ok_or(format!("--trace-id: `{tid}` is not 32 hex digits"))?;
+    if let Some(want) = want_trace {
         items.retain(|i| i.span.trace_id == want);
     }
     if let Some(f) = arg("function") {
@@ -150,7 +257,6 @@ fn run() -> Result<ExitCode, String> {
     }
     // Sent in the order they ended, as a live exporter would have sent them.
     items.sort_by_key(|i| i.span.end_time_unix_nano);
-    let first = items.iter().map(|i| i.span.start_time_unix_nano).min().unwrap_or(0);
     if m.get_flag("shift-to-now") {
         let last = items.iter().map(|i| i.span.end_time_unix_nano).max().unwrap_or(0);
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos() as u64;
@@ -164,21 +270,27 @@ fn run() -> Result<ExitCode, String> {
             }
         }
     }
-    let endpoint = arg("endpoint").unwrap_or_default();
-    let mut client = OtlpTraceClient::new(endpoint, protocol, Duration::from_secs(10)).map_err(|e| e.to_string())?;
+    // The replay's zero, taken after the shift: taken before it, every span was late by the shift ÷ speed (a
+    // dump an hour old, at speed 5, sent nothing for 12 minutes).
+    let first = items.iter().map(|i| i.span.start_time_unix_nano).min().unwrap_or(0);
     let total = items.len();
     let began = Instant::now();
-    let (mut sent, mut failed, mut last_report) = (0usize, 0usize, Instant::now());
+    let mut progress = Progress { quiet, total, began, last: began };
+    let (mut sent, mut failed) = (0usize, 0usize);
     let mut i = 0;
     while i < total {
         // The spans due by now (all of them at `max`), at most one batch.
         let due = match speed {
             None => total,
             Some(s) => {
+                // Each span's time is measured from `began`, not from the previous send, so sleep overshoot and
+                // round trips do not add up over a long replay.
                 let next = items[i].span.end_time_unix_nano.saturating_sub(first);
                 let at = Duration::from_nanos((next as f64 / s) as u64);
-                if let Some(wait) = at.checked_sub(began.elapsed()) {
-                    std::thread::sleep(wait);
+                // In slices of at most the time to the next progress line, so a long gap still reports.
+                while let Some(wait) = at.checked_sub(began.elapsed()).filter(|w| !w.is_zero()) {
+                    std::thread::sleep(wait.min(progress.due_in()));
+                    progress.tick(sent);
                 }
                 let elapsed = began.elapsed().as_nanos() as f64 * s;
                 items[i..].partition_point(|it| (it.span.end_time_unix_nano.saturating_sub(first) as f64) <= elapsed)
@@ -195,10 +307,7 @@ fn run() -> Result<ExitCode, String> {
             }
         }
         i = end;
-        if !quiet && last_report.elapsed() >= Duration::from_secs(1) {
-            eprintln!("obs-replay: {sent}/{total} spans sent ({:.1} s)", began.elapsed().as_secs_f64());
-            last_report = Instant::now();
-        }
+        progress.tick(sent);
     }
     if !quiet {
         eprintln!(
@@ -239,5 +348,66 @@ fn main() -> ExitCode {
             eprintln!("obs-replay: {e}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufReader, Cursor};
+
+    #[test]
+    fn lines_are_bytes_and_an_over_long_one_is_dropped_without_being_kept() {
+        let data = b"short\r\n0123456789abcdefXYZ\n\xff\xfe\nexactly16bytes!!\nlast".to_vec();
+        // A small reader buffer, as a file read in pieces would give.
+        let mut r = BufReader::with_capacity(4, Cursor::new(data));
+        let mut buf = Vec::new();
+        let mut got = Vec::new();
+        loop {
+            let l = next_line(&mut r, &mut buf, 16).unwrap();
+            assert!(buf.capacity() <= 1 << 16, "the buffer stays bounded");
+            if l == Line::End {
+                break;
+            }
+            got.push((l, String::from_utf8_lossy(&buf).into_owned()));
+        }
+        let text = |s: &str| (Line::Text, s.to_owned());
+        assert_eq!(
+            got,
+            [
+                text("short"),
+                (Line::TooLong, String::new()),
+                text("\u{fffd}\u{fffd}"),
+                text("exactly16bytes!!"),
+                text("last")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_hostile_line_is_skipped_and_counted_with_the_lines_around_it_kept() {
+        let line = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708","name":"a","startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}"#;
+        let mut data = format!("{line}\n").into_bytes();
+        data.extend(std::iter::repeat_n(b'x', 1000));
+        data.extend_from_slice(b"\n\xc3\x28\n");
+        data.extend_from_slice(line.as_bytes());
+        let (items, bad) = read(Cursor::new(data), "d", true, 512).unwrap();
+        assert_eq!((items.len(), bad), (2, 2));
+    }
+
+    #[test]
+    fn trace_ids_are_32_hex_digits_and_nothing_else() {
+        assert_eq!(trace_id("0102030405060708090a0B0C0D0E0F10").unwrap(), (1..=16).collect::<Vec<u8>>());
+        for bad in ["+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1", "aé345678901234567890123456789012", "0102", ""] {
+            assert!(trace_id(bad).unwrap_err().contains("is not 32 hex digits"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_grpc_endpoint_may_omit_its_scheme() {
+        assert_eq!(endpoint(Some("collector:4317"), Protocol::Grpc), "http://collector:4317");
+        assert_eq!(endpoint(Some("https://collector:4317"), Protocol::Grpc), "https://collector:4317");
+        assert_eq!(endpoint(None, Protocol::Grpc), "http://127.0.0.1:4317");
+        assert_eq!(endpoint(None, Protocol::HttpProtobuf), "http://127.0.0.1:4318/v1/traces");
     }
 }
