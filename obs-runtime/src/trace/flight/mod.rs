@@ -3,6 +3,15 @@
 //! `max_bytes` (the oldest records go first, counted in `obs_flight_records_dropped_total{reason}`), and written
 //! out on request ([`dump`], `GET /debug/flight`) or on its own when a traced call panics.
 //!
+//! An automatic dump (into `OBS_FLIGHT_RECORDER_DIR`, on a panic, a `dump_on_error` failure or a critical health
+//! check turning unhealthy) is a snapshot of the records, copied under the recorder's lock, then encoded and
+//! written by a thread of its own: a large dump or a slow disk holds back neither the collector nor [`dump`] and
+//! [`stats`]. The snapshot takes about as much memory again as the records while it is written. One dump is
+//! written at a time; requests made meanwhile wait for it and are served together by the next dump, written as
+//! soon as it is done (`min_dump_interval` permitting), which holds all their calls. The pipeline's shutdown
+//! (dropping its guard) waits for a dump being written, up to 10 s and the guard's own deadline, so a panic just
+//! before the process exits still leaves its dump.
+//!
 //! It is a second consumer of the span rings beside the exporters: the collector hands it every drain on its own
 //! thread, while the exporters run on another behind a bounded queue, so neither can stall the other (an export
 //! that hangs does not keep the newest calls out of a dump) nor the hot path; the hot path only pushes
@@ -40,7 +49,8 @@ use crate::otel_env::{err, parse_bytes, parse_duration, ConfigError};
 use obs_macros::metric;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 use store::{Kept, Store};
 
@@ -62,7 +72,8 @@ pub struct FlightSettings {
     pub dir: Option<PathBuf>,
     /// The shortest time between two automatic dumps (default one minute).
     pub min_dump_interval: Duration,
-    /// Automatic dump files kept in `dir`; older ones are deleted (default 10).
+    /// Automatic dump files kept in `dir` (default 10): after each dump the oldest of the files named as the
+    /// recorder names them, `flight-<Unix ms>-<trigger>.jsonl`, are deleted; other files are never touched.
     pub keep_files: usize,
 }
 
@@ -208,8 +219,8 @@ pub(crate) struct SkipReason {
 }
 
 /// Automatic dumps not written: `rate_limited` (within `min_dump_interval` of the last one) or `write_failed` (the
-/// directory or file could not be written; the error goes to stderr). Requests made while one is pending are served
-/// by that one dump, which holds their calls too, so they are not counted here.
+/// directory or file could not be written; the error goes to stderr). Requests made while a dump is pending or
+/// being written are served together by the next one, which holds their calls too, so they are not counted here.
 #[metric(counter, labels = SkipReason, name = "obs_flight_dumps_skipped", namespace = "")]
 pub(crate) struct FlightDumpsSkipped;
 
@@ -219,11 +230,25 @@ struct Recorder {
     min_dump_interval: Duration,
     keep_files: usize,
     last_auto_dump: Option<Instant>,
-    /// A dump asked for, written at the next drain.
-    deferred: Option<&'static str>,
+    /// Dump requests (the bits of [`panics`]) seen at the last drain: the span that asked may have reached its
+    /// ring after that drain took it, so they wait for the next one.
+    requested: u8,
+    /// Requests whose spans the store holds, waiting for the writer to be free.
+    ready: u8,
+    /// A dump of this recorder is being written on the writer thread.
+    writing: bool,
+    /// Which [`activate`] made this recorder: a writer still busy with an earlier one leaves it alone.
+    generation: u64,
 }
 
 static RECORDER: Mutex<Option<Recorder>> = Mutex::new(None);
+/// Signalled, with [`RECORDER`], when the writer thread finishes a dump.
+static DUMP_DONE: Condvar = Condvar::new();
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// The longest the pipeline's shutdown waits for an automatic dump being written (the guard's own deadline, the
+/// export timeout, bounds it too): a dump asked for by a panic just before the process exits is still written.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
 
 fn recorder() -> std::sync::MutexGuard<'static, Option<Recorder>> {
     RECORDER.lock().unwrap_or_else(|e| e.into_inner())
@@ -242,7 +267,10 @@ pub(crate) fn activate(settings: &FlightSettings, resource: &Resource) {
         min_dump_interval: settings.min_dump_interval,
         keep_files: settings.keep_files.max(1),
         last_auto_dump: None,
-        deferred: None,
+        requested: 0,
+        ready: 0,
+        writing: false,
+        generation: GENERATION.fetch_add(1, Relaxed) + 1,
     });
     panics::install_hook();
     panics::set_wanted(settings.dir.is_some());
@@ -260,75 +288,185 @@ impl SpanSink for FlightSink {
         r.store.expire();
         FlightRecordsDropped.with(DropReason { reason: "max_bytes" }).inc_by(r.store.dropped_bytes - b0);
         FlightRecordsDropped.with(DropReason { reason: "max_age" }).inc_by(r.store.dropped_age - a0);
-        // A request seen in this drain is served at the next: that drain started after the request, which was
-        // made after the span that asked was handed to its ring, so the dump holds it.
-        if let Some(t) = r.deferred.take() {
-            auto_dump(r, t);
-        }
+        // A request seen at the last drain is served from this one: it started after the request, which was
+        // made after the span that asked was handed to its ring, so the store now holds that span.
+        r.ready |= std::mem::take(&mut r.requested);
         let t = panics::take_dump_request();
         if t != 0 {
-            r.deferred = Some(match t {
-                t if t & panics::PANIC != 0 => "panic",
-                t if t & panics::ERROR != 0 => "error",
-                _ => "health",
-            });
+            r.requested |= t;
             super::wake::nudge();
         }
+        start_dump(r);
         Ok(())
     }
     fn shutdown(&mut self) {
         panics::set_wanted(false);
+        let mut guard = recorder();
+        if let Some(r) = guard.as_mut() {
+            // This was the last drain, and it holds every call finished before the shutdown began: the requests
+            // still waiting for a drain are served from it.
+            r.ready |= std::mem::take(&mut r.requested) | panics::take_dump_request();
+            start_dump(r);
+        }
+        let deadline = Instant::now() + SHUTDOWN_WAIT;
+        let generation = guard.as_ref().map(|r| r.generation);
+        while guard.as_ref().is_some_and(|r| r.writing && Some(r.generation) == generation) {
+            let Some(left) = deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) else {
+                break;
+            };
+            guard = DUMP_DONE.wait_timeout(guard, left).unwrap_or_else(|e| e.into_inner()).0;
+        }
     }
     fn takes_unsampled(&self) -> bool {
         true
     }
 }
 
-/// Writes an automatic dump to the recorder's directory, at most one per `min_dump_interval`, then deletes
-/// the oldest files beyond `keep_files`. A dump not written is counted in `obs_flight_dumps_skipped_total`.
-fn auto_dump(r: &mut Recorder, trigger: &'static str) {
-    let Some(dir) = r.dir.clone() else { return };
+/// An automatic dump to write: a snapshot of the store, taken under the lock, encoded and written outside it.
+struct DumpJob {
+    spans: Vec<Kept>,
+    resource: Resource,
+    dir: PathBuf,
+    keep_files: usize,
+    trigger: &'static str,
+    millis: u64,
+    generation: u64,
+}
+
+/// The dump the ready requests call for, if the writer is free: `None` while one is being written (the requests
+/// wait for it, and are all served by the next dump, which holds their calls), or when `min_dump_interval` has
+/// not passed since the last one began (counted as `rate_limited`).
+fn next_dump(r: &mut Recorder) -> Option<DumpJob> {
+    if r.writing || r.ready == 0 {
+        return None;
+    }
+    let bits = std::mem::take(&mut r.ready);
+    let dir = r.dir.clone()?;
     if r.last_auto_dump.is_some_and(|t| t.elapsed() < r.min_dump_interval) {
         FlightDumpsSkipped.with(SkipReason { reason: "rate_limited" }).inc();
-        return;
+        return None;
     }
     r.last_auto_dump = Some(Instant::now());
-    let spans: Vec<SpanRecord> = r.store.records.iter().map(Kept::record).collect();
-    let millis = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis();
-    let path = dir.join(format!("flight-{millis:013}-{trigger}.jsonl"));
+    r.writing = true;
+    let trigger = match bits {
+        b if b & panics::PANIC != 0 => "panic",
+        b if b & panics::ERROR != 0 => "error",
+        _ => "health",
+    };
+    Some(DumpJob {
+        spans: r.store.records.iter().cloned().collect(),
+        resource: r.store.resource.clone(),
+        dir,
+        keep_files: r.keep_files,
+        trigger,
+        millis: dump_stamp(),
+        generation: r.generation,
+    })
+}
+
+/// Hands the dump the ready requests call for to a writer thread of its own, so neither the collector (which
+/// drains the rings) nor [`dump`] and [`stats`] (which take the recorder's lock) wait for its encoding or disk.
+fn start_dump(r: &mut Recorder) {
+    let Some(job) = next_dump(r) else { return };
+    let spawned = std::thread::Builder::new().name("obs-flight-dump".into()).spawn(move || write_dumps(job));
+    if let Err(e) = spawned {
+        r.writing = false;
+        FlightDumpsSkipped.with(SkipReason { reason: "write_failed" }).inc();
+        eprintln!("obs: cannot start the flight recorder's dump writer: {e}");
+    }
+}
+
+/// The writer thread: writes `job`, then the dump requested meanwhile, if any, until none is left.
+fn write_dumps(mut job: DumpJob) {
+    loop {
+        let generation = job.generation;
+        let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write_dump(&job)));
+        if written.is_err() {
+            FlightDumpsSkipped.with(SkipReason { reason: "write_failed" }).inc();
+        }
+        // Freed before taking the lock, which the collector waits for.
+        drop(job);
+        let mut guard = recorder();
+        let next = match guard.as_mut() {
+            Some(r) if r.generation == generation => {
+                r.writing = false;
+                next_dump(r)
+            }
+            _ => None,
+        };
+        DUMP_DONE.notify_all();
+        drop(guard);
+        match next {
+            Some(n) => job = n,
+            None => return,
+        }
+    }
+}
+
+/// Writes one automatic dump into its directory, then deletes the oldest dump files beyond `keep_files`.
+fn write_dump(job: &DumpJob) {
+    let stem = format!("flight-{:013}-{}", job.millis, job.trigger);
+    let path = job.dir.join(format!("{stem}.jsonl"));
     // Written under another name and renamed, so a reader never sees half a dump.
-    let partial = dir.join(format!(".flight-{millis:013}-{trigger}.partial"));
-    let written = std::fs::create_dir_all(&dir).and_then(|()| {
+    let partial = job.dir.join(format!(".{stem}.partial"));
+    let written = std::fs::create_dir_all(&job.dir).and_then(|()| {
         let mut f = io::BufWriter::new(std::fs::File::create(&partial)?);
-        encode::otlp_json(&mut f, &spans, &r.store.resource)?;
+        encode::otlp_json_kept(&mut f, &job.spans, &job.resource)?;
         f.flush()?;
         drop(f);
         std::fs::rename(&partial, &path)
     });
     match written {
         Ok(()) => {
-            FlightDumps.with(DumpTrigger { trigger }).inc();
-            prune(&dir, r.keep_files);
+            FlightDumps.with(DumpTrigger { trigger: job.trigger }).inc();
+            prune(&job.dir, job.keep_files);
         }
         Err(e) => {
+            let _ = std::fs::remove_file(&partial);
             FlightDumpsSkipped.with(SkipReason { reason: "write_failed" }).inc();
             eprintln!("obs: cannot write the flight recorder dump {}: {e}", path.display());
         }
     }
 }
 
-/// Keeps the newest `keep` dump files of `dir` (their names sort by time).
+/// The Unix time in milliseconds for a dump's file name, made unique and increasing in this process: two dumps in
+/// one millisecond would otherwise share a name, and the second would replace the first.
+fn dump_stamp() -> u64 {
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis();
+    let now = u64::try_from(now).unwrap_or(u64::MAX);
+    let prev = LAST.fetch_max(now, Relaxed);
+    if prev < now {
+        return now;
+    }
+    // Taken in this millisecond (or the clock went back): the next unused one.
+    LAST.fetch_add(1, Relaxed) + 1
+}
+
+/// The triggers an automatic dump's file name can carry.
+const TRIGGERS: [&str; 3] = ["panic", "error", "health"];
+
+/// The time in an automatic dump's file name, `flight-<Unix ms>-<trigger>.jsonl`; `None` for any other name, so
+/// files the recorder did not write are never deleted.
+fn dump_millis(name: &str) -> Option<u64> {
+    let (millis, trigger) = name.strip_prefix("flight-")?.strip_suffix(".jsonl")?.split_once('-')?;
+    if millis.len() < 13 || !millis.bytes().all(|b| b.is_ascii_digit()) || !TRIGGERS.contains(&trigger) {
+        return None;
+    }
+    millis.parse().ok()
+}
+
+/// Keeps the newest `keep` automatic dump files of `dir`, by the time in their names.
 fn prune(dir: &Path, keep: usize) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("flight-") && n.ends_with(".jsonl"))
-        })
+    let mut files: Vec<(u64, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| Some((dump_millis(e.file_name().to_str()?)?, e.path())))
         .collect();
     files.sort();
     let excess = files.len().saturating_sub(keep);
-    for p in &files[..excess] {
+    for (_, p) in &files[..excess] {
         let _ = std::fs::remove_file(p);
     }
 }
@@ -416,4 +554,32 @@ pub fn stats() -> Option<FlightStats> {
         dropped_max_bytes: r.store.dropped_bytes,
         dropped_max_age: r.store.dropped_age,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_recorders_own_file_names_are_pruned() {
+        assert_eq!(dump_millis("flight-1700000000000-panic.jsonl"), Some(1_700_000_000_000));
+        assert_eq!(dump_millis("flight-1700000000000-health.jsonl"), Some(1_700_000_000_000));
+        for other in [
+            "flight-incident.jsonl",
+            "flight-1700000000000-error.jsonl.gz",
+            "flight-17000-error.jsonl",
+            "flight-1700000000000-oops.jsonl",
+            "flight-x-error.jsonl",
+            ".flight-1700000000000-panic.partial",
+            "notes-1700000000000-panic.jsonl",
+        ] {
+            assert_eq!(dump_millis(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn dump_names_are_unique_and_in_order_within_a_millisecond() {
+        let stamps: Vec<u64> = (0..1000).map(|_| dump_stamp()).collect();
+        assert!(stamps.windows(2).all(|w| w[0] < w[1]), "{stamps:?}");
+    }
 }

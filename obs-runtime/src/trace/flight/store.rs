@@ -17,7 +17,9 @@ use std::collections::VecDeque;
 use std::mem::size_of;
 use std::time::Duration;
 
-/// One recorded span: a [`SpanRecord`]'s fields, with the rarer ones in `rest`.
+/// One recorded span: a [`SpanRecord`]'s fields, with the rarer ones in `rest`. Cloned for an automatic dump's
+/// snapshot: a plain call is copied without touching the heap.
+#[derive(Clone)]
 pub(crate) struct Kept {
     pub(crate) trace_id: u128,
     pub(crate) span_id: u64,
@@ -34,6 +36,7 @@ pub(crate) struct Kept {
 }
 
 /// What a span has only sometimes.
+#[derive(Clone)]
 struct Rest {
     status: SpanStatus,
     attributes: Vec<(Cow<'static, str>, AttrValue)>,
