@@ -473,6 +473,17 @@ fn environment_child() {
             assert!(std::net::TcpStream::connect(addr).is_err(), "nothing listens on {addr}");
             drop(TracePipeline::builder().install().expect("no pipeline was left installed"));
         }
+        "dir_only" => {
+            // A dump directory for a recorder that is off is a mistake worth stopping for, not a silent no-op.
+            let err = started.err().expect("OBS_FLIGHT_RECORDER_DIR without OBS_FLIGHT_RECORDER is refused");
+            match &err {
+                obs::InitError::Trace(e) => assert_eq!(e.variable, Some("OBS_FLIGHT_RECORDER_DIR"), "{e}"),
+                other => panic!("not a trace configuration error: {other}"),
+            }
+            assert!(err.to_string().contains("OBS_FLIGHT_RECORDER=<max_age>,<max_bytes>"), "{err}");
+            assert!(!flight::is_on());
+            assert!(std::net::TcpStream::connect(addr).is_err(), "nothing listens on {addr}");
+        }
         other => panic!("unknown case {other}"),
     }
 }
@@ -480,14 +491,16 @@ fn environment_child() {
 #[test]
 fn the_environment_configures_the_recorder_and_a_bad_value_stops_init() {
     let child = |case: &str, recorder: &str, dir: &Path| {
-        let out = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "environment_child", "--nocapture", "--test-threads", "1"])
+        let mut cmd = Command::new(std::env::current_exe().unwrap());
+        cmd.args(["--exact", "environment_child", "--nocapture", "--test-threads", "1"])
             .env(CHILD, case)
-            .env("OBS_FLIGHT_RECORDER", recorder)
             .env("OBS_FLIGHT_RECORDER_DIR", dir)
-            .env_remove("OBS_BEARER_TOKEN")
-            .output()
-            .unwrap();
+            .env_remove("OBS_BEARER_TOKEN");
+        match recorder {
+            "" => cmd.env_remove("OBS_FLIGHT_RECORDER"),
+            r => cmd.env("OBS_FLIGHT_RECORDER", r),
+        };
+        let out = cmd.output().unwrap();
         let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         // The child ran the test (a filter that matched nothing would pass too).
         assert!(
@@ -508,6 +521,7 @@ fn the_environment_configures_the_recorder_and_a_bad_value_stops_init() {
         child("bad", bad, &dir);
         assert!(names_in(&dir).is_empty());
     }
+    child("dir_only", "", &tmp("environment-dir-only"));
 }
 
 #[test]

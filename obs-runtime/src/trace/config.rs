@@ -42,6 +42,15 @@ impl From<ConfigError> for TraceError {
     }
 }
 
+/// The flight recorder's dump settings given to the builder, kept apart so they hold whichever of them and
+/// `flight_recorder` comes first.
+#[cfg(feature = "flight")]
+#[derive(Default)]
+struct FlightDumps {
+    dir: Option<std::path::PathBuf>,
+    limits: Option<(Duration, usize)>,
+}
+
 /// How spans are sampled, exported and described; build it with [`TracePipeline::builder`] or
 /// [`TracePipeline::from_env`], then [`install`](TracePipeline::install) it.
 ///
@@ -64,6 +73,9 @@ pub struct TracePipeline {
     pub(super) sinks: Vec<Box<dyn SpanSink>>,
     #[cfg(feature = "flight")]
     pub(super) flight: Option<super::flight::FlightSettings>,
+    /// The dump directory and limits, kept until the recorder is turned on whatever the order of the calls.
+    #[cfg(feature = "flight")]
+    flight_dumps: FlightDumps,
 }
 
 impl fmt::Debug for TracePipeline {
@@ -112,6 +124,8 @@ impl TracePipeline {
             sinks: Vec::new(),
             #[cfg(feature = "flight")]
             flight: None,
+            #[cfg(feature = "flight")]
+            flight_dumps: FlightDumps::default(),
         }
     }
 
@@ -198,10 +212,26 @@ impl TracePipeline {
             ratio()?;
         }
         #[cfg(feature = "flight")]
-        if let Some(v) = lookup(get, "OBS_FLIGHT_RECORDER") {
-            let mut f = super::flight::FlightSettings::parse(&v)?;
-            f.dir = lookup(get, "OBS_FLIGHT_RECORDER_DIR").map(std::path::PathBuf::from);
-            p.flight = Some(f);
+        {
+            let dir = lookup(get, "OBS_FLIGHT_RECORDER_DIR");
+            match (lookup(get, "OBS_FLIGHT_RECORDER"), dir) {
+                (Some(v), dir) => {
+                    let mut f = super::flight::FlightSettings::parse(&v)?;
+                    f.dir = dir.map(std::path::PathBuf::from);
+                    p.flight = Some(f);
+                }
+                // A directory for dumps of a recorder that is off would never receive one: say so.
+                (None, Some(dir)) => {
+                    return Err(err(
+                        "OBS_FLIGHT_RECORDER_DIR",
+                        &dir,
+                        "is set, but the recorder is off; turn it on with OBS_FLIGHT_RECORDER=<max_age>,<max_bytes> \
+                         (e.g. 60s,32MiB), or unset OBS_FLIGHT_RECORDER_DIR",
+                    )
+                    .into())
+                }
+                (None, None) => {}
+            }
         }
         Ok(p)
     }
@@ -330,26 +360,36 @@ impl TracePipeline {
     /// ```
     #[cfg(feature = "flight")]
     pub fn flight_recorder(mut self, max_age: Duration, max_bytes: u64) -> Self {
-        let dir = self.flight.take().and_then(|f| f.dir);
-        self.flight =
-            Some(super::flight::FlightSettings { dir, ..super::flight::FlightSettings::new(max_age, max_bytes) });
+        // A directory or limits set before (by a call or the environment) are kept.
+        let mut f = super::flight::FlightSettings::new(max_age, max_bytes);
+        let earlier = self.flight.take();
+        f.dir = self.flight_dumps.dir.clone().or_else(|| earlier.as_ref().and_then(|e| e.dir.clone()));
+        if let Some((interval, keep)) = self.flight_dumps.limits {
+            (f.min_dump_interval, f.keep_files) = (interval, keep);
+        } else if let Some(e) = earlier {
+            (f.min_dump_interval, f.keep_files) = (e.min_dump_interval, e.keep_files);
+        }
+        self.flight = Some(f);
         self
     }
     /// Where the flight recorder writes its automatic dumps (a traced call panicked), as
-    /// `OBS_FLIGHT_RECORDER_DIR` says; takes effect with [`flight_recorder`](Self::flight_recorder).
+    /// `OBS_FLIGHT_RECORDER_DIR` says; it takes effect with [`flight_recorder`](Self::flight_recorder), called
+    /// before or after.
     ///
     /// ```
     /// use std::time::Duration;
     /// let p = obs_runtime::trace::TracePipeline::builder()
-    ///     .flight_recorder(Duration::from_secs(60), 32 << 20)
-    ///     .flight_recorder_dir("/var/tmp/flight");
+    ///     .flight_recorder_dir("/var/tmp/flight")
+    ///     .flight_recorder(Duration::from_secs(60), 32 << 20);
     /// assert_eq!(p.flight_settings().unwrap().dir.as_deref(), Some(std::path::Path::new("/var/tmp/flight")));
     /// ```
     #[cfg(feature = "flight")]
     pub fn flight_recorder_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        let dir = dir.into();
         if let Some(f) = self.flight.as_mut() {
-            f.dir = Some(dir.into());
+            f.dir = Some(dir.clone());
         }
+        self.flight_dumps.dir = Some(dir);
         self
     }
     /// The shortest time between two automatic dumps (default one minute), and how many dump files to keep.
@@ -363,10 +403,11 @@ impl TracePipeline {
     /// ```
     #[cfg(feature = "flight")]
     pub fn flight_dump_limits(mut self, min_interval: Duration, keep_files: usize) -> Self {
+        let keep_files = keep_files.max(1);
         if let Some(f) = self.flight.as_mut() {
-            f.min_dump_interval = min_interval;
-            f.keep_files = keep_files.max(1);
+            (f.min_dump_interval, f.keep_files) = (min_interval, keep_files);
         }
+        self.flight_dumps.limits = Some((min_interval, keep_files));
         self
     }
     /// The flight recorder's settings, when it is on.
