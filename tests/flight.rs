@@ -460,7 +460,7 @@ fn environment_child() {
             let value = std::env::var("OBS_FLIGHT_RECORDER").unwrap();
             let err = started.err().expect("a bad OBS_FLIGHT_RECORDER is refused");
             match &err {
-                obs::InitError::Trace(e) => assert_eq!(e.variable, Some("OBS_FLIGHT_RECORDER"), "{e}"),
+                obs::InitError::Trace(e) => assert_eq!(e.variable(), Some("OBS_FLIGHT_RECORDER"), "{e}"),
                 other => panic!("not a trace configuration error: {other}"),
             }
             // The variable, and the part of its value at fault.
@@ -477,7 +477,7 @@ fn environment_child() {
             // A dump directory for a recorder that is off is a mistake worth stopping for, not a silent no-op.
             let err = started.err().expect("OBS_FLIGHT_RECORDER_DIR without OBS_FLIGHT_RECORDER is refused");
             match &err {
-                obs::InitError::Trace(e) => assert_eq!(e.variable, Some("OBS_FLIGHT_RECORDER_DIR"), "{e}"),
+                obs::InitError::Trace(e) => assert_eq!(e.variable(), Some("OBS_FLIGHT_RECORDER_DIR"), "{e}"),
                 other => panic!("not a trace configuration error: {other}"),
             }
             assert!(err.to_string().contains("OBS_FLIGHT_RECORDER=<max_age>,<max_bytes>"), "{err}");

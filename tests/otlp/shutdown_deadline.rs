@@ -87,5 +87,5 @@ fn otel_exporter_otlp_timeout_sets_the_export_timeout_and_so_the_shutdown_deadli
 
     let bad = |k: &str| (k == "OTEL_EXPORTER_OTLP_TIMEOUT").then(|| "10s".to_owned());
     let err = TracePipeline::from_lookup(bad).unwrap_err();
-    assert_eq!(err.variable, Some("OTEL_EXPORTER_OTLP_TIMEOUT"));
+    assert_eq!(err.variable(), Some("OTEL_EXPORTER_OTLP_TIMEOUT"));
 }

@@ -50,16 +50,12 @@ pub(crate) fn start(
     let _ = clock::now();
     let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
     if *installed {
-        return Err(TraceError {
-            variable: None,
-            message: "a trace pipeline is already installed; drop its guard first".into(),
-        });
+        return Err(TraceError::Start("a trace pipeline is already installed; drop its guard first".into()));
     }
     let Settings { resource, sampler, interval, max_batch, timeout } = settings;
     let (recorders, mut exporters): (Vec<_>, Vec<_>) = sinks.into_iter().partition(|s| s.takes_unsampled());
     let shared = Arc::new(Shared::default());
-    let thread_err =
-        |e: std::io::Error| TraceError { variable: None, message: format!("cannot start a span pipeline thread: {e}") };
+    let thread_err = |e: std::io::Error| TraceError::Start(format!("cannot start a span pipeline thread: {e}"));
 
     // The export thread first: it builds the exporters (so any runtime they need, gRPC's, belongs to it, and the
     // pipeline works the same from a plain `main` and from inside a tokio runtime), and the collector needs to
@@ -86,7 +82,7 @@ pub(crate) fn start(
     let failed = match ready_rx.recv() {
         Ok(Ok(())) => None,
         Ok(Err(e)) => Some(e),
-        Err(_) => Some(TraceError { variable: None, message: "the span export thread failed to start".into() }),
+        Err(_) => Some(TraceError::Start("the span export thread failed to start".into())),
     };
     if let Some(e) = failed {
         let _ = exporter.join();

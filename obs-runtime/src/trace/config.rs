@@ -8,37 +8,61 @@ use crate::otel_env::{err, lookup, Compression, ConfigError, ExporterEnv, OtelEn
 use std::fmt;
 use std::time::Duration;
 
-/// A configuration error; names the environment variable at fault, when one is.
+/// Why the span pipeline was not set up: a bad setting, reported as every signal reports one (the one
+/// [`ConfigError`], naming the variable or builder option), or a failure to start.
 ///
 /// ```
-/// use obs_runtime::trace::TracePipeline;
+/// use obs_runtime::trace::{TraceError, TracePipeline};
 /// let err = TracePipeline::from_lookup(|k| (k == "OTEL_SDK_DISABLED").then(|| "maybe".to_string())).unwrap_err();
-/// assert_eq!(err.variable, Some("OTEL_SDK_DISABLED"));
-/// assert!(err.to_string().starts_with("OTEL_SDK_DISABLED: "));
+/// assert_eq!(err.variable(), Some("OTEL_SDK_DISABLED"));
+/// assert!(matches!(&err, TraceError::Config(e) if e.value == "maybe"));
+/// assert!(err.to_string().starts_with("OTEL_SDK_DISABLED: `maybe` "));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TraceError {
-    /// The variable, e.g. `OTEL_TRACES_SAMPLER_ARG`.
-    pub variable: Option<&'static str>,
-    /// What is wrong.
-    pub message: String,
+pub enum TraceError {
+    /// A bad setting.
+    Config(ConfigError),
+    /// The pipeline could not start: one is installed already, or a thread could not be spawned.
+    Start(String),
 }
 
-impl fmt::Display for TraceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.variable {
-            Some(v) => write!(f, "{v}: {}", self.message),
-            None => f.write_str(&self.message),
+impl TraceError {
+    /// The variable or builder option at fault, for a bad setting.
+    ///
+    /// ```
+    /// let e = obs_runtime::trace::TraceError::Start("no threads".into());
+    /// assert_eq!(e.variable(), None);
+    /// ```
+    pub fn variable(&self) -> Option<&'static str> {
+        match self {
+            TraceError::Config(e) => Some(e.variable),
+            TraceError::Start(_) => None,
         }
     }
 }
 
-impl std::error::Error for TraceError {}
+impl fmt::Display for TraceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TraceError::Config(e) => e.fmt(f),
+            TraceError::Start(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for TraceError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TraceError::Config(e) => Some(e),
+            TraceError::Start(_) => None,
+        }
+    }
+}
 
 /// A bad setting, as the one `OTEL_*` parser reports it for every signal.
 impl From<ConfigError> for TraceError {
     fn from(e: ConfigError) -> TraceError {
-        TraceError { variable: Some(e.variable), message: format!("`{}` {}", e.value, e.message) }
+        TraceError::Config(e)
     }
 }
 

@@ -9,17 +9,19 @@ use std::time::Duration;
 
 #[cfg(not(feature = "otlp"))]
 pub(crate) fn sink(
-    _url: &str,
+    url: &str,
     _protocol: Protocol,
     _timeout: Duration,
     _headers: &[(String, String)],
     _compression: Compression,
     _resource: &Resource,
 ) -> Result<Box<dyn SpanSink>, TraceError> {
-    Err(TraceError {
-        variable: Some("OTEL_EXPORTER_OTLP_ENDPOINT"),
-        message: "OTLP export needs obs' `otlp` feature, which is turned off in this build".into(),
-    })
+    Err(crate::otel_env::err(
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        url,
+        "needs obs' `otlp` feature for OTLP export, which is turned off in this build",
+    )
+    .into())
 }
 
 #[cfg(feature = "otlp")]
@@ -58,9 +60,8 @@ mod imp {
             Compression::None => None,
             Compression::Gzip => Some(opentelemetry_otlp::Compression::Gzip),
         };
-        let err = |e: String| TraceError {
-            variable: Some("OTEL_EXPORTER_OTLP_ENDPOINT"),
-            message: format!("cannot build the OTLP exporter for `{url}`: {e}"),
+        let err = |e: String| -> TraceError {
+            crate::otel_env::err("OTEL_EXPORTER_OTLP_ENDPOINT", url, format!("cannot be exported to: {e}")).into()
         };
         let (mut exporter, runtime) = match protocol {
             Protocol::HttpProtobuf => {
