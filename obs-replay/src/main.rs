@@ -133,11 +133,15 @@ fn read(mut reader: impl BufRead, path: &str, quiet: bool, max_line: usize) -> R
         let parsed = match kind {
             Line::End => break,
             Line::TooLong => Err(format!("longer than {} MiB", max_line >> 20)),
-            Line::Text => match std::str::from_utf8(&buf) {
-                Err(e) => Err(format!("not UTF-8 (byte {} is invalid)", e.valid_up_to() + 1)),
-                Ok(line) if line.trim().is_empty() => Ok(Vec::new()),
-                Ok(line) => dump::parse_line(line),
-            },
+            // A byte-order mark some editors put in front of a file is not part of the first request.
+            Line::Text => {
+                match std::str::from_utf8(if n == 1 { buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buf) } else { &buf })
+                {
+                    Err(e) => Err(format!("not UTF-8 (byte {} is invalid)", e.valid_up_to() + 1)),
+                    Ok(line) if line.trim().is_empty() => Ok(Vec::new()),
+                    Ok(line) => dump::parse_line(line),
+                }
+            }
         };
         match parsed {
             Ok(spans) => items.extend(spans),
@@ -173,13 +177,21 @@ fn trace_id(v: &str) -> Result<Vec<u8>, String> {
 
 /// Where to send: `--endpoint`, or the local collector's default for the protocol. A gRPC endpoint written
 /// `host:port`, as the help calls it, gets the `http://` tonic needs.
-fn endpoint(v: Option<&str>, protocol: Protocol) -> String {
-    match (v, protocol) {
+/// An http/protobuf endpoint must be a whole `http(s)://` URL: refused here, before the dump is read, rather than
+/// on every batch.
+fn endpoint(v: Option<&str>, protocol: Protocol) -> Result<String, String> {
+    Ok(match (v, protocol) {
         (Some(e), Protocol::Grpc) if !e.contains("://") => format!("http://{e}"),
+        (Some(e), Protocol::HttpProtobuf) if !(e.starts_with("http://") || e.starts_with("https://")) => {
+            return Err(format!(
+                "--endpoint: `{e}` is not an http:// or https:// URL; write the whole URL, such as \
+                 http://127.0.0.1:4318/v1/traces"
+            ))
+        }
         (Some(e), _) => e.to_owned(),
         (None, Protocol::Grpc) => "http://127.0.0.1:4317".to_owned(),
         (None, Protocol::HttpProtobuf) => "http://127.0.0.1:4318/v1/traces".to_owned(),
-    }
+    })
 }
 
 /// Progress on stderr: a line a second (also while waiting out a gap in the dump), none when quiet.
@@ -223,7 +235,7 @@ fn run() -> Result<ExitCode, String> {
     let from = arg("from").map(|v| time::parse("--from", v)).transpose()?;
     let to = arg("to").map(|v| time::parse("--to", v)).transpose()?;
     let want_trace = arg("trace-id").map(trace_id).transpose()?;
-    let endpoint = endpoint(arg("endpoint"), protocol);
+    let endpoint = endpoint(arg("endpoint"), protocol)?;
     let mut client = OtlpTraceClient::new(&endpoint, protocol, Duration::from_secs(10)).map_err(|e| e.to_string())?;
     let path = arg("dump").unwrap_or("-");
     let (mut items, bad) = if path == "-" {
@@ -274,6 +286,9 @@ fn run() -> Result<ExitCode, String> {
     // dump an hour old, at speed 5, sent nothing for 12 minutes).
     let first = items.iter().map(|i| i.span.start_time_unix_nano).min().unwrap_or(0);
     let total = items.len();
+    if total == 0 && !quiet {
+        eprintln!("obs-replay: no span of the dump matches the filters; nothing to send");
+    }
     let began = Instant::now();
     let mut progress = Progress { quiet, total, began, last: began };
     let (mut sent, mut failed) = (0usize, 0usize);
@@ -393,6 +408,10 @@ mod tests {
         data.extend_from_slice(line.as_bytes());
         let (items, bad) = read(Cursor::new(data), "d", true, 512).unwrap();
         assert_eq!((items.len(), bad), (2, 2));
+        // A byte-order mark in front of the first line is not a malformed line; in front of another, it is.
+        let bom = format!("\u{feff}{line}\n\u{feff}{line}\n").into_bytes();
+        let (items, bad) = read(Cursor::new(bom), "d", true, 512).unwrap();
+        assert_eq!((items.len(), bad), (1, 1));
     }
 
     #[test]
@@ -404,10 +423,14 @@ mod tests {
     }
 
     #[test]
-    fn a_grpc_endpoint_may_omit_its_scheme() {
-        assert_eq!(endpoint(Some("collector:4317"), Protocol::Grpc), "http://collector:4317");
-        assert_eq!(endpoint(Some("https://collector:4317"), Protocol::Grpc), "https://collector:4317");
-        assert_eq!(endpoint(None, Protocol::Grpc), "http://127.0.0.1:4317");
-        assert_eq!(endpoint(None, Protocol::HttpProtobuf), "http://127.0.0.1:4318/v1/traces");
+    fn a_grpc_endpoint_may_omit_its_scheme_an_http_one_may_not() {
+        let ok = |v, p| endpoint(v, p).unwrap();
+        assert_eq!(ok(Some("collector:4317"), Protocol::Grpc), "http://collector:4317");
+        assert_eq!(ok(Some("https://collector:4317"), Protocol::Grpc), "https://collector:4317");
+        assert_eq!(ok(None, Protocol::Grpc), "http://127.0.0.1:4317");
+        assert_eq!(ok(None, Protocol::HttpProtobuf), "http://127.0.0.1:4318/v1/traces");
+        assert_eq!(ok(Some("https://c:4318/v1/traces"), Protocol::HttpProtobuf), "https://c:4318/v1/traces");
+        let e = endpoint(Some("collector:4318/v1/traces"), Protocol::HttpProtobuf).unwrap_err();
+        assert!(e.contains("is not an http:// or https:// URL"), "{e}");
     }
 }

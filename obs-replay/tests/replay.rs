@@ -504,6 +504,12 @@ fn filters_send_exactly_the_spans_they_select() {
     assert!(window.contains(&id(step10)) && window.contains(&id(root20)) && window.contains(&id(step20)));
     assert!(!window.contains(&id(root10)));
     assert_eq!(window.len(), 21, "step 10, then calls 11 to 20");
+    // A filter that matches nothing (a trace id from another dump) sends nothing and says so.
+    let endpoint = receiver.http();
+    let run = replay(&[&dump, "--endpoint", &endpoint, "--speed", "max", "--trace-id", &"f".repeat(32)]);
+    assert!(run.status.success(), "{}", run.stderr);
+    assert!(run.stderr.contains("no span of the dump matches the filters"), "{}", run.stderr);
+    assert!(receiver.take().is_empty());
 }
 
 #[test]
@@ -546,6 +552,7 @@ fn bad_arguments_and_unreadable_dumps_are_errors_not_panics() {
     fails(&[m, "--to", "2026-02-30T00:00:00Z"], "--to: `2026-02-30T00:00:00Z` is neither");
     // Options are checked before the dump is read: the file is missing, the option is what is reported.
     fails(&[m, "--speed", "0"], "--speed: `0`");
+    fails(&[m, "--endpoint", "127.0.0.1:4318/v1/traces"], "is not an http:// or https:// URL");
     // The dump itself: missing, or not a file.
     fails(&[m], m);
     let dir = std::env::temp_dir();
