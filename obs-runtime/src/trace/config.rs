@@ -251,8 +251,7 @@ impl TracePipeline {
                         &dir,
                         "is set, but the recorder is off; turn it on with OBS_FLIGHT_RECORDER=<max_age>,<max_bytes> \
                          (e.g. 60s,32MiB), or unset OBS_FLIGHT_RECORDER_DIR",
-                    )
-                    .into())
+                    ))
                 }
                 (None, None) => {}
             }
