@@ -120,10 +120,8 @@ fn serve(stream: TcpStream) {
                 break;
             }
             first = false;
-            if let Some((k, v)) = line.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
+            if let Some((_, v)) = line.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("content-length")) {
+                len = v.trim().parse().unwrap_or(0);
             }
         }
         body.resize(len, 0);
