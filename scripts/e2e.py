@@ -34,7 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TIME_BOX = 600.0
 STARTED = time.monotonic()
 JOB = "shop"
-MIN_ANSWERED = 0.9
+# Every panel query must return data. A panel that cannot answer against the live demo is named here, with the
+# reason, as "<dashboard file> / <panel title>": never a share of the panels. None is today.
+ALLOWED_EMPTY = {}
 
 
 class Failure(Exception):
@@ -271,19 +273,24 @@ def check_dashboards(prom, dashboards_dir, report, metrics_url, quiet=False):
                     broken.append((where, q, f"unknown metric {', '.join(unknown)}"))
                 else:
                     empties.append((where, q, "the metrics exist, but no series matches or no samples in range"))
-    report["panels"] = {"queried": total, "errors": len(errors), "empty": len(empties), "broken": len(broken)}
+    allowed = [e for e in empties if e[0] in ALLOWED_EMPTY]
+    unexpected = [e for e in empties if e[0] not in ALLOWED_EMPTY]
+    report["panels"] = {"queried": total, "errors": len(errors), "empty": len(empties), "broken": len(broken),
+                        "allowed_empty": len(allowed)}
     for where, q, why in ([] if quiet else errors + broken + empties):
-        log(f"  {'EMPTY' if (where, q, why) in empties else 'FAILED'} {where}: {q}  -- {why}")
+        kind = "FAILED" if (where, q, why) not in empties else "EMPTY (allowed)" if where in ALLOWED_EMPTY else "EMPTY"
+        log(f"  {kind} {where}: {q}  -- {ALLOWED_EMPTY.get(where, why)}")
     answered = total - len(errors) - len(empties) - len(broken)
     if not quiet:
         log(f"panels: {total} queried, {answered} with data, {len(errors)} errors, {len(broken)} broken, "
-            f"{len(empties)} empty")
+            f"{len(empties)} empty ({len(allowed)} of them allowed)")
     if total == 0:
         raise Failure("no panel queries found in the generated dashboards")
     if errors or broken:
         raise Failure(f"{len(errors)} queries failed and {len(broken)} name unknown metrics")
-    if answered < MIN_ANSWERED * total:
-        raise Failure(f"only {answered}/{total} queries returned data; {MIN_ANSWERED:.0%} required")
+    if unexpected:
+        raise Failure(f"{len(unexpected)} of {total} queries returned no data: "
+                      + "; ".join(where for where, _, _ in unexpected))
 
 
 def self_test_broken_query(prom, dashboards_dir, metrics_url):
@@ -394,7 +401,7 @@ def render_dashboards(prom, dashboards_dir, out_dir, minutes=3):
                     drawn += 1
             if drawn == 0:
                 ax.text(0.5, 0.5, "No data", color="#8e8e8e", ha="center", va="center", transform=ax.transAxes)
-            elif drawn <= 6:
+            elif drawn <= 6 and any(ax.get_legend_handles_labels()[1]):
                 ax.legend(fontsize=5, loc="upper left", facecolor="#181b1f", labelcolor="#ccccdc", framealpha=0.6)
         fig.suptitle(d.get("title", path.stem), color="#ccccdc", fontsize=11)
         fig.tight_layout()
@@ -688,6 +695,134 @@ def check_otlp_metrics_only(shop_bin, art, procs, payment_url, report):
     log(f"OTLP-only demo: {len(metrics)} families pushed, /metrics 404")
 
 
+# --- the incident drill ------------------------------------------------------------------------------------------
+
+def samples(metrics_url, name):
+    """(labels, value) of every sample of `name` in the service's text exposition."""
+    status, body = request("GET", metrics_url)
+    if status != 200:
+        raise Failure(f"{metrics_url} answered {status}")
+    out = []
+    for line in body.decode().splitlines():
+        m = re.match(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)", line)
+        if m and m.group(1) == name:
+            labels = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
+            out.append((labels, float(m.group(3))))
+    return out
+
+
+def sample_sum(metrics_url, name, **labels):
+    """The sum of `name`'s samples whose labels include `labels`."""
+    return sum(v for have, v in samples(metrics_url, name) if all(have.get(k) == v for k, v in labels.items()))
+
+
+def incident_drill(shop, ops, art, catalog, report):
+    """What an operator meets on a bad day, driven through the demo's public surfaces while Prometheus scrapes, so
+    every family the dashboards chart for it has series: a frontend release that reports raw URLs as RUM pages
+    (the page label's cap overflows) from browsers of which some cannot measure LCP (dropped NaNs); a payment
+    provider outage (5xx on /checkout); an operator pulling the flight recorder (requested dumps); and a flapping
+    critical database check (an automatic dump, then dumps skipped as rate-limited).
+
+    It comes in two waves a few scrapes apart: a counter's first sample only makes its series, so the second wave
+    is what the dashboards' rates show."""
+    metrics_url = f"{ops}/metrics"
+    lcp = "shop_largest_contentful_paint_seconds"
+    cap = next(f["cap"] for f in json.loads(catalog.read_text())["families"] if f["name"] == lcp)
+    # The frontend's pages by route name, then a release that reports raw URLs: past the cap, new pages go to the
+    # overflow series.
+    pages = ["/", "/catalogue/{category}", "/cart", "/checkout"]
+    pages += [f"/catalogue/books?utm_campaign=spring-{n}" for n in range(cap + 10)]
+    drill = {"rum_pages": len(pages), "checkouts": [], "flight_request_spans": []}
+
+    def rum(wave):
+        for k, page in enumerate(wave):
+            send_beacon(shop, BEACONS[k], lcp_ms=round(BEACONS[k] * 800, 1), page=page)
+        send_beacon(shop, BEACONS[-1], lcp_ms="NaN", page="/")  # a browser without the LCP API
+
+    def payment_outage():
+        """The payment provider fails: a checkout answers 502 until the fault is cleared."""
+        if request("POST", f"{shop}/faults?error_rate=1")[0] != 200:
+            raise Failure("setting error_rate=1 failed")
+        try:
+            codes = []
+            for _ in range(20):
+                request("POST", f"{shop}/cart/1")
+                codes.append(request("POST", f"{shop}/checkout")[0])
+                if codes[-1] == 502:
+                    break
+        finally:
+            request("DELETE", f"{shop}/faults")
+        if 502 not in codes:
+            raise Failure(f"no checkout failed with the payment provider down: {codes}")
+        drill["checkouts"].append(codes)
+
+    def pull_flight_recorder():
+        """The operator pulls the last 30 s (the obs endpoint has no bearer token in this run)."""
+        status, body = request("GET", f"{ops}/debug/flight?last=30s")
+        if status != 200:
+            raise Failure(f"GET /debug/flight answered {status}: {body[:200]!r}")
+        spans = sum(len(ss.get("spans", [])) for line in body.decode().splitlines() if line.strip()
+                    for rs in json.loads(line).get("resourceSpans", []) for ss in rs.get("scopeSpans", []))
+        if spans == 0:
+            raise Failure("GET /debug/flight served no span")
+        drill["flight_request_spans"].append(spans)
+
+    def fail_database_once():
+        """The critical database check fails until /ready says so, then recovers."""
+        if request("POST", f"{shop}/faults?fail_database=true")[0] != 200:
+            raise Failure("setting fail_database failed")
+        try:
+            wait_until("/ready 503 with the database failing", lambda: request("GET", f"{ops}/ready")[0] == 503, 10,
+                       step=0.1)
+        finally:
+            request("DELETE", f"{shop}/faults")
+        wait_until("/ready 200 again", lambda: request("GET", f"{ops}/ready")[0] == 200, 10, step=0.1)
+
+    # Wave 1. The database's first failure dumps the recorder; the next ones, within the minimum interval between
+    # automatic dumps (a minute), are skipped as rate-limited.
+    started = time.monotonic()
+    rum(pages[:cap + 4])
+    payment_outage()
+    pull_flight_recorder()
+    fail_database_once()
+    wait_until("an automatic flight dump on the failing critical check",
+               lambda: sample_sum(metrics_url, "obs_flight_dumps_total", trigger="health") >= 1, 15, step=0.2)
+    files = sorted((art / "tmp" / "shop-flight").glob("flight-*-health.jsonl"))
+    if not files:
+        raise Failure(f"obs_flight_dumps_total{{trigger=\"health\"}} counted, but no dump file in {art / 'tmp'}")
+    drill["health_dump"] = files[0].name
+    fail_database_once()
+    wait_until("a dump skipped as rate-limited",
+               lambda: sample_sum(metrics_url, "obs_flight_dumps_skipped_total", reason="rate_limited") >= 1, 15,
+               step=0.2)
+    time.sleep(max(0.0, started + 3 - time.monotonic()))  # Prometheus scrapes every second
+
+    # Wave 2: the regular pages report again, the raw URLs go on.
+    rum(pages[:4] + pages[cap + 4:])
+    payment_outage()
+    pull_flight_recorder()
+    fail_database_once()
+    wait_until("a second dump skipped as rate-limited",
+               lambda: sample_sum(metrics_url, "obs_flight_dumps_skipped_total", reason="rate_limited") >= 2, 15,
+               step=0.2)
+
+    overflow = sample_sum(metrics_url, "obs_cardinality_overflow_total", metric=lcp, reason="cardinality")
+    dropped = sample_sum(metrics_url, "obs_dropped_observations_total", metric=lcp, reason="nan")
+    # The overflow series is not one of the cap's: each page past the cap's is sent to it.
+    if overflow != len(pages) - cap or dropped != 2:
+        raise Failure(f"{len(pages)} RUM pages against a cap of {cap}, two NaN LCPs: {overflow} overflowed, "
+                      f"{dropped} dropped")
+    requested = sample_sum(metrics_url, "obs_flight_dumps_total", trigger="request")
+    if requested < 2:
+        raise Failure(f"two GET /debug/flight, obs_flight_dumps_total{{trigger=\"request\"}} {requested}")
+    drill.update(overflowed=overflow, dropped_nan=dropped)
+    log(f"drill: {len(pages)} RUM pages, {overflow:.0f} sent to the overflow series, {dropped:.0f} NaN LCPs dropped; "
+        f"POST /checkout with the payment provider down {drill['checkouts']}; GET /debug/flight served "
+        f"{drill['flight_request_spans']} spans; the database check failed 3 times: dump {files[0].name}, then 2 "
+        f"skipped as rate-limited ({time.monotonic() - started:.1f}s)")
+    report["drill"] = drill
+
+
 # --- native histograms ------------------------------------------------------------------------------------------
 
 # Page loads the browsers of this test report, in seconds: log-uniform from 20 ms to 8 s, a spread no one buckets well
@@ -695,11 +830,21 @@ def check_otlp_metrics_only(shop_bin, art, procs, payment_url, report):
 BEACONS = [round(0.02 * 400 ** (((k * 37) % 240) / 239), 4) for k in range(240)] + [0.3] * 10
 
 
+# Every page load sent (the drill's beacons too): what the native histogram must hold.
+LOADS_SENT = []
+
+
+def send_beacon(shop, load_s, **extra):
+    query = urllib.parse.urlencode({"load_ms": load_s * 1000, **extra})
+    status, body = request("POST", f"{shop}/rum?{query}")
+    if status != 204:
+        raise Failure(f"POST /rum?{query} answered {status}: {body!r}")
+    LOADS_SENT.append(load_s)
+
+
 def send_beacons(shop):
     for v in BEACONS:
-        status, body = request("POST", f"{shop}/rum?load_ms={v * 1000}")
-        if status != 204:
-            raise Failure(f"POST /rum answered {status}: {body!r}")
+        send_beacon(shop, v)
     log(f"sent {len(BEACONS)} page-load beacons")
 
 
@@ -710,7 +855,7 @@ def check_native_quantiles(prom, report):
 
     def scraped():
         r = prom.query(series)["data"]["result"]
-        return r and "histogram" in r[0] and float(r[0]["histogram"][1]["count"]) == len(BEACONS) and r[0]
+        return r and "histogram" in r[0] and float(r[0]["histogram"][1]["count"]) == len(LOADS_SENT) and r[0]
 
     sample = wait_until("the beacons in a native histogram sample", scraped, 60)
     hist = sample["histogram"][1]
@@ -718,7 +863,7 @@ def check_native_quantiles(prom, report):
         raise Failure(f"{series} is not a native histogram in Prometheus: {sample}")
     # Bucket boundaries of adjacent buckets give the growth factor Prometheus stored, hence the schema's error bound.
     factor = max(float(b[2]) / float(b[1]) for b in hist["buckets"] if float(b[1]) > 0)
-    ordered = sorted(BEACONS)
+    ordered = sorted(LOADS_SENT)
     results = {}
     for q in (0.5, 0.9, 0.99):
         truth = ordered[math.ceil(q * len(ordered)) - 1]
@@ -736,7 +881,8 @@ def print_summary(report):
     print("\n== e2e summary")
     p = report.get("panels")
     if p:
-        print(f"panels: {p['queried']} queried, {p['errors']} errors, {p['broken']} broken, {p['empty']} empty")
+        print(f"panels: {p['queried']} queried, {p['errors']} errors, {p['broken']} broken, {p['empty']} empty "
+              f"({p['allowed_empty']} allowed)")
     r = report.get("rules")
     if r:
         print(f"rules: {r['recording']} recording, {r['alerting']} alerting, {r['unhealthy']} unhealthy")
@@ -777,11 +923,7 @@ def main():
     ap.add_argument("--artifacts", default=str(ROOT / "target" / "e2e"))
     ap.add_argument("--prebuilt", action="store_true",
                     help="use the demo and gen-dashboards already built in the target dir instead of building them")
-    ap.add_argument("--min-answered", type=float, default=0.9,
-                    help="share of panel queries that must return data (default 0.9, the acceptance bar)")
     args = ap.parse_args()
-    global MIN_ANSWERED
-    MIN_ANSWERED = args.min_answered
     art = Path(args.artifacts)
     shutil.rmtree(art, ignore_errors=True)
     (art / "logs").mkdir(parents=True)
@@ -820,10 +962,11 @@ def main():
             raise Failure(f"gen-dashboards failed: {out.stderr}")
         log(f"generated {len(out.stdout.splitlines())} files into {gen}")
 
-        # 2. The demo, with its load generator.
+        # 2. The demo, with its load generator; its flight recorder dumps into $TMPDIR/shop-flight.
+        (art / "tmp").mkdir()
         procs.start("shop", [str(shop_bin)], env={
             "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1", "OTEL_EXPORTER_PROMETHEUS_PORT": str(ports["metrics"]),
-            "SHOP_ADDR": f"127.0.0.1:{ports['shop']}", "OBS_BUILD_COMMIT": "e2e",
+            "SHOP_ADDR": f"127.0.0.1:{ports['shop']}", "OBS_BUILD_COMMIT": "e2e", "TMPDIR": str(art / "tmp"),
             "OTEL_EXPORTER_OTLP_ENDPOINT": otlp, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
             "PAYMENT_URL": f"http://127.0.0.1:{ports['payment']}/charge"})
         shop = f"http://127.0.0.1:{ports['shop']}"
@@ -850,7 +993,11 @@ def main():
                    lambda: [r for r in prom.query(f'up{{job="{JOB}"}}')["data"]["result"] if r["value"][1] == "1"],
                    60)
         log("target up")
-        time.sleep(20)  # let rates and histograms fill a few scrapes
+        up_at = time.monotonic()
+        incident_drill(shop, f"http://{metrics_target}", art, gen / "docs" / "catalog.json", report)
+        # Let rates and histograms fill a few scrapes (1 s apart), the drill's included: 20 s after the target came
+        # up, and at least 5 s after the drill.
+        time.sleep(max(5.0, 20 - (time.monotonic() - up_at)))
         # With native histograms on, Prometheus asks for the protobuf exposition first: every scrape so far came
         # that way, and every check below reads data that travelled over protobuf.
         by_format = {r["metric"].get("format"): float(r["value"][1])

@@ -33,6 +33,13 @@ pub struct Payment {
     pub outcome: PaymentOutcome,
 }
 
+/// Labels of real-user-monitoring metrics.
+#[derive(Labels)]
+pub struct RumPage {
+    /// The page, as the browser reports it: the frontend names its pages by route (`/catalogue/{category}`).
+    pub page: String,
+}
+
 /// Labels of catalogue metrics.
 #[derive(Labels)]
 pub struct Catalogue {
@@ -86,3 +93,18 @@ pub struct PageLoad;
 /// Value of one order.
 #[obs::metric(histogram, unit = "euros", buckets = [5.0, 10.0, 25.0, 50.0, 100.0, 250.0])]
 pub struct OrderValue;
+
+/// Largest Contentful Paint that browsers report in real-user-monitoring beacons, by page.
+///
+/// `POST /rum?load_ms=..&lcp_ms=..&page=..`. The page is the browser's word, so the family holds at most 20
+/// series: a new page beyond them goes to the overflow series and is counted in `obs_cardinality_overflow_total`
+/// (a frontend release that reports raw URLs instead of its route names does that). A browser without the Largest
+/// Contentful Paint API sends `NaN`: obs drops it and counts it in `obs_dropped_observations_total`.
+#[obs::metric(
+    histogram,
+    labels = RumPage,
+    unit = "seconds",
+    buckets = [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 10.0],
+    cap = 20
+)]
+pub struct LargestContentfulPaint;
