@@ -112,9 +112,9 @@ pub mod __private {
     pub use crate::trace;
     pub use crate::unchecked::Unchecked;
     pub use crate::{
-        cardinality, crate_info, fixed_product, hash_str, inventory, Counter, CrateInfo, Declaration, FloatCounter, FloatGauge,
-        FunctionDesc, Gauge, HealthCheckDesc, HealthCheckEntry, HealthFuture, Histogram, Info, LabelDesc, LabelSet,
-        LabelValue, LatencyObjective, Location, MetricDesc, MetricKind, Namespace, NamespaceDecl,
+        cardinality, crate_info, fixed_product, hash_str, inventory, Counter, CrateInfo, Declaration, FloatCounter,
+        FloatGauge, FunctionDesc, Gauge, HealthCheckDesc, HealthCheckEntry, HealthFuture, Histogram, Info, LabelDesc,
+        LabelSet, LabelValue, LatencyObjective, Location, MetricDesc, MetricKind, Namespace, NamespaceDecl,
         NativeConfig, SloDesc, SpanKind, ValueType,
     };
     pub use crate::{AlertDesc, AlertOp, AlertSignal, Severity};
