@@ -275,16 +275,30 @@ fn every_test_holds_under_each_forced_write_strategy() {
     }
 }
 
+/// A family of the label-names test, with fixed labels (its own: the exactness tests count theirs exactly when
+/// the whole binary runs in one process).
+#[obs::metric(counter, labels = ShardLabels)]
+struct NamedShards;
+
+/// A family of the label-names test, with a dynamic label.
+#[obs::metric(gauge, labels = Key)]
+struct NamedKeys;
+
+/// A family of the label-names test, without labels.
+#[obs::metric(counter)]
+struct NamedNone;
+
 /// The snapshot names every family's labels, and each series carries exactly those, in that order: what an
 /// exporter that declares a family before its points (OTLP, protobuf, a schema registry) reads.
 #[test]
 fn every_family_names_the_labels_its_series_carry() {
-    Sharded.with(ShardLabels { shard: Shard::B }).inc();
-    Dynamic.with(Key { key: "k".into() }).inc();
+    NamedShards.with(ShardLabels { shard: Shard::B }).inc();
+    NamedKeys.with(Key { key: "k".into() }).set(1);
+    NamedNone.inc();
     let snap = obs::snapshot();
-    let sharded = snap.family("sharded").expect("declared above");
-    assert_eq!(sharded.label_names, ["shard"]);
-    assert_eq!(snap.family("plain").expect("declared above").label_names, Vec::<String>::new());
+    assert_eq!(snap.family("named_shards").expect("declared above").label_names, ["shard"]);
+    assert_eq!(snap.family("named_keys").expect("declared above").label_names, ["key"]);
+    assert_eq!(snap.family("named_none").expect("declared above").label_names, Vec::<String>::new());
     let mut labelled = 0;
     for f in &snap.families {
         for s in &f.series {
