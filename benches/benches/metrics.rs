@@ -609,9 +609,12 @@ fn scale(c: &mut Criterion) {
             r.finish();
             out
         };
-        assert_eq!(text(obs::Format::Prometheus).lines().count(), n + 2);
-        // What each renderer produces per series, and what a scrape leaves allocated once its output is dropped
-        // (the scrape's state kept between scrapes: the sums of a large family's blocks).
+        // The family's first scrape: what it leaves allocated once its output is dropped is the state kept between
+        // scrapes (a large family's block sums), whichever renderer asks; then each renderer's output per series.
+        let before = heap_in_use();
+        let lines = text(obs::Format::Prometheus).lines().count();
+        let scrape_state = heap_in_use().saturating_sub(before);
+        assert_eq!(lines, n + 2);
         let mut renderers = Vec::new();
         let renders: [(&'static str, &dyn Fn() -> Vec<u8>); 3] = [
             ("text", &|| text(obs::Format::Prometheus).into_bytes()),
@@ -619,15 +622,14 @@ fn scale(c: &mut Criterion) {
             ("protobuf", &protobuf),
         ];
         for (renderer, render) in renders {
-            let before = heap_in_use();
-            let output = render().len() as u64;
-            renderers.push(obs_benches::RendererMemory {
-                renderer,
-                output,
-                kept: heap_in_use().saturating_sub(before),
-            });
+            renderers.push(obs_benches::RendererMemory { renderer, output: render().len() as u64 });
         }
-        MEMORY.lock().unwrap().push(obs_benches::ScaleMemory { series: n as u64, storage: grown, renderers });
+        MEMORY.lock().unwrap().push(obs_benches::ScaleMemory {
+            series: n as u64,
+            storage: grown,
+            scrape_state,
+            renderers,
+        });
         g.bench_function(format!("text_{n}"), |b| b.iter(|| text(black_box(obs::Format::Prometheus))));
         g.bench_function(format!("openmetrics_{n}"), |b| b.iter(|| text(black_box(obs::Format::OpenMetrics))));
         g.bench_function(format!("protobuf_{n}"), |b| b.iter(protobuf));
