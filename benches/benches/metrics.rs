@@ -581,11 +581,11 @@ fn scale(c: &mut Criterion) {
     for (n, name, inc) in cases {
         // The route strings are the input, not obs' memory: made before the measurement.
         let routes: Vec<&'static str> = (0..n).map(|i| &*Box::leak(format!("/s{n}/{i}").into_boxed_str())).collect();
-        let before = heap_in_use();
+        let empty = heap_in_use();
         for r in &routes {
             inc(r);
         }
-        let grown = heap_in_use().saturating_sub(before);
+        let grown = heap_in_use().saturating_sub(empty);
         println!(
             "scale {n} series: obs' heap grew {grown} bytes ({:.0} bytes per series, 1 writing thread)",
             grown as f64 / n as f64
@@ -609,11 +609,11 @@ fn scale(c: &mut Criterion) {
             r.finish();
             out
         };
-        // The family's first scrape: what it leaves allocated once its output is dropped is the state kept between
-        // scrapes (a large family's block sums), whichever renderer asks; then each renderer's output per series.
-        let before = heap_in_use();
+        // The family once scraped, its output dropped: the steady state (the first scrape settles the index of
+        // new series, freeing its staging, and a large family keeps its blocks' sums), whichever renderer asked;
+        // then each renderer's output per series.
         let lines = text(obs::Format::Prometheus).lines().count();
-        let scrape_state = heap_in_use().saturating_sub(before);
+        let scraped = heap_in_use().saturating_sub(empty);
         assert_eq!(lines, n + 2);
         let mut renderers = Vec::new();
         let renders: [(&'static str, &dyn Fn() -> Vec<u8>); 3] = [
@@ -624,12 +624,7 @@ fn scale(c: &mut Criterion) {
         for (renderer, render) in renders {
             renderers.push(obs_benches::RendererMemory { renderer, output: render().len() as u64 });
         }
-        MEMORY.lock().unwrap().push(obs_benches::ScaleMemory {
-            series: n as u64,
-            storage: grown,
-            scrape_state,
-            renderers,
-        });
+        MEMORY.lock().unwrap().push(obs_benches::ScaleMemory { series: n as u64, written: grown, scraped, renderers });
         g.bench_function(format!("text_{n}"), |b| b.iter(|| text(black_box(obs::Format::Prometheus))));
         g.bench_function(format!("openmetrics_{n}"), |b| b.iter(|| text(black_box(obs::Format::OpenMetrics))));
         g.bench_function(format!("protobuf_{n}"), |b| b.iter(protobuf));

@@ -629,24 +629,24 @@ pub struct RendererMemory {
     pub output: u64,
 }
 
-/// Case 8's memory at one size: obs' storage for the series, and each renderer's figures.
+/// Case 8's memory at one size: obs' storage for the series, and each renderer's output.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScaleMemory {
     /// Series in the family.
     pub series: u64,
-    /// Heap the series took when first written (one writing thread).
-    pub storage: u64,
-    /// Heap the family's first scrape left allocated once its output was dropped: state kept between scrapes.
-    pub scrape_state: u64,
+    /// Heap the series took when first written (one writing thread), before any scrape.
+    pub written: u64,
+    /// Heap the family takes once scraped, the scrape's output dropped: its steady state.
+    pub scraped: u64,
     /// Each renderer's figures.
     pub renderers: Vec<RendererMemory>,
 }
 
-/// The memory table of case 8: bytes per series of storage, of the state scrapes keep, and of each renderer's
-/// output.
+/// The memory table of case 8: bytes per series of the family's storage, written and then scraped, and of each
+/// renderer's output.
 pub fn memory_table(rows: &[ScaleMemory]) -> String {
     let Some(first) = rows.first() else { return String::new() };
-    let mut out = String::from("\n| memory per series | storage (heap, 1 writing thread) | kept between scrapes |");
+    let mut out = String::from("\n| memory per series | heap, written (1 thread) | heap, once scraped |");
     for r in &first.renderers {
         let _ = write!(out, " {} output |", r.renderer);
     }
@@ -658,17 +658,18 @@ pub fn memory_table(rows: &[ScaleMemory]) -> String {
     let per = |bytes: u64, n: u64| format!("{:.1} B", bytes as f64 / n as f64);
     for row in rows {
         let n = row.series;
-        let _ = write!(out, "| {n} series | {} | {} |", per(row.storage, n), per(row.scrape_state, n));
+        let _ = write!(out, "| {n} series | {} | {} |", per(row.written, n), per(row.scraped, n));
         for r in &row.renderers {
             let _ = write!(out, " {} |", per(r.output, n));
         }
         out.push('\n');
     }
     out.push_str(
-        "\nStorage: glibc's heap in use (`mallinfo2`) before and after the family's series are first written. \
-         Kept between scrapes: the heap the family's first scrape left in use once its output was dropped (a \
-         dynamic family of 4 096 series or more keeps its blocks' sums, 8 B per cell, whatever the renderer). \
-         Output: the bytes one scrape of the family produces in each format.\n",
+        "\nHeap: glibc's heap in use (`mallinfo2`) beyond what it was before the family's series were written: once \
+         they are written (one writing thread), and once the family has been scraped and the output dropped, its \
+         steady state (the first scrape settles the index of new series and frees its staging; a dynamic family \
+         of 4 096 series or more keeps its blocks' sums, 8 B per cell, whatever the renderer). Output: the bytes \
+         one scrape of the family produces in each format.\n",
     );
     out
 }
@@ -681,12 +682,12 @@ mod tests {
     fn memory_table_divides_by_the_series() {
         let rows = [ScaleMemory {
             series: 1_000,
-            storage: 64_000,
-            scrape_state: 8_000,
+            written: 64_000,
+            scraped: 8_000,
             renderers: vec![RendererMemory { renderer: "text", output: 30_500 }],
         }];
         let t = memory_table(&rows);
-        let head = "| memory per series | storage (heap, 1 writing thread) | kept between scrapes | text output |";
+        let head = "| memory per series | heap, written (1 thread) | heap, once scraped | text output |";
         assert!(t.contains(head), "{t}");
         assert!(t.contains("| 1000 series | 64.0 B | 8.0 B | 30.5 B |"), "{t}");
         assert_eq!(memory_table(&[]), "");
