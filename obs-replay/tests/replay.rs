@@ -190,26 +190,12 @@ fn one_span_a_line(text: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
-/// Unix nanoseconds as RFC 3339 with nanoseconds, at a UTC offset of `offset_min` minutes (0 writes `Z`);
-/// civil-from-days after Howard Hinnant, written apart from the binary's parser.
+/// Unix nanoseconds as RFC 3339 with nanoseconds, at a UTC offset of `offset_min` minutes (0 writes `Z`), by the
+/// `time` crate's formatter.
 fn rfc3339(t: u64, offset_min: i64) -> String {
-    let secs = (t / 1_000_000_000) as i64 + offset_min * 60;
-    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let tz = match offset_min {
-        0 => "Z".to_owned(),
-        o => format!("{}{:02}:{:02}", if o < 0 { '-' } else { '+' }, o.abs() / 60, o.abs() % 60),
-    };
-    let (h, mi, s, ns) = (sod / 3600, sod / 60 % 60, sod % 60, t % 1_000_000_000);
-    format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ns:09}{tz}")
+    let offset = time::UtcOffset::from_whole_seconds(offset_min as i32 * 60).unwrap();
+    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(t)).unwrap().to_offset(offset);
+    at.format(&time::format_description::well_known::Rfc3339).unwrap()
 }
 
 /// The independent receiver, on a free port, writing one JSON object a span.
