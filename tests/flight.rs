@@ -594,6 +594,15 @@ fn the_dump_directory_keeps_the_newest_files_and_never_deletes_foreign_ones() {
     std::fs::create_dir(dir.join("flight-1000000000001-panic.jsonl")).unwrap();
     // A dump of an earlier run counts against the bound, and as the oldest goes first.
     std::fs::write(dir.join("flight-1000000000002-error.jsonl"), "").unwrap();
+    // Half-written dumps: one an hour old (its writer died) is removed when the recorder starts; one just begun
+    // (another process may be writing it) and a foreign one stay.
+    let partial = |name: &str, age: Duration| {
+        let f = std::fs::File::create(dir.join(name)).unwrap();
+        f.set_modified(std::time::SystemTime::now() - age).unwrap();
+    };
+    partial(".flight-1000000000003-panic.partial", Duration::from_secs(3600));
+    partial(".flight-1000000000004-panic.partial", Duration::ZERO);
+    partial(".notes.partial", Duration::from_secs(3600));
     let guard = TracePipeline::builder()
         .sampler(Sampler::AlwaysOff)
         .export_interval(Duration::from_millis(50))
@@ -638,7 +647,12 @@ fn the_dump_directory_keeps_the_newest_files_and_never_deletes_foreign_ones() {
         assert!(names.iter().any(|n| n == f), "{f} was deleted: {names:?}");
     }
     assert!(!names.iter().any(|n| n == "flight-1000000000002-error.jsonl"), "{names:?}");
-    assert_eq!(names.len(), foreign.len() + 1 + KEEP as usize, "{names:?}");
+    assert!(!names.iter().any(|n| n == ".flight-1000000000003-panic.partial"), "a stale partial dump stays: {names:?}");
+    for f in [".flight-1000000000004-panic.partial", ".notes.partial"] {
+        assert!(names.iter().any(|n| n == f), "{f} was deleted: {names:?}");
+    }
+    // The foreign files, the directory, the two partials that stay, and the newest dumps: nothing else.
+    assert_eq!(names.len(), foreign.len() + 1 + 2 + KEEP as usize, "{names:?}");
 }
 
 /// The dump being written in `dir`: its `.partial` file, before the rename.

@@ -43,7 +43,7 @@ mod encode;
 mod store;
 
 use super::panics;
-use super::record::{SpanRecord, SpanStatus};
+use super::record::SpanRecord;
 use super::sink::{Resource, SpanSink};
 use crate::otel_env::{err, parse_bytes, parse_duration, ConfigError};
 use obs_macros::metric;
@@ -272,9 +272,32 @@ pub(crate) fn activate(settings: &FlightSettings, resource: &Resource) {
         writing: false,
         generation: GENERATION.fetch_add(1, Relaxed) + 1,
     });
+    if let Some(dir) = &settings.dir {
+        remove_stale_partials(dir);
+    }
     panics::install_hook();
     panics::set_wanted(settings.dir.is_some());
     super::sampler::set_flight();
+}
+
+/// How old a half-written dump must be to count as left by a writer that died: a live one finishes in seconds,
+/// and another process may be writing into the same directory.
+const STALE_PARTIAL: Duration = Duration::from_secs(600);
+
+/// Deletes the half-written dumps (`.flight-<millis>-<trigger>.partial`, the recorder's own names only) that a
+/// process killed while writing left behind, once they are [`STALE_PARTIAL`] old.
+fn remove_stale_partials(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.filter_map(Result::ok) {
+        let ours =
+            e.file_name().to_str().and_then(|n| n.strip_prefix('.')?.strip_suffix(".partial").map(str::to_owned));
+        let stale = e.metadata().ok().filter(|m| m.is_file()).and_then(|m| m.modified().ok()?.elapsed().ok());
+        if ours.is_some_and(|stem| dump_millis(&format!("{stem}.jsonl")).is_some())
+            && stale.is_some_and(|age| age >= STALE_PARTIAL)
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 impl SpanSink for FlightSink {
@@ -411,7 +434,7 @@ fn write_dump(job: &DumpJob) {
     let partial = job.dir.join(format!(".{stem}.partial"));
     let written = std::fs::create_dir_all(&job.dir).and_then(|()| {
         let mut f = io::BufWriter::new(std::fs::File::create(&partial)?);
-        encode::otlp_json_kept(&mut f, &job.spans, &job.resource)?;
+        encode::otlp_json(&mut f, &job.spans, &job.resource)?;
         f.flush()?;
         drop(f);
         std::fs::rename(&partial, &path)
@@ -507,11 +530,11 @@ pub fn dump_as(w: &mut dyn Write, filter: &Filter, format: Format) -> io::Result
         };
         let now = super::clock::unix_nanos(super::clock::now());
         let since = filter.last.map_or(0, |d| now.saturating_sub(d.as_nanos() as u64));
-        let mut spans: Vec<SpanRecord> =
-            r.store.records.iter().filter(|s| filter.keeps(s, since)).map(Kept::record).collect();
+        // Only the compact records are copied under the lock (a plain call without touching the heap), so a
+        // request for a large dump holds back neither the collector's drain nor another caller for long.
+        let mut spans: Vec<Kept> = r.store.records.iter().filter(|s| filter.keeps(s, since)).cloned().collect();
         if filter.errors_only {
-            let mut bad: Vec<u128> =
-                spans.iter().filter(|s| matches!(s.status, SpanStatus::Error(_))).map(|s| s.trace_id).collect();
+            let mut bad: Vec<u128> = spans.iter().filter(|s| s.is_error()).map(|s| s.trace_id).collect();
             bad.sort_unstable();
             bad.dedup();
             spans.retain(|s| bad.binary_search(&s.trace_id).is_ok());
@@ -521,7 +544,7 @@ pub fn dump_as(w: &mut dyn Write, filter: &Filter, format: Format) -> io::Result
     FlightDumps.with(DumpTrigger { trigger: "request" }).inc();
     match format {
         Format::OtlpJson => encode::otlp_json(w, &spans, &resource),
-        Format::Chrome => encode::chrome(w, &spans, &resource),
+        Format::Chrome => encode::chrome(w, &spans.iter().map(Kept::record).collect::<Vec<_>>(), &resource),
     }
 }
 

@@ -74,6 +74,11 @@ impl Kept {
         }
     }
 
+    /// Whether the call ended with an error status.
+    pub(crate) fn is_error(&self) -> bool {
+        self.rest.as_ref().is_some_and(|r| matches!(r.status, SpanStatus::Error(_)))
+    }
+
     /// The full record again, for a dump.
     pub(crate) fn record(&self) -> SpanRecord {
         let (status, attributes, events, trace_state) = match &self.rest {
