@@ -66,15 +66,6 @@ impl From<ConfigError> for TraceError {
     }
 }
 
-/// The flight recorder's dump settings given to the builder, kept apart so they hold whichever of them and
-/// `flight_recorder` comes first.
-#[cfg(feature = "flight")]
-#[derive(Default)]
-struct FlightDumps {
-    dir: Option<std::path::PathBuf>,
-    limits: Option<(Duration, usize)>,
-}
-
 /// How spans are sampled, exported and described; build it with [`TracePipeline::builder`] or
 /// [`TracePipeline::from_env`], then [`install`](TracePipeline::install) it.
 ///
@@ -95,11 +86,12 @@ pub struct TracePipeline {
     pub(super) headers: Vec<(String, String)>,
     pub(super) compression: Compression,
     pub(super) sinks: Vec<Box<dyn SpanSink>>,
+    /// The recorder's settings as given so far, in whatever order: its age and byte bounds are set by
+    /// [`flight_recorder`](Self::flight_recorder), which turns it on.
     #[cfg(feature = "flight")]
-    pub(super) flight: Option<super::flight::FlightSettings>,
-    /// The dump directory and limits, kept until the recorder is turned on whatever the order of the calls.
+    flight: super::flight::FlightSettings,
     #[cfg(feature = "flight")]
-    flight_dumps: FlightDumps,
+    flight_on: bool,
 }
 
 impl fmt::Debug for TracePipeline {
@@ -147,9 +139,9 @@ impl TracePipeline {
             compression: Compression::None,
             sinks: Vec::new(),
             #[cfg(feature = "flight")]
-            flight: None,
+            flight: super::flight::FlightSettings::new(Duration::ZERO, 0),
             #[cfg(feature = "flight")]
-            flight_dumps: FlightDumps::default(),
+            flight_on: false,
         }
     }
 
@@ -240,9 +232,9 @@ impl TracePipeline {
             let dir = lookup(get, "OBS_FLIGHT_RECORDER_DIR");
             match (lookup(get, "OBS_FLIGHT_RECORDER"), dir) {
                 (Some(v), dir) => {
-                    let mut f = super::flight::FlightSettings::parse(&v)?;
-                    f.dir = dir.map(std::path::PathBuf::from);
-                    p.flight = Some(f);
+                    let f = super::flight::FlightSettings::parse(&v)?;
+                    p = p.flight_recorder(f.max_age, f.max_bytes);
+                    p.flight.dir = dir.map(std::path::PathBuf::from);
                 }
                 // A directory for dumps of a recorder that is off would never receive one: say so.
                 (None, Some(dir)) => {
@@ -384,15 +376,7 @@ impl TracePipeline {
     #[cfg(feature = "flight")]
     pub fn flight_recorder(mut self, max_age: Duration, max_bytes: u64) -> Self {
         // A directory or limits set before (by a call or the environment) are kept.
-        let mut f = super::flight::FlightSettings::new(max_age, max_bytes);
-        let earlier = self.flight.take();
-        f.dir = self.flight_dumps.dir.clone().or_else(|| earlier.as_ref().and_then(|e| e.dir.clone()));
-        if let Some((interval, keep)) = self.flight_dumps.limits {
-            (f.min_dump_interval, f.keep_files) = (interval, keep);
-        } else if let Some(e) = earlier {
-            (f.min_dump_interval, f.keep_files) = (e.min_dump_interval, e.keep_files);
-        }
-        self.flight = Some(f);
+        (self.flight.max_age, self.flight.max_bytes, self.flight_on) = (max_age, max_bytes, true);
         self
     }
     /// Where the flight recorder writes its automatic dumps (a traced call panicked), as
@@ -408,11 +392,7 @@ impl TracePipeline {
     /// ```
     #[cfg(feature = "flight")]
     pub fn flight_recorder_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
-        let dir = dir.into();
-        if let Some(f) = self.flight.as_mut() {
-            f.dir = Some(dir.clone());
-        }
-        self.flight_dumps.dir = Some(dir);
+        self.flight.dir = Some(dir.into());
         self
     }
     /// The shortest time between two automatic dumps (default one minute), and how many dump files to keep.
@@ -426,11 +406,7 @@ impl TracePipeline {
     /// ```
     #[cfg(feature = "flight")]
     pub fn flight_dump_limits(mut self, min_interval: Duration, keep_files: usize) -> Self {
-        let keep_files = keep_files.max(1);
-        if let Some(f) = self.flight.as_mut() {
-            (f.min_dump_interval, f.keep_files) = (min_interval, keep_files);
-        }
-        self.flight_dumps.limits = Some((min_interval, keep_files));
+        (self.flight.min_dump_interval, self.flight.keep_files) = (min_interval, keep_files.max(1));
         self
     }
     /// The flight recorder's settings, when it is on.
@@ -440,13 +416,13 @@ impl TracePipeline {
     /// ```
     #[cfg(feature = "flight")]
     pub fn flight_settings(&self) -> Option<&super::flight::FlightSettings> {
-        self.flight.as_ref()
+        self.flight_on.then_some(&self.flight)
     }
     /// Whether the flight recorder is on (never without feature `flight`).
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn records_flight(&self) -> bool {
         #[cfg(feature = "flight")]
-        return self.flight.is_some();
+        return self.flight_on;
         #[cfg(not(feature = "flight"))]
         false
     }

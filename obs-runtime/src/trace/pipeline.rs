@@ -20,7 +20,7 @@ impl TracePipeline {
             return Ok(TraceGuard::inactive());
         }
         #[cfg(feature = "flight")]
-        let flight = self.flight.clone().map(|f| (f, self.resource.clone()));
+        let flight = self.flight_settings().cloned().map(|f| (f, self.resource.clone()));
         #[cfg_attr(not(feature = "flight"), allow(unused_mut))]
         let TracePipeline {
             resource,
