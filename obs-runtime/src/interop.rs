@@ -48,18 +48,26 @@ pub(crate) fn collect_registries(taken: &dyn Fn(&str) -> bool, sink: &mut dyn Fa
         let (name, kind) = family_of(&f);
         // The family's label names are its first series'; the `prometheus` crate gives every series of a
         // vector the same ones.
-        let family_labels: Vec<LabelDesc> = f.get_metric().first().map_or_else(Vec::new, |m| {
+        let descs = |m: &prometheus::proto::Metric| -> Vec<LabelDesc> {
             m.get_label().iter().map(|l| LabelDesc { name: leak_name(l.name()), values: None }).collect()
-        });
+        };
+        let family_labels: Vec<LabelDesc> = f.get_metric().first().map_or_else(Vec::new, descs);
         sink.begin(Family { name, kind, help: f.help(), unit: None, labels: &family_labels });
         let mut cumulative = Vec::new();
         let mut bounds = Vec::new();
         for m in f.get_metric() {
-            let label_names: Vec<LabelDesc> =
-                m.get_label().iter().map(|l| LabelDesc { name: leak_name(l.name()), values: None }).collect();
+            // Every series of a vector has the family's names: looked up (interned, under a lock) only if not.
+            let same = m.get_label().iter().map(|l| l.name()).eq(family_labels.iter().map(|l| l.name));
+            let own;
+            let label_names: &[LabelDesc] = if same {
+                &family_labels
+            } else {
+                own = descs(m);
+                &own
+            };
             let values: Vec<&str> = m.get_label().iter().map(|l| l.value()).collect();
-            let rendered = render_labels(&label_names, values.iter().copied());
-            let labels = Labels::new(&label_names, &values, &rendered);
+            let rendered = render_labels(label_names, values.iter().copied());
+            let labels = Labels::new(label_names, &values, &rendered);
             let quantiles: Vec<(f64, f64)>;
             let point = match kind {
                 MetricKind::Counter => Point::Counter(Number::F64(m.get_counter().get_value())),
