@@ -333,7 +333,21 @@ pub(crate) struct HotRow {
     exclusive: bool,
 }
 
+// SAFETY: as for `Hot`: a `HotRow` points into a leaked block of atomics. Sending it to another thread is
+// memory-safe; a plain-store row written from another thread loses updates, which its holders rule out.
+unsafe impl Send for HotRow {}
+// SAFETY: as above.
+unsafe impl Sync for HotRow {}
+
 impl HotRow {
+    /// This row, known to be the caller's own (it came from [`Hot::own_row`] on this thread), so its writes are
+    /// plain stores with no test left for the shared row.
+    #[inline(always)]
+    pub(crate) fn known_own(self) -> HotRow {
+        debug_assert!(self.exclusive);
+        HotRow { cell: self.cell, exclusive: true }
+    }
+
     /// The cell `k` places after the [`Hot`] cell this row came from.
     ///
     /// # Safety

@@ -389,3 +389,37 @@ fn a_call_ended_by_a_thread_local_destructor_after_the_span_ring_is_gone_is_stil
     assert_eq!(obs::trace::pipeline_stats().1, dropped, "nothing was dropped");
     drop(guard);
 }
+
+#[obs::traced(in_flight, buckets = [0.005, 0.08])]
+fn steady(sleep_ms: u64, fail: bool) -> Result<u64, Oops> {
+    let f = obs::trace::traced_function(module_path!(), "steady").unwrap();
+    assert_eq!(f.in_flight(), 1, "the gauge counts this call while it runs");
+    std::thread::sleep(std::time::Duration::from_millis(sleep_ms));
+    if sleep_ms == 99 {
+        panic!("steady panics");
+    }
+    if fail {
+        Err(Oops)
+    } else {
+        Ok(sleep_ms)
+    }
+}
+
+#[test]
+fn calls_after_the_first_without_a_pipeline_are_counted_timed_and_unwound_alike() {
+    // No pipeline and a function already called once: the metrics-only path that keeps its row for the end.
+    let _lock = turn(&PIPELINE);
+    assert!(!obs::trace::is_active());
+    let f = obs::trace::traced_function(module_path!(), "steady").unwrap();
+    assert_eq!(steady(0, false).unwrap(), 0);
+    assert!(steady(0, true).is_err());
+    assert_eq!(steady(10, false).unwrap(), 10);
+    assert!(std::panic::catch_unwind(|| steady(99, false)).is_err());
+    use obs::trace::Outcome::{Error, Ok as Fine, Panic};
+    assert_eq!((f.calls(Fine), f.calls(Error), f.calls(Panic)), (2, 1, 1));
+    assert_eq!(f.in_flight(), 0, "every call, the panicked one too, took its count back");
+    let (buckets, sum) = f.durations();
+    // Two calls under 5 ms, the 10 ms one under 80 ms, the 99 ms one (panicked, still timed) above.
+    assert_eq!(buckets, vec![(0.005, 2), (0.08, 3), (f64::INFINITY, 4)]);
+    assert!((0.109..1.0).contains(&sum), "the durations' sum in seconds: {sum}");
+}

@@ -42,6 +42,23 @@ pub fn now() -> u64 {
     now_slow()
 }
 
+/// Whether a reading is one `rdtsc`, for a path that reads the clock with [`now_fast`] and, when not, takes a
+/// general path of its own instead of [`now`]'s out-of-line call.
+#[inline(always)]
+pub(crate) fn fast() -> bool {
+    cfg!(target_arch = "x86_64") && MODE.load(Relaxed) == TSC
+}
+
+/// The reading, once [`fast`] said it is one `rdtsc` (anything else is a wrong reading, never undefined behaviour).
+#[inline(always)]
+pub(crate) fn now_fast() -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: `rdtsc` is available on every x86-64 CPU.
+    return unsafe { core::arch::x86_64::_rdtsc() };
+    #[cfg(not(target_arch = "x86_64"))]
+    now()
+}
+
 /// The readings other than `rdtsc`, out of line: every traced function inlines [`now`], and only its one-branch
 /// fast path belongs there.
 #[cfg_attr(target_arch = "x86_64", cold)]

@@ -68,25 +68,44 @@ struct Red {
     block: &'static Block,
     /// The block's first cell as the write path wants it: a call's row is one multiply-add away.
     hot: Hot,
-    /// The bucket bounds in clock ticks, so a call's bucket is found with integer compares.
+    /// The bucket bounds in clock ticks, so a call's bucket is found with integer compares, ending with
+    /// `u64::MAX` for `+Inf`: no duration is above it, so a scan needs no length check.
     bounds: Box<[u64]>,
-    sum_word: usize,
-    /// Calls started minus calls ended, as a wrapping `u64` per row.
-    in_flight_word: usize,
+    /// Whether the in-flight gauge is kept (`in_flight` and `red_metrics` both on).
+    in_flight: bool,
     /// With `#[traced(native)]`, the durations in seconds in native buckets too.
     native: Option<NativeSeries>,
 }
+
+// A function's row, at fixed places so the write path adds no offsets it has to load: the three results (an
+// `Outcome` as index), the sum of durations in ticks, calls started minus calls ended (a wrapping `u64` per row),
+// then one count per bucket, `+Inf` last.
+const SUM: usize = 3;
+const IN_FLIGHT: usize = 4;
+const BUCKETS: usize = 5;
 
 impl Red {
     #[inline(always)]
     fn bucket(&self, ticks: u64) -> usize {
         // `le` semantics: the first bound at or above the duration. Short lists (the default has 11) scan
         // linearly, which beats a binary search's mispredicted branches.
-        if self.bounds.len() <= 16 {
-            self.bounds.iter().take_while(|b| **b < ticks).count()
+        if self.bounds.len() <= 17 {
+            let mut i = 0;
+            // SAFETY: the last bound is `u64::MAX`, which no `ticks` is above, so the scan stops at it or before.
+            while unsafe { *self.bounds.get_unchecked(i) } < ticks {
+                i += 1;
+            }
+            i
         } else {
-            self.bounds.partition_point(|b| *b < ticks)
+            self.search(ticks)
         }
+    }
+
+    // Out of line: long lists are rare, and this is not inlined into every traced function.
+    #[inline(never)]
+    fn search(&self, ticks: u64) -> usize {
+        // Never past the last bound, for the same reason as the scan.
+        self.bounds.partition_point(|b| *b < ticks)
     }
 
     fn sum_seconds(&self) -> f64 {
@@ -94,7 +113,7 @@ impl Red {
     }
 
     fn sum_seconds_in(&self, cells: &impl Cells) -> f64 {
-        clock::ticks_to_seconds(cells.u64(self.series(), self.sum_word))
+        clock::ticks_to_seconds(cells.u64(self.series(), SUM))
     }
 
     /// The function's cells, read as one series at the start of its block.
@@ -116,12 +135,12 @@ impl RedTarget {
     pub(crate) fn record(self, outcome: Outcome, ticks: u64) -> usize {
         // All integer: the bounds are in ticks and the sum is kept in ticks, converted only at scrape time.
         let i = self.red.bucket(ticks);
-        // SAFETY: the row starts at the block's first cell and holds `3 + bounds.len() + 2` cells: the result
-        // (< 3), the bucket (`3 + i`, `i <= bounds.len()`) and the sum (`sum_word`) are all inside it.
+        // SAFETY: the row starts at the block's first cell and holds `BUCKETS + bounds.len()` cells: the result
+        // (< 3), the sum and the bucket (`BUCKETS + i`, `i < bounds.len()`) are all inside it.
         unsafe {
             self.row.add_u64(outcome as usize, 1);
-            self.row.add_u64(3 + i, 1);
-            self.row.add_u64(self.red.sum_word, ticks);
+            self.row.add_u64(BUCKETS + i, 1);
+            self.row.add_u64(SUM, ticks);
         }
         if let Some(native) = &self.red.native {
             observe_native(native, ticks);
@@ -129,11 +148,13 @@ impl RedTarget {
         i
     }
 
-    /// Moves the in-flight gauge by `d` (+1 when a call starts, -1 when it ends).
+    /// Moves the in-flight gauge by `d` (+1 when a call starts, -1 when it ends), if the function keeps it.
     #[inline(always)]
     pub(crate) fn add_in_flight(&self, d: i64) {
-        // SAFETY: `in_flight_word` is the row's last cell (see `init_red`).
-        unsafe { self.row.add_u64(self.red.in_flight_word, d as u64) };
+        if self.red.in_flight {
+            // SAFETY: `IN_FLIGHT` is inside every row (see `init_red`).
+            unsafe { self.row.add_u64(IN_FLIGHT, d as u64) };
+        }
     }
 }
 
@@ -194,15 +215,14 @@ impl TracedFn {
         if let Some(red) = self.red_if_called() {
             return red;
         }
-        let bounds = self.desc.buckets;
-        // Words: 3 results, one count per bucket plus +Inf, the sum of durations in ticks, the in-flight count.
-        let block = Block::leak(3 + bounds.len() + 3, true);
+        let bounds: Box<[u64]> =
+            self.desc.buckets.iter().map(|b| clock::ticks_for_seconds(*b)).chain([u64::MAX]).collect();
+        let block = Block::leak(BUCKETS + bounds.len(), true);
         let red: &'static Red = Box::leak(Box::new(Red {
             block,
             hot: block.hot(0),
-            bounds: bounds.iter().map(|b| clock::ticks_for_seconds(*b)).collect(),
-            sum_word: 3 + bounds.len() + 1,
-            in_flight_word: 3 + bounds.len() + 2,
+            bounds,
+            in_flight: self.desc.in_flight && self.desc.red_metrics,
             native: self.desc.native.map(NativeSeries::new),
         }));
         self.red.store(red as *const Red as *mut Red, std::sync::atomic::Ordering::Release);
@@ -226,6 +246,23 @@ impl TracedFn {
     #[inline(always)]
     pub(crate) fn in_flight_add(&self, d: i64) {
         self.target().add_in_flight(d);
+    }
+
+    /// [`own_target`](Self::own_target)'s result kept by a call and used again on the same thread: see
+    /// [`HotRow::known_own`].
+    #[inline(always)]
+    pub(crate) fn known_own(target: RedTarget) -> RedTarget {
+        RedTarget { red: target.red, row: target.row.known_own() }
+    }
+
+    /// [`target`](Self::target) for the lean path of a call: `None` unless the storage exists and this thread owns
+    /// its row (so the row is written with plain stores), leaving the first call and the shared row to the caller's
+    /// general path.
+    #[inline(always)]
+    pub(crate) fn own_target(&self) -> Option<RedTarget> {
+        let red = self.red_if_called()?;
+        let (_, row) = red.hot.own_row()?;
+        Some(RedTarget { red, row })
     }
 
     /// Calls so far that ended with `outcome`.
@@ -272,7 +309,7 @@ impl TracedFn {
     pub fn in_flight(&self) -> i64 {
         // A scrape reads the rows one after another, so a call that moves between threads meanwhile can be seen
         // ended but not started: never below zero.
-        self.red_if_called().map_or(0, |r| (Live.u64(r.series(), r.in_flight_word) as i64).max(0))
+        self.red_if_called().map_or(0, |r| (Live.u64(r.series(), IN_FLIGHT) as i64).max(0))
     }
 
     /// Cumulative duration counts by bucket bound (ending with `+Inf`), and the sum of durations.
@@ -303,7 +340,7 @@ impl TracedFn {
             .chain([f64::INFINITY])
             .enumerate()
             .map(|(i, x)| {
-                cum += Live.u64(red.series(), 3 + i);
+                cum += Live.u64(red.series(), BUCKETS + i);
                 (x, cum)
             })
             .collect();
@@ -350,7 +387,7 @@ impl TracedFn {
 
     /// [`bucket_count`](Self::bucket_count), read from `cells`.
     pub(crate) fn bucket_count_in(&self, cells: &impl Cells, i: usize) -> u64 {
-        self.red_if_called().map_or(0, |r| cells.u64(r.series(), 3 + i))
+        self.red_if_called().map_or(0, |r| cells.u64(r.series(), BUCKETS + i))
     }
 
     /// The `function` and `module` label values.
@@ -367,3 +404,43 @@ impl TracedFn {
 /// The `function` and `module` labels of every RED family.
 pub(crate) const FN_LABELS: &[LabelDesc] =
     &[LabelDesc { name: "function", values: None }, LabelDesc { name: "module", values: None }];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::desc::{CrateInfo, Location, SpanKind};
+
+    fn traced_with(buckets: &'static [f64]) -> &'static TracedFn {
+        let desc: &'static FunctionDesc = Box::leak(Box::new(FunctionDesc {
+            function: "work",
+            span_name: "work",
+            kind: SpanKind::Internal,
+            attributes: &[],
+            red_metrics: true,
+            in_flight: true,
+            buckets,
+            native: None,
+            slo: None,
+            location: Location { file: "demo.rs", line: 1, column: 1, module_path: "demo" },
+            krate: CrateInfo { name: "demo", version: "0.1.0", ident: "demo" },
+        }));
+        Box::leak(Box::new(TracedFn::new(desc)))
+    }
+
+    #[test]
+    fn a_duration_lands_in_the_first_bucket_at_or_above_it() {
+        // Lists scanned (up to 17 bounds with the `+Inf` sentinel) and searched (longer), each side of the limit.
+        for n in [1usize, 11, 16, 17, 18, 40] {
+            let buckets: &'static [f64] = Box::leak((1..=n).map(|i| i as f64 * 0.001).collect());
+            let red = traced_with(buckets).red();
+            assert_eq!(red.bounds.len(), n + 1);
+            assert_eq!(red.bucket(0), 0, "{n} bounds");
+            for (i, b) in red.bounds[..n].iter().enumerate() {
+                assert_eq!(red.bucket(b - 1), i, "{n} bounds, below bound {i}");
+                assert_eq!(red.bucket(*b), i, "{n} bounds, at bound {i}");
+                assert_eq!(red.bucket(b + 1), i + 1, "{n} bounds, above bound {i}");
+            }
+            assert_eq!(red.bucket(u64::MAX), n, "{n} bounds: the longest duration is counted in +Inf");
+        }
+    }
+}
