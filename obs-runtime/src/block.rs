@@ -333,19 +333,30 @@ pub(crate) struct HotRow {
     exclusive: bool,
 }
 
-// SAFETY: as for `Hot`: a `HotRow` points into a leaked block of atomics. Sending it to another thread is
-// memory-safe; a plain-store row written from another thread loses updates, which its holders rule out.
-unsafe impl Send for HotRow {}
+/// A row the caller owns, kept (one pointer) to be written again on the same thread: see [`HotRow::keep`].
+#[derive(Clone, Copy)]
+pub(crate) struct OwnRow(NonNull<AtomicU64>);
+
+// SAFETY: as for `Hot`: an `OwnRow` points into a leaked block of atomics, so sending it to another thread is
+// memory-safe; written from another thread, its plain stores would lose updates, which its holders rule out.
+unsafe impl Send for OwnRow {}
 // SAFETY: as above.
-unsafe impl Sync for HotRow {}
+unsafe impl Sync for OwnRow {}
+
+impl OwnRow {
+    /// The kept row, written with plain stores and no test left for the shared row.
+    #[inline(always)]
+    pub(crate) fn row(self) -> HotRow {
+        HotRow { cell: self.0.as_ptr(), exclusive: true }
+    }
+}
 
 impl HotRow {
-    /// This row, known to be the caller's own (it came from [`Hot::own_row`] on this thread), so its writes are
-    /// plain stores with no test left for the shared row.
+    /// This row, to keep for writes that will run on this thread again, if the caller owns it.
     #[inline(always)]
-    pub(crate) fn known_own(self) -> HotRow {
-        debug_assert!(self.exclusive);
-        HotRow { cell: self.cell, exclusive: true }
+    pub(crate) fn keep(self) -> Option<OwnRow> {
+        // SAFETY: a row's cell is an address inside a leaked block, never null.
+        self.exclusive.then(|| OwnRow(unsafe { NonNull::new_unchecked(self.cell.cast_mut()) }))
     }
 
     /// The cell `k` places after the [`Hot`] cell this row came from.

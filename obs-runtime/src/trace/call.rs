@@ -8,8 +8,9 @@
 use super::attr::AttrValue;
 use super::context::{self, SpanContext};
 use super::record::{CallExtra, Pending, RawCall, SpanEvent, SpanStatus};
-use super::red::{Outcome, RedTarget, TracedFn};
+use super::red::{Outcome, TracedFn};
 use super::{capture, clock, exemplar, id, ring, sampler};
+use crate::block::OwnRow;
 use crate::switch::is_enabled;
 use std::borrow::Cow;
 use std::future::Future;
@@ -48,7 +49,7 @@ pub struct Call {
     extra: ManuallyDrop<Option<Box<CallExtra>>>,
     /// The thread's row of the function's storage, found when a metrics-only call of a sync `#[traced]` function
     /// starts ([`enter_here`](Self::enter_here)), whose end runs on the same thread: the end then needs no lookup.
-    row: Option<RedTarget>,
+    row: Option<OwnRow>,
 }
 
 /// Metrics are on: the call is timed and counted.
@@ -176,7 +177,7 @@ impl Call {
             return self.begin_any(true);
         };
         target.add_in_flight(1);
-        self.row = Some(target);
+        self.row = target.keep();
         self.flags = ON;
         self.start = clock::now_fast();
     }
@@ -320,13 +321,10 @@ impl Call {
     // `rdtsc`) ends here; everything else in `finish_any`.
     #[inline(always)]
     fn finish_on(&mut self, flags: u16, outcome: Outcome) {
-        let Some(target) = self.row else {
+        let Some(target) = self.row.and_then(|row| self.f.kept_target(row)) else {
             return self.finish_other(flags, outcome);
         };
-        let target = TracedFn::known_own(target);
         let end = clock::now_fast();
-        target.add_in_flight(-1);
-        // Last: with native buckets it ends in a call, which can then be a jump.
         target.record(outcome, end.wrapping_sub(self.start));
     }
 
@@ -341,11 +339,7 @@ impl Call {
         let f = self.f;
         let target = if f.desc.red_metrics { Some(f.target()) } else { None };
         let end = clock::now();
-        let bucket = target.map(|t| {
-            let b = t.record(outcome, end.wrapping_sub(self.start));
-            t.add_in_flight(-1);
-            b
-        });
+        let bucket = target.map(|t| t.record(outcome, end.wrapping_sub(self.start)));
         if flags & SPAN != 0 {
             self.close_span(end, outcome, error.map(Cow::Owned), bucket, false);
         }

@@ -10,7 +10,7 @@
 //! that expose them are in [`super::functions`].
 
 use super::clock;
-use crate::block::{Block, Hot, HotRow};
+use crate::block::{Block, Hot, HotRow, OwnRow};
 use crate::desc::FunctionDesc;
 use crate::encoding::render_labels;
 use crate::labels::LabelDesc;
@@ -78,8 +78,9 @@ struct Red {
 }
 
 // A function's row, at fixed places so the write path adds no offsets it has to load: the three results (an
-// `Outcome` as index), the sum of durations in ticks, calls started minus calls ended (a wrapping `u64` per row),
-// then one count per bucket, `+Inf` last.
+// `Outcome` as index), the sum of durations in ticks, calls started minus calls ended without a result (a
+// cancelled future), as a wrapping `u64` per row, then one count per bucket, `+Inf` last. So the in-flight gauge
+// is that cell less the results, and a call's end writes no cell for it.
 const SUM: usize = 3;
 const IN_FLIGHT: usize = 4;
 const BUCKETS: usize = 5;
@@ -148,13 +149,20 @@ impl RedTarget {
         i
     }
 
-    /// Moves the in-flight gauge by `d` (+1 when a call starts, -1 when it ends), if the function keeps it.
+    /// Moves the in-flight gauge by `d`, if the function keeps it: +1 when a call starts, -1 when it ends without
+    /// a result (a call that ends with one is taken off by its result).
     #[inline(always)]
     pub(crate) fn add_in_flight(&self, d: i64) {
         if self.red.in_flight {
             // SAFETY: `IN_FLIGHT` is inside every row (see `init_red`).
             unsafe { self.row.add_u64(IN_FLIGHT, d as u64) };
         }
+    }
+
+    /// This row, kept for the call's end on the same thread, if the thread owns it.
+    #[inline(always)]
+    pub(crate) fn keep(&self) -> Option<OwnRow> {
+        self.row.keep()
     }
 }
 
@@ -248,11 +256,10 @@ impl TracedFn {
         self.target().add_in_flight(d);
     }
 
-    /// [`own_target`](Self::own_target)'s result kept by a call and used again on the same thread: see
-    /// [`HotRow::known_own`].
+    /// The target of a call that kept its row ([`RedTarget::keep`]), on the thread that kept it.
     #[inline(always)]
-    pub(crate) fn known_own(target: RedTarget) -> RedTarget {
-        RedTarget { red: target.red, row: target.row.known_own() }
+    pub(crate) fn kept_target(&self, row: OwnRow) -> Option<RedTarget> {
+        Some(RedTarget { red: self.red_if_called()?, row: row.row() })
     }
 
     /// [`target`](Self::target) for the lean path of a call: `None` unless the storage exists and this thread owns
@@ -309,7 +316,13 @@ impl TracedFn {
     pub fn in_flight(&self) -> i64 {
         // A scrape reads the rows one after another, so a call that moves between threads meanwhile can be seen
         // ended but not started: never below zero.
-        self.red_if_called().map_or(0, |r| (Live.u64(r.series(), IN_FLIGHT) as i64).max(0))
+        let Some(r) = self.red_if_called().filter(|r| r.in_flight) else {
+            return 0;
+        };
+        // The results first: a call that ends between the two reads is then still counted, never ended before it
+        // started.
+        let ended = (0..RESULTS.len()).fold(0u64, |n, k| n.wrapping_add(Live.u64(r.series(), k)));
+        (Live.u64(r.series(), IN_FLIGHT).wrapping_sub(ended) as i64).max(0)
     }
 
     /// Cumulative duration counts by bucket bound (ending with `+Inf`), and the sum of durations.
